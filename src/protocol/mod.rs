@@ -1,0 +1,15 @@
+//! The pure protocol layer: wire types and tables, no I/O.
+
+pub mod api_errors;
+pub mod close;
+pub mod envelope;
+pub mod events;
+pub mod intents;
+pub mod opcode;
+pub mod payloads;
+
+pub use close::{CloseAction, CloseInfo, close_info};
+pub use envelope::{Envelope, EnvelopeError};
+pub use events::EventType;
+pub use intents::{IntentError, Intents};
+pub use opcode::OpCode;

@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod gateway;
+pub mod output;
 pub mod protocol;
 pub mod secret;
 

@@ -22,7 +22,8 @@ fn item(kind: ItemKind) -> GatewayItem {
 }
 
 fn every_kind() -> Vec<ItemKind> {
-    let frame = r#"{"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{"content":"hi"}}"#;
+    let frame =
+        r#"{"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{"content":"hi"}}"#;
     let start = frame.find(r#"{"content""#).unwrap();
     vec![
         ItemKind::Dispatch(Dispatch {
@@ -97,7 +98,10 @@ fn every_line_kind_validates() {
     for kind in every_kind() {
         let line = ndjson::line(&item(kind));
         let value: serde_json::Value = serde_json::from_str(&line).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{line}: {errors:?}");
     }
 }

@@ -24,11 +24,16 @@ pub struct Person<'a> {
 impl Person<'_> {
     /// The best label for a human: name, else an id.
     pub fn label(&self) -> Option<&str> {
-        [&self.username, &self.member_openid, &self.user_openid, &self.id]
-            .into_iter()
-            .flatten()
-            .map(|c| c.as_ref())
-            .find(|s| !s.is_empty())
+        [
+            &self.username,
+            &self.member_openid,
+            &self.user_openid,
+            &self.id,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|c| c.as_ref())
+        .find(|s| !s.is_empty())
     }
 
     fn ids(&self) -> impl Iterator<Item = &str> {

@@ -26,7 +26,10 @@ pub struct Filter {
 impl Filter {
     /// Whether any body field is filtered on (so `d` must be read).
     fn needs_fields(&self) -> bool {
-        self.guild.is_some() || self.channel.is_some() || self.group.is_some() || self.user.is_some()
+        self.guild.is_some()
+            || self.channel.is_some()
+            || self.group.is_some()
+            || self.user.is_some()
     }
 
     /// Whether `item` passes.

@@ -2,10 +2,10 @@
 
 use std::fmt::Write as _;
 
-use chrono::Local;
 use super::fields::EventFields;
 use crate::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind};
 use crate::protocol::close_info;
+use chrono::Local;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +68,10 @@ fn prefix(out: &mut String, painter: Painter, item: &GatewayItem) {
 }
 
 fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
-    let seq = d.seq.map(|s| format!("#{s}")).unwrap_or_else(|| "#-".into());
+    let seq = d
+        .seq
+        .map(|s| format!("#{s}"))
+        .unwrap_or_else(|| "#-".into());
     let _ = write!(out, "{seq:>7} ");
     painter.paint(out, event_color(&d.t), &format!("{:<26}", d.t));
     let fields = EventFields::peek(d.d());
@@ -115,10 +118,15 @@ pub fn line(item: &GatewayItem, painter: Painter) -> String {
 pub fn describe(kind: &ItemKind) -> (&'static str, String) {
     match kind {
         ItemKind::Dispatch(d) => ("0", d.t.clone()),
-        ItemKind::Connected { url, attempt } => ("2", format!("connected to {url} (attempt {attempt})")),
+        ItemKind::Connected { url, attempt } => {
+            ("2", format!("connected to {url} (attempt {attempt})"))
+        }
         ItemKind::Hello { heartbeat_interval } => (
             "2",
-            format!("hello: heartbeat every {} ms", heartbeat_interval.as_millis()),
+            format!(
+                "hello: heartbeat every {} ms",
+                heartbeat_interval.as_millis()
+            ),
         ),
         ItemKind::Identifying { intents } => ("2", format!("identify with intents {intents}")),
         ItemKind::Resuming { session_id, seq } => (
@@ -135,7 +143,10 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
             user_id,
         } => (
             "32",
-            format!("ready: session {} as {username} ({user_id})", short(session_id)),
+            format!(
+                "ready: session {} as {username} ({user_id})",
+                short(session_id)
+            ),
         ),
         ItemKind::Resumed {
             replayed,
@@ -180,9 +191,16 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                 Some(code) => {
                     let info = close_info(*code);
                     let reason = if reason.is_empty() { info.name } else { reason };
-                    format!("{who}: {code} {reason}: {} → {}", info.meaning, action.describe())
+                    format!(
+                        "{who}: {code} {reason}: {} → {}",
+                        info.meaning,
+                        action.describe()
+                    )
                 }
-                None => format!("{who} without a close frame ({reason}) → {}", action.describe()),
+                None => format!(
+                    "{who} without a close frame ({reason}) → {}",
+                    action.describe()
+                ),
             };
             ("33", text)
         }

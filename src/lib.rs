@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod emulator;
 pub mod gateway;
 pub mod protocol;
 pub mod secret;

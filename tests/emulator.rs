@@ -842,3 +842,40 @@ async fn shutdown_closes_connections() {
         "listener closed"
     );
 }
+
+#[tokio::test]
+async fn resume_takes_over_a_half_open_connection() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    let mut old = Client::connect(&emu).await;
+    let ready = old.identify(&tok, AT, None).await;
+    let session_id = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    // The client believes the old connection is dead and resumes on a new one.
+    let mut new = Client::connect(&emu).await;
+    new.hello().await;
+    new.send_resume(&tok, &session_id, 1).await;
+    assert_eq!(new.frame().await["t"], "RESUMED");
+    assert_eq!(old.next().await, Next::Dropped);
+    assert_eq!(emu.inject("AT_MESSAGE_CREATE", guild_msg("after")), 1);
+    let f = new.frame().await;
+    assert_eq!(
+        (f["s"].as_u64(), f["d"]["content"].as_str()),
+        (Some(3), Some("after"))
+    );
+    let snapshot = &emu.sessions()[0];
+    assert_eq!((snapshot.connected, snapshot.resumes), (true, 1));
+}
+
+#[tokio::test]
+async fn resume_with_a_seq_from_the_future_closes_4007() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    let mut c = Client::connect(&emu).await;
+    let ready = c.identify(&tok, AT, None).await;
+    let session_id = ready["d"]["session_id"].as_str().unwrap().to_owned();
+    drop(c);
+    let mut c = Client::connect(&emu).await;
+    c.hello().await;
+    c.send_resume(&tok, &session_id, 99).await;
+    assert_eq!(c.closed().await.0, 4007);
+}

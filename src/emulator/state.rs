@@ -32,6 +32,7 @@ use super::records::{
 };
 use super::routing::shard_for;
 use super::token::TokenStore;
+use crate::protocol::events::EventIntent;
 use crate::protocol::payloads::{Identify, Resume, dispatch_frame};
 use crate::protocol::{EventType, Intents};
 
@@ -165,6 +166,15 @@ impl GatewayState {
     }
 }
 
+/// One pre-rendered flood event: name, body text and the intent bit that delivers it.
+#[derive(Debug)]
+pub(crate) struct FloodEvent {
+    t: Arc<str>,
+    d_raw: String,
+    /// `None` when any session gets it.
+    intent: Option<u64>,
+}
+
 /// Why an Identify or Resume was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reject {
@@ -188,8 +198,8 @@ pub(crate) struct Shared {
     pub passive: Mutex<PassiveRegistry>,
     generator: Mutex<Generator>,
     pub world: World,
-    /// Pre-rendered `(t, d)` pairs for the flood scenario.
-    pub flood_pool: Vec<(Arc<str>, String)>,
+    /// Pre-rendered events for the flood scenario.
+    pub flood_pool: Vec<FloodEvent>,
     frames: Mutex<VecDeque<ReceivedFrame>>,
     sent: Mutex<Vec<SentMessage>>,
     events: broadcast::Sender<EmulatorEvent>,
@@ -215,7 +225,15 @@ impl Shared {
             (0..256)
                 .map(|_| {
                     let e = g.next_event(now);
-                    (Arc::from(e.t), e.d.to_string())
+                    let intent = match EventType::from_name(e.t).intent() {
+                        EventIntent::Intent(info) => Some(info.value()),
+                        EventIntent::Always | EventIntent::NotKnown => None,
+                    };
+                    FloodEvent {
+                        t: Arc::from(e.t),
+                        d_raw: e.d.to_string(),
+                        intent,
+                    }
                 })
                 .collect()
         } else {
@@ -611,10 +629,13 @@ impl Shared {
         }
         let n = self.flood_pool.len();
         for k in 0..n {
-            let (t, d_raw) = &self.flood_pool[(index + k) % n];
-            if EventType::from_name(t).delivered_with(session.intents.bits()) {
-                let id = format!("{t}:{event_uuid}");
-                session.push(t, &id, d_raw);
+            let event = &self.flood_pool[(index + k) % n];
+            if event
+                .intent
+                .is_none_or(|bit| session.intents.bits() & bit != 0)
+            {
+                let id = format!("{}:{event_uuid}", event.t);
+                session.push(&event.t, &id, &event.d_raw);
                 return true;
             }
         }

@@ -39,7 +39,10 @@ async fn botpy_connects_heartbeats_and_receives_demo_events() {
     let mut signals = emulator.subscribe();
     let config = emulator.config();
     let mut child = tokio::process::Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/botpy_smoke.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/sdk/botpy_smoke.py"
+        ))
         .args([
             emulator.api_base(),
             emulator.token_url(),

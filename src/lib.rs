@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod gateway;
+pub mod http;
 pub mod protocol;
 pub mod secret;
 

@@ -16,6 +16,7 @@ pub mod session;
 pub mod shard;
 pub mod transport;
 
+pub use cluster::{Cluster, StartError};
 pub use config::{GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection};
 pub use core::{Action, Cause, ReconnectPlan, ShardCore, ShardState};
 pub use item::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
@@ -23,3 +24,4 @@ pub use latency::LatencySummary;
 pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};
 pub use queue::{BucketQueue, IdentifyQueue};
 pub use session::SessionInfo;
+pub use shard::ShardHandle;

@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod gateway;
 pub mod http;
+pub mod output;
 pub mod protocol;
 pub mod secret;
 

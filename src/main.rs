@@ -1,1 +1,63 @@
-fn main() {}
+//! The `qqbot` binary: parse the command line, set up logging, run, map errors to exit codes.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use cli::exit::Exit;
+use cli::{Cli, style};
+
+fn init_tracing(global: &cli::GlobalArgs) {
+    let default = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "qqbot=debug,info",
+        (false, _) => "qqbot=trace,debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(style::stderr_color(global.color))
+        .with_target(false)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and --version go to stdout with exit 0; real usage errors exit 2.
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                Exit::Usage as u8
+            } else {
+                0
+            });
+        }
+    };
+    init_tracing(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("qqbot: error: cannot start the async runtime: {err}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    let result = runtime.block_on(cli::run(cli));
+    // Do not wait for background tasks (a stuck socket) on the way out.
+    runtime.shutdown_background();
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(err) => {
+            eprint!("{}", err.render());
+            ExitCode::from(err.exit as u8)
+        }
+    }
+}

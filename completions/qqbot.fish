@@ -1,0 +1,121 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_qqbot_global_optspecs
+    string join \n profile= sandbox api-base= token-url= secret-file= config= q/quiet v/verbose color= json h/help V/version
+end
+
+function __fish_qqbot_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_qqbot_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_qqbot_using_subcommand
+    set -l cmd (__fish_qqbot_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c qqbot -n "__fish_qqbot_needs_command" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_needs_command" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_needs_command" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_needs_command" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_needs_command" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_needs_command" -s V -l version -d 'Print version'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'

@@ -1,0 +1,98 @@
+//! Exit codes and the error type the binary prints (DESIGN.md §5).
+
+use std::fmt;
+
+/// Documented, stable exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success.
+    Ok = 0,
+    /// 1: a runtime failure.
+    Failure = 1,
+    /// 2: bad usage (unknown flag, unknown intent name, bad value).
+    Usage = 2,
+    /// 4: authentication failed (bad app id or secret, token refused).
+    Auth = 4,
+    /// 5: the gateway refused the session (intents, banned, offline).
+    Refused = 5,
+    /// 130: interrupted by Ctrl-C.
+    Interrupted = 130,
+}
+
+/// An error for the user: what failed, the causes, a hint, and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code.
+    pub exit: Exit,
+    /// One line: what failed.
+    pub message: String,
+    /// Underlying causes, outermost first.
+    pub causes: Vec<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    /// A new error with an exit code and message.
+    pub fn new(exit: Exit, message: impl Into<String>) -> CliError {
+        CliError {
+            exit,
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+        }
+    }
+
+    /// Usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError::new(Exit::Usage, message)
+    }
+
+    /// Runtime failure (exit 1).
+    pub fn failure(message: impl Into<String>) -> CliError {
+        CliError::new(Exit::Failure, message)
+    }
+
+    /// Add a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Add the source chain of an error as causes.
+    pub fn caused_by(mut self, err: &(dyn std::error::Error + 'static)) -> CliError {
+        let mut source = Some(err);
+        while let Some(e) = source {
+            self.causes.push(e.to_string());
+            source = e.source();
+        }
+        self
+    }
+
+    /// Render as `qqbot: error: …`, `caused by: …` and `hint: …` lines.
+    pub fn render(&self) -> String {
+        let mut out = format!("qqbot: error: {}\n", self.message);
+        for cause in &self.causes {
+            out.push_str(&format!("  caused by: {cause}\n"));
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("  hint: {hint}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(err: std::io::Error) -> Self {
+        CliError::failure("I/O error").caused_by(&err)
+    }
+}
+
+/// Result type of every subcommand.
+pub type CliResult<T = Exit> = Result<T, CliError>;

@@ -1,0 +1,154 @@
+//! `qqbot intents list | explain`: the intents table, offline.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use qqbot::protocol::intents::{self, INTENTS, IntentInfo, Intents};
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+
+/// `qqbot intents` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IntentsCommand {
+    /// Every intent bit: value, name, aliases used by other SDKs, access level and events.
+    List,
+    /// Explain one intent (name, alias or bit) or break an intents value into its bits.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `qqbot intents explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A name or alias (public_messages), a value (1107300352, 1<<25), or a list (guilds,at_messages).
+    #[arg(value_name = "NAME|NUMBER")]
+    pub spec: String,
+}
+
+fn info_json(info: &IntentInfo) -> serde_json::Value {
+    json!({
+        "name": info.name, "bit": info.bit, "value": info.value(), "aliases": info.aliases,
+        "access": info.access.label(), "documented": info.documented, "events": info.events,
+        "summary": info.summary,
+    })
+}
+
+/// Run the subcommand.
+pub fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
+    match cmd {
+        IntentsCommand::List => {
+            list(global.json);
+            Ok(Exit::Ok)
+        }
+        IntentsCommand::Explain(args) => explain(global.json, &args.spec),
+    }
+}
+
+fn list(json: bool) {
+    if json {
+        let rows: Vec<_> = INTENTS.iter().map(info_json).collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return;
+    }
+    println!(
+        "{:<6} {:<11} {:<29} {:<18} EVENTS",
+        "BIT", "VALUE", "NAME", "ACCESS"
+    );
+    for info in INTENTS {
+        println!(
+            "1<<{:<3} {:<11} {:<29} {:<18} {}",
+            info.bit,
+            info.value(),
+            info.name,
+            info.access.label(),
+            info.events.join(", ")
+        );
+        println!("{:<48}aliases: {}", "", info.aliases.join(", "));
+    }
+    println!();
+    println!(
+        "presets: default = {} ({}), all = {} (documented bits; botpy's Intents.all())",
+        Intents::default_granted().bits(),
+        Intents::default_granted().names(),
+        Intents::all().bits()
+    );
+    println!(
+        "bits 1<<23 and 1<<24 are outside the official doc table (botgo / nonebot); `all` leaves them out"
+    );
+}
+
+fn explain(json: bool, spec: &str) -> CliResult {
+    // A single name or alias: the full row.
+    if let Some(info) = intents::lookup(spec.trim()) {
+        if json {
+            println!("{}", info_json(info));
+        } else {
+            print_info(info);
+        }
+        return Ok(Exit::Ok);
+    }
+    let parsed = Intents::parse(spec).map_err(|e| {
+        let err = CliError::usage(e.to_string());
+        match &e {
+            intents::IntentError::UnknownName { .. } => {
+                err.hint("`qqbot intents list` shows every name and the aliases other SDKs use")
+            }
+            _ => err,
+        }
+    })?;
+    if let Some(info) = intents::lookup_value(parsed.bits()) {
+        if json {
+            println!("{}", info_json(info));
+        } else {
+            print_info(info);
+        }
+        return Ok(Exit::Ok);
+    }
+    let unknown = parsed.unknown_bits();
+    if json {
+        let rows: Vec<_> = parsed.infos().map(info_json).collect();
+        println!(
+            "{}",
+            json!({"value": parsed.bits(), "names": parsed.names(), "intents": rows, "unknown_bits": unknown})
+        );
+        return Ok(Exit::Ok);
+    }
+    println!("{} = {}", parsed.bits(), parsed.names());
+    for info in parsed.infos() {
+        println!(
+            "  1<<{:<3} {:<11} {:<29} {}",
+            info.bit,
+            info.value(),
+            info.name,
+            info.access.label()
+        );
+    }
+    if unknown != 0 {
+        println!(
+            "  unknown bits: {unknown} (not in the intents table; the gateway may refuse them)"
+        );
+    }
+    let private: Vec<&str> = parsed
+        .infos()
+        .filter(|i| i.access == intents::Access::PrivateOnly)
+        .map(|i| i.name)
+        .collect();
+    if !private.is_empty() {
+        println!(
+            "  note: {} only work for private-domain bots; a public bot's Identify is refused (op 9, then close 4903)",
+            private.join(", ")
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn print_info(info: &IntentInfo) {
+    println!("{} = 1<<{} = {}", info.name, info.bit, info.value());
+    println!("  {}", info.summary);
+    println!("  access:  {}", info.access.label());
+    if !info.documented {
+        println!("  note:    not in the official doc table; `all` leaves it out");
+    }
+    println!("  aliases: {}", info.aliases.join(", "));
+    println!("  events:  {}", info.events.join(", "));
+}

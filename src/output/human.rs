@@ -1,0 +1,310 @@
+//! Human output: one aligned line per item, optionally coloured.
+
+use std::fmt::Write as _;
+
+use super::fields::EventFields;
+use crate::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind};
+use crate::protocol::close_info;
+use chrono::Local;
+
+/// ANSI styling, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    /// A painter that colours when `color` is true.
+    pub const fn new(color: bool) -> Painter {
+        Painter { color }
+    }
+
+    fn paint(&self, out: &mut String, code: &str, text: &str) {
+        if self.color {
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.push_str(text);
+        }
+    }
+}
+
+/// At most `max` characters of `text` on one line.
+pub fn snippet(text: &str, max: usize) -> String {
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
+fn event_color(t: &str) -> &'static str {
+    if t.contains("MESSAGE_CREATE") {
+        "32"
+    } else if t.contains("DELETE") || t.contains("REJECT") || t.contains("DEL_") {
+        "31"
+    } else if t.contains("MEMBER") || t.contains("FRIEND") || t.contains("ROBOT") {
+        "36"
+    } else if t.contains("REACTION") || t.contains("INTERACTION") {
+        "33"
+    } else {
+        "35"
+    }
+}
+
+fn prefix(out: &mut String, painter: Painter, item: &GatewayItem) {
+    let time = item
+        .received_at
+        .with_timezone(&Local)
+        .format("%H:%M:%S%.3f")
+        .to_string();
+    painter.paint(out, "2", &time);
+    let _ = write!(out, " {:>5} ", item.shard.to_string());
+}
+
+fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
+    let seq = d
+        .seq
+        .map(|s| format!("#{s}"))
+        .unwrap_or_else(|| "#-".into());
+    let _ = write!(out, "{seq:>7} ");
+    painter.paint(out, event_color(&d.t), &format!("{:<26}", d.t));
+    let fields = EventFields::peek(d.d());
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(g) = fields.group() {
+        parts.push(format!("group:{}", snippet(g, 12)));
+    } else if let Some(g) = fields.guild_id.as_deref() {
+        parts.push(format!("guild:{g}"));
+    }
+    if let Some(c) = fields.channel_id.as_deref() {
+        parts.push(format!("channel:{c}"));
+    }
+    if let Some(name) = fields.name.as_deref() {
+        parts.push(format!("name:{}", snippet(name, 24)));
+    }
+    if let Some(who) = fields.who() {
+        parts.push(format!("from:{}", snippet(who, 16)));
+    }
+    out.push(' ');
+    out.push_str(&parts.join(" "));
+    if let Some(content) = fields.content.as_deref() {
+        out.push(' ');
+        painter.paint(out, "1", &format!("{:?}", snippet(content, 60)));
+    }
+}
+
+/// One human line (with trailing newline) for `item`.
+pub fn line(item: &GatewayItem, painter: Painter) -> String {
+    let mut out = String::with_capacity(160);
+    prefix(&mut out, painter, item);
+    match &item.kind {
+        ItemKind::Dispatch(d) => dispatch_line(&mut out, painter, d),
+        other => {
+            let _ = write!(out, "{:>7} ", "");
+            let (code, text) = describe(other);
+            painter.paint(&mut out, code, &text);
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// Colour code and plain-language text of a lifecycle item.
+pub fn describe(kind: &ItemKind) -> (&'static str, String) {
+    match kind {
+        ItemKind::Dispatch(d) => ("0", d.t.clone()),
+        ItemKind::Connected { url, attempt } => {
+            ("2", format!("connected to {url} (attempt {attempt})"))
+        }
+        ItemKind::Hello { heartbeat_interval } => (
+            "2",
+            format!(
+                "hello: heartbeat every {} ms",
+                heartbeat_interval.as_millis()
+            ),
+        ),
+        ItemKind::Identifying { intents } => ("2", format!("identify with intents {intents}")),
+        ItemKind::Resuming { session_id, seq } => (
+            "2",
+            format!(
+                "resume session {} from seq {}",
+                short(session_id),
+                seq.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+            ),
+        ),
+        ItemKind::Ready {
+            session_id,
+            username,
+            user_id,
+        } => (
+            "32",
+            format!(
+                "ready: session {} as {username} ({user_id})",
+                short(session_id)
+            ),
+        ),
+        ItemKind::Resumed {
+            replayed,
+            recovered_in,
+        } => (
+            "32",
+            match recovered_in {
+                Some(d) => format!(
+                    "resumed after {:.0} ms, {replayed} missed event(s) replayed",
+                    d.as_secs_f64() * 1000.0
+                ),
+                None => format!("resumed, {replayed} missed event(s) replayed"),
+            },
+        ),
+        ItemKind::HeartbeatSent { seq } => (
+            "2",
+            format!(
+                "heartbeat (seq {})",
+                seq.map(|s| s.to_string()).unwrap_or_else(|| "null".into())
+            ),
+        ),
+        ItemKind::HeartbeatAck { rtt } => (
+            "2",
+            format!("heartbeat ack in {:.1} ms", rtt.as_secs_f64() * 1000.0),
+        ),
+        ItemKind::ReconnectRequested => ("33", "server asked to reconnect (op 7)".into()),
+        ItemKind::InvalidSession { resumable, reason } => (
+            "31",
+            format!("invalid session (op 9, resumable: {resumable}): {reason}"),
+        ),
+        ItemKind::Closed {
+            code,
+            reason,
+            origin,
+            action,
+        } => {
+            let who = match origin {
+                CloseOrigin::Server => "closed by the gateway",
+                CloseOrigin::Client => "closed by qqbot",
+            };
+            let text = match code {
+                Some(code) => {
+                    let info = close_info(*code);
+                    let reason = if reason.is_empty() { info.name } else { reason };
+                    format!(
+                        "{who}: {code} {reason}: {} → {}",
+                        info.meaning,
+                        action.describe()
+                    )
+                }
+                None => format!(
+                    "{who} without a close frame ({reason}) → {}",
+                    action.describe()
+                ),
+            };
+            ("33", text)
+        }
+        ItemKind::Backoff {
+            delay,
+            attempt,
+            resume,
+        } => (
+            "33",
+            format!(
+                "retrying in {:.1} s (attempt {attempt}, will {})",
+                delay.as_secs_f64(),
+                if *resume { "resume" } else { "identify" }
+            ),
+        ),
+        ItemKind::Lagged { dropped } => (
+            "31",
+            format!("consumer too slow: {dropped} item(s) dropped from the buffer"),
+        ),
+        ItemKind::Error { message } => ("31", format!("error: {message}")),
+        ItemKind::Fatal { reason, hint, .. } => (
+            "1;31",
+            match hint {
+                Some(h) => format!("fatal: {reason} (hint: {h})"),
+                None => format!("fatal: {reason}"),
+            },
+        ),
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::gateway::ShardId;
+    use crate::protocol::CloseAction;
+
+    fn dispatch(t: &str, d: &str) -> GatewayItem {
+        let frame = format!(r#"{{"op":0,"s":3,"t":"{t}","id":"{t}:x","d":{d}}}"#);
+        let start = frame.find(d).unwrap();
+        GatewayItem {
+            shard: ShardId::ONE,
+            received_at: chrono::Utc::now(),
+            kind: ItemKind::Dispatch(Dispatch {
+                seq: Some(3),
+                t: t.into(),
+                id: Some(format!("{t}:x")),
+                frame: Arc::from(frame.as_str()),
+                d_range: start..start + d.len(),
+            }),
+        }
+    }
+
+    #[test]
+    fn dispatch_lines_show_the_useful_fields() {
+        let item = dispatch(
+            "AT_MESSAGE_CREATE",
+            r#"{"author":{"id":"1234","username":"abc"},"channel_id":"100010","guild_id":"187","content":"<@!1> /ping\nmore"}"#,
+        );
+        let text = line(&item, Painter::new(false));
+        assert!(text.contains("#3"), "{text}");
+        assert!(text.contains("AT_MESSAGE_CREATE"));
+        assert!(text.contains("guild:187 channel:100010 from:abc"), "{text}");
+        assert!(text.contains(r#""<@!1> /ping more""#), "{text}");
+        assert!(!text.contains('\x1b'));
+        let coloured = line(&item, Painter::new(true));
+        assert!(coloured.contains("\x1b[32m"));
+
+        let group = dispatch(
+            "GROUP_AT_MESSAGE_CREATE",
+            r#"{"author":{"member_openid":"0BA13D42"},"group_openid":"82B3406CB35C","content":" hi"}"#,
+        );
+        let text = line(&group, Painter::new(false));
+        assert!(text.contains("group:82B3406CB35C from:0BA13D42"), "{text}");
+    }
+
+    #[test]
+    fn odd_bodies_do_not_break_the_line() {
+        for d in [r#""""#, "null", "[1,2]", r#"{"content":5}"#] {
+            let text = line(&dispatch("RESUMED", d), Painter::new(false));
+            assert!(text.ends_with('\n'));
+        }
+    }
+
+    #[test]
+    fn closes_are_explained() {
+        let (_, text) = describe(&ItemKind::Closed {
+            code: Some(4009),
+            reason: "Session timed out".into(),
+            origin: CloseOrigin::Server,
+            action: CloseAction::Resume,
+        });
+        assert!(text.contains("4009 Session timed out"), "{text}");
+        assert!(text.contains("resume"), "{text}");
+    }
+
+    #[test]
+    fn snippets_are_bounded() {
+        assert_eq!(snippet("  a\nb  ", 10), "a b");
+        assert_eq!(snippet("abcdefghijkl", 5), "abcd…");
+    }
+}

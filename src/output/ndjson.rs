@@ -1,0 +1,236 @@
+//! NDJSON lines: one object per item. Dispatch `d` is copied byte-exact from the frame.
+//!
+//! Every line starts with `kind`, `received_at` (RFC 3339, UTC, milliseconds) and `shard`
+//! (`[id, count]`). The schema is committed as `schema/listen.v1.json`.
+
+use std::fmt::Write as _;
+
+use chrono::SecondsFormat;
+
+use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
+use crate::protocol::close_info;
+
+fn json_str(out: &mut String, value: &str) {
+    // serde_json escapes exactly as JSON requires; writing to a String cannot fail.
+    out.push_str(&serde_json::to_string(value).expect("strings serialise"));
+}
+
+fn field_str(out: &mut String, key: &str, value: &str) {
+    let _ = write!(out, ",\"{key}\":");
+    json_str(out, value);
+}
+
+fn field_opt_str(out: &mut String, key: &str, value: Option<&str>) {
+    match value {
+        Some(v) => field_str(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}
+
+fn field_num(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, ",\"{key}\":{value}");
+}
+
+fn field_opt_num(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(v) => field_num(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}
+
+fn ms(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+/// Append one NDJSON line (with the trailing newline) for `item` to `out`.
+pub fn write_line(out: &mut String, item: &GatewayItem) {
+    out.push_str("{\"kind\":\"");
+    out.push_str(item.kind.key());
+    out.push_str("\",\"received_at\":\"");
+    out.push_str(
+        &item
+            .received_at
+            .to_rfc3339_opts(SecondsFormat::Millis, true),
+    );
+    let _ = write!(out, "\",\"shard\":[{},{}]", item.shard.id, item.shard.count);
+    match &item.kind {
+        ItemKind::Dispatch(d) => {
+            field_opt_num(out, "s", d.seq);
+            field_str(out, "t", &d.t);
+            field_opt_str(out, "id", d.id.as_deref());
+            out.push_str(",\"d\":");
+            out.push_str(d.d());
+        }
+        ItemKind::Connected { url, attempt } => {
+            field_str(out, "url", url);
+            field_num(out, "attempt", attempt);
+        }
+        ItemKind::Hello { heartbeat_interval } => {
+            field_num(out, "heartbeat_interval_ms", heartbeat_interval.as_millis());
+        }
+        ItemKind::Identifying { intents } => field_num(out, "intents", intents),
+        ItemKind::Resuming { session_id, seq } => {
+            field_str(out, "session_id", session_id);
+            field_opt_num(out, "seq", *seq);
+        }
+        ItemKind::Ready {
+            session_id,
+            user_id,
+            username,
+        } => {
+            field_str(out, "session_id", session_id);
+            field_str(out, "user_id", user_id);
+            field_str(out, "username", username);
+        }
+        ItemKind::Resumed {
+            replayed,
+            recovered_in,
+        } => {
+            field_num(out, "replayed", replayed);
+            field_opt_num(out, "recovered_in_ms", recovered_in.map(ms));
+        }
+        ItemKind::HeartbeatSent { seq } => field_opt_num(out, "seq", *seq),
+        ItemKind::HeartbeatAck { rtt } => field_num(out, "rtt_ms", ms(*rtt)),
+        ItemKind::ReconnectRequested => {}
+        ItemKind::InvalidSession { resumable, reason } => {
+            field_num(out, "resumable", resumable);
+            field_str(out, "reason", reason);
+        }
+        ItemKind::Closed {
+            code,
+            reason,
+            origin,
+            action,
+        } => {
+            field_opt_num(out, "code", *code);
+            field_str(out, "reason", reason);
+            field_str(
+                out,
+                "origin",
+                match origin {
+                    CloseOrigin::Server => "server",
+                    CloseOrigin::Client => "client",
+                },
+            );
+            field_str(out, "action", action.key());
+            if let Some(code) = code {
+                field_str(out, "meaning", close_info(*code).meaning);
+            }
+        }
+        ItemKind::Backoff {
+            delay,
+            attempt,
+            resume,
+        } => {
+            field_num(out, "delay_ms", delay.as_millis());
+            field_num(out, "attempt", attempt);
+            field_num(out, "resume", resume);
+        }
+        ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::Error { message } => field_str(out, "message", message),
+        ItemKind::Fatal { reason, hint, code } => {
+            field_str(out, "reason", reason);
+            field_opt_str(out, "hint", hint.as_deref());
+            field_opt_num(out, "code", *code);
+        }
+    }
+    out.push_str("}\n");
+}
+
+/// One NDJSON line for `item`.
+pub fn line(item: &GatewayItem) -> String {
+    let mut out = String::with_capacity(256);
+    write_line(&mut out, item);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::gateway::{Dispatch, ShardId};
+    use crate::protocol::{CloseAction, Envelope};
+
+    fn at() -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 27, 9, 40, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn dispatch_line_keeps_d_byte_exact() {
+        let frame = r#"{"op":0,"s":7,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{"content":"a  \"b\" 文","x": [1,2]}}"#;
+        let env = Envelope::peek(frame).unwrap();
+        let d = env.d.unwrap().get();
+        let start = d.as_ptr() as usize - frame.as_ptr() as usize;
+        let item = GatewayItem {
+            shard: ShardId { id: 1, count: 2 },
+            received_at: at(),
+            kind: ItemKind::Dispatch(Dispatch {
+                seq: Some(7),
+                t: "AT_MESSAGE_CREATE".into(),
+                id: Some("AT_MESSAGE_CREATE:1".into()),
+                frame: Arc::from(frame),
+                d_range: start..start + d.len(),
+            }),
+        };
+        let text = line(&item);
+        assert_eq!(
+            text,
+            "{\"kind\":\"dispatch\",\"received_at\":\"2026-11-27T09:40:00.000Z\",\"shard\":[1,2],\"s\":7,\"t\":\"AT_MESSAGE_CREATE\",\"id\":\"AT_MESSAGE_CREATE:1\",\"d\":{\"content\":\"a  \\\"b\\\" 文\",\"x\": [1,2]}}\n"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["d"]["x"][1], 2);
+    }
+
+    #[test]
+    fn lifecycle_lines_are_valid_json() {
+        let kinds = [
+            ItemKind::Closed {
+                code: Some(4009),
+                reason: "Session timed out".into(),
+                origin: CloseOrigin::Server,
+                action: CloseAction::Resume,
+            },
+            ItemKind::HeartbeatAck {
+                rtt: Duration::from_micros(1500),
+            },
+            ItemKind::Fatal {
+                reason: "bot banned".into(),
+                hint: None,
+                code: Some(4915),
+            },
+            ItemKind::ReconnectRequested,
+        ];
+        for kind in kinds {
+            let item = GatewayItem {
+                shard: ShardId::ONE,
+                received_at: at(),
+                kind,
+            };
+            let text = line(&item);
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["kind"], item.kind.key());
+            assert_eq!(v["shard"], serde_json::json!([0, 1]));
+        }
+        let close = line(&GatewayItem {
+            shard: ShardId::ONE,
+            received_at: at(),
+            kind: ItemKind::Closed {
+                code: Some(4009),
+                reason: "Session timed out".into(),
+                origin: CloseOrigin::Server,
+                action: CloseAction::Resume,
+            },
+        });
+        assert!(close.contains(r#""action":"resume""#), "{close}");
+    }
+}

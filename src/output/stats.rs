@@ -1,0 +1,200 @@
+//! Running statistics over items: what `listen`'s exit summary, `replay --stats` and the TUI show.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use crate::gateway::{GatewayItem, ItemKind};
+
+/// Aggregates over a stream of items.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    /// Dispatches by `t`.
+    pub by_type: BTreeMap<String, u64>,
+    /// Dispatches in total.
+    pub events: u64,
+    /// Connections closed (any cause).
+    pub closes: u64,
+    /// Close codes seen, with counts (`None` = no close frame).
+    pub close_codes: BTreeMap<Option<u16>, u64>,
+    /// Sessions resumed.
+    pub resumes: u64,
+    /// READYs (fresh identifies that succeeded).
+    pub readies: u64,
+    /// Items dropped because the consumer was slow.
+    pub dropped: u64,
+    /// Duplicates dropped by `--dedup`.
+    pub duplicates: u64,
+    /// Errors reported.
+    pub errors: u64,
+    /// Heartbeat round trips in microseconds.
+    pub rtt_us: Histogram<u64>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            by_type: BTreeMap::new(),
+            events: 0,
+            closes: 0,
+            close_codes: BTreeMap::new(),
+            resumes: 0,
+            readies: 0,
+            dropped: 0,
+            duplicates: 0,
+            errors: 0,
+            rtt_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
+        }
+    }
+}
+
+impl Stats {
+    /// Account for one item.
+    pub fn record(&mut self, item: &GatewayItem) {
+        match &item.kind {
+            ItemKind::Dispatch(d) => {
+                self.events += 1;
+                if let Some(count) = self.by_type.get_mut(d.t.as_str()) {
+                    *count += 1;
+                } else {
+                    self.by_type.insert(d.t.clone(), 1);
+                }
+            }
+            ItemKind::Closed { code, .. } => {
+                self.closes += 1;
+                *self.close_codes.entry(*code).or_default() += 1;
+            }
+            ItemKind::Resumed { .. } => self.resumes += 1,
+            ItemKind::Ready { .. } => self.readies += 1,
+            ItemKind::Lagged { dropped } => self.dropped += dropped,
+            ItemKind::HeartbeatAck { rtt } => {
+                let us = (rtt.as_micros() as u64).max(1);
+                let _ = self.rtt_us.record(us.min(self.rtt_us.high()));
+            }
+            ItemKind::Error { .. } | ItemKind::Fatal { .. } => self.errors += 1,
+            _ => {}
+        }
+    }
+
+    /// Heartbeat latency at a quantile (0.0–1.0), if any ACK was seen.
+    pub fn rtt_quantile(&self, q: f64) -> Option<Duration> {
+        (!self.rtt_us.is_empty()).then(|| Duration::from_micros(self.rtt_us.value_at_quantile(q)))
+    }
+
+    /// The multi-line summary printed on exit.
+    pub fn summary(&self, elapsed: Duration) -> String {
+        let mut out = String::new();
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.events as f64 / secs
+        } else {
+            0.0
+        };
+        let _ = writeln!(
+            out,
+            "summary: {} event(s) in {} ({rate:.1}/s), {} reconnect(s), {} resume(s), {} dropped, {} duplicate(s) skipped",
+            self.events,
+            human_duration(elapsed),
+            self.closes,
+            self.resumes,
+            self.dropped,
+            self.duplicates,
+        );
+        let width = self.by_type.keys().map(String::len).max().unwrap_or(0);
+        for (t, n) in &self.by_type {
+            let _ = writeln!(out, "  {t:<width$}  {n}");
+        }
+        if let (Some(p50), Some(p99)) = (self.rtt_quantile(0.5), self.rtt_quantile(0.99)) {
+            let _ = writeln!(
+                out,
+                "  heartbeat rtt p50 {:.1} ms, p99 {:.1} ms ({} ack(s))",
+                p50.as_secs_f64() * 1000.0,
+                p99.as_secs_f64() * 1000.0,
+                self.rtt_us.len()
+            );
+        }
+        if !self.close_codes.is_empty() {
+            let codes: Vec<String> = self
+                .close_codes
+                .iter()
+                .map(|(code, n)| match code {
+                    Some(c) => format!("{c}×{n}"),
+                    None => format!("no-close-frame×{n}"),
+                })
+                .collect();
+            let _ = writeln!(out, "  closes: {}", codes.join(", "));
+        }
+        out
+    }
+}
+
+/// `1m03s`, `850ms`, `2h01m`.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        format!("{}ms", d.as_millis())
+    } else if secs < 60 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::ShardId;
+    use crate::protocol::CloseAction;
+
+    fn item(kind: ItemKind) -> GatewayItem {
+        GatewayItem {
+            shard: ShardId::ONE,
+            received_at: chrono::Utc::now(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn counts_and_summarises() {
+        let mut stats = Stats::default();
+        stats.record(&item(ItemKind::Closed {
+            code: Some(4009),
+            reason: String::new(),
+            origin: crate::gateway::CloseOrigin::Server,
+            action: CloseAction::Resume,
+        }));
+        stats.record(&item(ItemKind::Resumed {
+            replayed: 2,
+            recovered_in: None,
+        }));
+        for ms in [1, 2, 3, 100] {
+            stats.record(&item(ItemKind::HeartbeatAck {
+                rtt: Duration::from_millis(ms),
+            }));
+        }
+        stats.record(&item(ItemKind::Lagged { dropped: 5 }));
+        let text = stats.summary(Duration::from_secs(63));
+        assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
+        assert!(
+            text.contains("1 reconnect(s), 1 resume(s), 5 dropped"),
+            "{text}"
+        );
+        assert!(text.contains("closes: 4009×1"), "{text}");
+        assert!(text.contains("p50 2.0 ms"), "{text}");
+        let p99 = stats.rtt_quantile(0.99).unwrap();
+        assert!(
+            p99 >= Duration::from_millis(99) && p99 <= Duration::from_millis(101),
+            "{p99:?}"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(Duration::from_millis(850)), "850ms");
+        assert_eq!(human_duration(Duration::from_secs(7260)), "2h01m");
+    }
+}

@@ -1,0 +1,163 @@
+//! CLI tests through the real binary: exit codes, stderr text, JSON output, completions.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn qqbot() -> Command {
+    let mut cmd = Command::cargo_bin("qqbot").unwrap();
+    // Keep the user's environment out of the tests.
+    cmd.env_remove("QQBOT_APP_ID")
+        .env_remove("QQBOT_SECRET")
+        .env_remove("QQ_BOT_APP_ID")
+        .env_remove("QQ_BOT_SECRET")
+        .env_remove("QQBOT_PROFILE")
+        .env_remove("RUST_LOG")
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml");
+    cmd
+}
+
+#[test]
+fn explain_close_codes() {
+    qqbot()
+        .args(["explain", "4009"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4009 Session timed out"))
+        .stdout(predicate::str::contains("resume"));
+    qqbot()
+        .args(["explain", "4914"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sandbox"))
+        .stdout(predicate::str::contains("stop: retrying cannot help"));
+    qqbot()
+        .args(["explain", "4905"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("range 4900–4913"));
+}
+
+#[test]
+fn explain_api_error_codes() {
+    qqbot()
+        .args(["explain", "40054005"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("msg_seq"));
+    qqbot()
+        .args(["explain", "11298"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("whitelist"));
+}
+
+#[test]
+fn explain_json_is_machine_readable() {
+    let out = qqbot()
+        .args(["--json", "explain", "4903"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], 4903);
+    assert_eq!(v["action"], "identify");
+}
+
+#[test]
+fn explain_unknown_and_bad_codes() {
+    qqbot()
+        .args(["explain", "123"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: unknown code 123",
+        ))
+        .stderr(predicate::str::contains("hint:"));
+    qqbot()
+        .args(["explain", "abc"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a numeric code"));
+}
+
+#[test]
+fn intents_list_shows_every_bit_and_aliases() {
+    qqbot()
+        .args(["intents", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("GROUP_AND_C2C_EVENT"))
+        .stdout(predicate::str::contains("USER_MESSAGE"))
+        .stdout(predicate::str::contains("private bots only"))
+        .stdout(predicate::str::contains("2114721283"));
+    let out = qqbot()
+        .args(["--json", "intents", "list"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["name"] == "PUBLIC_GUILD_MESSAGES" && r["value"] == 1u64 << 30)
+    );
+}
+
+#[test]
+fn intents_explain_names_and_numbers() {
+    qqbot()
+        .args(["intents", "explain", "public_messages"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "GROUP_AND_C2C_EVENT = 1<<25 = 33554432",
+        ));
+    qqbot()
+        .args(["intents", "explain", "1107300352"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "DIRECT_MESSAGE|GROUP_AND_C2C_EVENT|PUBLIC_GUILD_MESSAGES",
+        ));
+    qqbot()
+        .args(["intents", "explain", "guilds,guild_messages"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("private-domain"));
+}
+
+#[test]
+fn bad_intent_name_is_a_usage_error_with_a_suggestion() {
+    qqbot()
+        .args(["intents", "explain", "guild_mesages"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown intent `guild_mesages` (did you mean `GUILD_MESSAGES`?)",
+        ));
+}
+
+#[test]
+fn unknown_flags_exit_2() {
+    qqbot().arg("--bogus").assert().code(2);
+    qqbot()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("qqbot "));
+}
+
+#[test]
+fn committed_completions_match_the_cli() {
+    for (shell, file) in [
+        ("bash", "completions/qqbot.bash"),
+        ("zsh", "completions/_qqbot"),
+        ("fish", "completions/qqbot.fish"),
+    ] {
+        let out = qqbot().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        let committed = std::fs::read(file).unwrap_or_default();
+        assert!(
+            committed == out.stdout,
+            "{file} is out of date: run `cargo run -- completions {shell} > {file}`"
+        );
+    }
+}

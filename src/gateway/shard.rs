@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 
@@ -23,6 +24,8 @@ use crate::http::TokenSource;
 use crate::protocol::payloads::{Identify, Resume, heartbeat_frame, identify_frame, resume_frame};
 use crate::secret::Secret;
 
+/// Frames handled before a due heartbeat is judged.
+const MAX_DRAIN: usize = 256;
 /// How long a connect (TCP + TLS + upgrade) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long flushing a close frame may take.
@@ -314,20 +317,36 @@ impl ShardDriver {
                 _ = self.shutdown.changed() => self.core.on_shutdown(Instant::now()),
                 _ = &mut sleep, if armed.is_some() => {
                     armed = None; // re-arm from the core's next deadline
+                    // Judge the connection only after handling what has already arrived: let the
+                    // runtime poll the socket once, then drain every frame that is ready.
+                    tokio::task::yield_now().await;
+                    for _ in 0..MAX_DRAIN {
+                        let Some(socket) = transport.as_mut() else { break };
+                        let Some(incoming) = socket.next().now_or_never() else { break };
+                        let actions = self.on_incoming(incoming);
+                        match self.execute(actions, &mut transport, token).await {
+                            Flow::Continue => {}
+                            flow => return flow,
+                        }
+                    }
                     self.core.on_heartbeat_due(Instant::now())
                 }
-                incoming = socket.next() => match incoming {
-                    Incoming::Frame(frame) => self.core.on_frame(Instant::now(), &frame),
-                    Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
-                        message: "binary frame that is not UTF-8".into(),
-                    })],
-                    Incoming::Closed { code, reason } => self.core.on_close(Instant::now(), code, &reason),
-                },
+                incoming = socket.next() => self.on_incoming(incoming),
             };
             match self.execute(actions, &mut transport, token).await {
                 Flow::Continue => {}
                 flow => return flow,
             }
+        }
+    }
+
+    fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
+        match incoming {
+            Incoming::Frame(frame) => self.core.on_frame(Instant::now(), &frame),
+            Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
+                message: "binary frame that is not UTF-8".into(),
+            })],
+            Incoming::Closed { code, reason } => self.core.on_close(Instant::now(), code, &reason),
         }
     }
 

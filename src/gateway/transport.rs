@@ -41,9 +41,10 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// Open a connection (`ws://` or `wss://`, rustls).
+    /// Open a connection (`ws://` or `wss://`, rustls) with Nagle's algorithm off, so a
+    /// heartbeat is never held back waiting for the gateway's delayed TCP ACK.
     pub async fn connect(url: &str) -> Result<Transport, TransportError> {
-        let (ws, _response) = tokio_tungstenite::connect_async(url)
+        let (ws, _response) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .map_err(|source| TransportError {
                 op: "connect",

@@ -1,6 +1,8 @@
 //! Driver tests against a scripted gateway: the test plays the server frame by frame, so each
 //! assertion is about exactly what the client sent and when (paused time).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -9,7 +11,8 @@ use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use qqbot::Secret;
-use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind, ReconnectConfig};
+use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind, ReconnectConfig, StartError};
+use qqbot::protocol::CloseAction;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -99,6 +102,7 @@ impl Conn {
 struct Fake {
     config: GatewayConfig,
     conns: mpsc::Receiver<Conn>,
+    tokens: Arc<AtomicU64>,
 }
 
 impl Fake {
@@ -111,6 +115,14 @@ impl Fake {
 }
 
 async fn fake() -> Fake {
+    fake_with(1, 1, 1000).await
+}
+
+/// A fake whose `/gateway/bot` recommends `shards` with `max_concurrency` and `remaining` starts.
+/// Token requests are counted in `Fake::tokens` and mint `tok-N`.
+async fn fake_with(shards: u32, max_concurrency: u32, remaining: u32) -> Fake {
+    let tokens = Arc::new(AtomicU64::new(0));
+    let minted = Arc::clone(&tokens);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, conns) = mpsc::channel(8);
@@ -118,15 +130,19 @@ async fn fake() -> Fake {
     let app = Router::new()
         .route(
             "/app/getAppAccessToken",
-            post(|| async { Json(json!({"access_token": "tok", "expires_in": "7200"})) }),
+            post(move || {
+                let n = minted.fetch_add(1, Ordering::SeqCst);
+                async move { Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"})) }
+            }),
         )
         .route(
             "/gateway/bot",
             get(move || {
                 let url = ws_url.clone();
                 async move {
-                    Json(json!({"url": url, "shards": 1,
-                        "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}}))
+                    Json(json!({"url": url, "shards": shards,
+                        "session_start_limit": {"total": 1000, "remaining": remaining, "reset_after": 3_600_000,
+                            "max_concurrency": max_concurrency}}))
                 }
             }),
         )
@@ -154,7 +170,11 @@ async fn fake() -> Fake {
         max_attempts: 0,
         ..Default::default()
     };
-    Fake { config, conns }
+    Fake {
+        config,
+        conns,
+        tokens,
+    }
 }
 
 fn ready(s: u64, session: &str) -> String {
@@ -191,7 +211,7 @@ async fn driver_heartbeats_follow_hello_and_carry_the_last_seq() {
     let mut conn = fake.accept().await;
     conn.send(r#"{"op":10,"d":{"heartbeat_interval":2000}}"#);
     let identify = conn.recv_op(2).await;
-    assert_eq!(identify["d"]["token"], "QQBot tok");
+    assert_eq!(identify["d"]["token"], "QQBot tok-0");
     assert_eq!(identify["d"]["shard"], json!([0, 1]));
     assert_eq!(
         conn.recv_op(1).await["d"],
@@ -251,7 +271,7 @@ async fn driver_op7_closes_and_resumes_with_the_last_seq() {
     let resume = conn.recv_op(6).await;
     assert_eq!(
         resume["d"],
-        json!({"token": "QQBot tok", "session_id": "sess", "seq": 3})
+        json!({"token": "QQBot tok-0", "session_id": "sess", "seq": 3})
     );
     conn.send(event(4));
     conn.send(r#"{"op":0,"s":5,"t":"RESUMED","d":""}"#);
@@ -307,5 +327,125 @@ async fn driver_overflow_is_counted_and_reported_as_lagged() {
     let m = cluster.metrics();
     assert!(m.total.events_processed < m.total.events_received, "{m:?}");
     assert!(dispatched <= 4);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_identify_spacing_honours_max_concurrency() {
+    let mut fake = fake_with(4, 2, 1000).await;
+    let start = Instant::now();
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut conns = Vec::new();
+    let mut identified = Vec::new();
+    for _ in 0..4 {
+        let mut conn = fake.accept().await;
+        conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+        let identify = conn.recv_op(2).await;
+        let shard = identify["d"]["shard"].clone();
+        identified.push((shard[0].as_u64().unwrap(), Instant::now() - start));
+        conns.push(conn);
+    }
+    identified.sort();
+    let secs: Vec<u64> = identified.iter().map(|(_, at)| at.as_secs()).collect();
+    // Buckets: shard % 2. Shards 0 and 1 go at once; 2 and 3 wait one 5 s window.
+    assert_eq!(secs, [0, 0, 5, 5], "{identified:?}");
+    let m = cluster.metrics();
+    assert_eq!(m.shards.len(), 4);
+    assert_eq!(m.total.identifies, 4);
+    assert_eq!(cluster.gateway().session_start_limit.max_concurrency, 2);
+    drop(items.try_recv());
+    cluster.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_refuses_more_shards_than_remaining_session_starts() {
+    let fake = fake_with(4, 1, 3).await;
+    let err = Cluster::start(fake.config.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            err,
+            StartError::SessionBudget {
+                needed: 4,
+                remaining: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("only 3 of 1000"), "{err}");
+    assert!(fake.conns.is_empty(), "nothing connected");
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_4004_refreshes_the_token_then_identifies() {
+    let mut fake = fake().await;
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut conn = fake.accept().await;
+    conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    assert_eq!(conn.recv_op(2).await["d"]["token"], "QQBot tok-0");
+    conn.send(ready(1, "sess"));
+    next_item(&mut items, "ready", |k| matches!(k, ItemKind::Ready { .. })).await;
+    conn.close(4004, "authentication failed");
+    let mut conn = fake.accept().await;
+    conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    let identify = conn.recv_op(2).await;
+    assert_eq!(identify["d"]["token"], "QQBot tok-1", "a fresh token");
+    assert_eq!(fake.tokens.load(Ordering::SeqCst), 2);
+    let closed = next_item(&mut items, "close", |k| {
+        matches!(k, ItemKind::Closed { .. })
+    })
+    .await;
+    assert!(matches!(
+        closed,
+        ItemKind::Closed {
+            code: Some(4004),
+            action: CloseAction::RefreshTokenThenIdentify,
+            ..
+        }
+    ));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_one_fatal_shard_does_not_stop_the_others() {
+    let mut fake = fake_with(2, 2, 1000).await;
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut a = fake.accept().await;
+    let mut b = fake.accept().await;
+    for conn in [&mut a, &mut b] {
+        conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+        conn.recv_op(2).await;
+    }
+    a.send(ready(1, "a"));
+    b.send(ready(1, "b"));
+    a.close(4914, "bot offline");
+    let fatal = next_item(&mut items, "fatal", |k| matches!(k, ItemKind::Fatal { .. })).await;
+    assert!(
+        matches!(
+            fatal,
+            ItemKind::Fatal {
+                code: Some(4914),
+                ..
+            }
+        ),
+        "{fatal:?}"
+    );
+    b.send(event(2));
+    let d = next_item(&mut items, "dispatch", |k| {
+        matches!(k, ItemKind::Dispatch(_))
+    })
+    .await;
+    assert!(matches!(d, ItemKind::Dispatch(d) if d.seq == Some(2)));
+    let m = cluster.metrics();
+    assert_eq!(m.total.active_shards, 1);
+    assert!(m.shards.iter().any(|s| s.state == "fatally_closed"));
+    assert_eq!(
+        cluster.sessions().len(),
+        1,
+        "the fatal shard dropped its session; the other keeps its own"
+    );
     cluster.shutdown().await;
 }

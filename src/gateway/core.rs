@@ -648,19 +648,18 @@ impl ShardCore {
         if self.identify_rejections >= MAX_IDENTIFY_REJECTIONS {
             let hint = close_info(4903).hint.map(str::to_owned);
             let code = code.filter(|_| origin == CloseOrigin::Server);
+            self.forget_session();
             return self.fatal(actions, IDENTIFY_REJECTED.to_owned(), hint, code);
         }
         if action == CloseAction::Fatal {
             let info = close_info(code.unwrap_or(0));
             let reason = format!("{} ({}): {}", info.name, code.unwrap_or(0), info.meaning);
+            self.forget_session();
             return self.fatal(actions, reason, info.hint.map(str::to_owned), code);
         }
         let resume = matches!(action, CloseAction::Resume | CloseAction::BackoffThenResume);
         if !resume {
-            self.session_id = None;
-            self.seq = None;
-            self.metrics.session_id = None;
-            self.metrics.last_seq = None;
+            self.forget_session();
         }
         let resume = resume && self.session_id.is_some();
         let refresh = action == CloseAction::RefreshTokenThenIdentify;
@@ -707,6 +706,13 @@ impl ShardCore {
             resume,
             refresh_token,
         }));
+    }
+
+    fn forget_session(&mut self) {
+        self.session_id = None;
+        self.seq = None;
+        self.metrics.session_id = None;
+        self.metrics.last_seq = None;
     }
 
     fn fatal(

@@ -377,6 +377,10 @@ fn fatal_close_codes_stop_with_the_tables_reason() {
         assert!(reason.contains(close_info(code).meaning), "{reason}");
         assert_eq!(hint.as_deref(), close_info(code).hint, "{code}");
         assert!(stops(&actions) && plan(&actions).is_none());
+        assert!(
+            c.session_info().is_none(),
+            "a dead session is not kept for a state file"
+        );
     }
 }
 

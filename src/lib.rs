@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod emulator;
 pub mod gateway;
 pub mod http;
 pub mod output;

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod emulator;
 pub mod gateway;
+pub mod http;
 pub mod output;
 pub mod protocol;
 pub mod secret;

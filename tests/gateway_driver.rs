@@ -362,8 +362,7 @@ async fn driver_refuses_more_shards_than_remaining_session_starts() {
     let fake = fake_with(4, 1, 3).await;
     let err = Cluster::start(fake.config.clone())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         matches!(
             err,

@@ -35,15 +35,8 @@ fn gateway_config(emu: &Emulator) -> GatewayConfig {
         emu.token_url(),
     );
     config.intents = INTENTS;
-    // The emulator's sockets keep Nagle's algorithm on, so a heartbeat ACK written right after
-    // another frame can sit in the kernel until the client's delayed TCP ACK (~40 ms of real
-    // time), while paused time races ahead to the next beat. Tests that are not about zombies
-    // tolerate missed ACKs; the zombie test sets `max_missed = 1` again. (With TCP_NODELAY on
-    // the emulator's listener every test passes with the default of 1.)
-    config.heartbeat = HeartbeatConfig {
-        max_missed: 1_000,
-        ..HeartbeatConfig::default()
-    };
+    // The default heartbeat config (max_missed = 1): a missed ACK anywhere would show up as an
+    // unexpected zombie reconnect and break the continuity checks.
     config
 }
 

@@ -82,6 +82,11 @@ impl Emulator {
     pub async fn bind(config: EmulatorConfig, addr: SocketAddr) -> std::io::Result<Emulator> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        // Small frames (heartbeat ACKs, Hello) go out at once, as from a real gateway, instead of
+        // waiting on Nagle's algorithm for the client's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let (stop, stop_rx) = watch::channel(false);
         let shared = Arc::new(Shared::new(config, addr, stop_rx.clone()));
         let app = http::router(shared.clone());

@@ -278,3 +278,67 @@ fn wrong_secret_is_an_authentication_failure() {
         .stderr(predicate::str::contains("authentication failed"))
         .stderr(predicate::str::contains("not-the-secret").not());
 }
+
+#[test]
+fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(qqbot::emulator::Emulator::start(
+            qqbot::emulator::EmulatorConfig {
+                rate: 20.0,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let run = |count: &str| {
+        let out = qqbot()
+            .args([
+                "listen",
+                "--api-base",
+                &emulator.api_base(),
+                "--token-url",
+                &emulator.token_url(),
+                "--intents",
+                "all",
+                "--count",
+                count,
+                "--include-control",
+                "--state-file",
+                state.to_str().unwrap(),
+            ])
+            .env("QQBOT_APP_ID", &emulator.config().app_id)
+            .env("QQBOT_SECRET", emulator.config().secret.expose())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run("2");
+    assert!(first.contains(r#""kind":"ready""#));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let session_id = saved[0]["session_id"].as_str().unwrap().to_owned();
+    let budget_after_first = emulator.session_start_remaining();
+
+    let second = run("2");
+    assert!(second.contains(r#""kind":"resume""#), "{second}");
+    assert!(second.contains(r#""kind":"resumed""#), "{second}");
+    assert!(
+        !second.contains(r#""kind":"ready""#),
+        "no new session: {second}"
+    );
+    assert_eq!(
+        emulator.session_start_remaining(),
+        budget_after_first,
+        "no Identify spent"
+    );
+    let sessions = emulator.sessions();
+    let session = sessions.iter().find(|s| s.id == session_id).unwrap();
+    assert_eq!(session.resumes, 1);
+}

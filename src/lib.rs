@@ -1,6 +1,7 @@
 //! qqbot: a gateway client for the QQ Bot open platform, and the pieces of the `qqbot` CLI.
 //!
 //! - [`protocol`]: pure wire types and tables (opcodes, envelope peek, intents, close codes).
+//! - [`models`]: typed, lenient event models parsed on demand from raw dispatches.
 //! - [`emulator`]: a faithful local emulator of the QQ platform (token endpoint, OpenAPI, gateway).
 
 #![forbid(unsafe_code)]
@@ -8,6 +9,7 @@
 
 pub mod config;
 pub mod gateway;
+pub mod models;
 pub mod output;
 pub mod protocol;
 pub mod secret;

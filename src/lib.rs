@@ -1,6 +1,7 @@
 //! qqbot: a gateway client for the QQ Bot open platform, and the pieces of the `qqbot` CLI.
 //!
 //! - [`protocol`]: pure wire types and tables (opcodes, envelope peek, intents, close codes).
+//! - [`http`]: the OpenAPI client (send messages, upload media, acknowledge interactions).
 //! - [`models`]: typed, lenient event models parsed on demand from raw dispatches.
 //! - [`emulator`]: a faithful local emulator of the QQ platform (token endpoint, OpenAPI, gateway).
 
@@ -9,6 +10,7 @@
 
 pub mod config;
 pub mod gateway;
+pub mod http;
 pub mod models;
 pub mod output;
 pub mod protocol;

@@ -1,6 +1,6 @@
 //! Building blocks shared by several events: users, members, attachments, references.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::de;
 use super::timestamp::{self, Timestamp};
@@ -89,15 +89,18 @@ impl Attachment {
     }
 }
 
-/// A quoted message (`message_reference`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+/// A quoted message (`message_reference`), received or sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MessageReference {
-    /// The quoted message id.
+    /// The quoted message id (group/C2C: a `REFIDX_…`).
     #[serde(deserialize_with = "de::string")]
     pub message_id: String,
-    /// Send even if the quoted message cannot be fetched.
-    #[serde(deserialize_with = "de::flag")]
+    /// Send even if the quoted message cannot be fetched (omitted when false).
+    #[serde(
+        deserialize_with = "de::flag",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub ignore_get_message_error: bool,
 }
 

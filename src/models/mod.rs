@@ -34,6 +34,7 @@ pub use message::{
 };
 pub use reaction::{Emoji, MessageReaction, ReactionTarget, ReactionTargetType};
 pub use timestamp::Timestamp;
+pub(crate) use timestamp::lenient as timestamp_lenient;
 
 use crate::protocol::EventType;
 

@@ -115,7 +115,7 @@ impl TokenProvider for RotatingToken {
         Ok(Secret::new(format!("tok-{generation}")))
     }
 
-    fn invalidate(&self) {
+    async fn invalidate(&self) {
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
@@ -555,7 +555,7 @@ impl TokenProvider for BrokenToken {
         Err("token endpoint said: appid invalid".into())
     }
 
-    fn invalidate(&self) {}
+    async fn invalidate(&self) {}
 }
 
 #[tokio::test]

@@ -31,7 +31,7 @@ pub const SANDBOX_API_BASE: &str = "https://sandbox.api.sgroup.qq.com";
 /// Per-request timeout of the default HTTP client.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A source of access tokens. Implement it with `async fn token(&self)`.
+/// A source of access tokens. Implement it with `async fn`s.
 ///
 /// `token` returns a currently valid token (cached or freshly fetched); `invalidate` tells the
 /// source the last token was refused, so the next `token` call must fetch a new one.
@@ -39,7 +39,7 @@ pub trait TokenProvider: Send + Sync + 'static {
     /// A valid access token.
     fn token(&self) -> impl Future<Output = Result<Secret, BoxError>> + Send;
     /// Forget the cached token (it was refused).
-    fn invalidate(&self);
+    fn invalidate(&self) -> impl Future<Output = ()> + Send;
 }
 
 impl<T: TokenProvider> TokenProvider for Arc<T> {
@@ -47,7 +47,7 @@ impl<T: TokenProvider> TokenProvider for Arc<T> {
         T::token(self)
     }
 
-    fn invalidate(&self) {
+    fn invalidate(&self) -> impl Future<Output = ()> + Send {
         T::invalidate(self)
     }
 }
@@ -68,24 +68,24 @@ impl TokenProvider for StaticToken {
         Ok(self.0.clone())
     }
 
-    fn invalidate(&self) {}
+    async fn invalidate(&self) {}
 }
 
-type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Secret, BoxError>> + Send + 'a>>;
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Object-safe form of [`TokenProvider`], so [`Api`] is not generic.
 trait DynTokenProvider: Send + Sync {
-    fn token(&self) -> TokenFuture<'_>;
-    fn invalidate(&self);
+    fn token(&self) -> BoxFuture<'_, Result<Secret, BoxError>>;
+    fn invalidate(&self) -> BoxFuture<'_, ()>;
 }
 
 impl<T: TokenProvider> DynTokenProvider for T {
-    fn token(&self) -> TokenFuture<'_> {
+    fn token(&self) -> BoxFuture<'_, Result<Secret, BoxError>> {
         Box::pin(TokenProvider::token(self))
     }
 
-    fn invalidate(&self) {
-        TokenProvider::invalidate(self)
+    fn invalidate(&self) -> BoxFuture<'_, ()> {
+        Box::pin(TokenProvider::invalidate(self))
     }
 }
 
@@ -807,7 +807,7 @@ impl Api {
             );
             if reply.is_auth_refusal() && !refreshed {
                 tracing::debug!(endpoint = %endpoint, "token refused; refreshing once");
-                self.inner.token.invalidate();
+                self.inner.token.invalidate().await;
                 refreshed = true;
                 continue;
             }

@@ -219,7 +219,8 @@ pub enum ConfigError {
 
 /// The standard config file location.
 pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "qqbot").map(|dirs| dirs.config_dir().join("config.toml"))
+    directories::ProjectDirs::from("", "", "qqbot")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
 /// Read a config file; a missing file is an empty config.
@@ -447,9 +448,16 @@ mod tests {
         assert_eq!(s.api_base.value, SANDBOX_API_BASE);
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 
-        let s = resolve(&base, &env_of(&[("QQ_BOT_APP_ID", "333"), ("QQBOT_SECRET", "env-secret")])).unwrap();
+        let s = resolve(
+            &base,
+            &env_of(&[("QQ_BOT_APP_ID", "333"), ("QQBOT_SECRET", "env-secret")]),
+        )
+        .unwrap();
         assert_eq!(s.app_id.as_ref().unwrap().value, "333");
-        assert_eq!(s.app_id.as_ref().unwrap().source, Source::Env("QQ_BOT_APP_ID"));
+        assert_eq!(
+            s.app_id.as_ref().unwrap().source,
+            Source::Env("QQ_BOT_APP_ID")
+        );
         assert_eq!(s.secret.as_ref().unwrap().value.expose(), "env-secret");
 
         let flags = Overrides {

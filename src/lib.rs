@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod gateway;
 pub mod http;
 pub mod models;

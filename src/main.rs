@@ -32,11 +32,18 @@ fn main() -> ExitCode {
         Err(err) => {
             // Help and --version go to stdout with exit 0; real usage errors exit 2.
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { Exit::Usage as u8 } else { 0 });
+            return ExitCode::from(if err.use_stderr() {
+                Exit::Usage as u8
+            } else {
+                0
+            });
         }
     };
     init_tracing(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("qqbot: error: cannot start the async runtime: {err}");

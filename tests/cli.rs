@@ -69,7 +69,9 @@ fn explain_unknown_and_bad_codes() {
         .args(["explain", "123"])
         .assert()
         .code(1)
-        .stderr(predicate::str::starts_with("qqbot: error: unknown code 123"))
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: unknown code 123",
+        ))
         .stderr(predicate::str::contains("hint:"));
     qqbot()
         .args(["explain", "abc"])
@@ -88,9 +90,15 @@ fn intents_list_shows_every_bit_and_aliases() {
         .stdout(predicate::str::contains("USER_MESSAGE"))
         .stdout(predicate::str::contains("private bots only"))
         .stdout(predicate::str::contains("2114721283"));
-    let out = qqbot().args(["--json", "intents", "list"]).output().unwrap();
+    let out = qqbot()
+        .args(["--json", "intents", "list"])
+        .output()
+        .unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(rows.iter().any(|r| r["name"] == "PUBLIC_GUILD_MESSAGES" && r["value"] == 1u64 << 30));
+    assert!(
+        rows.iter()
+            .any(|r| r["name"] == "PUBLIC_GUILD_MESSAGES" && r["value"] == 1u64 << 30)
+    );
 }
 
 #[test]
@@ -99,7 +107,9 @@ fn intents_explain_names_and_numbers() {
         .args(["intents", "explain", "public_messages"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("GROUP_AND_C2C_EVENT = 1<<25 = 33554432"));
+        .stdout(predicate::str::contains(
+            "GROUP_AND_C2C_EVENT = 1<<25 = 33554432",
+        ));
     qqbot()
         .args(["intents", "explain", "1107300352"])
         .assert()
@@ -128,7 +138,11 @@ fn bad_intent_name_is_a_usage_error_with_a_suggestion() {
 #[test]
 fn unknown_flags_exit_2() {
     qqbot().arg("--bogus").assert().code(2);
-    qqbot().arg("--version").assert().success().stdout(predicate::str::starts_with("qqbot "));
+    qqbot()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("qqbot "));
 }
 
 #[test]

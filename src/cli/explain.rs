@@ -39,7 +39,15 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> CliResult {
                 })
             );
         } else {
-            println!("{code} {} (gateway close code{})", info.name, if info.code == info.last { String::new() } else { format!(", range {shown}") });
+            println!(
+                "{code} {} (gateway close code{})",
+                info.name,
+                if info.code == info.last {
+                    String::new()
+                } else {
+                    format!(", range {shown}")
+                }
+            );
             println!("  meaning: {}", info.meaning);
             println!("  docs:    {}", info.docs);
             println!("  qqbot:   {}", info.action.describe());

@@ -72,7 +72,9 @@ fn list(json: bool) {
         Intents::default_granted().names(),
         Intents::all().bits()
     );
-    println!("bits 1<<23 and 1<<24 are outside the official doc table (botgo / nonebot); `all` leaves them out");
+    println!(
+        "bits 1<<23 and 1<<24 are outside the official doc table (botgo / nonebot); `all` leaves them out"
+    );
 }
 
 fn explain(json: bool, spec: &str) -> CliResult {
@@ -122,7 +124,9 @@ fn explain(json: bool, spec: &str) -> CliResult {
         );
     }
     if unknown != 0 {
-        println!("  unknown bits: {unknown} (not in the intents table; the gateway may refuse them)");
+        println!(
+            "  unknown bits: {unknown} (not in the intents table; the gateway may refuse them)"
+        );
     }
     let private: Vec<&str> = parsed
         .infos()

@@ -1,13 +1,11 @@
 //! Human output: one aligned line per item, optionally coloured.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use chrono::Local;
-use serde::Deserialize;
-
+use super::fields::EventFields;
 use crate::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind};
 use crate::protocol::close_info;
+use chrono::Local;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -27,71 +25,6 @@ impl Painter {
         } else {
             out.push_str(text);
         }
-    }
-}
-
-#[derive(Deserialize, Default)]
-struct Person<'a> {
-    #[serde(borrow, default)]
-    username: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    member_openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    user_openid: Option<Cow<'a, str>>,
-}
-
-impl Person<'_> {
-    fn label(&self) -> Option<&str> {
-        [&self.username, &self.member_openid, &self.user_openid, &self.id]
-            .into_iter()
-            .flatten()
-            .map(|c| c.as_ref())
-            .find(|s| !s.is_empty())
-    }
-}
-
-/// The fields worth showing from any event body; everything optional.
-#[derive(Deserialize, Default)]
-struct Fields<'a> {
-    #[serde(borrow, default)]
-    guild_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    channel_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    group_openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    author: Option<Person<'a>>,
-    #[serde(borrow, default)]
-    user: Option<Person<'a>>,
-    #[serde(borrow, default)]
-    user_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    user_openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    op_member_openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    group_member_openid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    content: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-}
-
-impl Fields<'_> {
-    fn who(&self) -> Option<&str> {
-        self.author
-            .as_ref()
-            .and_then(Person::label)
-            .or_else(|| self.user.as_ref().and_then(Person::label))
-            .or(self.user_id.as_deref())
-            .or(self.user_openid.as_deref())
-            .or(self.group_member_openid.as_deref())
-            .or(self.op_member_openid.as_deref())
-            .or(self.openid.as_deref())
     }
 }
 
@@ -135,12 +68,15 @@ fn prefix(out: &mut String, painter: Painter, item: &GatewayItem) {
 }
 
 fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
-    let seq = d.seq.map(|s| format!("#{s}")).unwrap_or_else(|| "#-".into());
+    let seq = d
+        .seq
+        .map(|s| format!("#{s}"))
+        .unwrap_or_else(|| "#-".into());
     let _ = write!(out, "{seq:>7} ");
     painter.paint(out, event_color(&d.t), &format!("{:<26}", d.t));
-    let fields: Fields<'_> = serde_json::from_str(d.d()).unwrap_or_default();
+    let fields = EventFields::peek(d.d());
     let mut parts: Vec<String> = Vec::new();
-    if let Some(g) = fields.group_openid.as_deref() {
+    if let Some(g) = fields.group() {
         parts.push(format!("group:{}", snippet(g, 12)));
     } else if let Some(g) = fields.guild_id.as_deref() {
         parts.push(format!("guild:{g}"));
@@ -182,10 +118,15 @@ pub fn line(item: &GatewayItem, painter: Painter) -> String {
 pub fn describe(kind: &ItemKind) -> (&'static str, String) {
     match kind {
         ItemKind::Dispatch(d) => ("0", d.t.clone()),
-        ItemKind::Connected { url, attempt } => ("2", format!("connected to {url} (attempt {attempt})")),
+        ItemKind::Connected { url, attempt } => {
+            ("2", format!("connected to {url} (attempt {attempt})"))
+        }
         ItemKind::Hello { heartbeat_interval } => (
             "2",
-            format!("hello: heartbeat every {} ms", heartbeat_interval.as_millis()),
+            format!(
+                "hello: heartbeat every {} ms",
+                heartbeat_interval.as_millis()
+            ),
         ),
         ItemKind::Identifying { intents } => ("2", format!("identify with intents {intents}")),
         ItemKind::Resuming { session_id, seq } => (
@@ -202,7 +143,10 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
             user_id,
         } => (
             "32",
-            format!("ready: session {} as {username} ({user_id})", short(session_id)),
+            format!(
+                "ready: session {} as {username} ({user_id})",
+                short(session_id)
+            ),
         ),
         ItemKind::Resumed {
             replayed,
@@ -247,9 +191,16 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                 Some(code) => {
                     let info = close_info(*code);
                     let reason = if reason.is_empty() { info.name } else { reason };
-                    format!("{who}: {code} {reason}: {} → {}", info.meaning, action.describe())
+                    format!(
+                        "{who}: {code} {reason}: {} → {}",
+                        info.meaning,
+                        action.describe()
+                    )
                 }
-                None => format!("{who} without a close frame ({reason}) → {}", action.describe()),
+                None => format!(
+                    "{who} without a close frame ({reason}) → {}",
+                    action.describe()
+                ),
             };
             ("33", text)
         }

@@ -1,7 +1,13 @@
-//! Sinks shared by `listen`, `replay` and the TUI: NDJSON lines, human lines, and statistics.
+//! Sinks shared by `listen`, `replay` and the TUI: NDJSON lines, human lines, filters, dedup and
+//! statistics.
 
+pub mod dedup;
+pub mod fields;
+pub mod filter;
 pub mod human;
 pub mod ndjson;
 pub mod stats;
 
+pub use dedup::Dedup;
+pub use filter::Filter;
 pub use stats::Stats;

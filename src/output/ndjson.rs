@@ -160,7 +160,9 @@ mod tests {
     use crate::protocol::{CloseAction, Envelope};
 
     fn at() -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap()
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 27, 9, 40, 0)
+            .unwrap()
     }
 
     #[test]

@@ -87,7 +87,11 @@ impl Stats {
     pub fn summary(&self, elapsed: Duration) -> String {
         let mut out = String::new();
         let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 { self.events as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            self.events as f64 / secs
+        } else {
+            0.0
+        };
         let _ = writeln!(
             out,
             "summary: {} event(s) in {} ({rate:.1}/s), {} reconnect(s), {} resume(s), {} dropped, {} duplicate(s) skipped",
@@ -175,11 +179,17 @@ mod tests {
         stats.record(&item(ItemKind::Lagged { dropped: 5 }));
         let text = stats.summary(Duration::from_secs(63));
         assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
-        assert!(text.contains("1 reconnect(s), 1 resume(s), 5 dropped"), "{text}");
+        assert!(
+            text.contains("1 reconnect(s), 1 resume(s), 5 dropped"),
+            "{text}"
+        );
         assert!(text.contains("closes: 4009×1"), "{text}");
         assert!(text.contains("p50 2.0 ms"), "{text}");
         let p99 = stats.rtt_quantile(0.99).unwrap();
-        assert!(p99 >= Duration::from_millis(99) && p99 <= Duration::from_millis(101), "{p99:?}");
+        assert!(
+            p99 >= Duration::from_millis(99) && p99 <= Duration::from_millis(101),
+            "{p99:?}"
+        );
     }
 
     #[test]

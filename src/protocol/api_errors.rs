@@ -78,7 +78,12 @@ mod tests {
     #[test]
     fn table_is_sorted_and_unique() {
         for pair in API_ERRORS.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
     }
 

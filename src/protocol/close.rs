@@ -104,7 +104,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the TCP connection dropped without a close frame (network, NAT, proxy, sleep)",
         docs: "WebSocket standard; every SDK resumes",
         action: CloseAction::Resume,
-        hint: Some("frequent 1006s point at the network path: NAT timeouts, proxies, a sleeping laptop"),
+        hint: Some(
+            "frequent 1006s point at the network path: NAT timeouts, proxies, a sleeping laptop",
+        ),
     },
     CloseInfo {
         code: 1011,
@@ -167,7 +169,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "payloads were sent too fast, or sessions were started faster than max_concurrency per 5 s",
         docs: "official table: resume yes, identify yes; reconnect and obey the rate limit",
         action: CloseAction::BackoffThenResume,
-        hint: Some("space Identify calls: at most max_concurrency sessions per 5 s (see /gateway/bot)"),
+        hint: Some(
+            "space Identify calls: at most max_concurrency sessions per 5 s (see /gateway/bot)",
+        ),
     },
     CloseInfo {
         code: 4009,
@@ -176,7 +180,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the platform ends every session periodically (about every 30 min), usually right after op 7",
         docs: "official table: resume yes; \"4009 可以重新发起 resume\"",
         action: CloseAction::Resume,
-        hint: Some("normal: resume at once; re-identifying here loses events and burns the session budget"),
+        hint: Some(
+            "normal: resume at once; re-identifying here loses events and burns the session budget",
+        ),
     },
     CloseInfo {
         code: 4010,
@@ -185,7 +191,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the shard in Identify is not valid",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
-        hint: Some("use [shard_id, num_shards] with shard_id < num_shards, as /gateway/bot suggests"),
+        hint: Some(
+            "use [shard_id, num_shards] with shard_id < num_shards, as /gateway/bot suggests",
+        ),
     },
     CloseInfo {
         code: 4011,
@@ -221,7 +229,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the bot is not permitted to use one of the intents",
         docs: "official table: resume no, identify no (real QQ usually sends op 9 then 4903 instead)",
         action: CloseAction::Fatal,
-        hint: Some("remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only); `qqbot intents check --live`"),
+        hint: Some(
+            "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only); `qqbot intents check --live`",
+        ),
     },
     CloseInfo {
         code: 4902,
@@ -239,7 +249,9 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the session could not be created, usually after op 9 on Identify: intents not granted, wrong environment or IP",
         docs: "observed (tencent-connect/openclaw-qqbot#18); in the 4900–4913 range: identify",
         action: CloseAction::Identify,
-        hint: Some("check intents (`qqbot intents check --live`), sandbox vs production, and the IP whitelist"),
+        hint: Some(
+            "check intents (`qqbot intents check --live`), sandbox vs production, and the IP whitelist",
+        ),
     },
     CloseInfo {
         code: 4900,
@@ -301,7 +313,10 @@ mod tests {
     fn actions_follow_the_docs_and_the_issue() {
         assert_eq!(close_info(4009).action, CloseAction::Resume);
         assert_eq!(close_info(4008).action, CloseAction::BackoffThenResume);
-        assert_eq!(close_info(4004).action, CloseAction::RefreshTokenThenIdentify);
+        assert_eq!(
+            close_info(4004).action,
+            CloseAction::RefreshTokenThenIdentify
+        );
         for code in [4006, 4007, 4900, 4902, 4903, 4905, 4913] {
             assert_eq!(close_info(code).action, CloseAction::Identify, "{code}");
         }

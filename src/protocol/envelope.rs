@@ -86,7 +86,12 @@ mod tests {
             Some(42),
             Some("AT_MESSAGE_CREATE"),
         ),
-        (r#"{"op":10,"d":{"heartbeat_interval":45000}}"#, 10, None, None),
+        (
+            r#"{"op":10,"d":{"heartbeat_interval":45000}}"#,
+            10,
+            None,
+            None,
+        ),
         (
             r#"{ "op": 2, "d": { "token": "QQBot <access_token>", "intents": 513, "shard": [0, 4], "properties": { "$os": "linux", "$browser": "my_library", "$device": "my_library" } } }"#,
             2,
@@ -121,7 +126,12 @@ mod tests {
             None,
             None,
         ),
-        (r#"{ "op": 0, "s": 2002, "t": "RESUMED", "d": "" }"#, 0, Some(2002), Some("RESUMED")),
+        (
+            r#"{ "op": 0, "s": 2002, "t": "RESUMED", "d": "" }"#,
+            0,
+            Some(2002),
+            Some("RESUMED"),
+        ),
         (r#"{"op":7}"#, 7, None, None),
         (r#"{"op":9,"d":false}"#, 9, None, None),
         (

@@ -170,7 +170,10 @@ mod tests {
             EventType::Unknown("SOMETHING_NEW".into())
         );
         // Case-sensitive, as sent.
-        assert!(matches!(EventType::from_name("ready"), EventType::Unknown(_)));
+        assert!(matches!(
+            EventType::from_name("ready"),
+            EventType::Unknown(_)
+        ));
     }
 
     #[test]
@@ -197,7 +200,10 @@ mod tests {
         };
         assert_eq!(info.value(), 1 << 25);
         assert_eq!(EventType::Ready.intent(), EventIntent::Always);
-        assert_eq!(EventType::GroupMessageCreate.intent(), EventIntent::NotKnown);
+        assert_eq!(
+            EventType::GroupMessageCreate.intent(),
+            EventIntent::NotKnown
+        );
         assert!(EventType::MessageCreate.delivered_with(1 << 9));
         assert!(!EventType::MessageCreate.delivered_with(1 << 30));
         assert!(EventType::Resumed.delivered_with(0));

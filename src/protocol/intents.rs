@@ -77,7 +77,11 @@ pub static INTENTS: &[IntentInfo] = &[
         name: "GUILD_MEMBERS",
         bit: 1,
         aliases: &["guild_members", "IntentGuildMembers"],
-        events: &["GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"],
+        events: &[
+            "GUILD_MEMBER_ADD",
+            "GUILD_MEMBER_UPDATE",
+            "GUILD_MEMBER_REMOVE",
+        ],
         access: Access::Default,
         documented: true,
         summary: "guild members join, change or leave",
@@ -206,7 +210,13 @@ pub static INTENTS: &[IntentInfo] = &[
     IntentInfo {
         name: "FORUMS_EVENT",
         bit: 28,
-        aliases: &["forums", "FORUMS", "forum_event", "FORUM_EVENT", "IntentForum"],
+        aliases: &[
+            "forums",
+            "FORUMS",
+            "forum_event",
+            "FORUM_EVENT",
+            "IntentForum",
+        ],
         events: &[
             "FORUM_THREAD_CREATE",
             "FORUM_THREAD_UPDATE",
@@ -225,7 +235,12 @@ pub static INTENTS: &[IntentInfo] = &[
         name: "AUDIO_ACTION",
         bit: 29,
         aliases: &["audio_action", "IntentAudio"],
-        events: &["AUDIO_START", "AUDIO_FINISH", "AUDIO_ON_MIC", "AUDIO_OFF_MIC"],
+        events: &[
+            "AUDIO_START",
+            "AUDIO_FINISH",
+            "AUDIO_ON_MIC",
+            "AUDIO_OFF_MIC",
+        ],
         access: Access::NeedsApplication,
         documented: true,
         summary: "audio channel playback and microphone events",
@@ -233,7 +248,11 @@ pub static INTENTS: &[IntentInfo] = &[
     IntentInfo {
         name: "PUBLIC_GUILD_MESSAGES",
         bit: 30,
-        aliases: &["public_guild_messages", "at_messages", "IntentGuildAtMessage"],
+        aliases: &[
+            "public_guild_messages",
+            "at_messages",
+            "IntentGuildAtMessage",
+        ],
         events: &["AT_MESSAGE_CREATE", "PUBLIC_MESSAGE_DELETE"],
         access: Access::Default,
         documented: true,
@@ -313,7 +332,9 @@ impl Intents {
 
     /// The smallest set of intents that delivers all of `events`. Events whose intent is not known
     /// are returned separately.
-    pub fn minimal_for<'e>(events: impl IntoIterator<Item = &'e EventType>) -> (Intents, Vec<String>) {
+    pub fn minimal_for<'e>(
+        events: impl IntoIterator<Item = &'e EventType>,
+    ) -> (Intents, Vec<String>) {
         use super::events::EventIntent;
         let mut bits = 0;
         let mut unknown = Vec::new();
@@ -420,7 +441,8 @@ pub fn suggest(name: &str) -> Option<&'static str> {
             }
         }
     }
-    best.filter(|(score, _)| *score >= 0.8).map(|(_, name)| name)
+    best.filter(|(score, _)| *score >= 0.8)
+        .map(|(_, name)| name)
 }
 
 /// Why an intents specification was refused.
@@ -449,7 +471,12 @@ mod tests {
     #[test]
     fn table_bits_are_unique_and_sorted() {
         for pair in INTENTS.windows(2) {
-            assert!(pair[0].bit < pair[1].bit, "{} / {}", pair[0].name, pair[1].name);
+            assert!(
+                pair[0].bit < pair[1].bit,
+                "{} / {}",
+                pair[0].name,
+                pair[1].name
+            );
         }
     }
 
@@ -458,17 +485,28 @@ mod tests {
         assert_eq!(Intents::all().bits(), 2_114_721_283, "botpy Intents.all()");
         assert_eq!(Intents::default_granted().bits(), 1 | 2 | (1 << 30));
         assert_eq!(Intents::parse("all").unwrap(), Intents::all());
-        assert_eq!(Intents::parse("DEFAULT").unwrap(), Intents::default_granted());
+        assert_eq!(
+            Intents::parse("DEFAULT").unwrap(),
+            Intents::default_granted()
+        );
     }
 
     #[test]
     fn parses_names_aliases_and_separators() {
-        assert_eq!(Intents::parse("guilds,guild_messages").unwrap().bits(), 1 | 512);
         assert_eq!(
-            Intents::parse("GUILDS|PUBLIC_GUILD_MESSAGES").unwrap().bits(),
+            Intents::parse("guilds,guild_messages").unwrap().bits(),
+            1 | 512
+        );
+        assert_eq!(
+            Intents::parse("GUILDS|PUBLIC_GUILD_MESSAGES")
+                .unwrap()
+                .bits(),
             1 | (1 << 30)
         );
-        assert_eq!(Intents::parse("guilds + at_messages").unwrap().bits(), 1 | (1 << 30));
+        assert_eq!(
+            Intents::parse("guilds + at_messages").unwrap().bits(),
+            1 | (1 << 30)
+        );
         for alias in [
             "public_messages",
             "USER_MESSAGE",
@@ -480,7 +518,10 @@ mod tests {
             assert_eq!(Intents::parse(alias).unwrap().bits(), 1 << 25, "{alias}");
         }
         assert_eq!(Intents::parse("DIRECT_MESSAGES").unwrap().bits(), 1 << 12);
-        assert_eq!(Intents::parse("IntentGuildAtMessage").unwrap().bits(), 1 << 30);
+        assert_eq!(
+            Intents::parse("IntentGuildAtMessage").unwrap().bits(),
+            1 << 30
+        );
     }
 
     #[test]
@@ -489,9 +530,18 @@ mod tests {
         assert_eq!(Intents::parse("0x201").unwrap().bits(), 513);
         assert_eq!(Intents::parse("1<<25").unwrap().bits(), 1 << 25);
         assert_eq!(Intents::parse("1<<0|1<<30").unwrap().bits(), 1 | (1 << 30));
-        assert_eq!(Intents::parse("1107300352").unwrap().bits(), (1 << 12) | (1 << 25) | (1 << 30));
-        assert!(matches!(Intents::parse("1<<99"), Err(IntentError::BadNumber(_))));
-        assert!(matches!(Intents::parse("12abc"), Err(IntentError::BadNumber(_))));
+        assert_eq!(
+            Intents::parse("1107300352").unwrap().bits(),
+            (1 << 12) | (1 << 25) | (1 << 30)
+        );
+        assert!(matches!(
+            Intents::parse("1<<99"),
+            Err(IntentError::BadNumber(_))
+        ));
+        assert!(matches!(
+            Intents::parse("12abc"),
+            Err(IntentError::BadNumber(_))
+        ));
     }
 
     #[test]
@@ -518,12 +568,21 @@ mod tests {
 
     #[test]
     fn minimal_intents_for_events() {
-        let events: Vec<EventType> = ["AT_MESSAGE_CREATE", "C2C_MESSAGE_CREATE", "READY", "GROUP_MESSAGE_CREATE", "X"]
-            .iter()
-            .map(|n| EventType::from_name(n))
-            .collect();
+        let events: Vec<EventType> = [
+            "AT_MESSAGE_CREATE",
+            "C2C_MESSAGE_CREATE",
+            "READY",
+            "GROUP_MESSAGE_CREATE",
+            "X",
+        ]
+        .iter()
+        .map(|n| EventType::from_name(n))
+        .collect();
         let (intents, unknown) = Intents::minimal_for(&events);
         assert_eq!(intents.bits(), (1 << 30) | (1 << 25));
-        assert_eq!(unknown, vec!["GROUP_MESSAGE_CREATE".to_owned(), "X".to_owned()]);
+        assert_eq!(
+            unknown,
+            vec!["GROUP_MESSAGE_CREATE".to_owned(), "X".to_owned()]
+        );
     }
 }

@@ -1,0 +1,130 @@
+//! `qqbot emulate`: run the QQ platform emulator until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+use qqbot::Secret;
+use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+use qqbot::protocol::Intents;
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+
+/// Arguments of `qqbot emulate`.
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Address to serve everything on (HTTP API, token endpoint, gateway, control API).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// App id bots must use.
+    #[arg(long, default_value = "1020304050", value_name = "ID")]
+    pub app_id: String,
+    /// Secret bots must use (a development value; never a real secret).
+    #[arg(long, default_value = "qqbot-emulator-secret", value_name = "S")]
+    pub secret: String,
+    /// Intents the emulated app is granted (an Identify asking for more gets op 9 + close 4903).
+    #[arg(long, default_value = "all", value_name = "INTENTS")]
+    pub grant: String,
+    /// What the emulator does: demo, quiet, flood, or a fault scenario (see `--help`).
+    #[arg(long, default_value = "demo", value_name = "NAME", long_help = scenario_help())]
+    pub scenario: String,
+    /// Generated events per second (demo scenario).
+    #[arg(long, default_value_t = 2.0, value_name = "EVENTS_PER_SEC")]
+    pub rate: f64,
+    /// Heartbeat interval sent in Hello, in milliseconds.
+    #[arg(long, default_value_t = 41_250, value_name = "MS")]
+    pub heartbeat_interval: u64,
+    /// Send op 7 and close 4009 this often per connection, in seconds.
+    #[arg(long, default_value_t = 1800, value_name = "SECS")]
+    pub session_timeout: u64,
+    /// Shard count recommended by /gateway/bot.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub shards: u32,
+    /// session_start_limit.max_concurrency (identifies allowed per 5 s).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub max_concurrency: u32,
+    /// Seed for generated events (same seed, same events).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+}
+
+fn scenario_help() -> String {
+    let mut help = String::from("What the emulator does:\n");
+    for scenario in Scenario::ALL {
+        help.push_str(&format!("  {:<18} {}\n", scenario.to_string(), scenario.description()));
+    }
+    help
+}
+
+/// Build the emulator configuration from the arguments.
+pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
+    let scenario: Scenario = args.scenario.parse().map_err(|_| {
+        let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
+        CliError::usage(format!("unknown scenario `{}`", args.scenario))
+            .hint(format!("scenarios: {}", names.join(", ")))
+    })?;
+    let grant = Intents::parse(&args.grant).map_err(|e| CliError::usage(format!("--grant: {e}")))?;
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        return Err(CliError::usage("--rate must be a positive number of events per second"));
+    }
+    Ok(EmulatorConfig {
+        app_id: args.app_id.clone(),
+        secret: Secret::new(args.secret.clone()),
+        grant,
+        scenario,
+        rate: args.rate,
+        heartbeat_interval: Duration::from_millis(args.heartbeat_interval.max(1)),
+        session_timeout: Duration::from_secs(args.session_timeout.max(1)),
+        seed: args.seed,
+        shards: args.shards.max(1),
+        max_concurrency: args.max_concurrency.max(1),
+        ..EmulatorConfig::default()
+    })
+}
+
+/// Run until Ctrl-C.
+pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
+    let config = config_from(&args)?;
+    let scenario = config.scenario;
+    let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {
+        CliError::failure(format!("cannot listen on {}", args.listen))
+            .caused_by(&e)
+            .hint("pick another address with --listen 127.0.0.1:0")
+    })?;
+    let banner = format!(
+        "qqbot emulator ({scenario} scenario) listening on {addr}\n\
+         \n  API base:    {api}\n  token URL:   {token}\n  gateway URL: {gw}  (returned by GET /gateway/bot)\n  control API: {api}/_emulator/state\n\
+         \n  credentials: app id {app_id}, secret {secret}\n\
+         \nPoint qqbot at it:\n  QQBOT_APP_ID={app_id} QQBOT_SECRET={secret} qqbot listen --api-base {api} --token-url {token}\n\
+         \nPoint an SDK at it by changing only its base URLs (botpy: patch botpy.http.Route.DOMAIN / \
+         robot.Token's URL; botgo: constant.APIDomain / TokenDomain). Ctrl-C to stop.",
+        addr = emulator.addr(),
+        api = emulator.api_base(),
+        token = emulator.token_url(),
+        gw = emulator.gateway_url(),
+        app_id = args.app_id,
+        secret = args.secret,
+    );
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "api_base": emulator.api_base(), "token_url": emulator.token_url(),
+                "gateway_url": emulator.gateway_url(), "app_id": args.app_id,
+                "secret": args.secret, "scenario": scenario.to_string(),
+            })
+        );
+    } else {
+        println!("{banner}");
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
+    if !global.quiet {
+        eprintln!("qqbot: stopping the emulator");
+    }
+    emulator.shutdown().await;
+    Ok(Exit::Interrupted)
+}

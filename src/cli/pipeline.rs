@@ -1,0 +1,197 @@
+//! The consumer side shared by `listen` and `replay`: filter → dedup → stats → one sink.
+//!
+//! It runs on a plain thread (blocking writes to stdout must never stall the async runtime that
+//! drives heartbeats) and reports why it stopped.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::time::Instant;
+
+use qqbot::gateway::{GatewayItem, ItemKind};
+use qqbot::output::human::{self, Painter};
+use qqbot::output::{Dedup, Filter, Stats, ndjson};
+
+/// Output format.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    /// Aligned human lines.
+    Human(Painter),
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// Options of the pipeline.
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// What to let through.
+    pub filter: Filter,
+    /// Drop duplicate event ids.
+    pub dedup: bool,
+    /// Stop after this many printed events.
+    pub count: Option<u64>,
+    /// Output format.
+    pub format: Format,
+    /// Print notable lifecycle items (closes, resumes, fatal) on stderr when they are not on stdout.
+    pub notices: bool,
+    /// Colour on stderr.
+    pub stderr_painter: Painter,
+}
+
+/// Why the pipeline stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The source ended (shutdown or all shards stopped).
+    SourceEnded,
+    /// `--count` reached.
+    CountReached,
+    /// stdout was closed by the reader (e.g. `| head`).
+    BrokenPipe,
+    /// Writing failed otherwise.
+    WriteError(String),
+}
+
+/// What the pipeline saw, for the exit summary and exit code.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Why it stopped.
+    pub stop: Stop,
+    /// Statistics over everything received (before filtering).
+    pub stats: Stats,
+    /// Events printed.
+    pub printed: u64,
+    /// Fatal items seen: (shard id, reason, hint, code).
+    pub fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
+}
+
+/// The pipeline state.
+pub struct Pipeline<W: Write> {
+    options: PipelineOptions,
+    dedup: Option<Dedup>,
+    out: W,
+    buf: String,
+    stats: Stats,
+    printed: u64,
+    fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
+    fatal_shards: HashSet<u32>,
+}
+
+impl<W: Write> Pipeline<W> {
+    /// A pipeline writing to `out`.
+    pub fn new(options: PipelineOptions, out: W) -> Pipeline<W> {
+        Pipeline {
+            dedup: options.dedup.then(Dedup::default),
+            options,
+            out,
+            buf: String::with_capacity(4096),
+            stats: Stats::default(),
+            printed: 0,
+            fatal: Vec::new(),
+            fatal_shards: HashSet::new(),
+        }
+    }
+
+    /// Handle one item. `Some(stop)` when the pipeline is done.
+    pub fn handle(&mut self, item: &GatewayItem) -> Option<Stop> {
+        self.stats.record(item);
+        if let ItemKind::Fatal { reason, hint, code } = &item.kind
+            && self.fatal_shards.insert(item.shard.id)
+        {
+            self.fatal
+                .push((item.shard.id, reason.clone(), hint.clone(), *code));
+        }
+        if let (ItemKind::Dispatch(d), Some(dedup)) = (&item.kind, self.dedup.as_mut())
+            && let Some(id) = d.id.as_deref()
+            && !dedup.first_time(id)
+        {
+            self.stats.duplicates += 1;
+            return None;
+        }
+        let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
+        if !self.options.filter.accepts(item) {
+            if !is_dispatch && self.options.notices {
+                self.notice(item);
+            }
+            return None;
+        }
+        self.buf.clear();
+        match self.options.format {
+            Format::Ndjson => ndjson::write_line(&mut self.buf, item),
+            Format::Human(painter) => self.buf.push_str(&human::line(item, painter)),
+        }
+        if let Err(e) = self
+            .out
+            .write_all(self.buf.as_bytes())
+            .and_then(|()| self.out.flush())
+        {
+            return Some(if e.kind() == io::ErrorKind::BrokenPipe {
+                Stop::BrokenPipe
+            } else {
+                Stop::WriteError(e.to_string())
+            });
+        }
+        if is_dispatch {
+            self.printed += 1;
+            if self.options.count.is_some_and(|n| self.printed >= n) {
+                return Some(Stop::CountReached);
+            }
+        }
+        None
+    }
+
+    /// Notable lifecycle items go to stderr when they are not part of the output.
+    fn notice(&self, item: &GatewayItem) {
+        let notable = matches!(
+            item.kind,
+            ItemKind::Ready { .. }
+                | ItemKind::Resumed { .. }
+                | ItemKind::Closed { .. }
+                | ItemKind::InvalidSession { .. }
+                | ItemKind::Backoff { .. }
+                | ItemKind::Lagged { .. }
+                | ItemKind::Error { .. }
+                | ItemKind::Fatal { .. }
+        );
+        if notable {
+            let line = human::line(item, self.options.stderr_painter);
+            let _ = io::stderr().write_all(line.as_bytes());
+        }
+    }
+
+    /// Whether every one of `shards` shards has stopped fatally.
+    pub fn all_fatal(&self, shards: usize) -> bool {
+        shards > 0 && self.fatal_shards.len() >= shards
+    }
+
+    /// Finish with a stop reason.
+    pub fn finish(self, stop: Stop) -> Outcome {
+        Outcome {
+            stop,
+            stats: self.stats,
+            printed: self.printed,
+            fatal: self.fatal,
+        }
+    }
+}
+
+/// Drain `items` on the current (blocking) thread until the source ends or the pipeline stops.
+/// `shards` is the number of shards feeding the channel (all fatal → stop).
+pub fn drain<W: Write>(
+    mut pipeline: Pipeline<W>,
+    items: &mut tokio::sync::mpsc::Receiver<GatewayItem>,
+    shards: usize,
+) -> Outcome {
+    while let Some(item) = items.blocking_recv() {
+        if let Some(stop) = pipeline.handle(&item) {
+            return pipeline.finish(stop);
+        }
+        if pipeline.all_fatal(shards) {
+            return pipeline.finish(Stop::SourceEnded);
+        }
+    }
+    pipeline.finish(Stop::SourceEnded)
+}
+
+/// Print the exit summary on stderr.
+pub fn print_summary(outcome: &Outcome, started: Instant) {
+    eprint!("{}", outcome.stats.summary(started.elapsed()));
+}

@@ -38,10 +38,35 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -s v -l verbose -d 'Print more
 complete -c qqbot -n "__fish_qqbot_needs_command" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_needs_command" -s V -l version -d 'Print version'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "intents" -d 'List and explain intents, from the intents table'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l listen -d 'Address to serve everything on (HTTP API, token endpoint, gateway, control API)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l app-id -d 'App id bots must use' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l secret -d 'Secret bots must use (a development value; never a real secret)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l grant -d 'Intents the emulated app is granted (an Identify asking for more gets op 9 + close 4903)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l scenario -d 'What the emulator does: demo, quiet, flood, or a fault scenario (see `--help`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l rate -d 'Generated events per second (demo scenario)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l heartbeat-interval -d 'Heartbeat interval sent in Hello, in milliseconds' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l session-timeout -d 'Send op 7 and close 4009 this often per connection, in seconds' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l shards -d 'Shard count recommended by /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l max-concurrency -d 'session_start_limit.max_concurrency (identifies allowed per 5 s)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l seed -d 'Seed for generated events (same seed, same events)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -113,9 +138,10 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s q -l quiet -
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "intents" -d 'List and explain intents, from the intents table'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from explain intents completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from emulate explain intents completions help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from emulate explain intents completions help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from emulate explain intents completions help" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from emulate explain intents completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from emulate explain intents completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'

@@ -1,6 +1,7 @@
 //! The command line: argument definitions and dispatch to one file per subcommand.
 
 pub mod completions;
+pub mod emulate;
 pub mod exit;
 pub mod explain;
 pub mod intents;
@@ -73,6 +74,8 @@ pub struct GlobalArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
+    Emulate(emulate::EmulateArgs),
     /// Explain a gateway close code or an OpenAPI error code, offline.
     Explain(explain::ExplainArgs),
     /// List and explain intents, from the intents table.
@@ -85,6 +88,7 @@ pub enum Command {
 /// Run a parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
         Command::Intents(cmd) => intents::run(&cli.global, cmd),
         Command::Completions(args) => completions::run(args),

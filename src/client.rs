@@ -1,6 +1,6 @@
 //! The bot-author facade: a [`Client`] runs the gateway and calls your [`EventHandler`].
 //!
-//! ```ignore
+//! ```no_run
 //! use qqbot::client::{Client, Context, EventHandler, HandlerResult, Token};
 //! use qqbot::http::api::MessageBody;
 //! use qqbot::models::GroupMessage;
@@ -42,9 +42,13 @@ use futures_util::FutureExt;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::Secret;
-use crate::gateway::{Dispatch, GatewayItem, ItemKind, ShardId};
+use crate::gateway::{
+    Cluster, Dispatch, GatewayConfig, GatewayItem, ItemKind, SessionInfo, ShardId, ShardSelection,
+    StartError,
+};
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
+use crate::http::token::TokenSource;
 use crate::models::{
     C2cMessage, Channel, Event, FriendEvent, GroupMessage, GroupRobotEvent, Guild, GuildMember,
     Interaction, Message, MessageAudit, MessageDelete, MessageReaction, ModelError, Ready,
@@ -449,6 +453,15 @@ impl Shared {
         self.connected.store(all, Ordering::Relaxed);
     }
 
+    /// The client stopped: no session is live any more (resume info is kept).
+    fn disconnect_all(&self) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        for session in sessions.iter_mut() {
+            session.connected = false;
+        }
+        self.connected.store(false, Ordering::Relaxed);
+    }
+
     fn sessions(&self) -> Vec<SessionSummary> {
         self.sessions
             .lock()
@@ -470,6 +483,17 @@ pub struct SessionSummary {
     pub connected: bool,
     /// Last `s` seen.
     pub last_seq: Option<u64>,
+}
+
+impl SessionSummary {
+    /// What [`Client::with_resume`] needs to resume this session after a restart.
+    pub fn resume_info(&self) -> Option<SessionInfo> {
+        Some(SessionInfo {
+            session_id: self.session_id.clone()?,
+            last_seq: self.last_seq,
+            shard: self.shard,
+        })
+    }
 }
 
 /// What a handler gets with each event: the [`Api`] to reply with, the event's id and name, and
@@ -616,6 +640,9 @@ impl Context {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
+    /// The gateway could not start (token, `/gateway/bot`, session budget, configuration).
+    #[error("could not start the gateway")]
+    Start(#[source] StartError),
     /// The gateway stopped for good (a fatal close code, or out of reconnect attempts).
     #[error("gateway stopped: {reason}")]
     Fatal {
@@ -659,6 +686,7 @@ pub struct Client<H: EventHandler> {
     gateway_url: Option<String>,
     max_concurrent: usize,
     event_buffer_size: usize,
+    resume: Vec<SessionInfo>,
     shared: Arc<Shared>,
     shutdown: Arc<watch::Sender<bool>>,
 }
@@ -689,6 +717,7 @@ impl<H: EventHandler> Client<H> {
             gateway_url: None,
             max_concurrent: DEFAULT_MAX_CONCURRENT_HANDLERS,
             event_buffer_size: 1000,
+            resume: Vec::new(),
             shared: Arc::new(Shared::new()),
             shutdown: Arc::new(watch::channel(false).0),
         }
@@ -738,6 +767,13 @@ impl<H: EventHandler> Client<H> {
         self
     }
 
+    /// Resume these sessions (saved from [`SessionSummary::resume_info`] before a restart)
+    /// instead of identifying anew; shards without one identify.
+    pub fn with_resume(mut self, sessions: Vec<SessionInfo>) -> Client<H> {
+        self.resume = sessions;
+        self
+    }
+
     /// The OpenAPI base in use.
     pub fn api_base(&self) -> &str {
         match (&self.api_base, self.sandbox) {
@@ -775,6 +811,48 @@ impl<H: EventHandler> Client<H> {
     /// A handle that stops [`Client::start`] / [`Client::run_items`].
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle(Arc::clone(&self.shutdown))
+    }
+
+    /// Connect (fetch a token and `/gateway/bot`, start the shards) and run the handler until
+    /// a shard stops fatally or [`ShutdownHandle::shutdown`] is called; then close the
+    /// connections cleanly. Reconnects and resumes happen inside; the handler sees them through
+    /// [`EventHandler::lifecycle`], [`EventHandler::ready`] and [`EventHandler::resumed`].
+    pub async fn start(&self) -> Result<(), ClientError> {
+        let mut config = GatewayConfig::new(
+            self.token.app_id.clone(),
+            self.token.secret.clone(),
+            self.api_base(),
+            self.token_url(),
+        );
+        config.intents = self.intents;
+        config.shards = match self.shard {
+            Some(shard) => ShardSelection::One(shard),
+            None => ShardSelection::Auto,
+        };
+        config.gateway_url = self.gateway_url.clone();
+        config.event_buffer_size = self.event_buffer_size;
+        config.resume = self.resume.clone();
+        let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
+        // The cluster keeps its token source private, so the API gets its own single-flight
+        // source; the platform hands both the same token while it is valid.
+        let tokens = TokenSource::new(
+            reqwest::Client::new(),
+            self.token_url(),
+            self.token.app_id.clone(),
+            self.token.secret.clone(),
+        );
+        let api = Api::new(
+            self.api_base().to_owned(),
+            self.token.app_id.clone(),
+            tokens,
+        );
+        let end = self.pump(api, items).await;
+        cluster.shutdown().await;
+        self.shared.disconnect_all();
+        match end {
+            LoopEnd::Shutdown | LoopEnd::Closed => Ok(()),
+            LoopEnd::Fatal(error) => Err(error),
+        }
     }
 
     /// Feed the handler from an item stream you supply (a webhook receiver, a replay, a test)

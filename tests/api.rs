@@ -479,8 +479,8 @@ async fn dm_create_upload_ack_guilds() {
     let guilds = bounded(api.guilds()).await.unwrap();
     assert_eq!((guilds.len(), guilds[0].member_count), (1, Some(3)));
     let gateway = bounded(api.gateway_bot()).await.unwrap();
-    assert_eq!(gateway.shards, Some(1));
-    assert_eq!(gateway.session_start_limit.max_concurrency, Some(1));
+    assert_eq!(gateway.shards, 1);
+    assert_eq!(gateway.session_start_limit.max_concurrency, 1);
 
     let requests = seen(&script);
     let summary: Vec<(String, String)> = requests

@@ -216,8 +216,8 @@ async fn identity_gateway_uploads_dms_and_interaction_acks() {
     );
     let gateway = bounded(api.gateway_bot()).await.unwrap();
     assert_eq!(gateway.url, emu.gateway_url());
-    assert_eq!(gateway.shards, Some(1));
-    assert!(gateway.session_start_limit.remaining.is_some());
+    assert_eq!(gateway.shards, 1);
+    assert!(gateway.session_start_limit.remaining > 0);
     let guilds = bounded(api.guilds()).await.unwrap();
     assert!(!guilds.is_empty());
 

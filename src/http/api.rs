@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use super::error::{ApiError, BoxError, PlatformDetails};
+use super::gateway_info::GatewayBot;
+use super::token::TokenSource;
 use crate::Secret;
 use crate::models::de;
 use crate::models::{Guild, Message, MessageReference, Timestamp, User};
@@ -49,6 +51,17 @@ impl<T: TokenProvider> TokenProvider for Arc<T> {
 
     fn invalidate(&self) -> impl Future<Output = ()> + Send {
         T::invalidate(self)
+    }
+}
+
+/// The gateway's single-flight token source serves the API client too.
+impl TokenProvider for TokenSource {
+    async fn token(&self) -> Result<Secret, BoxError> {
+        TokenSource::token(self).await.map_err(BoxError::from)
+    }
+
+    async fn invalidate(&self) {
+        TokenSource::invalidate(self).await
     }
 }
 
@@ -328,39 +341,6 @@ pub struct DmSession {
     /// When the session was created (`"1642545606"` on the wire).
     #[serde(deserialize_with = "crate::models::timestamp_lenient")]
     pub create_time: Option<Timestamp>,
-}
-
-/// `session_start_limit` of `GET /gateway/bot`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(default)]
-pub struct SessionStartLimit {
-    /// Sessions allowed per 24 h.
-    #[serde(deserialize_with = "de::opt_int")]
-    pub total: Option<u64>,
-    /// Sessions still available.
-    #[serde(deserialize_with = "de::opt_int")]
-    pub remaining: Option<u64>,
-    /// Milliseconds until the count resets.
-    #[serde(deserialize_with = "de::opt_int")]
-    pub reset_after: Option<u64>,
-    /// Sessions that may be created per 5 s.
-    #[serde(deserialize_with = "de::opt_int")]
-    pub max_concurrency: Option<u64>,
-}
-
-/// `GET /gateway/bot` response.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
-#[serde(default)]
-pub struct GatewayBot {
-    /// WebSocket URL.
-    #[serde(deserialize_with = "de::string")]
-    pub url: String,
-    /// Recommended shard count.
-    #[serde(deserialize_with = "de::opt_int")]
-    pub shards: Option<u32>,
-    /// Session start limits.
-    #[serde(deserialize_with = "de::or_default")]
-    pub session_start_limit: SessionStartLimit,
 }
 
 /// The result of a send that the platform accepted: delivered, or held for audit.

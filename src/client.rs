@@ -28,6 +28,8 @@
 //! [`Client::with_max_concurrent_handlers`] at a time (the loop waits for a free slot, so a slow
 //! bot pushes back into the gateway's bounded buffer, which counts what it drops). A handler that
 //! returns an error or panics is reported to [`EventHandler::error`]; the client keeps running.
+//! Because events are handled concurrently, two events may finish out of order; use
+//! [`Context::seq`] where order matters, or `with_max_concurrent_handlers(1)` for strict order.
 
 use std::any::Any;
 use std::fmt;

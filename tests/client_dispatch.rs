@@ -539,3 +539,19 @@ async fn context_replies_are_passive_with_incrementing_msg_seq() {
         ])
     );
 }
+
+#[test]
+fn client_and_token_debug_never_show_the_secret() {
+    let token = Token::new("102000000", "hunter2-app-secret");
+    assert_eq!(token.secret().expose(), "hunter2-app-secret");
+    let client = Client::new(token.clone(), Intents::default_granted(), Replier, false)
+        .with_api_base("http://127.0.0.1:1");
+    for shown in [format!("{token:?}"), format!("{client:?}")] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("102000000"), "{shown}");
+    }
+    assert_eq!(client.api_base(), "http://127.0.0.1:1");
+    assert_eq!(client.token_url(), qqbot::client::TOKEN_URL);
+    let sandbox = Client::new(token, Intents::default_granted(), Replier, true);
+    assert_eq!(sandbox.api_base(), qqbot::http::api::SANDBOX_API_BASE);
+}

@@ -362,8 +362,7 @@ async fn driver_refuses_more_shards_than_remaining_session_starts() {
     let fake = fake_with(4, 1, 3).await;
     let err = Cluster::start(fake.config.clone())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         matches!(
             err,
@@ -447,5 +446,35 @@ async fn driver_one_fatal_shard_does_not_stop_the_others() {
         1,
         "the fatal shard dropped its session; the other keeps its own"
     );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_malformed_frames_become_error_items_and_the_session_goes_on() {
+    let mut fake = fake().await;
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut conn = fake.accept().await;
+    conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    conn.recv_op(2).await;
+    conn.send(ready(1, "sess"));
+    conn.send("this is not json");
+    conn.send(r#"{"op":0,"s":2,"t":"READY","d":{"no_session":true}}"#);
+    conn.send(event(3));
+    let first = next_item(&mut items, "error", |k| matches!(k, ItemKind::Error { .. })).await;
+    assert!(
+        matches!(&first, ItemKind::Error { message } if message.starts_with("malformed frame")),
+        "{first:?}"
+    );
+    let second = next_item(&mut items, "error", |k| matches!(k, ItemKind::Error { .. })).await;
+    assert!(
+        matches!(&second, ItemKind::Error { message } if message.contains("malformed READY")),
+        "{second:?}"
+    );
+    let d = next_item(&mut items, "dispatch", |k| {
+        matches!(k, ItemKind::Dispatch(_))
+    })
+    .await;
+    assert!(matches!(d, ItemKind::Dispatch(d) if d.seq == Some(3)));
+    assert!(cluster.is_connected());
     cluster.shutdown().await;
 }

@@ -530,8 +530,7 @@ async fn lifecycle_session_budget_is_checked_before_starting() {
     .unwrap();
     let err = Cluster::start(gateway_config(&emu))
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         err.to_string()
             .contains("3 shard(s) must identify but only 2"),
@@ -547,7 +546,7 @@ async fn lifecycle_wrong_secret_is_a_clear_auth_error() {
         .unwrap();
     let mut config = gateway_config(&emu);
     config.secret = qqbot::Secret::new("not-the-secret");
-    let err = Cluster::start(config).await.err().expect("refused");
+    let err = Cluster::start(config).await.expect_err("refused");
     assert!(err.is_auth(), "{err:?}");
     let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
     assert!(chain.contains("invalid app secret"), "{chain}");

@@ -8,7 +8,7 @@ use clap::Args;
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
-use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection};
+use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection, StartError};
 use qqbot::output::Filter;
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
@@ -64,8 +64,16 @@ pub struct ListenArgs {
     #[arg(long)]
     pub emulator: bool,
     /// Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …).
-    #[arg(long, value_name = "NAME", default_value = "demo", requires = "emulator")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "demo",
+        requires = "emulator"
+    )]
     pub scenario: String,
+    /// Consecutive failed connection attempts before giving up (0 = never give up).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_reconnects: u32,
     /// Capacity of the buffer between the gateway and the output.
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
     pub event_buffer_size: usize,
@@ -75,13 +83,18 @@ fn parse_shard(text: &str) -> Result<ShardId, String> {
     let (id, count) = text
         .split_once('/')
         .ok_or_else(|| "expected ID/COUNT, e.g. 0/2".to_owned())?;
-    let id: u32 = id.trim().parse().map_err(|_| format!("bad shard id `{id}`"))?;
+    let id: u32 = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard id `{id}`"))?;
     let count: u32 = count
         .trim()
         .parse()
         .map_err(|_| format!("bad shard count `{count}`"))?;
     if count == 0 || id >= count {
-        return Err(format!("shard id must be below the count (got {id}/{count})"));
+        return Err(format!(
+            "shard id must be below the count (got {id}/{count})"
+        ));
     }
     Ok(ShardId { id, count })
 }
@@ -142,7 +155,11 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     Ok(settings)
 }
 
-async fn target(global: &GlobalArgs, args: &ListenArgs, settings: &Settings) -> Result<Target, CliError> {
+async fn target(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    settings: &Settings,
+) -> Result<Target, CliError> {
     if args.emulator {
         let scenario: Scenario = args.scenario.parse().map_err(|_| {
             let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
@@ -162,7 +179,10 @@ async fn target(global: &GlobalArgs, args: &ListenArgs, settings: &Settings) -> 
             secret: config.secret.clone(),
             api_base: emulator.api_base(),
             token_url: emulator.token_url(),
-            label: format!("embedded emulator ({scenario} scenario) at {}", emulator.api_base()),
+            label: format!(
+                "embedded emulator ({scenario} scenario) at {}",
+                emulator.api_base()
+            ),
             _emulator: Some(emulator),
         });
     }
@@ -178,7 +198,11 @@ async fn target(global: &GlobalArgs, args: &ListenArgs, settings: &Settings) -> 
         token_url: settings.token_url.value.clone(),
         label: format!(
             "{} ({})",
-            if settings.sandbox.value { "sandbox" } else { "production" },
+            if settings.sandbox.value {
+                "sandbox"
+            } else {
+                "production"
+            },
             settings.api_base.value
         ),
         _emulator: None,
@@ -193,7 +217,9 @@ fn read_state(path: &PathBuf) -> Result<Vec<SessionInfo>, CliError> {
                 .hint("delete it to start a fresh session")
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(CliError::failure(format!("cannot read state file {}", path.display())).caused_by(&e)),
+        Err(e) => Err(
+            CliError::failure(format!("cannot read state file {}", path.display())).caused_by(&e),
+        ),
     }
 }
 
@@ -202,7 +228,36 @@ fn write_state(path: &PathBuf, sessions: &[SessionInfo]) -> Result<(), CliError>
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| CliError::failure(format!("cannot write state file {}", path.display())).caused_by(&e))
+        .map_err(|e| {
+            CliError::failure(format!("cannot write state file {}", path.display())).caused_by(&e)
+        })
+}
+
+/// `all (2114721283)`, `default (…)` or the names.
+fn intents_label(intents: Intents) -> String {
+    if intents == Intents::all() {
+        format!("all ({})", intents.bits())
+    } else if intents == Intents::default_granted() {
+        format!("default ({})", intents)
+    } else {
+        intents.to_string()
+    }
+}
+
+/// Map a start-up failure to an exit code and a hint.
+pub fn start_error(err: StartError) -> CliError {
+    match &err {
+        e if e.is_auth() => CliError::new(Exit::Auth, "cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain 100016` explains token errors"),
+        StartError::SessionBudget { .. } => CliError::new(Exit::Refused, "not starting: the daily session budget is too small")
+            .caused_by(&err)
+            .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
+        StartError::Config(_) => CliError::usage("cannot start the gateway connection").caused_by(&err),
+        _ => CliError::failure("cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("check the network path to the API base and token URL (--api-base, --token-url)"),
+    }
 }
 
 /// Run `qqbot listen`.
@@ -212,7 +267,8 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
         .intents
         .clone()
         .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
-        .unwrap_or_else(|| "default".to_owned());
+        // The embedded emulator grants everything, so show everything it generates.
+        .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
     let intents = Intents::parse(&intents_spec).map_err(|e| {
         CliError::usage(format!("--intents: {e}"))
             .hint("`qqbot intents list` shows every name and alias")
@@ -236,6 +292,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
         (None, None) => ShardSelection::Auto,
     };
     config.event_buffer_size = args.event_buffer_size.max(1);
+    config.reconnect.max_attempts = args.max_reconnects;
     config.resume = resume;
 
     let json = global.json || !std::io::stdout().is_terminal();
@@ -244,7 +301,8 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     } else {
         Format::Human(Painter::new(style::stdout_color(global.color)))
     };
-    let events = (!args.events.is_empty()).then(|| args.events.iter().map(|e| e.trim().to_owned()).collect());
+    let events = (!args.events.is_empty())
+        .then(|| args.events.iter().map(|e| e.trim().to_owned()).collect());
     let options = PipelineOptions {
         filter: Filter {
             events,
@@ -262,12 +320,13 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     };
 
     let started = Instant::now();
-    let (cluster, mut items) = Cluster::start(config).await.map_err(super::gateway_error::start_error)?;
-    let shard_count = cluster.shard_count();
+    let (cluster, mut items) = Cluster::start(config).await.map_err(start_error)?;
+    let shard_count = cluster.shards().len();
     if !global.quiet {
         eprintln!(
             "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
-            target.label, intents
+            target.label,
+            intents_label(intents)
         );
     }
 
@@ -287,20 +346,31 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
         Deadline,
         Consumer,
     }
-    let end = tokio::select! {
-        _ = tokio::signal::ctrl_c() => End::Interrupted,
-        () = deadline => End::Deadline,
-        _ = &mut consumer => End::Consumer,
+    let (end, finished) = tokio::select! {
+        _ = tokio::signal::ctrl_c() => (End::Interrupted, None),
+        () = deadline => (End::Deadline, None),
+        outcome = &mut consumer => (End::Consumer, Some(outcome)),
     };
-    // Save resumable sessions before closing, then close cleanly (the channel ends, the consumer
-    // drains what is left and stops).
-    if let Some(path) = &args.state_file {
-        write_state(path, &cluster.sessions())?;
+    if matches!(end, End::Interrupted) {
+        // A second Ctrl-C while closing aborts at once.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("qqbot: interrupted again, aborting");
+                std::process::exit(Exit::Interrupted as i32);
+            }
+        });
     }
-    cluster.shutdown().await;
-    let outcome = consumer
-        .await
-        .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
+    // Close cleanly (the channel ends, the consumer drains what is left and stops), then keep the
+    // still-resumable sessions for the next run.
+    let sessions = cluster.shutdown().await;
+    if let Some(path) = &args.state_file {
+        write_state(path, &sessions)?;
+    }
+    let outcome = match finished {
+        Some(outcome) => outcome,
+        None => consumer.await,
+    }
+    .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
     if !global.quiet && outcome.stop != Stop::BrokenPipe {
         pipeline::print_summary(&outcome, started);
     }
@@ -310,9 +380,18 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     if let Some((shard, reason, hint, code)) = outcome.fatal.first()
         && outcome.fatal.len() >= shard_count
     {
-        let mut err = CliError::new(Exit::Refused, format!("the gateway refused the session on shard {shard}: {reason}"));
-        if let Some(code) = code {
-            err.causes.push(format!("close code {code}: {}", qqbot::protocol::close_info(*code).meaning));
+        let refused = code.is_some() || reason.starts_with("identify rejected");
+        let mut err = if refused {
+            CliError::new(
+                Exit::Refused,
+                format!("the gateway refused the session on shard {shard}: {reason}"),
+            )
+        } else {
+            CliError::failure(format!("shard {shard} stopped: {reason}"))
+        };
+        if code.is_none() && reason.starts_with("identify rejected") {
+            err.causes
+                .push("no READY after two Identify attempts (op 9 each time)".to_owned());
         }
         if let Some(hint) = hint {
             err = err.hint(hint.clone());

@@ -5,6 +5,8 @@ pub mod emulate;
 pub mod exit;
 pub mod explain;
 pub mod intents;
+pub mod listen;
+pub mod pipeline;
 pub mod style;
 
 use std::path::PathBuf;
@@ -74,6 +76,8 @@ pub struct GlobalArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped).
+    Listen(listen::ListenArgs),
     /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
     Emulate(emulate::EmulateArgs),
     /// Explain a gateway close code or an OpenAPI error code, offline.
@@ -88,6 +92,7 @@ pub enum Command {
 /// Run a parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Listen(args) => listen::run(&cli.global, args).await,
         Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
         Command::Intents(cmd) => intents::run(&cli.global, cmd),

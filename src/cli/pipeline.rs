@@ -57,8 +57,6 @@ pub struct Outcome {
     pub stop: Stop,
     /// Statistics over everything received (before filtering).
     pub stats: Stats,
-    /// Events printed.
-    pub printed: u64,
     /// Fatal items seen: (shard id, reason, hint, code).
     pub fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
 }
@@ -167,7 +165,6 @@ impl<W: Write> Pipeline<W> {
         Outcome {
             stop,
             stats: self.stats,
-            printed: self.printed,
             fatal: self.fatal,
         }
     }

@@ -62,7 +62,8 @@ impl StartError {
     }
 }
 
-/// Running shards.
+/// Running shards. Dropping the cluster without [`shutdown`](Cluster::shutdown) also stops the
+/// shards (each closes its connection), but nothing waits for them.
 #[derive(Debug)]
 pub struct Cluster {
     shards: Vec<ShardHandle>,
@@ -97,8 +98,21 @@ impl Cluster {
                 StartError::Token(e)
             }
         })?;
-        let gateway = get_gateway_bot(&client, &config.api_base, &config.app_id, &token)
-            .await
+        let gateway =
+            match get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await {
+                // A token the API no longer accepts (401 / 11244): fetch a fresh one and retry once.
+                Err(GatewayInfoError::Unauthorized { .. }) => {
+                    let token = tokens.refresh().await.map_err(|e| {
+                        if e.is_auth() {
+                            StartError::Auth(e)
+                        } else {
+                            StartError::Token(e)
+                        }
+                    })?;
+                    get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await
+                }
+                result => result,
+            }
             .map_err(|e| match e {
                 GatewayInfoError::Unauthorized { .. } => StartError::GatewayAuth(e),
                 e => StartError::Unreachable(e),

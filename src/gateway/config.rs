@@ -123,3 +123,27 @@ impl GatewayConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let config = GatewayConfig::new("1", Secret::new("hunter2"), "http://a", "http://b");
+        assert_eq!(config.event_buffer_size, 1000);
+        assert_eq!(config.heartbeat.max_missed, 1);
+        assert_eq!(config.reconnect.max_attempts, 5);
+        assert_eq!(config.reconnect.initial_delay, Duration::from_secs(1));
+        assert_eq!(config.reconnect.max_delay, Duration::from_secs(30));
+        assert_eq!(config.reconnect.backoff_factor, 2.0);
+        assert_eq!(config.shards, ShardSelection::Auto);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let config = GatewayConfig::new("1", Secret::new("hunter2"), "http://a", "http://b");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

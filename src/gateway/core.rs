@@ -321,17 +321,26 @@ impl ShardCore {
 
     /// A text frame arrived. `frame` is the whole frame; dispatches keep it as their raw text.
     pub fn on_frame(&mut self, now: Instant, frame: &Arc<str>) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.on_frame_into(now, frame, &mut out);
+        out
+    }
+
+    /// [`on_frame`](Self::on_frame), appending to a buffer the caller reuses (the read loop
+    /// allocates nothing for a dispatch beyond the frame and its item).
+    pub fn on_frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
         let text: &str = frame;
         let env = match Envelope::peek(text) {
             Ok(env) => env,
             Err(e) => {
-                return vec![Action::Emit(ItemKind::Error {
+                out.push(Action::Emit(ItemKind::Error {
                     message: e.to_string(),
-                })];
+                }));
+                return;
             }
         };
-        match env.opcode() {
-            OpCode::Dispatch => self.on_dispatch(now, frame, &env),
+        let actions = match env.opcode() {
+            OpCode::Dispatch => return self.on_dispatch(now, frame, &env, out),
             OpCode::Hello => self.on_hello(now, &env),
             OpCode::HeartbeatAck => match self.heartbeat.as_mut().and_then(|h| h.on_ack(now)) {
                 Some(rtt) => {
@@ -353,7 +362,8 @@ impl ShardCore {
                 self.disconnect(now, Cause::InvalidSession { resumable })
             }
             _ => Vec::new(),
-        }
+        };
+        out.extend(actions);
     }
 
     fn on_hello(&mut self, now: Instant, env: &Envelope<'_>) -> Vec<Action> {
@@ -414,13 +424,19 @@ impl ShardCore {
         actions
     }
 
-    fn on_dispatch(&mut self, now: Instant, frame: &Arc<str>, env: &Envelope<'_>) -> Vec<Action> {
+    fn on_dispatch(
+        &mut self,
+        now: Instant,
+        frame: &Arc<str>,
+        env: &Envelope<'_>,
+        out: &mut Vec<Action>,
+    ) {
         let t = env.t.as_deref().unwrap_or("");
         if let Some(s) = env.s {
             let resumed_session = matches!(self.state, ShardState::Resuming | ShardState::Active);
             if resumed_session && t != "READY" && self.seq.is_some_and(|last| s <= last) {
                 self.metrics.duplicates_dropped += 1;
-                return Vec::new();
+                return;
             }
             self.seq = Some(s);
             self.metrics.last_seq = self.seq;
@@ -430,19 +446,20 @@ impl ShardCore {
                 let ready: Ready = match serde_json::from_str(env.d_text()) {
                     Ok(ready) => ready,
                     Err(e) => {
-                        return vec![Action::Emit(ItemKind::Error {
+                        out.push(Action::Emit(ItemKind::Error {
                             message: format!("malformed READY: {e}"),
-                        })];
+                        }));
+                        return;
                     }
                 };
                 self.session_id = Some(ready.session_id.clone());
                 self.metrics.session_id = self.session_id.clone();
                 self.established();
-                vec![Action::Emit(ItemKind::Ready {
+                out.push(Action::Emit(ItemKind::Ready {
                     session_id: ready.session_id,
                     user_id: ready.user.id,
                     username: ready.user.username,
-                })]
+                }));
             }
             "RESUMED" if self.state == ShardState::Resuming => {
                 let recovered_in = self
@@ -450,10 +467,10 @@ impl ShardCore {
                     .map(|at| now.saturating_duration_since(at));
                 self.metrics.resumes += 1;
                 self.established();
-                vec![Action::Emit(ItemKind::Resumed {
+                out.push(Action::Emit(ItemKind::Resumed {
                     replayed: self.replayed,
                     recovered_in,
-                })]
+                }));
             }
             _ => {
                 if self.state == ShardState::Resuming {
@@ -467,13 +484,13 @@ impl ShardCore {
                         start..start + d.get().len()
                     })
                     .unwrap_or(0..0);
-                vec![Action::Emit(ItemKind::Dispatch(Dispatch {
+                out.push(Action::Emit(ItemKind::Dispatch(Dispatch {
                     seq: env.s,
                     t: t.to_owned(),
                     id: env.id.as_deref().map(str::to_owned),
                     frame: Arc::clone(frame),
                     d_range,
-                }))]
+                })));
             }
         }
     }

@@ -172,6 +172,8 @@ pub(crate) struct ShardDriver {
     shared: Arc<Mutex<ShardShared>>,
     rate_window: (Instant, u64),
     latency_samples: u64,
+    /// Reused action buffer, so a dispatch costs no allocation beyond its frame and item.
+    spare: Vec<Action>,
 }
 
 impl ShardDriver {
@@ -212,6 +214,7 @@ impl ShardDriver {
             shared,
             rate_window: (now, 0),
             latency_samples: 0,
+            spare: Vec::with_capacity(8),
         };
         (driver, handle)
     }
@@ -342,7 +345,12 @@ impl ShardDriver {
 
     fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
         match incoming {
-            Incoming::Frame(frame) => self.core.on_frame(Instant::now(), &frame),
+            Incoming::Frame(frame) => {
+                let mut actions = std::mem::take(&mut self.spare);
+                self.core
+                    .on_frame_into(Instant::now(), &frame, &mut actions);
+                actions
+            }
             Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
                 message: "binary frame that is not UTF-8".into(),
             })],
@@ -410,6 +418,9 @@ impl ShardDriver {
                 queue.extend(self.core.on_close(Instant::now(), None, "send failed"));
             }
         }
+        // Keep the (empty) buffer for the next frame: VecDeque <-> Vec conversions reuse it.
+        queue.clear();
+        self.spare = Vec::from(queue);
         self.publish(lifecycle || !matches!(flow, Flow::Continue));
         if !matches!(flow, Flow::Continue) {
             if let Some(socket) = transport.take() {

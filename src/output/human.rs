@@ -187,8 +187,8 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                 CloseOrigin::Server => "closed by the gateway",
                 CloseOrigin::Client => "closed by qqbot",
             };
-            let text = match code {
-                Some(code) => {
+            let text = match (origin, code) {
+                (CloseOrigin::Server, Some(code)) => {
                     let info = close_info(*code);
                     let reason = if reason.is_empty() { info.name } else { reason };
                     format!(
@@ -197,7 +197,10 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                         action.describe()
                     )
                 }
-                None => format!(
+                (CloseOrigin::Client, Some(code)) => {
+                    format!("{who} ({code}, {reason}) → {}", action.describe())
+                }
+                (_, None) => format!(
                     "{who} without a close frame ({reason}) → {}",
                     action.describe()
                 ),

@@ -50,7 +50,6 @@ use crate::gateway::{
 };
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
-use crate::http::token::TokenSource;
 use crate::models::{
     C2cMessage, Channel, Event, FriendEvent, GroupMessage, GroupRobotEvent, Guild, GuildMember,
     Interaction, Message, MessageAudit, MessageDelete, MessageReaction, ModelError, Ready,
@@ -835,18 +834,11 @@ impl<H: EventHandler> Client<H> {
         config.event_buffer_size = self.event_buffer_size;
         config.resume = self.resume.clone();
         let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
-        // The cluster keeps its token source private, so the API gets its own single-flight
-        // source; the platform hands both the same token while it is valid.
-        let tokens = TokenSource::new(
-            reqwest::Client::new(),
-            self.token_url(),
-            self.token.app_id.clone(),
-            self.token.secret.clone(),
-        );
+        // One token cache for the gateway and the API: a refresh on either side serves both.
         let api = Api::new(
             self.api_base().to_owned(),
             self.token.app_id.clone(),
-            tokens,
+            cluster.token_source(),
         );
         let end = self.pump(api, items).await;
         cluster.shutdown().await;

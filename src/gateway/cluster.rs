@@ -212,6 +212,11 @@ impl Cluster {
         &self.gateway
     }
 
+    /// The token source the shards use (share it with an OpenAPI client: one cache, one refresh).
+    pub fn token_source(&self) -> Arc<TokenSource> {
+        Arc::clone(&self.tokens)
+    }
+
     /// Time left on the cached access token.
     pub fn token_ttl(&self) -> Option<Duration> {
         self.tokens.time_to_live()

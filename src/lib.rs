@@ -10,6 +10,7 @@ pub mod config;
 pub mod gateway;
 pub mod output;
 pub mod protocol;
+pub mod record;
 pub mod secret;
 
 pub use secret::Secret;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::format::Dir;
 use super::reader::Record;
 use super::replay::to_item;
+use crate::gateway::ItemKind;
 use crate::output::Stats;
 use crate::output::stats::human_duration;
 
@@ -27,8 +28,10 @@ pub struct ReplayStats {
     pub frames_rx: u64,
     /// Frames sent.
     pub frames_tx: u64,
-    /// op 7 (reconnect requested) frames or events.
-    pub reconnect_requests: u64,
+    /// op 7 frames received.
+    pub op7_frames: u64,
+    /// `reconnect` (op 7) lifecycle events.
+    pub op7_events: u64,
     /// Offset of the last record (the recording's length).
     pub span: Duration,
 }
@@ -62,7 +65,7 @@ impl ReplayStats {
             }
             let Some(env) = &frame.envelope else { return };
             if frame.dir == Dir::Rx && env.op == 7 {
-                self.reconnect_requests += 1;
+                self.op7_frames += 1;
             }
             if frame.dir == Dir::Rx && env.op == 0 && !env.d_range.is_empty() {
                 let d = &frame.text[env.d_range.clone()];
@@ -76,9 +79,19 @@ impl ReplayStats {
                 }
             }
         }
+        if let Record::Event(e) = record {
+            if matches!(e.kind, ItemKind::ReconnectRequested) {
+                self.op7_events += 1;
+            }
+        }
         if let Some(item) = to_item(record.clone()) {
             self.stats.record(&item);
         }
+    }
+
+    /// Reconnect requests (op 7): a recorder may store the frame, the event or both.
+    pub fn reconnect_requests(&self) -> u64 {
+        self.op7_frames.max(self.op7_events)
     }
 
     /// The multi-line summary `replay --stats` prints: `listen`'s summary, then the rest.
@@ -87,7 +100,9 @@ impl ReplayStats {
         let _ = writeln!(
             out,
             "  frames: {} received, {} sent; {} reconnect request(s) (op 7)",
-            self.frames_rx, self.frames_tx, self.reconnect_requests
+            self.frames_rx,
+            self.frames_tx,
+            self.reconnect_requests()
         );
         for (label, map) in [("guild", &self.by_guild), ("group", &self.by_group)] {
             if map.is_empty() {

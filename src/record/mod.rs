@@ -11,6 +11,7 @@
 mod compress;
 mod error;
 mod event;
+mod fastpeek;
 mod format;
 mod pace;
 mod reader;

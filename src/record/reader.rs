@@ -91,7 +91,13 @@ pub struct Peeked {
 }
 
 impl Peeked {
-    fn of(text: &str) -> Option<Peeked> {
+    /// Peek at a frame: the fast scanner on the common shape, serde for the rest.
+    pub(crate) fn of(text: &str) -> Option<Peeked> {
+        super::fastpeek::peek(text).or_else(|| Peeked::of_serde(text))
+    }
+
+    /// The reference peek through [`Envelope::peek`].
+    pub(crate) fn of_serde(text: &str) -> Option<Peeked> {
         let env = Envelope::peek(text).ok()?;
         let d_range = env.d.map_or(0..0, |d| {
             let start = d.get().as_ptr() as usize - text.as_ptr() as usize;

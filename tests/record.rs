@@ -1023,3 +1023,59 @@ fn replay_stats_from_a_recording() {
     );
     assert_eq!(stats.reconnect_requests(), 1);
 }
+
+/// Damage a recording at random places: reading never panics, and every failure names a line.
+#[test]
+fn damaged_files_give_errors_with_line_numbers_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("good.ndjson");
+    record(&path, &session(), &redaction());
+    let good = std::fs::read(&path).unwrap();
+    let damaged = dir.path().join("damaged.ndjson");
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut errors, mut warnings) = (0, 0);
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + next() % 4 {
+            let pos = (next() as usize) % bytes.len();
+            bytes[pos] = b"{}[]\",:\n\\x0\xff"[(next() as usize) % 12];
+        }
+        if next() % 4 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        }
+        std::fs::write(&damaged, &bytes).unwrap();
+        let mut reader = match RecordReader::open(&damaged) {
+            Ok(reader) => reader,
+            Err(e) => {
+                assert!(e.line().is_some() || matches!(e, RecordError::Empty), "{e}");
+                continue;
+            }
+        };
+        for _ in 0..1000 {
+            match reader.next_record() {
+                Ok(Some(record)) => {
+                    if let Some(item) = qqbot::record::to_item(record) {
+                        ndjson::line(&item);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    errors += 1;
+                    assert!(e.line().is_some_and(|l| l >= 2), "{e}");
+                    break;
+                }
+            }
+        }
+        warnings += reader.warnings().len();
+    }
+    assert!(
+        errors > 0 && warnings > 0,
+        "both outcomes exercised: {errors} errors, {warnings} warnings"
+    );
+}

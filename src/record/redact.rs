@@ -114,8 +114,12 @@ impl Redactor {
         if raw.is_empty() {
             return;
         }
-        let escaped = serde_json::to_string(raw).unwrap_or_default();
-        for needle in [raw.to_owned(), escaped[1..escaped.len() - 1].to_owned()] {
+        let quoted = serde_json::to_string(raw).unwrap_or_default();
+        let escaped = quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or(raw);
+        for needle in [raw.to_owned(), escaped.to_owned()] {
             if !self.needles.contains(&needle) {
                 self.needles.push(needle);
             }
@@ -153,7 +157,9 @@ impl Redactor {
         if !valid_json {
             return self.text(frame);
         }
-        let op = Envelope::peek(frame).map(|e| e.op).ok();
+        let op = super::fastpeek::peek(frame)
+            .map(|p| p.op)
+            .or_else(|| Envelope::peek(frame).map(|e| e.op).ok());
         let token_frame = matches!(op, Some(2 | 6));
         if !token_frame
             && self.ids.is_none()

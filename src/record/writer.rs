@@ -247,6 +247,42 @@ mod tests {
         }
     }
 
+    /// Records every `write` call the writer makes.
+    #[derive(Default)]
+    struct Calls(Vec<Vec<u8>>);
+
+    impl Write for Calls {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn each_line_reaches_the_sink_in_one_write() {
+        let at = chrono::DateTime::<Utc>::from_timestamp(1, 5).unwrap();
+        let mut w =
+            RecordWriter::new(Calls::default(), &Header::new(at), &Redaction::default()).unwrap();
+        let big = format!(
+            r#"{{"op":0,"s":1,"t":"X","d":{{"pad":"{}"}}}}"#,
+            "x".repeat(100_000)
+        );
+        w.write_frame(Dir::Rx, ShardId::ONE, &at, &big).unwrap();
+        w.write_event(ShardId::ONE, &at, &ItemKind::ReconnectRequested)
+            .unwrap();
+        let calls = w.finish().unwrap().0;
+        assert_eq!(calls.len(), 3);
+        for call in &calls {
+            assert_eq!(call.iter().filter(|b| **b == b'\n').count(), 1);
+            assert_eq!(call.last(), Some(&b'\n'));
+        }
+        assert!(calls[1].len() > 100_000);
+    }
+
     #[test]
     fn flush_policy_follows_the_callers_clock() {
         let start = chrono::DateTime::<Utc>::from_timestamp(0, 0).unwrap();

@@ -2,7 +2,8 @@
 //! baseline of plain `read_line` + write on the same file, in the same run. Also peak RSS for a
 //! 200k and a 1M event file, to show memory does not grow with file size.
 //!
-//! Run with `cargo bench --bench replay`. Optional argument: number of events (default 1000000).
+//! Run with `cargo bench --bench replay`. Optional argument: number of events (default 1000000;
+//! 10000 when run as a test through `cargo test --benches`).
 
 use std::fs::File;
 use std::hint::black_box;
@@ -224,10 +225,12 @@ fn best_of(n: usize, f: impl Fn() -> Run) -> Run {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; without it (`cargo test --benches`) run a quick smoke test.
+    let benching = std::env::args().any(|a| a == "--bench");
     let events: u64 = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(if benching { 1_000_000 } else { 10_000 });
     let small_events = events / 5;
     // QQBOT_BENCH_DIR keeps the generated files there and reuses them (for profiling runs);
     // by default they go to a temporary directory removed at the end.

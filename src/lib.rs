@@ -17,6 +17,7 @@ pub mod http;
 pub mod models;
 pub mod output;
 pub mod protocol;
+pub mod record;
 pub mod secret;
 
 pub use secret::Secret;

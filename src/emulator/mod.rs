@@ -149,6 +149,18 @@ impl Emulator {
         self.shared().deliver(t, &d, None, None)
     }
 
+    /// Deliver a recorded event as it was: `d_raw` is sent byte-exact and `id` (when given) is
+    /// kept; `s` is assigned per session. Fails when `d_raw` is not JSON.
+    pub fn inject_raw(
+        &self,
+        t: &str,
+        d_raw: &str,
+        id: Option<String>,
+    ) -> Result<usize, serde_json::Error> {
+        let d: serde_json::Value = serde_json::from_str(d_raw)?;
+        Ok(self.shared().deliver_raw(t, &d, d_raw, id, None))
+    }
+
     /// Deliver an event to one session only (intents still apply, shards do not).
     pub fn inject_to(&self, session_id: &str, t: &str, d: serde_json::Value) -> usize {
         self.shared().deliver(t, &d, None, Some(session_id))

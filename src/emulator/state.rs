@@ -575,11 +575,23 @@ impl Shared {
         event_id: Option<String>,
         only: Option<&str>,
     ) -> usize {
+        self.deliver_raw(t, d, &d.to_string(), event_id, only)
+    }
+
+    /// [`deliver`](Self::deliver) with the body text sent exactly as given (`d_raw` must be the
+    /// JSON text of `d`): replays keep recorded bytes.
+    pub fn deliver_raw(
+        &self,
+        t: &str,
+        d: &Value,
+        d_raw: &str,
+        event_id: Option<String>,
+        only: Option<&str>,
+    ) -> usize {
         let now = Instant::now();
         let id = event_id.unwrap_or_else(|| format!("{t}:{}", uuid::Uuid::new_v4()));
         lock(&self.passive).remember_event(t, &id, d, now);
         let event = EventType::from_name(t);
-        let d_raw = d.to_string();
         let t: Arc<str> = Arc::from(t);
         let mut gw = self.gateway();
         let mut delivered = 0;
@@ -593,7 +605,7 @@ impl Shared {
             if only.is_none() && shard_for(d, session.shard[1]) != session.shard[0] {
                 continue;
             }
-            session.push(&t, &id, &d_raw);
+            session.push(&t, &id, d_raw);
             delivered += 1;
         }
         delivered

@@ -2,6 +2,7 @@
 //!
 //! - [`protocol`]: pure wire types and tables (opcodes, envelope peek, intents, close codes).
 //! - [`emulator`]: a faithful local emulator of the QQ platform (token endpoint, OpenAPI, gateway).
+//! - [`webhook`]: webhook mode: Ed25519 signing, the callback receiver and the forwarder.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -13,5 +14,6 @@ pub mod http;
 pub mod output;
 pub mod protocol;
 pub mod secret;
+pub mod webhook;
 
 pub use secret::Secret;

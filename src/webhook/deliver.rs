@@ -180,8 +180,10 @@ pub fn parse_header(arg: &str) -> Result<(HeaderName, HeaderValue), String> {
         .ok_or_else(|| format!("header `{arg}` is not of the form K:V"))?;
     let name = HeaderName::from_bytes(name.trim().as_bytes())
         .map_err(|_| format!("`{}` is not a valid header name", name.trim()))?;
-    let value = HeaderValue::from_str(value.trim())
+    let mut value = HeaderValue::from_str(value.trim())
         .map_err(|_| format!("the value of header `{name}` is not valid"))?;
+    // Extra headers often carry tokens: keep them out of Debug output.
+    value.set_sensitive(true);
     Ok((name, value))
 }
 
@@ -224,6 +226,8 @@ mod tests {
         let (n, v) = parse_header("Authorization: Bearer x:y").unwrap();
         assert_eq!(n.as_str(), "authorization");
         assert_eq!(v, "Bearer x:y");
+        assert!(v.is_sensitive());
+        assert_eq!(format!("{v:?}"), "Sensitive");
         assert!(parse_header("novalue").is_err());
         assert!(parse_header("bad name: v").is_err());
     }

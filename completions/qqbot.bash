@@ -171,7 +171,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__emulate)
-            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --seed --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --webhook-to --seed --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -214,6 +214,10 @@ _qqbot() {
                     return 0
                     ;;
                 --max-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -615,7 +619,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --intents --events --guild --channel --group --user --shards --shard --count --duration --include-control --dedup --state-file --emulator --scenario --record --redact-ids --redact-content --max-reconnects --event-buffer-size --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-i -e -n -q -v -h --intents --events --guild --channel --group --user --shards --shard --count --duration --include-control --dedup --state-file --emulator --scenario --record --redact-ids --redact-content --webhook --webhook-path --tls-cert --tls-key --timestamp-window --forward-to --forward-header --max-reconnects --event-buffer-size --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -685,6 +689,34 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-reconnects)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -725,7 +757,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --intents --events --guild --channel --group --user --shards --shard --count --duration --include-control --dedup --state-file --emulator --scenario --record --redact-ids --redact-content --max-reconnects --event-buffer-size --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-o -i -e -n -q -v -h --output --intents --events --guild --channel --group --user --shards --shard --count --duration --include-control --dedup --state-file --emulator --scenario --record --redact-ids --redact-content --webhook --webhook-path --tls-cert --tls-key --timestamp-window --forward-to --forward-header --max-reconnects --event-buffer-size --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +835,34 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --webhook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-reconnects)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -843,7 +903,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__replay)
-            opts="-e -q -v -h --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --include-control --stats --serve --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-e -q -v -h --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --include-control --stats --forward-to --forward-header --serve --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -890,6 +950,14 @@ _qqbot() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -59,6 +59,13 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
@@ -89,6 +96,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l heartbeat-interv
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l session-timeout -d 'Send op 7 and close 4009 this often per connection, in seconds' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l shards -d 'Shard count recommended by /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l max-concurrency -d 'session_start_limit.max_concurrency (identifies allowed per 5 s)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l webhook-to -d 'Also deliver every event as a signed webhook to this URL (op 13 validation first, then POSTs with QQ\'s headers; retried with backoff)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l seed -d 'Seed for generated events (same seed, same events)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
@@ -117,6 +125,13 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
@@ -147,6 +162,8 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l guild -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l channel -d 'Only events of this channel id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l group -d 'Only events of this group openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l serve -d 'Act as a QQ platform on ADDR and deliver the recording\'s dispatches to whatever bot connects (any SDK; point its API base and token URL at the printed URLs)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r

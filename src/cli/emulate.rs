@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use qqbot::Secret;
+use qqbot::emulator::webhook::Validation;
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
 use qqbot::protocol::Intents;
 
@@ -45,6 +46,10 @@ pub struct EmulateArgs {
     /// session_start_limit.max_concurrency (identifies allowed per 5 s).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub max_concurrency: u32,
+    /// Also deliver every event as a signed webhook to this URL (op 13 validation first, then
+    /// POSTs with QQ's headers; retried with backoff).
+    #[arg(long, value_name = "URL")]
+    pub webhook_to: Option<String>,
     /// Seed for generated events (same seed, same events).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
@@ -87,6 +92,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         seed: args.seed,
         shards: args.shards.max(1),
         max_concurrency: args.max_concurrency.max(1),
+        webhook_to: args.webhook_to.clone(),
         ..EmulatorConfig::default()
     })
 }
@@ -126,9 +132,42 @@ pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
     } else {
         println!("{banner}");
     }
+    if let Some(mut status) = emulator.watch_webhook()
+        && !global.quiet
+    {
+        // Say once how the op 13 URL validation went, and keep the count of failures visible.
+        tokio::spawn(async move {
+            let mut told = false;
+            while status.changed().await.is_ok() {
+                let now = status.borrow().clone();
+                match (&now.validation, told) {
+                    (Validation::Passed, false) => {
+                        eprintln!("qqbot: webhook {} passed the op 13 validation", now.url);
+                        told = true;
+                    }
+                    (Validation::Failed(reason), false) => {
+                        eprintln!(
+                            "qqbot: webhook {} failed the op 13 validation: {reason}",
+                            now.url
+                        );
+                        told = true;
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
+    if let Some(status) = emulator.webhook_status()
+        && !global.quiet
+    {
+        eprintln!(
+            "qqbot: webhook deliveries: {} delivered, {} failed ({} failed attempts), {} dropped",
+            status.delivered, status.failed_events, status.failed_attempts, status.dropped
+        );
+    }
     if !global.quiet {
         eprintln!("qqbot: stopping the emulator");
     }

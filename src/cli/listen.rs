@@ -1,6 +1,7 @@
 //! `qqbot listen`: connect to the gateway (or an embedded emulator) and stream events.
 
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,14 +11,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
-use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection, StartError};
+use qqbot::gateway::{
+    Cluster, GatewayConfig, GatewayItem, SessionInfo, ShardId, ShardSelection, StartError,
+};
 use qqbot::output::Filter;
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
 use qqbot::record::{Header, Redaction};
+use qqbot::webhook::{ReceiverConfig, TlsFiles, WebhookReceiver, setup_warnings};
+use tokio::sync::mpsc;
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
+use super::forward::{self, ForwardArgs};
 use super::pipeline::{self, Format, Pipeline, PipelineOptions, Stop};
 use super::recorder::Recorder;
 use super::style;
@@ -85,6 +91,26 @@ pub struct ListenArgs {
     /// In the recording, blank message content.
     #[arg(long)]
     pub redact_content: bool,
+    /// Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the
+    /// gateway. With --emulator, the embedded emulator sends its events there.
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard", "state_file"])]
+    pub webhook: Option<SocketAddr>,
+    /// Only accept webhooks on this path (default: any path).
+    #[arg(long, value_name = "PATH", requires = "webhook")]
+    pub webhook_path: Option<String>,
+    /// Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS).
+    #[arg(long, value_name = "PEM", requires_all = ["webhook", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) for --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Reject webhooks whose X-Signature-Timestamp is further than this from now (replay
+    /// protection; 0 disables the check).
+    #[arg(long, value_name = "SECS", default_value_t = 300, requires = "webhook")]
+    pub timestamp_window: u64,
+    /// Forwarding to local handlers.
+    #[command(flatten)]
+    pub forward: ForwardArgs,
     /// Consecutive failed connection attempts before giving up (0 = never give up).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_reconnects: u32,
@@ -136,14 +162,41 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Where the connection goes: the real platform or an embedded emulator.
+/// Whose events, with which credentials: the real platform or an embedded emulator.
 struct Target {
     app_id: String,
     secret: qqbot::Secret,
     api_base: String,
     token_url: String,
     label: String,
-    _emulator: Option<Emulator>,
+    sandbox: bool,
+    /// An emulator to start (for the gateway, or to send webhooks).
+    emulator: Option<EmulatorConfig>,
+}
+
+/// Where items come from.
+enum Source {
+    Gateway {
+        cluster: Cluster,
+        _emulator: Option<Emulator>,
+    },
+    Webhook {
+        receiver: WebhookReceiver,
+        _emulator: Option<Emulator>,
+    },
+}
+
+impl Source {
+    /// Close cleanly; the gateway's sessions stay resumable and are returned.
+    async fn close(self) -> Vec<SessionInfo> {
+        match self {
+            Source::Gateway { cluster, .. } => cluster.shutdown().await,
+            Source::Webhook { receiver, .. } => {
+                receiver.shutdown().await;
+                Vec::new()
+            }
+        }
+    }
 }
 
 fn overrides(global: &GlobalArgs) -> Overrides {
@@ -169,11 +222,7 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     Ok(settings)
 }
 
-async fn target(
-    global: &GlobalArgs,
-    args: &ListenArgs,
-    settings: &Settings,
-) -> Result<Target, CliError> {
+fn target(args: &ListenArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
         let scenario: Scenario = args.scenario.parse().map_err(|_| {
             let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
@@ -184,23 +233,16 @@ async fn target(
             scenario,
             ..EmulatorConfig::default()
         };
-        let emulator = Emulator::start(config)
-            .await
-            .map_err(|e| CliError::failure("cannot start the embedded emulator").caused_by(&e))?;
-        let config = emulator.config();
         return Ok(Target {
             app_id: config.app_id.clone(),
             secret: config.secret.clone(),
-            api_base: emulator.api_base(),
-            token_url: emulator.token_url(),
-            label: format!(
-                "embedded emulator ({scenario} scenario) at {}",
-                emulator.api_base()
-            ),
-            _emulator: Some(emulator),
+            api_base: String::new(),
+            token_url: String::new(),
+            label: format!("embedded emulator ({scenario} scenario)"),
+            sandbox: false,
+            emulator: Some(config),
         });
     }
-    let _ = global;
     let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
         return Err(CliError::usage("no bot credentials")
             .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
@@ -219,8 +261,65 @@ async fn target(
             },
             settings.api_base.value
         ),
-        _emulator: None,
+        sandbox: settings.sandbox.value,
+        emulator: None,
     })
+}
+
+async fn start_emulator(config: EmulatorConfig) -> Result<Emulator, CliError> {
+    Emulator::start(config)
+        .await
+        .map_err(|e| CliError::failure("cannot start the embedded emulator").caused_by(&e))
+}
+
+/// Bind the webhook receiver (and point an embedded emulator at it).
+async fn webhook_source(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    addr: SocketAddr,
+    target: &mut Target,
+) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
+    let mut config = ReceiverConfig::new(addr, target.app_id.clone(), target.secret.clone());
+    config.path = args.webhook_path.clone();
+    config.dedup = args.dedup;
+    config.timestamp_window =
+        (args.timestamp_window > 0).then(|| Duration::from_secs(args.timestamp_window));
+    config.tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    let (receiver, items) = WebhookReceiver::bind(config).await.map_err(|e| {
+        CliError::failure(format!("cannot receive webhooks on {addr}")).caused_by(&e)
+    })?;
+    let emulator = match target.emulator.take() {
+        Some(mut config) => {
+            config.webhook_to = Some(receiver.url());
+            Some(start_emulator(config).await?)
+        }
+        None => {
+            if !global.quiet {
+                for warning in setup_warnings(
+                    receiver.addr(),
+                    receiver.is_tls(),
+                    !receiver.addr().ip().is_loopback(),
+                ) {
+                    eprintln!("qqbot: warning: {warning}");
+                }
+            }
+            None
+        }
+    };
+    target.label = format!("webhooks at {} ({})", receiver.url(), target.label);
+    Ok((
+        Source::Webhook {
+            receiver,
+            _emulator: emulator,
+        },
+        items,
+    ))
 }
 
 fn read_state(path: &Path) -> Result<Vec<SessionInfo>, CliError> {
@@ -298,33 +397,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         CliError::usage(format!("--intents: {e}"))
             .hint("`qqbot intents list` shows every name and alias")
     })?;
-    let target = target(global, &args, &settings).await?;
-    let resume = match &args.state_file {
-        Some(path) => read_state(path)?,
-        None => Vec::new(),
-    };
-
-    let mut config = GatewayConfig::new(
-        target.app_id.clone(),
-        target.secret.clone(),
-        target.api_base.clone(),
-        target.token_url.clone(),
-    );
-    config.intents = intents;
-    config.shards = match (args.shard, args.shards) {
-        (Some(one), _) => ShardSelection::One(one),
-        (None, Some(n)) => ShardSelection::Count(n.max(1)),
-        (None, None) => ShardSelection::Auto,
-    };
+    let mut target = target(&args, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),
         None => None,
     };
-    config.frame_tap = recorder.as_ref().map(Recorder::tap);
-    config.event_buffer_size = args.event_buffer_size.max(1);
-    config.reconnect.max_attempts = args.max_reconnects;
-    config.resume = resume;
-
     let json = global.json || !std::io::stdout().is_terminal();
     let format = if silent {
         Format::Silent
@@ -352,29 +429,90 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     };
 
     let started = Instant::now();
-    let (cluster, mut items) = Cluster::start(config).await.map_err(start_error)?;
-    let shard_count = cluster.shards().len();
+    let (source, mut items) = match args.webhook {
+        Some(addr) => webhook_source(global, &args, addr, &mut target).await?,
+        None => {
+            let emulator = match target.emulator.take() {
+                Some(config) => {
+                    let emulator = start_emulator(config).await?;
+                    target.api_base = emulator.api_base();
+                    target.token_url = emulator.token_url();
+                    target.label = format!("{} at {}", target.label, emulator.api_base());
+                    Some(emulator)
+                }
+                None => None,
+            };
+            let mut config = GatewayConfig::new(
+                target.app_id.clone(),
+                target.secret.clone(),
+                target.api_base.clone(),
+                target.token_url.clone(),
+            );
+            config.intents = intents;
+            config.shards = match (args.shard, args.shards) {
+                (Some(one), _) => ShardSelection::One(one),
+                (None, Some(n)) => ShardSelection::Count(n.max(1)),
+                (None, None) => ShardSelection::Auto,
+            };
+            config.frame_tap = recorder.as_ref().map(Recorder::tap);
+            config.event_buffer_size = args.event_buffer_size.max(1);
+            config.reconnect.max_attempts = args.max_reconnects;
+            config.resume = match &args.state_file {
+                Some(path) => read_state(path)?,
+                None => Vec::new(),
+            };
+            let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
+            (
+                Source::Gateway {
+                    cluster,
+                    _emulator: emulator,
+                },
+                items,
+            )
+        }
+    };
+    let (shard_count, gateway_host, shards_total) = match &source {
+        Source::Gateway { cluster, .. } => (
+            cluster.shards().len(),
+            host_of(&cluster.gateway().url),
+            cluster.shards().first().map_or(1, |h| h.shard().count),
+        ),
+        Source::Webhook { receiver, .. } => (1, host_of(&receiver.url()), 1),
+    };
     if let Some(recorder) = recorder.as_mut() {
         let mut header = Header::new(Utc::now());
-        header.gateway = host_of(&cluster.gateway().url);
-        header.sandbox = !args.emulator && settings.sandbox.value;
+        header.gateway = gateway_host;
+        header.sandbox = target.sandbox;
         header.intents = intents.bits();
-        header.shards = cluster.shards().first().map_or(1, |h| h.shard().count);
+        header.shards = shards_total;
         header.app_id = target.app_id.clone();
         let redaction = Redaction::new([target.secret.clone()])
             .with_ids(args.redact_ids)
             .with_content(args.redact_content);
         if let Err(e) = recorder.open(&header, &redaction, &[&target.secret]) {
-            cluster.shutdown().await;
+            source.close().await;
             return Err(e);
         }
     }
+    let forwarder =
+        match forward::start(&args.forward, &target.app_id, &target.secret, global.quiet) {
+            Ok(forwarder) => forwarder,
+            Err(e) => {
+                source.close().await;
+                return Err(e);
+            }
+        };
     if !global.quiet {
-        eprintln!(
-            "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
-            target.label,
-            intents_label(intents)
-        );
+        match &source {
+            Source::Gateway { .. } => eprintln!(
+                "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
+                target.label,
+                intents_label(intents)
+            ),
+            Source::Webhook { .. } => {
+                eprintln!("qqbot: receiving {}; Ctrl-C to stop", target.label);
+            }
+        }
     }
 
     let progress = (silent && !global.quiet && !global.json && std::io::stderr().is_terminal())
@@ -396,6 +534,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         if let Some(bar) = progress {
             pipeline = pipeline.with_progress(bar);
         }
+        pipeline = pipeline.with_forwarder(forwarder);
         pipeline::drain(pipeline, &mut items, shard_count)
     });
     tokio::pin!(consumer);
@@ -426,15 +565,30 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     }
     // Close cleanly (the channel ends, the consumer drains what is left and stops), then keep the
     // still-resumable sessions for the next run.
-    let sessions = cluster.shutdown().await;
-    if let Some(path) = &args.state_file {
-        write_state(path, &sessions)?;
-    }
+    let mut sessions = source.close().await;
     let mut outcome = match finished {
         Some(outcome) => outcome,
         None => consumer.await,
     }
     .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
+    if let Some(forwarder) = outcome.forwarder.take() {
+        // With forwarding, a restart resumes from the last event every handler accepted.
+        for session in &mut sessions {
+            if let Some(seq) = session.last_seq {
+                session.last_seq = Some(forwarder.resume_seq(session.shard, seq));
+            }
+        }
+        let stats = forwarder.close().await;
+        if !global.quiet {
+            eprintln!(
+                "qqbot: forwarded {} event(s), {} failed, {} dropped",
+                stats.delivered, stats.failed, stats.dropped
+            );
+        }
+    }
+    if let Some(path) = &args.state_file {
+        write_state(path, &sessions)?;
+    }
     if let Some(recorder) = outcome.recorder.take() {
         let (path, counters) = tokio::task::spawn_blocking(move || recorder.finish())
             .await

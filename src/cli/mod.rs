@@ -4,6 +4,7 @@ pub mod completions;
 pub mod emulate;
 pub mod exit;
 pub mod explain;
+pub mod forward;
 pub mod intents;
 pub mod listen;
 pub mod pipeline;

@@ -14,6 +14,7 @@ use indicatif::ProgressBar;
 use qqbot::gateway::{GatewayItem, ItemKind};
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
+use qqbot::webhook::Forwarder;
 
 /// Output format.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +68,8 @@ pub struct Outcome {
     pub fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
     /// The recorder, handed back to be finished once the source is gone.
     pub recorder: Option<Recorder>,
+    /// The forwarder, handed back to be drained and closed.
+    pub forwarder: Option<Forwarder>,
 }
 
 /// The pipeline state.
@@ -80,6 +83,7 @@ pub struct Pipeline<W: Write> {
     fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
     fatal_shards: HashSet<u32>,
     recorder: Option<Recorder>,
+    forwarder: Option<Forwarder>,
     progress: Option<(ProgressBar, Instant)>,
 }
 
@@ -96,8 +100,16 @@ impl<W: Write> Pipeline<W> {
             fatal: Vec::new(),
             fatal_shards: HashSet::new(),
             recorder: None,
+            forwarder: None,
             progress: None,
         }
+    }
+
+    /// Also forward what passes the filters (dispatches; every lifecycle item, so a new session
+    /// resets the forwarder's cursor).
+    pub fn with_forwarder(mut self, forwarder: Option<Forwarder>) -> Self {
+        self.forwarder = forwarder;
+        self
     }
 
     /// Also record what passes the filters (dispatches) and every lifecycle item.
@@ -160,6 +172,12 @@ impl<W: Write> Pipeline<W> {
             && (accepted || !is_dispatch)
         {
             recorder.record(item);
+        }
+        if let Some(forwarder) = &self.forwarder
+            && (accepted || !is_dispatch)
+            && forwarder.try_forward(item).is_err()
+        {
+            self.stats.dropped += 1;
         }
         self.tick_progress();
         if !accepted {
@@ -233,6 +251,7 @@ impl<W: Write> Pipeline<W> {
             stats: self.stats,
             fatal: self.fatal,
             recorder: self.recorder,
+            forwarder: self.forwarder,
         }
     }
 }

@@ -16,10 +16,12 @@ use qqbot::output::human::Painter;
 use qqbot::record::{
     Dir, Pacer, Record, RecordReader, Replay, ReplayStats, Selection, Speed, Warning,
 };
+use qqbot::webhook::Forwarder;
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
-use super::listen::parse_duration;
+use super::forward::{self, ForwardArgs};
+use super::listen::{self, parse_duration};
 use super::pipeline::{Format, Pipeline, PipelineOptions, Stop};
 use super::style;
 
@@ -73,6 +75,10 @@ pub struct ReplayArgs {
     /// Print a summary instead of the events.
     #[arg(long, conflicts_with = "serve")]
     pub stats: bool,
+    /// Forwarding to local handlers (needs the bot secret: QQBOT_SECRET, --secret-file or a
+    /// profile).
+    #[command(flatten)]
+    pub forward: ForwardArgs,
     /// Act as a QQ platform on ADDR and deliver the recording's dispatches to whatever bot
     /// connects (any SDK; point its API base and token URL at the printed URLs).
     #[arg(long, value_name = "ADDR")]
@@ -129,16 +135,37 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
     }
+    let forwarder = if args.forward.forward_to.is_empty() || args.stats {
+        None
+    } else {
+        let settings = listen::settings(global)?;
+        let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
+            return Err(CliError::usage("--forward-to needs the bot's app id and secret")
+                .hint("forwarded requests are signed with the key derived from the secret: set QQBOT_APP_ID and QQBOT_SECRET"));
+        };
+        forward::start(&args.forward, &app_id.value, &secret.value, global.quiet)?
+    };
     let global = global.clone();
-    tokio::task::spawn_blocking(move || {
+    let quiet = global.quiet;
+    let (exit, forwarder) = tokio::task::spawn_blocking(move || {
         if args.stats {
-            stats(&global, &args)
+            (stats(&global, &args), None)
         } else {
-            print(&global, &args, speed)
+            print(&global, &args, speed, forwarder)
         }
     })
     .await
-    .map_err(|e| CliError::failure("replay failed").caused_by(&e))?
+    .map_err(|e| CliError::failure("replay failed").caused_by(&e))?;
+    if let Some(forwarder) = forwarder {
+        let stats = forwarder.close().await;
+        if !quiet {
+            eprintln!(
+                "qqbot: forwarded {} event(s), {} failed, {} dropped",
+                stats.delivered, stats.failed, stats.dropped
+            );
+        }
+    }
+    exit
 }
 
 fn is_dispatch(record: &Record) -> bool {
@@ -221,7 +248,23 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
     Ok(Exit::Ok)
 }
 
-fn print(global: &GlobalArgs, args: &ReplayArgs, speed: Speed) -> CliResult {
+fn print(
+    global: &GlobalArgs,
+    args: &ReplayArgs,
+    speed: Speed,
+    forwarder: Option<Forwarder>,
+) -> (CliResult, Option<Forwarder>) {
+    let mut forwarder = forwarder;
+    let result = print_with(global, args, speed, &mut forwarder);
+    (result, forwarder)
+}
+
+fn print_with(
+    global: &GlobalArgs,
+    args: &ReplayArgs,
+    speed: Speed,
+    forwarder: &mut Option<Forwarder>,
+) -> CliResult {
     let reader = open(&args.file)?;
     let json = global.json || !std::io::stdout().is_terminal();
     let format = if json {
@@ -244,7 +287,8 @@ fn print(global: &GlobalArgs, args: &ReplayArgs, speed: Speed) -> CliResult {
         notices: false,
         stderr_painter: Painter::new(style::stderr_color(global.color)),
     };
-    let mut pipeline = Pipeline::new(options, std::io::stdout().lock());
+    let mut pipeline =
+        Pipeline::new(options, std::io::stdout().lock()).with_forwarder(forwarder.take());
     let show_progress =
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let bar = show_progress.then(|| {
@@ -288,6 +332,7 @@ fn print(global: &GlobalArgs, args: &ReplayArgs, speed: Speed) -> CliResult {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    *forwarder = pipeline.finish(stop.clone()).forwarder;
     print_warnings(replay.reader().warnings(), global.quiet);
     match stop {
         Stop::WriteError(message) => {

@@ -599,7 +599,7 @@ impl Shared {
         let t: Arc<str> = Arc::from(t);
         // Webhook mode has no intents or shards: every event goes to the callback URL.
         if let Some(tap) = self.webhook.get() {
-            tap.offer(&t, &id, &d_raw);
+            tap.offer(&t, &id, d_raw);
         }
         let mut gw = self.gateway();
         let mut delivered = 0;

@@ -1,0 +1,236 @@
+//! Webhook mode through the real binary: `listen --webhook`, `listen --forward-to` and
+//! `emulate --webhook-to`, checked by a handler that verifies QQ's Ed25519 signatures with its
+//! own key derivation (not qqbot's).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
+
+/// The emulator's development secret (`qqbot emulate`'s default).
+const SECRET: &str = "qqbot-emulator-secret";
+
+/// PROTOCOL.md §9: the secret's bytes repeated to at least 32 bytes, the first 32 as the seed.
+fn independent_key(secret: &str) -> SigningKey {
+    let mut seed = Vec::new();
+    while seed.len() < 32 {
+        seed.extend_from_slice(secret.as_bytes());
+    }
+    SigningKey::from_bytes(&seed[..32].try_into().unwrap())
+}
+
+#[derive(Clone, Default)]
+struct Seen {
+    bodies: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    bad: Arc<Mutex<u32>>,
+    arrived: Arc<tokio::sync::Notify>,
+}
+
+async fn handler(
+    State(seen): State<Seen>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let key = independent_key(SECRET);
+    let timestamp = headers["x-signature-timestamp"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let signature_hex = headers["x-signature-ed25519"].to_str().unwrap();
+    let bytes: Vec<u8> = (0..signature_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&signature_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let signature = Signature::from_slice(&bytes).unwrap();
+    let mut message = timestamp.into_bytes();
+    message.extend_from_slice(&body);
+    if key.verifying_key().verify(&message, &signature).is_err() {
+        *seen.bad.lock().unwrap() += 1;
+        return (StatusCode::UNAUTHORIZED, String::new());
+    }
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    if value["op"] == 13 {
+        // Answer the URL validation: sign event_ts + plain_token.
+        let plain = value["d"]["plain_token"].as_str().unwrap();
+        let ts = value["d"]["event_ts"].as_str().unwrap();
+        let sig = key.sign(format!("{ts}{plain}").as_bytes());
+        let hex: String = sig.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        return (
+            StatusCode::OK,
+            serde_json::json!({"plain_token": plain, "signature": hex}).to_string(),
+        );
+    }
+    seen.bodies.lock().unwrap().push((headers, text));
+    seen.arrived.notify_one();
+    (StatusCode::OK, r#"{"op":12,"d":0}"#.to_owned())
+}
+
+/// A verifying handler on 127.0.0.1:0, served on its own runtime thread.
+fn start_handler(rt: &tokio::runtime::Runtime) -> (String, Seen) {
+    let seen = Seen::default();
+    let app = axum::Router::new()
+        .route("/hook", post(handler))
+        .with_state(seen.clone());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn qqbot() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qqbot"));
+    cmd.env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    cmd
+}
+
+#[test]
+fn listen_webhook_receives_the_emulators_signed_events() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--webhook",
+            "127.0.0.1:0",
+            "--count",
+            "5",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 5);
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/listen.v1.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(validator.is_valid(&value), "{line}");
+        assert_eq!(
+            value["s"],
+            serde_json::Value::Null,
+            "webhook events carry no s"
+        );
+        assert!(
+            value["id"]
+                .as_str()
+                .unwrap()
+                .starts_with(value["t"].as_str().unwrap())
+        );
+    }
+}
+
+#[test]
+fn listen_forward_to_delivers_signed_events_a_handler_can_verify() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, seen) = start_handler(&rt);
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--count",
+            "6",
+            "--json",
+            "--forward-to",
+            &url,
+            "--forward-header",
+            "X-Test:yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("forward → "),
+        "per-event status lines: {stderr}"
+    );
+    assert!(
+        stderr.contains("forwarded 6 event(s), 0 failed"),
+        "{stderr}"
+    );
+    let printed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let bodies = seen.bodies.lock().unwrap().clone();
+    assert_eq!(*seen.bad.lock().unwrap(), 0, "every signature verified");
+    assert_eq!(bodies.len(), 6);
+    for ((headers, body), event) in bodies.iter().zip(&printed) {
+        assert_eq!(headers["user-agent"], "QQBot-Callback");
+        assert_eq!(headers["x-bot-appid"], "1020304050");
+        assert_eq!(headers["x-signature-method"], "Ed25519");
+        assert_eq!(headers["x-test"], "yes");
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(value["op"], 0);
+        assert!(value.get("s").is_none(), "webhook bodies have no s: {body}");
+        assert_eq!(value["id"], event["id"]);
+        assert_eq!(value["d"], event["d"]);
+    }
+}
+
+#[test]
+fn emulate_webhook_to_validates_then_posts_events() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, seen) = start_handler(&rt);
+    let mut child = qqbot()
+        .args([
+            "--json",
+            "emulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate",
+            "50",
+            "--webhook-to",
+            &url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("api_base"), "{first}");
+    let got = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                let n = seen.bodies.lock().unwrap().len();
+                if n >= 5 {
+                    return n;
+                }
+                seen.arrived.notified().await;
+            }
+        })
+        .await
+    });
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(got.is_ok(), "the emulator delivered webhooks");
+    assert_eq!(status.code(), Some(130));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("passed the op 13 validation"), "{stderr}");
+    assert_eq!(*seen.bad.lock().unwrap(), 0);
+}

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod intents;
 pub mod listen;
 pub mod pipeline;
+pub mod send;
 pub mod style;
 
 use std::path::PathBuf;
@@ -87,6 +88,8 @@ pub enum Command {
     Intents(intents::IntentsCommand),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+    /// Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations).
+    Send(send::SendArgs),
 }
 
 /// Run a parsed command line.
@@ -97,5 +100,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Explain(args) => explain::run(&cli.global, args),
         Command::Intents(cmd) => intents::run(&cli.global, cmd),
         Command::Completions(args) => completions::run(args),
+        Command::Send(args) => send::run(&cli.global, args).await,
     }
 }

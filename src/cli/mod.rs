@@ -5,6 +5,7 @@ pub mod emulate;
 pub mod exit;
 pub mod explain;
 pub mod intents;
+pub mod intents_check;
 pub mod listen;
 pub mod pipeline;
 pub mod send;
@@ -98,7 +99,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Listen(args) => listen::run(&cli.global, args).await,
         Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
-        Command::Intents(cmd) => intents::run(&cli.global, cmd),
+        Command::Intents(cmd) => intents::run(&cli.global, cmd).await,
         Command::Completions(args) => completions::run(args),
         Command::Send(args) => send::run(&cli.global, args).await,
     }

@@ -143,7 +143,6 @@ fn human_duration(d: Duration) -> String {
 pub(super) struct Connection {
     pub token: Arc<TokenSource>,
     pub api: Api,
-    pub app_id: String,
 }
 
 /// Build the token source and API client, or say which credential is missing.
@@ -177,11 +176,7 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, CliError> {
         app_id.value.clone(),
         token.clone(),
     );
-    Ok(Connection {
-        token,
-        api,
-        app_id: app_id.value.clone(),
-    })
+    Ok(Connection { token, api })
 }
 
 /// Turn an OpenAPI error into `qqbot: error: …` with the code's meaning, the platform's words and

@@ -94,7 +94,7 @@ fn the_sixth_reply_is_refused_by_the_platform_and_explained_with_the_trace_id() 
         stderr.contains("caused by: sent with msg_seq 6"),
         "{stderr}"
     );
-    assert!(stderr.contains("trace id: "), "{stderr}");
+    assert!(stderr.contains("[trace "), "{stderr}");
     assert!(stderr.contains("hint: "), "{stderr}");
     let last = sends_to(&h, "group").pop().unwrap();
     assert_eq!((last.code, last.msg_seq), (22009, Some(6)));
@@ -238,7 +238,7 @@ fn an_unknown_msg_id_is_explained() {
     assert_eq!(code, 1);
     assert!(stderr.contains("msg_id invalid or not yours"), "{stderr}");
     assert!(stderr.contains("40034024"), "{stderr}");
-    assert!(stderr.contains("trace id: "), "{stderr}");
+    assert!(stderr.contains("[trace "), "{stderr}");
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and dispatch to one file per subcommand.
 
 pub mod completions;
+pub mod config_cmd;
+pub mod doctor;
 pub mod emulate;
 pub mod exit;
 pub mod explain;
@@ -91,6 +93,11 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations).
     Send(send::SendArgs),
+    /// Create and edit config profiles, and show the resolved settings (secrets redacted).
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Run a parsed command line.
@@ -102,5 +109,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Intents(cmd) => intents::run(&cli.global, cmd).await,
         Command::Completions(args) => completions::run(args),
         Command::Send(args) => send::run(&cli.global, args).await,
+        Command::Config(cmd) => config_cmd::run(&cli.global, cmd),
+        Command::Doctor(args) => doctor::run(&cli.global, args).await,
     }
 }

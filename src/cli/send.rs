@@ -203,10 +203,8 @@ pub(super) fn api_error(what: &str, err: &ApiError) -> CliError {
             _ => what.to_owned(),
         },
     };
-    let mut out = CliError::new(exit, message).caused_by(err);
-    if let Some(trace) = err.trace_id() {
-        out.causes.push(format!("trace id: {trace}"));
-    }
+    // The cause line ends with `[trace …]`: quote it when asking the platform for help.
+    let out = CliError::new(exit, message).caused_by(err);
     let hint = err.hint().map(str::to_owned).or_else(|| {
         token_hint(err).or(match err.kind() {
             ApiErrorKind::Transport => {

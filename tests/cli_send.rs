@@ -378,3 +378,67 @@ fn a_stale_token_is_refreshed_once_on_11244() {
         Some("after refresh")
     );
 }
+
+#[test]
+fn the_original_time_is_looked_up_in_a_recording() {
+    use qqbot::gateway::ShardId;
+    use qqbot::record::{Dir, Header, RecordWriter, Redaction};
+
+    let h = Harness::start(quiet());
+    group_message(&h, "ROBOT1.0_rec!", "G7");
+    // A recording in which the message arrived 20 minutes ago.
+    let path = h.dir.path().join("session.qqrec");
+    let then = Utc::now() - ChronoDuration::minutes(20);
+    let mut writer =
+        RecordWriter::create(&path, &Header::new(then), &Redaction::new(Vec::new())).unwrap();
+    let frame = json!({
+        "op": 0, "s": 2, "t": "GROUP_AT_MESSAGE_CREATE", "id": "GROUP_AT_MESSAGE_CREATE:abc",
+        "d": {"id": "ROBOT1.0_rec!", "group_openid": "G7", "content": "hi",
+              "timestamp": then.to_rfc3339()},
+    })
+    .to_string();
+    let shard = ShardId { id: 0, count: 1 };
+    writer.write_frame(Dir::Rx, shard, &then, &frame).unwrap();
+    writer.close().unwrap();
+
+    let path_text = path.to_str().unwrap();
+    let (_, stderr, code) = run(h.qqbot().args([
+        "send",
+        "--group",
+        "G7",
+        "--reply-to",
+        "ROBOT1.0_rec!",
+        "--from-recording",
+        path_text,
+        "late reply",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("the reply window closed 15m"), "{stderr}");
+    assert!(stderr.contains("time from recording"), "{stderr}");
+
+    let (_, stderr, code) = run(h.qqbot().args([
+        "send",
+        "--group",
+        "G7",
+        "--reply-to",
+        "ROBOT1.0_other!",
+        "--from-recording",
+        path_text,
+        "x",
+    ]));
+    assert_eq!(code, 1, "the emulator does not know this id: {stderr}");
+    assert!(stderr.contains("is not in the recording"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_secret_exits_4() {
+    let h = Harness::start(quiet());
+    let (_, stderr, code) =
+        run(h
+            .qqbot()
+            .env("QQBOT_SECRET", "wrong")
+            .args(["send", "--channel", "C1", "hi"]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("could not get an access token"), "{stderr}");
+    assert!(stderr.contains("invalid app secret"), "{stderr}");
+}

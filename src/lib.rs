@@ -5,6 +5,7 @@
 //! - [`http`]: the OpenAPI client (send messages, upload media, acknowledge interactions).
 //! - [`models`]: typed, lenient event models parsed on demand from raw dispatches.
 //! - [`emulator`]: a faithful local emulator of the QQ platform (token endpoint, OpenAPI, gateway).
+//! - [`webhook`]: webhook mode: Ed25519 signing, the callback receiver and the forwarder.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,5 +20,6 @@ pub mod output;
 pub mod protocol;
 pub mod record;
 pub mod secret;
+pub mod webhook;
 
 pub use secret::Secret;

@@ -1,10 +1,12 @@
 //! `qqbot listen`: connect to the gateway (or an embedded emulator) and stream events.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
@@ -12,10 +14,12 @@ use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelectio
 use qqbot::output::Filter;
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
+use qqbot::record::{Header, Redaction};
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
 use super::pipeline::{self, Format, Pipeline, PipelineOptions, Stop};
+use super::recorder::Recorder;
 use super::style;
 
 /// Arguments of `qqbot listen`.
@@ -71,6 +75,16 @@ pub struct ListenArgs {
         requires = "emulator"
     )]
     pub scenario: String,
+    /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
+    /// pseudonyms.
+    #[arg(long)]
+    pub redact_ids: bool,
+    /// In the recording, blank message content.
+    #[arg(long)]
+    pub redact_content: bool,
     /// Consecutive failed connection attempts before giving up (0 = never give up).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_reconnects: u32,
@@ -209,7 +223,7 @@ async fn target(
     })
 }
 
-fn read_state(path: &PathBuf) -> Result<Vec<SessionInfo>, CliError> {
+fn read_state(path: &Path) -> Result<Vec<SessionInfo>, CliError> {
     match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| {
             CliError::failure(format!("state file {} is not valid", path.display()))
@@ -223,7 +237,7 @@ fn read_state(path: &PathBuf) -> Result<Vec<SessionInfo>, CliError> {
     }
 }
 
-fn write_state(path: &PathBuf, sessions: &[SessionInfo]) -> Result<(), CliError> {
+fn write_state(path: &Path, sessions: &[SessionInfo]) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(sessions).expect("sessions serialise");
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)
@@ -244,6 +258,12 @@ fn intents_label(intents: Intents) -> String {
     }
 }
 
+/// The host (and port) of a URL, for the recording header.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
 /// Map a start-up failure to an exit code and a hint.
 pub fn start_error(err: StartError) -> CliError {
     match &err {
@@ -262,6 +282,11 @@ pub fn start_error(err: StartError) -> CliError {
 
 /// Run `qqbot listen`.
 pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
+    run_with(global, args, false).await
+}
+
+/// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
+pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
     let intents_spec = args
         .intents
@@ -291,12 +316,19 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
         (None, Some(n)) => ShardSelection::Count(n.max(1)),
         (None, None) => ShardSelection::Auto,
     };
+    let mut recorder = match &args.record {
+        Some(path) => Some(Recorder::prepare(path)?),
+        None => None,
+    };
+    config.frame_tap = recorder.as_ref().map(Recorder::tap);
     config.event_buffer_size = args.event_buffer_size.max(1);
     config.reconnect.max_attempts = args.max_reconnects;
     config.resume = resume;
 
     let json = global.json || !std::io::stdout().is_terminal();
-    let format = if json {
+    let format = if silent {
+        Format::Silent
+    } else if json {
         Format::Ndjson
     } else {
         Format::Human(Painter::new(style::stdout_color(global.color)))
@@ -322,6 +354,21 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     let started = Instant::now();
     let (cluster, mut items) = Cluster::start(config).await.map_err(start_error)?;
     let shard_count = cluster.shards().len();
+    if let Some(recorder) = recorder.as_mut() {
+        let mut header = Header::new(Utc::now());
+        header.gateway = host_of(&cluster.gateway().url);
+        header.sandbox = !args.emulator && settings.sandbox.value;
+        header.intents = intents.bits();
+        header.shards = cluster.shards().first().map_or(1, |h| h.shard().count);
+        header.app_id = target.app_id.clone();
+        let redaction = Redaction::new([target.secret.clone()])
+            .with_ids(args.redact_ids)
+            .with_content(args.redact_content);
+        if let Err(e) = recorder.open(&header, &redaction, &[&target.secret]) {
+            cluster.shutdown().await;
+            return Err(e);
+        }
+    }
     if !global.quiet {
         eprintln!(
             "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
@@ -330,8 +377,25 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
         );
     }
 
+    let progress = (silent && !global.quiet && !global.json && std::io::stderr().is_terminal())
+        .then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} recording {elapsed_precise} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
     let consumer = tokio::task::spawn_blocking(move || {
-        let pipeline = Pipeline::new(options, std::io::stdout().lock());
+        let mut pipeline = Pipeline::new(options, std::io::stdout().lock());
+        if let Some(recorder) = recorder {
+            pipeline = pipeline.with_recorder(recorder);
+        }
+        if let Some(bar) = progress {
+            pipeline = pipeline.with_progress(bar);
+        }
         pipeline::drain(pipeline, &mut items, shard_count)
     });
     tokio::pin!(consumer);
@@ -366,11 +430,29 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     if let Some(path) = &args.state_file {
         write_state(path, &sessions)?;
     }
-    let outcome = match finished {
+    let mut outcome = match finished {
         Some(outcome) => outcome,
         None => consumer.await,
     }
     .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
+    if let Some(recorder) = outcome.recorder.take() {
+        let (path, counters) = tokio::task::spawn_blocking(move || recorder.finish())
+            .await
+            .map_err(|e| CliError::failure("the recorder failed").caused_by(&e))??;
+        if !global.quiet {
+            let dropped = counters.dropped.load(std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "qqbot: recorded {} line(s) to {}{}",
+                counters.lines.load(std::sync::atomic::Ordering::Relaxed),
+                path.display(),
+                if dropped > 0 {
+                    format!(" ({dropped} dropped: the disk was too slow)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
     if !global.quiet && outcome.stop != Stop::BrokenPipe {
         pipeline::print_summary(&outcome, started);
     }

@@ -10,6 +10,9 @@ pub mod intents;
 pub mod intents_check;
 pub mod listen;
 pub mod pipeline;
+pub mod record;
+pub mod recorder;
+pub mod replay;
 pub mod send;
 pub mod style;
 
@@ -84,6 +87,10 @@ pub enum Command {
     Listen(listen::ListenArgs),
     /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
     Emulate(emulate::EmulateArgs),
+    /// Record a gateway session to a file (every `listen` option applies).
+    Record(record::RecordArgs),
+    /// Replay a recording: print it as `listen` did, summarise it, or serve it to a bot.
+    Replay(replay::ReplayArgs),
     /// Explain a gateway close code or an OpenAPI error code, offline.
     Explain(explain::ExplainArgs),
     /// List and explain intents, from the intents table.
@@ -104,6 +111,8 @@ pub enum Command {
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Listen(args) => listen::run(&cli.global, args).await,
+        Command::Record(args) => record::run(&cli.global, args).await,
+        Command::Replay(args) => replay::run(&cli.global, args).await,
         Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
         Command::Intents(cmd) => intents::run(&cli.global, cmd).await,

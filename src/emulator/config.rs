@@ -45,6 +45,9 @@ pub struct EmulatorConfig {
     pub session_start_total: u32,
     /// Access token lifetime.
     pub token_ttl: Duration,
+    /// Webhook mode: POST every event to this callback URL (after an op 13 validation), as QQ
+    /// does. `None`: gateway only.
+    pub webhook_to: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -63,6 +66,7 @@ impl Default for EmulatorConfig {
             max_concurrency: 1,
             session_start_total: 1000,
             token_ttl: Duration::from_secs(7200),
+            webhook_to: None,
         }
     }
 }

@@ -87,6 +87,7 @@ pub(crate) async fn state(State(shared): State<Arc<Shared>>) -> Response {
         "session_start_limit": shared.session_start_limit(),
         "messages": shared.sent_messages(),
         "tokens": shared.token_summary(),
+        "webhook": shared.webhook.get().map(|tap| tap.status()),
     });
     json_response(StatusCode::OK, &body)
 }

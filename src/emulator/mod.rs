@@ -25,6 +25,7 @@ pub mod routing;
 mod scenario;
 mod state;
 pub mod token;
+pub mod webhook;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -100,6 +101,12 @@ impl Emulator {
             }
         });
         let mut tasks = vec![server];
+        // Webhook mode: validate the callback URL, then POST every event to it.
+        if let Some(url) = shared.config.webhook_to.clone() {
+            let (tap, task) = webhook::start(&shared.config, url, shared.shutdown.clone())?;
+            let _ = shared.webhook.set(tap);
+            tasks.push(task);
+        }
         if shared.config.scenario.generates_demo_traffic() {
             tasks.push(tokio::spawn(scenario::run_demo(shared.clone())));
         }
@@ -149,6 +156,18 @@ impl Emulator {
         self.shared().deliver(t, &d, None, None)
     }
 
+    /// Deliver a recorded event as it was: `d_raw` is sent byte-exact and `id` (when given) is
+    /// kept; `s` is assigned per session. Fails when `d_raw` is not JSON.
+    pub fn inject_raw(
+        &self,
+        t: &str,
+        d_raw: &str,
+        id: Option<String>,
+    ) -> Result<usize, serde_json::Error> {
+        let d: serde_json::Value = serde_json::from_str(d_raw)?;
+        Ok(self.shared().deliver_raw(t, &d, d_raw, id, None))
+    }
+
     /// Deliver an event to one session only (intents still apply, shards do not).
     pub fn inject_to(&self, session_id: &str, t: &str, d: serde_json::Value) -> usize {
         self.shared().deliver(t, &d, None, Some(session_id))
@@ -183,6 +202,17 @@ impl Emulator {
     /// sends). Subscribe before acting, then wait with a timeout.
     pub fn subscribe(&self) -> broadcast::Receiver<EmulatorEvent> {
         self.shared().subscribe()
+    }
+
+    /// Webhook mode: what the sender has done so far (`None` without `webhook_to`).
+    pub fn webhook_status(&self) -> Option<webhook::WebhookStatus> {
+        self.shared().webhook.get().map(|tap| tap.status())
+    }
+
+    /// Webhook mode: watch the sender's status (validation result, delivered and failed counts)
+    /// instead of polling.
+    pub fn watch_webhook(&self) -> Option<watch::Receiver<webhook::WebhookStatus>> {
+        self.shared().webhook.get().map(|tap| tap.watch())
     }
 
     /// Stop the server and close every connection (1001), waiting up to 5 s.

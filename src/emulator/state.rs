@@ -15,7 +15,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
@@ -32,6 +32,7 @@ use super::records::{
 };
 use super::routing::shard_for;
 use super::token::TokenStore;
+use super::webhook::WebhookTap;
 use crate::protocol::events::EventIntent;
 use crate::protocol::payloads::{Identify, Resume, dispatch_frame};
 use crate::protocol::{EventType, Intents};
@@ -205,6 +206,8 @@ pub(crate) struct Shared {
     events: broadcast::Sender<EmulatorEvent>,
     pub shutdown: watch::Receiver<bool>,
     connections: AtomicU64,
+    /// Webhook mode: every delivered event is also offered here (set once at start).
+    pub webhook: OnceLock<WebhookTap>,
 }
 
 impl Shared {
@@ -257,6 +260,7 @@ impl Shared {
             events,
             shutdown,
             connections: AtomicU64::new(0),
+            webhook: OnceLock::new(),
             grant,
             started: Instant::now(),
             started_wall: chrono::Utc::now().with_timezone(&beijing()),
@@ -575,12 +579,28 @@ impl Shared {
         event_id: Option<String>,
         only: Option<&str>,
     ) -> usize {
+        self.deliver_raw(t, d, &d.to_string(), event_id, only)
+    }
+
+    /// [`deliver`](Self::deliver) with the body text sent exactly as given (`d_raw` must be the
+    /// JSON text of `d`): replays keep recorded bytes.
+    pub fn deliver_raw(
+        &self,
+        t: &str,
+        d: &Value,
+        d_raw: &str,
+        event_id: Option<String>,
+        only: Option<&str>,
+    ) -> usize {
         let now = Instant::now();
         let id = event_id.unwrap_or_else(|| format!("{t}:{}", uuid::Uuid::new_v4()));
         lock(&self.passive).remember_event(t, &id, d, now);
         let event = EventType::from_name(t);
-        let d_raw = d.to_string();
         let t: Arc<str> = Arc::from(t);
+        // Webhook mode has no intents or shards: every event goes to the callback URL.
+        if let Some(tap) = self.webhook.get() {
+            tap.offer(&t, &id, &d_raw);
+        }
         let mut gw = self.gateway();
         let mut delivered = 0;
         for session in gw.sessions.values_mut() {
@@ -593,7 +613,7 @@ impl Shared {
             if only.is_none() && shard_for(d, session.shard[1]) != session.shard[0] {
                 continue;
             }
-            session.push(&t, &id, &d_raw);
+            session.push(&t, &id, d_raw);
             delivered += 1;
         }
         delivered
@@ -601,7 +621,7 @@ impl Shared {
 
     /// Generate the next demo event and deliver it, if any session exists.
     pub fn generate_and_deliver(&self) -> Option<usize> {
-        if !self.has_sessions() {
+        if !self.has_sessions() && self.webhook.get().is_none() {
             return None;
         }
         let event = lock(&self.generator).next_event(self.wall_now());

@@ -160,6 +160,7 @@ impl Cluster {
                 Arc::clone(&queue),
                 shutdown_rx.clone(),
                 tx.clone(),
+                config.frame_tap.clone(),
             );
             tasks.push(tokio::spawn(driver.run()));
             handles.push(handle);

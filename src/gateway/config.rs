@@ -69,6 +69,42 @@ pub enum ShardSelection {
     One(ShardId),
 }
 
+/// Which way a frame went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameDir {
+    /// Received from the gateway.
+    Rx,
+    /// Sent to the gateway (Identify and Resume carry the access token: redact before storing).
+    Tx,
+}
+
+/// Sees every text frame a shard receives or sends, raw, as it happens (for recorders). It runs
+/// on the shard's task: it must be quick and must never block (hand the frame to a bounded
+/// channel with `try_send`).
+#[derive(Clone)]
+pub struct FrameTap(Arc<Observer>);
+
+/// The observer behind a [`FrameTap`].
+type Observer = dyn Fn(FrameDir, ShardId, &str) + Send + Sync;
+
+impl FrameTap {
+    /// Wrap an observer.
+    pub fn new(observer: impl Fn(FrameDir, ShardId, &str) + Send + Sync + 'static) -> FrameTap {
+        FrameTap(Arc::new(observer))
+    }
+
+    /// Show it a frame.
+    pub fn observe(&self, dir: FrameDir, shard: ShardId, frame: &str) {
+        (self.0)(dir, shard, frame);
+    }
+}
+
+impl std::fmt::Debug for FrameTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameTap")
+    }
+}
+
 /// Everything [`Cluster::start`](crate::gateway::Cluster::start) needs.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
@@ -97,6 +133,8 @@ pub struct GatewayConfig {
     pub resume: Vec<SessionInfo>,
     /// Identify spacing. `None`: the default per-`max_concurrency` 5 s window queue.
     pub identify_queue: Option<Arc<dyn IdentifyQueue>>,
+    /// Sees every raw frame in both directions (recording).
+    pub frame_tap: Option<FrameTap>,
 }
 
 impl GatewayConfig {
@@ -120,6 +158,7 @@ impl GatewayConfig {
             event_buffer_size: 1000,
             resume: Vec::new(),
             identify_queue: None,
+            frame_tap: None,
         }
     }
 }

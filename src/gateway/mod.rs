@@ -18,7 +18,9 @@ pub mod shard;
 pub mod transport;
 
 pub use cluster::{Cluster, StartError};
-pub use config::{GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection};
+pub use config::{
+    FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection,
+};
 pub use core::{Action, Cause, ReconnectPlan, ShardCore, ShardState};
 pub use item::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
 pub use latency::LatencySummary;

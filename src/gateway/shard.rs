@@ -13,6 +13,7 @@ use futures_util::FutureExt;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 
+use crate::gateway::config::{FrameDir, FrameTap};
 use crate::gateway::core::{Action, ReconnectPlan, ShardCore};
 use crate::gateway::item::{GatewayItem, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
@@ -174,6 +175,8 @@ pub(crate) struct ShardDriver {
     latency_samples: u64,
     /// Reused action buffer, so a dispatch costs no allocation beyond its frame and item.
     spare: Vec<Action>,
+    /// Raw frame observer (recording).
+    tap: Option<FrameTap>,
 }
 
 impl ShardDriver {
@@ -184,6 +187,7 @@ impl ShardDriver {
         queue: Arc<dyn IdentifyQueue>,
         shutdown: watch::Receiver<bool>,
         tx: mpsc::Sender<GatewayItem>,
+        tap: Option<FrameTap>,
     ) -> (ShardDriver, ShardHandle) {
         let shard = core.shard();
         let now = Instant::now();
@@ -215,6 +219,7 @@ impl ShardDriver {
             rate_window: (now, 0),
             latency_samples: 0,
             spare: Vec::with_capacity(8),
+            tap,
         };
         (driver, handle)
     }
@@ -346,6 +351,9 @@ impl ShardDriver {
     fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
         match incoming {
             Incoming::Frame(frame) => {
+                if let Some(tap) = &self.tap {
+                    tap.observe(FrameDir::Rx, self.delivery.shard, &frame);
+                }
                 let mut actions = std::mem::take(&mut self.spare);
                 self.core
                     .on_frame_into(Instant::now(), &frame, &mut actions);
@@ -412,6 +420,9 @@ impl ShardDriver {
             let Some(socket) = transport.as_mut() else {
                 continue;
             };
+            if let Some(tap) = &self.tap {
+                tap.observe(FrameDir::Tx, self.delivery.shard, &frame);
+            }
             if socket.send(frame).await.is_err() {
                 // The socket is gone: handle it as a drop, after the rest of this batch.
                 transport.take();

@@ -45,6 +45,9 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "replay" -d 'Replay a re
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "intents" -d 'List and explain intents, from the intents table'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
@@ -194,22 +197,23 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s q -l quiet -d 'P
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s q -l quiet -d 'Print less: errors only'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -236,8 +240,28 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_sub
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s i -l intents -d 'The intents to check (names, aliases, numbers, `default`, `all`). Default: the profile\'s intents; with --live and no profile intents, `all`' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l for-events -d 'Print the minimal intents for these events (comma-separated `t` values)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l public -d 'The bot is public-domain (GUILD_MESSAGES and FORUMS_EVENT are then refused). Overrides the profile\'s `public`'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l private -d 'The bot is private-domain. Overrides the profile\'s `public`'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l live -d 'Find the granted intents by trial Identify against the gateway (spends session starts)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l yes -d 'With --live: run even if the session budget does not cover the worst case (stop when it runs out)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
@@ -252,13 +276,129 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s q -l quiet -
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "intents" -d 'List and explain intents, from the intents table'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l channel -d 'Send to a guild text channel (channel id)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l dm -d 'Send to a guild direct-message session (its guild id, from DIRECT_MESSAGE_CREATE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l group -d 'Send to a group (group openid)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l user -d 'Send to a user in a single chat (C2C; user openid)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l image -d 'Attach an image by public URL (group/C2C: uploaded through the files route, msg_type 7)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l file -d 'Attach media by public URL (png/jpg, mp4, silk). Local paths are refused: QQ fetches media from a URL' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l keyboard -d 'A keyboard payload, as JSON (`{"id": "…"}` or `{"content": {…}}`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l reply-to -d 'Reply to this message id (passive reply)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l event-id -d 'Reply to this event id (INTERACTION_CREATE, GROUP_ADD_ROBOT, FRIEND_ADD, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l msg-seq -d 'Use this msg_seq instead of allocating one' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l reply-time -d 'When the original message was sent (RFC 3339), for the reply-window check' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l from-recording -d 'Look the original message\'s time up in a `qqbot record` file' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l markdown -d 'Send the text as markdown (msg_type 2)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l force -d 'Send even when qqbot knows the platform will refuse (proactive group/C2C sends)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l app-id -d 'The bot\'s app id (AppID in the QQ console)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l secret-stdin -d 'Read the secret (AppSecret) from the first line of stdin'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l public -d 'The bot is public-domain'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l private -d 'The bot is private-domain'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing profile of the same name'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l secret-stdin -d 'With `secret`: read it from the first line of stdin'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l unset -d 'Remove the key from the profile'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s i -l intents -d 'Intents for the handshake (default: the profile\'s intents, else `default`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l no-gateway -d 'Skip the gateway handshake (spends no session start)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'

@@ -215,6 +215,15 @@ pub enum ConfigError {
     /// The named profile does not exist.
     #[error("profile `{0}` is not in the config file")]
     UnknownProfile(String),
+    /// The file could not be written.
+    #[error("cannot write config file {}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The standard config file location.
@@ -241,6 +250,46 @@ pub fn load_file(path: &Path) -> Result<Option<ConfigFile>, ConfigError> {
             path: path.to_owned(),
             source,
         })
+}
+
+/// Write a config file with mode 0600 (on Unix), creating its directory: the text goes to a
+/// temporary file in the same directory (created 0600) that is then renamed over `path`, so a
+/// reader never sees a half-written file and the secret is never briefly world-readable.
+pub fn write_file(path: &Path, config: &ConfigFile) -> Result<(), ConfigError> {
+    let err = |source| ConfigError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let text = toml::to_string(config).map_err(|e| err(std::io::Error::other(e)))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        use std::io::Write;
+        let mut file = options.open(&tmp)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
 }
 
 /// A warning if the file is readable by group or others (it holds a secret).
@@ -513,6 +562,28 @@ mod tests {
         .unwrap();
         assert_eq!(s.warnings.len(), 1);
         assert!(s.warnings[0].contains("chmod 600"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_0600_and_round_trip() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("config.toml");
+        let mut config = ConfigFile::default();
+        config.profile.insert(
+            "dev".into(),
+            ProfileFile {
+                app_id: Some("1".into()),
+                secret: Some(Secret::new("s")),
+                ..Default::default()
+            },
+        );
+        write_file(&path, &config).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(load_file(&path).unwrap().unwrap(), config);
+        assert!(permission_warning(&path).is_none());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `qqbot intents list | explain`: the intents table, offline.
+//! `qqbot intents list | explain | check`: the intents table offline, a static check of an
+//! intents choice, and `check --live`, which finds the granted intents by trial Identify.
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -15,6 +16,9 @@ pub enum IntentsCommand {
     List,
     /// Explain one intent (name, alias or bit) or break an intents value into its bits.
     Explain(ExplainArgs),
+    /// Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal
+    /// intents for some events, or (--live) find which intents the app is granted.
+    Check(super::intents_check::CheckArgs),
 }
 
 /// Arguments of `qqbot intents explain`.
@@ -25,7 +29,7 @@ pub struct ExplainArgs {
     pub spec: String,
 }
 
-fn info_json(info: &IntentInfo) -> serde_json::Value {
+pub(super) fn info_json(info: &IntentInfo) -> serde_json::Value {
     json!({
         "name": info.name, "bit": info.bit, "value": info.value(), "aliases": info.aliases,
         "access": info.access.label(), "documented": info.documented, "events": info.events,
@@ -34,13 +38,14 @@ fn info_json(info: &IntentInfo) -> serde_json::Value {
 }
 
 /// Run the subcommand.
-pub fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
+pub async fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
     match cmd {
         IntentsCommand::List => {
             list(global.json);
             Ok(Exit::Ok)
         }
         IntentsCommand::Explain(args) => explain(global.json, &args.spec),
+        IntentsCommand::Check(args) => super::intents_check::run(global, args).await,
     }
 }
 

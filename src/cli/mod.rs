@@ -1,16 +1,20 @@
 //! The command line: argument definitions and dispatch to one file per subcommand.
 
 pub mod completions;
+pub mod config_cmd;
+pub mod doctor;
 pub mod emulate;
 pub mod exit;
 pub mod explain;
 pub mod forward;
 pub mod intents;
+pub mod intents_check;
 pub mod listen;
 pub mod pipeline;
 pub mod record;
 pub mod recorder;
 pub mod replay;
+pub mod send;
 pub mod style;
 
 use std::path::PathBuf;
@@ -95,6 +99,13 @@ pub enum Command {
     Intents(intents::IntentsCommand),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
+    /// Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations).
+    Send(send::SendArgs),
+    /// Create and edit config profiles, and show the resolved settings (secrets redacted).
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
+    /// Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Run a parsed command line.
@@ -105,7 +116,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Replay(args) => replay::run(&cli.global, args).await,
         Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
-        Command::Intents(cmd) => intents::run(&cli.global, cmd),
+        Command::Intents(cmd) => intents::run(&cli.global, cmd).await,
         Command::Completions(args) => completions::run(args),
+        Command::Send(args) => send::run(&cli.global, args).await,
+        Command::Config(cmd) => config_cmd::run(&cli.global, cmd),
+        Command::Doctor(args) => doctor::run(&cli.global, args).await,
     }
 }

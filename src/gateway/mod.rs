@@ -11,6 +11,7 @@ pub mod heartbeat;
 pub mod item;
 pub mod latency;
 pub mod metrics;
+pub mod probe;
 pub mod queue;
 pub mod session;
 pub mod shard;

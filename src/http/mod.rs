@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod gateway_info;
+pub mod msg_seq;
 pub mod token;
 
 pub use api::{Api, SendOutcome, StaticToken, TokenProvider};

@@ -1,0 +1,470 @@
+//! `qqbot config init | set | show`: write profiles to the config file (mode 0600) and show the
+//! resolved settings with where each value came from. Secrets are read from stdin only and never
+//! printed.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use qqbot::Secret;
+use qqbot::config::{self, ConfigFile, ProfileFile, Settings, Sourced};
+use qqbot::protocol::Intents;
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+use super::listen::settings;
+
+/// `qqbot config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Create a profile (interactive on a terminal; else from flags and --secret-stdin).
+    Init(InitArgs),
+    /// Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents,
+    /// default_profile; secret only with --secret-stdin).
+    Set(SetArgs),
+    /// Show the resolved settings and where each value came from (secrets redacted).
+    Show,
+}
+
+/// Arguments of `qqbot config init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The bot's app id (AppID in the QQ console).
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<String>,
+    /// Read the secret (AppSecret) from the first line of stdin.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// The bot is public-domain.
+    #[arg(long, conflicts_with = "private")]
+    pub public: bool,
+    /// The bot is private-domain.
+    #[arg(long)]
+    pub private: bool,
+    /// Replace an existing profile of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `qqbot config set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The key: app_id, secret, sandbox, public, api_base, token_url, intents, default_profile.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+    /// The value (not for `secret`: use --secret-stdin).
+    #[arg(value_name = "VALUE", required_unless_present_any = ["secret_stdin", "unset"])]
+    pub value: Option<String>,
+    /// With `secret`: read it from the first line of stdin.
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Remove the key from the profile.
+    #[arg(long, conflicts_with_all = ["value", "secret_stdin"])]
+    pub unset: bool,
+}
+
+/// Run `qqbot config …`.
+pub fn run(global: &GlobalArgs, cmd: ConfigCommand) -> CliResult {
+    match cmd {
+        ConfigCommand::Init(args) => init(global, args),
+        ConfigCommand::Set(args) => set(global, args),
+        ConfigCommand::Show => show(global),
+    }
+}
+
+fn config_path(global: &GlobalArgs) -> Result<PathBuf, CliError> {
+    global
+        .config
+        .clone()
+        .or_else(|| {
+            std::env::var_os("QQBOT_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(config::default_config_path)
+        .ok_or_else(|| {
+            CliError::failure("no config directory").hint("pass --config PATH or set QQBOT_CONFIG")
+        })
+}
+
+fn load(path: &std::path::Path) -> Result<ConfigFile, CliError> {
+    config::load_file(path)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| CliError::failure("cannot load the configuration").caused_by(&e))
+}
+
+fn save(path: &std::path::Path, file: &ConfigFile) -> Result<(), CliError> {
+    config::write_file(path, file)
+        .map_err(|e| CliError::failure("cannot save the configuration").caused_by(&e))
+}
+
+/// The profile to edit: --profile, QQBOT_PROFILE, the file's default_profile, else `default`.
+fn profile_name(global: &GlobalArgs, file: &ConfigFile) -> String {
+    global
+        .profile
+        .clone()
+        .or_else(|| {
+            std::env::var("QQBOT_PROFILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+        })
+        .or_else(|| file.default_profile.clone())
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+fn read_secret_line(stdin: &mut dyn BufRead) -> Result<Secret, CliError> {
+    let mut line = String::new();
+    stdin
+        .read_line(&mut line)
+        .map_err(|e| CliError::failure("cannot read the secret from stdin").caused_by(&e))?;
+    let secret = line.trim();
+    if secret.is_empty() {
+        return Err(CliError::usage("--secret-stdin: stdin was empty")
+            .hint("e.g. `printf %s \"$SECRET\" | qqbot config set secret --secret-stdin`"));
+    }
+    Ok(Secret::new(secret))
+}
+
+fn prompt(question: &str, stdin: &mut dyn BufRead) -> Result<String, CliError> {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let n = stdin
+        .read_line(&mut line)
+        .map_err(|e| CliError::failure("cannot read from the terminal").caused_by(&e))?;
+    if n == 0 {
+        return Err(CliError::new(Exit::Interrupted, "input ended"));
+    }
+    Ok(line.trim().to_owned())
+}
+
+/// Turn terminal echo off (or back on) with `stty`; false when that is not possible.
+#[cfg(unix)]
+fn set_echo(on: bool) -> bool {
+    let Ok(tty) = std::fs::File::open("/dev/tty") else {
+        return false;
+    };
+    std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(tty)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(not(unix))]
+fn set_echo(_on: bool) -> bool {
+    false
+}
+
+fn prompt_secret(stdin: &mut dyn BufRead) -> Result<Option<Secret>, CliError> {
+    let hidden = set_echo(false);
+    let note = if hidden {
+        ""
+    } else {
+        " (input is visible: echo could not be turned off)"
+    };
+    let answer = prompt(
+        &format!("AppSecret{note} (empty: keep it out of the file, use QQBOT_SECRET): "),
+        stdin,
+    );
+    if hidden {
+        set_echo(true);
+        eprintln!();
+    }
+    let answer = answer?;
+    Ok((!answer.is_empty()).then(|| Secret::new(answer)))
+}
+
+fn yes_no(answer: &str) -> Option<bool> {
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" | "true" | "1" => Some(true),
+        "n" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn init(global: &GlobalArgs, args: InitArgs) -> CliResult {
+    let path = config_path(global)?;
+    let mut file = load(&path)?;
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal() && !args.secret_stdin && args.app_id.is_none();
+    let mut input = stdin.lock();
+
+    let mut name = profile_name(global, &file);
+    let mut profile = ProfileFile::default();
+    if interactive {
+        eprintln!("qqbot: creating a profile in {}", path.display());
+        let answer = prompt(&format!("Profile name [{name}]: "), &mut input)?;
+        if !answer.is_empty() {
+            name = answer;
+        }
+        if file.profile.contains_key(&name) && !args.force {
+            return Err(exists(&name, &path));
+        }
+        let app_id = prompt("AppID: ", &mut input)?;
+        if app_id.is_empty() {
+            return Err(CliError::usage("an app id is required"));
+        }
+        profile.app_id = Some(app_id);
+        profile.secret = prompt_secret(&mut input)?;
+        let sandbox = prompt("Sandbox environment? [y/N]: ", &mut input)?;
+        profile.sandbox = Some(yes_no(&sandbox).unwrap_or(false));
+        let public = prompt("Public-domain bot? [y/n, empty: unknown]: ", &mut input)?;
+        profile.public = yes_no(&public);
+    } else {
+        if file.profile.contains_key(&name) && !args.force {
+            return Err(exists(&name, &path));
+        }
+        let Some(app_id) = args.app_id.clone().filter(|a| !a.trim().is_empty()) else {
+            return Err(
+                CliError::usage("--app-id is required when stdin is not a terminal")
+                    .hint("qqbot config init --app-id 102000000 --secret-stdin < secret.txt"),
+            );
+        };
+        profile.app_id = Some(app_id.trim().to_owned());
+        if args.secret_stdin {
+            profile.secret = Some(read_secret_line(&mut input)?);
+        }
+        profile.sandbox = global.sandbox.then_some(true);
+        profile.public = if args.public {
+            Some(true)
+        } else if args.private {
+            Some(false)
+        } else {
+            None
+        };
+    }
+    if interactive && (args.public || args.private) {
+        profile.public = Some(args.public);
+    }
+    if interactive && global.sandbox {
+        profile.sandbox = Some(true);
+    }
+    let has_secret = profile.secret.is_some();
+    file.profile.insert(name.clone(), profile);
+    if file.default_profile.is_none() {
+        file.default_profile = Some(name.clone());
+    }
+    save(&path, &file)?;
+    if global.json {
+        println!(
+            "{}",
+            json!({"written": path.display().to_string(), "profile": name, "secret_stored": has_secret})
+        );
+    } else if !global.quiet {
+        eprintln!(
+            "qqbot: wrote profile `{name}` to {} (mode 0600){}",
+            path.display(),
+            if has_secret {
+                ""
+            } else {
+                "; no secret stored: set QQBOT_SECRET, use --secret-file, or `qqbot config set secret --secret-stdin`"
+            }
+        );
+        eprintln!(
+            "qqbot: next: `qqbot doctor --profile {name}` checks the credentials and the gateway"
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+fn exists(name: &str, path: &std::path::Path) -> CliError {
+    CliError::failure(format!(
+        "profile `{name}` already exists in {}",
+        path.display()
+    ))
+    .hint("pass --force to replace it, or --profile OTHER for a new one")
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, CliError> {
+    yes_no(value)
+        .ok_or_else(|| CliError::usage(format!("{key}: expected true or false, got `{value}`")))
+}
+
+fn set(global: &GlobalArgs, args: SetArgs) -> CliResult {
+    let path = config_path(global)?;
+    let mut file = load(&path)?;
+    let name = profile_name(global, &file);
+    let key = args.key.trim().to_ascii_lowercase().replace('-', "_");
+    if key == "secret" && args.value.is_some() {
+        return Err(CliError::usage(
+            "refusing a secret on the command line (it would stay in the shell history and the process list)",
+        )
+        .hint("printf %s \"$SECRET\" | qqbot config set secret --secret-stdin"));
+    }
+    if args.secret_stdin && key != "secret" {
+        return Err(CliError::usage(
+            "--secret-stdin is only for the `secret` key",
+        ));
+    }
+    let value = args.value.clone().map(|v| v.trim().to_owned());
+    if key == "default_profile" {
+        file.default_profile = if args.unset { None } else { value.clone() };
+        save(&path, &file)?;
+        done(global, &key, &name, &path, args.unset);
+        return Ok(Exit::Ok);
+    }
+    let profile = file.profile.entry(name.clone()).or_default();
+    let v = || value.clone().unwrap_or_default();
+    match key.as_str() {
+        "app_id" => profile.app_id = (!args.unset).then(v),
+        "secret" => {
+            profile.secret = if args.unset {
+                None
+            } else {
+                Some(read_secret_line(&mut std::io::stdin().lock())?)
+            }
+        }
+        "sandbox" => {
+            profile.sandbox = if args.unset {
+                None
+            } else {
+                Some(parse_bool(&key, &v())?)
+            }
+        }
+        "public" => {
+            profile.public = if args.unset {
+                None
+            } else {
+                Some(parse_bool(&key, &v())?)
+            }
+        }
+        "api_base" => profile.api_base = (!args.unset).then(v),
+        "token_url" => profile.token_url = (!args.unset).then(v),
+        "intents" => {
+            if !args.unset {
+                Intents::parse(&v()).map_err(|e| {
+                    CliError::usage(format!("intents: {e}"))
+                        .hint("`qqbot intents list` shows every name and alias")
+                })?;
+            }
+            profile.intents = (!args.unset).then(v);
+        }
+        other => {
+            return Err(CliError::usage(format!("unknown key `{other}`")).hint(
+                "keys: app_id, secret, sandbox, public, api_base, token_url, intents, default_profile",
+            ));
+        }
+    }
+    if file.default_profile.is_none() {
+        file.default_profile = Some(name.clone());
+    }
+    save(&path, &file)?;
+    done(global, &key, &name, &path, args.unset);
+    Ok(Exit::Ok)
+}
+
+fn done(global: &GlobalArgs, key: &str, profile: &str, path: &std::path::Path, unset: bool) {
+    if global.json {
+        println!(
+            "{}",
+            json!({"profile": profile, "key": key, "unset": unset, "written": path.display().to_string()})
+        );
+    } else if !global.quiet {
+        eprintln!(
+            "qqbot: {} {key} in profile `{profile}` ({})",
+            if unset { "removed" } else { "set" },
+            path.display()
+        );
+    }
+}
+
+fn row<T: ToString>(value: &Option<Sourced<T>>) -> (String, String) {
+    match value {
+        Some(v) => (v.value.to_string(), v.source.to_string()),
+        None => ("(not set)".to_owned(), "-".to_owned()),
+    }
+}
+
+fn show(global: &GlobalArgs) -> CliResult {
+    let s: Settings = settings(global)?;
+    let secret_text = match &s.secret {
+        Some(secret) => format!("*** (set, from {})", secret.source),
+        None => "(not set)".to_owned(),
+    };
+    let path = s
+        .config_path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(none)".to_owned());
+    let profiles: Vec<String> = s
+        .config_path
+        .as_ref()
+        .and_then(|p| config::load_file(p).ok().flatten())
+        .map(|f| f.profile.keys().cloned().collect())
+        .unwrap_or_default();
+    if global.json {
+        let sourced =
+            |value: serde_json::Value, source: String| json!({"value": value, "source": source});
+        let opt = |v: &Option<Sourced<String>>| match v {
+            Some(v) => sourced(json!(v.value), v.source.to_string()),
+            None => json!(null),
+        };
+        println!(
+            "{}",
+            json!({
+                "config_file": path, "config_exists": s.config_exists, "profiles": profiles,
+                "profile": sourced(json!(s.profile.value), s.profile.source.to_string()),
+                "app_id": opt(&s.app_id),
+                "secret": s.secret.as_ref().map(|v| json!({"set": true, "source": v.source.to_string()})),
+                "sandbox": sourced(json!(s.sandbox.value), s.sandbox.source.to_string()),
+                "public": s.public.as_ref().map(|v| sourced(json!(v.value), v.source.to_string())),
+                "api_base": sourced(json!(s.api_base.value), s.api_base.source.to_string()),
+                "token_url": sourced(json!(s.token_url.value), s.token_url.source.to_string()),
+                "intents": opt(&s.intents),
+                "warnings": s.warnings,
+            })
+        );
+        return Ok(Exit::Ok);
+    }
+    println!(
+        "config file  {path}{}",
+        if s.config_exists {
+            ""
+        } else {
+            " (does not exist)"
+        }
+    );
+    if !profiles.is_empty() {
+        println!("profiles     {}", profiles.join(", "));
+    }
+    let line = |key: &str, value: &str, source: &str| {
+        println!("{key:<12} {value:<40} {source}");
+    };
+    line("profile", &s.profile.value, &s.profile.source.to_string());
+    let (v, src) = row(&s.app_id);
+    line("app_id", &v, &src);
+    line("secret", &secret_text, "");
+    line(
+        "environment",
+        if s.sandbox.value {
+            "sandbox"
+        } else {
+            "production"
+        },
+        &s.sandbox.source.to_string(),
+    );
+    let public = match &s.public {
+        Some(p) => (
+            if p.value { "public" } else { "private" }.to_owned(),
+            p.source.to_string(),
+        ),
+        None => ("(unknown)".to_owned(), "-".to_owned()),
+    };
+    line("bot type", &public.0, &public.1);
+    line(
+        "api_base",
+        &s.api_base.value,
+        &s.api_base.source.to_string(),
+    );
+    line(
+        "token_url",
+        &s.token_url.value,
+        &s.token_url.source.to_string(),
+    );
+    let (v, src) = row(&s.intents);
+    line("intents", &v, &src);
+    Ok(Exit::Ok)
+}

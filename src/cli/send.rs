@@ -1,0 +1,751 @@
+//! `qqbot send`: send one message to a channel, guild DM, group or user, as a passive reply with an
+//! automatic `msg_seq`, with pre-flight checks of the reply rules (PROTOCOL.md §8.3) and a
+//! one-line explanation of every known error code.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::{ArgGroup, Args};
+use serde_json::{Value, json};
+
+use qqbot::config::Settings;
+use qqbot::http::api::{FileType, MessageBody, MsgType, UploadFile};
+use qqbot::http::msg_seq::{MsgSeqStore, SeqEntry};
+use qqbot::http::{Api, ApiError, ApiErrorKind, SendOutcome, TokenSource};
+use qqbot::models::Timestamp;
+use qqbot::record::{Record, RecordReader};
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+use super::listen::settings;
+
+/// Replies the platform allows per inbound message (group and C2C).
+const MAX_REPLIES: u32 = 5;
+/// Extra attempts with the next `msg_seq` when the platform still reports 40054005 (the bot
+/// itself may have used numbers this store does not know about).
+const DEDUP_RETRIES: u32 = 4;
+/// 40054005: `(msg_id, msg_seq)` already used.
+const DUPLICATE_SEQ: u64 = 40054005;
+
+/// Arguments of `qqbot send`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["channel", "dm", "group", "user"])))]
+#[command(
+    after_help = "Passive replies: --reply-to MSG_ID (or --event-id ID) makes the send a \
+reply; msg_seq is allocated per message and remembered across runs (QQBOT_CACHE_DIR/msg_seq.json), \
+so repeated replies never hit 40054005. Proactive group/C2C sends were discontinued on 2025-04-21 \
+and are refused locally unless --force.\n\nExit codes: 0 sent (or queued for audit: HTTP 202), \
+1 refused or failed, 2 usage, 4 credentials refused."
+)]
+pub struct SendArgs {
+    /// Send to a guild text channel (channel id).
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<String>,
+    /// Send to a guild direct-message session (its guild id, from DIRECT_MESSAGE_CREATE).
+    #[arg(long, value_name = "GUILD_ID")]
+    pub dm: Option<String>,
+    /// Send to a group (group openid).
+    #[arg(long, value_name = "OPENID")]
+    pub group: Option<String>,
+    /// Send to a user in a single chat (C2C; user openid).
+    #[arg(long, value_name = "OPENID")]
+    pub user: Option<String>,
+    /// The text (`-` reads stdin). Optional with --image / --file.
+    #[arg(value_name = "TEXT")]
+    pub content: Option<String>,
+    /// Send the text as markdown (msg_type 2).
+    #[arg(long)]
+    pub markdown: bool,
+    /// Attach an image by public URL (group/C2C: uploaded through the files route, msg_type 7).
+    #[arg(long, value_name = "URL", conflicts_with = "file")]
+    pub image: Option<String>,
+    /// Attach media by public URL (png/jpg, mp4, silk). Local paths are refused: QQ fetches media from a URL.
+    #[arg(long, value_name = "URL|PATH")]
+    pub file: Option<String>,
+    /// A keyboard payload, as JSON (`{"id": "…"}` or `{"content": {…}}`).
+    #[arg(long, value_name = "JSON")]
+    pub keyboard: Option<String>,
+    /// Reply to this message id (passive reply).
+    #[arg(long, value_name = "MSG_ID", conflicts_with = "event_id")]
+    pub reply_to: Option<String>,
+    /// Reply to this event id (INTERACTION_CREATE, GROUP_ADD_ROBOT, FRIEND_ADD, …).
+    #[arg(long, value_name = "ID")]
+    pub event_id: Option<String>,
+    /// Use this msg_seq instead of allocating one.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub msg_seq: Option<u32>,
+    /// When the original message was sent (RFC 3339), for the reply-window check.
+    #[arg(long, value_name = "RFC3339", conflicts_with = "from_recording")]
+    pub reply_time: Option<String>,
+    /// Look the original message's time up in a `qqbot record` file.
+    #[arg(long, value_name = "FILE")]
+    pub from_recording: Option<PathBuf>,
+    /// Send even when qqbot knows the platform will refuse (proactive group/C2C sends).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Where the message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scene {
+    Channel,
+    Dm,
+    Group,
+    C2c,
+}
+
+impl Scene {
+    fn window(self) -> Duration {
+        match self {
+            Scene::C2c => Duration::from_secs(60 * 60),
+            _ => Duration::from_secs(5 * 60),
+        }
+    }
+
+    fn is_v2(self) -> bool {
+        matches!(self, Scene::Group | Scene::C2c)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Scene::Channel => "channel",
+            Scene::Dm => "dm",
+            Scene::Group => "group",
+            Scene::C2c => "c2c",
+        }
+    }
+
+    fn window_text(self) -> &'static str {
+        match self {
+            Scene::C2c => "60 min for C2C",
+            Scene::Group => "5 min for groups",
+            Scene::Channel => "5 min for guild channels",
+            Scene::Dm => "5 min for guild DMs",
+        }
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 3600 {
+        format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+    } else if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Credentials, a shared token source and an API client for the resolved settings.
+pub(super) struct Connection {
+    pub token: Arc<TokenSource>,
+    pub api: Api,
+}
+
+/// Build the token source and API client, or say which credential is missing.
+pub(super) fn connect(settings: &Settings) -> Result<Connection, CliError> {
+    let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
+        let missing = match (&settings.app_id, &settings.secret) {
+            (None, None) => "no app id and no secret",
+            (None, Some(_)) => "no app id",
+            _ => "no secret",
+        };
+        return Err(
+            CliError::usage(format!("no bot credentials ({missing})")).hint(
+                "set QQBOT_APP_ID and QQBOT_SECRET, use --secret-file, or run `qqbot config init`",
+            ),
+        );
+    };
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| CliError::failure("cannot build the HTTP client").caused_by(&e))?;
+    let token = Arc::new(TokenSource::new(
+        http.clone(),
+        settings.token_url.value.clone(),
+        app_id.value.clone(),
+        secret.value.clone(),
+    ));
+    let api = Api::with_http_client(
+        http,
+        settings.api_base.value.clone(),
+        app_id.value.clone(),
+        token.clone(),
+    );
+    Ok(Connection { token, api })
+}
+
+/// Turn an OpenAPI error into `qqbot: error: …` with the code's meaning, the platform's words and
+/// trace id as the cause, and the hint from the error-code table.
+pub(super) fn api_error(what: &str, err: &ApiError) -> CliError {
+    let exit = match err.kind() {
+        ApiErrorKind::Unauthorized => Exit::Auth,
+        ApiErrorKind::Token
+            if std::error::Error::source(err)
+                .and_then(|s| s.downcast_ref::<qqbot::http::TokenError>())
+                .is_some_and(|t| t.is_auth()) =>
+        {
+            Exit::Auth
+        }
+        _ => Exit::Failure,
+    };
+    let code = err.code().or(err.err_code());
+    let message = match (err.info(), code) {
+        (Some(info), Some(code)) => format!("{what}: {} ({code})", info.meaning),
+        (None, Some(code)) => format!("{what}: error code {code}"),
+        _ => match err.kind() {
+            ApiErrorKind::Token => format!("{what}: could not get an access token"),
+            ApiErrorKind::Transport => format!("{what}: the request did not complete"),
+            _ => what.to_owned(),
+        },
+    };
+    // The cause line ends with `[trace …]`: quote it when asking the platform for help.
+    let out = CliError::new(exit, message).caused_by(err);
+    let hint = err.hint().map(str::to_owned).or_else(|| {
+        token_hint(err).or(match err.kind() {
+            ApiErrorKind::Transport => {
+                Some("check the network path to the API base (--api-base)".to_owned())
+            }
+            _ => None,
+        })
+    });
+    match hint {
+        Some(h) => out.hint(h),
+        None => out,
+    }
+}
+
+fn token_hint(err: &ApiError) -> Option<String> {
+    let token = std::error::Error::source(err)?.downcast_ref::<qqbot::http::TokenError>()?;
+    match token {
+        qqbot::http::TokenError::Rejected { hint: Some(h), .. } => Some((*h).to_owned()),
+        qqbot::http::TokenError::Unreachable(_) => {
+            Some("check the network path to the token URL (--token-url)".to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn read_content(args: &SendArgs) -> Result<Option<String>, CliError> {
+    match args.content.as_deref() {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                CliError::failure("cannot read the message from stdin").caused_by(&e)
+            })?;
+            let text = text.trim_end_matches(['\n', '\r']).to_owned();
+            Ok(Some(text))
+        }
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+fn file_type_for(url: &str) -> Option<FileType> {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    let ext = path.rsplit('.').next().unwrap_or("");
+    match ext {
+        "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" => Some(FileType::Image),
+        "mp4" => Some(FileType::Video),
+        "silk" | "slk" => Some(FileType::Voice),
+        _ => None,
+    }
+}
+
+fn is_url(text: &str) -> bool {
+    text.starts_with("https://") || text.starts_with("http://")
+}
+
+/// The media to attach: (URL, file type).
+fn media(args: &SendArgs, scene: Scene) -> Result<Option<(String, FileType)>, CliError> {
+    if let Some(url) = &args.image {
+        if !is_url(url) {
+            return Err(CliError::usage(format!("--image `{url}` is not an http(s) URL"))
+                .hint("QQ fetches media from a public URL: upload the image somewhere reachable first"));
+        }
+        return Ok(Some((url.clone(), FileType::Image)));
+    }
+    let Some(file) = &args.file else {
+        return Ok(None);
+    };
+    if !is_url(file) {
+        return Err(CliError::usage(format!(
+            "--file {file}: QQ's rich-media upload needs a public URL; local files cannot be sent"
+        ))
+        .hint("the files route takes `url` (the platform fetches it); `file_data` uploads are not supported. Host the file (object storage, a CDN) and pass --file https://…"));
+    }
+    if !scene.is_v2() {
+        return Err(CliError::usage("--file works for --group and --user only")
+            .hint("for a guild channel or DM, send an image with --image URL"));
+    }
+    let file_type = file_type_for(file).ok_or_else(|| {
+        CliError::usage(format!("--file {file}: cannot tell the media type from the extension"))
+            .hint("QQ accepts png/jpg images, mp4 video and silk voice; file type 4 (other files) is not open yet")
+    })?;
+    Ok(Some((file.clone(), file_type)))
+}
+
+/// Where the original message's time came from.
+struct OriginalTime {
+    at: DateTime<Utc>,
+    source: String,
+}
+
+fn parse_reply_time(text: &str) -> Result<DateTime<Utc>, CliError> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            CliError::usage(format!("--reply-time `{text}` is not an RFC 3339 time"))
+                .caused_by(&e)
+                .hint("e.g. 2026-01-31T12:00:00+08:00 (the `timestamp` of the message event)")
+        })
+}
+
+/// Find the message (by `d.id`) or event (by envelope `id`) in a recording: its `timestamp`
+/// when it has one, else when the frame was recorded.
+fn time_from_recording(path: &Path, id: &str) -> Result<Option<DateTime<Utc>>, CliError> {
+    let cannot = |e: &qqbot::record::RecordError| {
+        CliError::failure(format!("cannot read the recording {}", path.display())).caused_by(e)
+    };
+    let mut reader = RecordReader::open(path).map_err(|e| cannot(&e))?;
+    while let Some(record) = reader.next_record().map_err(|e| cannot(&e))? {
+        let Record::Frame(frame) = record else {
+            continue;
+        };
+        let Some(env) = &frame.envelope else {
+            continue;
+        };
+        if env.op != 0 {
+            continue;
+        }
+        let d_text = frame.text.get(env.d_range.clone()).unwrap_or("");
+        let d: Value = serde_json::from_str(d_text).unwrap_or(Value::Null);
+        let matches =
+            env.id.as_deref() == Some(id) || d.get("id").and_then(Value::as_str) == Some(id);
+        if !matches {
+            continue;
+        }
+        let stamped = d
+            .get("timestamp")
+            .and_then(|t| match t {
+                Value::String(s) => Timestamp::parse(s),
+                Value::Number(n) => n.as_i64().and_then(Timestamp::from_unix),
+                _ => None,
+            })
+            .map(|t| t.to_utc());
+        return Ok(Some(stamped.unwrap_or(frame.at)));
+    }
+    Ok(None)
+}
+
+fn warn(global: &GlobalArgs, text: &str) {
+    if !global.quiet {
+        eprintln!("qqbot: warning: {text}");
+    }
+}
+
+fn note(global: &GlobalArgs, text: &str) {
+    if !global.quiet && !global.json {
+        eprintln!("qqbot: {text}");
+    }
+}
+
+/// Pre-flight checks of a passive reply: the window and the reply count. Warnings only.
+fn preflight(
+    global: &GlobalArgs,
+    scene: Scene,
+    original: Option<&OriginalTime>,
+    entry: Option<SeqEntry>,
+) {
+    if let Some(original) = original {
+        let age = Utc::now().signed_duration_since(original.at);
+        let age = age.to_std().unwrap_or(Duration::ZERO);
+        if age > scene.window() {
+            warn(
+                global,
+                &format!(
+                    "the reply window closed {} ago: the original message is {} old ({}; time from {}); expect 40034005 (msg_id expired)",
+                    human_duration(age - scene.window()),
+                    human_duration(age),
+                    scene.window_text(),
+                    original.source
+                ),
+            );
+        } else {
+            note(
+                global,
+                &format!(
+                    "reply window: {} left ({})",
+                    human_duration(scene.window() - age),
+                    scene.window_text()
+                ),
+            );
+        }
+    }
+    if scene.is_v2() {
+        let replies = entry.map_or(0, |e| e.replies);
+        if replies >= MAX_REPLIES {
+            warn(
+                global,
+                &format!(
+                    "this would be reply {} to this message; the platform allows {MAX_REPLIES} per message, so expect a refusal",
+                    replies + 1
+                ),
+            );
+        }
+    }
+}
+
+/// Run `qqbot send`.
+pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
+    let (scene, target) = match (&args.channel, &args.dm, &args.group, &args.user) {
+        (Some(id), ..) => (Scene::Channel, id.clone()),
+        (_, Some(id), ..) => (Scene::Dm, id.clone()),
+        (_, _, Some(id), _) => (Scene::Group, id.clone()),
+        (_, _, _, Some(id)) => (Scene::C2c, id.clone()),
+        _ => {
+            return Err(CliError::usage(
+                "give one of --channel, --dm, --group, --user",
+            ));
+        }
+    };
+    if target.trim().is_empty() {
+        return Err(CliError::usage("the target id is empty"));
+    }
+    let content = read_content(&args)?;
+    let media = media(&args, scene)?;
+    let keyboard = match &args.keyboard {
+        Some(text) => Some(serde_json::from_str::<Value>(text).map_err(|e| {
+            CliError::usage("--keyboard is not valid JSON")
+                .caused_by(&e)
+                .hint(r#"e.g. --keyboard '{"id": "123_456"}' (a keyboard template id)"#)
+        })?),
+        None => None,
+    };
+    if content.as_deref().is_none_or(|c| c.trim().is_empty()) && media.is_none() {
+        return Err(CliError::usage(
+            "nothing to send: give a TEXT (or `-` for stdin), --image or --file",
+        ));
+    }
+    let reply_id = args.reply_to.clone().or_else(|| args.event_id.clone());
+
+    // Proactive group/C2C sends are gone (2025-04-21): refuse before spending a request.
+    if scene.is_v2() && reply_id.is_none() && !args.force {
+        let kind = if scene == Scene::Group {
+            "group"
+        } else {
+            "C2C"
+        };
+        return Err(CliError::failure(format!(
+            "not sending: proactive {kind} messages were discontinued on 2025-04-21"
+        ))
+        .hint("reply to a message with --reply-to MSG_ID (or to an event with --event-id ID) within the reply window; --force sends anyway (the platform answers 40034102)"));
+    }
+
+    let settings = settings(global)?;
+    let conn = connect(&settings)?;
+
+    // What is known about the original message.
+    let original = match (&args.reply_time, &args.from_recording, &reply_id) {
+        (Some(text), ..) => Some(OriginalTime {
+            at: parse_reply_time(text)?,
+            source: "--reply-time".to_owned(),
+        }),
+        (None, Some(path), Some(id)) => match time_from_recording(path, id)? {
+            Some(at) => Some(OriginalTime {
+                at,
+                source: format!("recording {}", path.display()),
+            }),
+            None => {
+                warn(
+                    global,
+                    &format!(
+                        "{id} is not in the recording {}: reply window not checked",
+                        path.display()
+                    ),
+                );
+                None
+            }
+        },
+        (None, Some(_), None) => {
+            return Err(CliError::usage(
+                "--from-recording needs --reply-to or --event-id",
+            ));
+        }
+        _ => None,
+    };
+    if original.is_some() && reply_id.is_none() {
+        warn(
+            global,
+            "--reply-time without --reply-to/--event-id: this is a proactive send",
+        );
+    }
+
+    let store = match &reply_id {
+        Some(_) => Some(
+            MsgSeqStore::default_location()
+                .map_err(|e| CliError::failure("cannot use the msg_seq store").caused_by(&e))?,
+        ),
+        None => None,
+    };
+    let entry = match (&store, &reply_id) {
+        (Some(store), Some(id)) => store.get(id).unwrap_or(None),
+        _ => None,
+    };
+    if reply_id.is_some() {
+        preflight(global, scene, original.as_ref(), entry);
+    }
+
+    // Rich media for group/C2C: upload first, then send msg_type 7 with the file_info.
+    let mut body = MessageBody::default();
+    if let Some((url, file_type)) = &media {
+        if scene.is_v2() {
+            let upload = UploadFile {
+                file_type: *file_type,
+                url: url.clone(),
+                srv_send_msg: false,
+            };
+            let uploaded = match scene {
+                Scene::Group => conn.api.upload_group_file(&target, &upload).await,
+                _ => conn.api.upload_c2c_file(&target, &upload).await,
+            }
+            .map_err(|e| api_error("the media upload failed", &e))?;
+            body = MessageBody::media(uploaded.file_info);
+            if let Some(text) = content.as_deref().filter(|c| !c.trim().is_empty()) {
+                body.content = Some(text.to_owned());
+            }
+        } else {
+            body.image = Some(url.clone());
+            body.content = content.clone().filter(|c| !c.trim().is_empty());
+        }
+    } else if args.markdown {
+        body.markdown = Some(json!({ "content": content.clone().unwrap_or_default() }));
+        if scene.is_v2() {
+            body.msg_type = Some(MsgType::Markdown);
+            body.content = Some(" ".to_owned());
+        }
+    } else {
+        body.content = content.clone();
+        if scene.is_v2() {
+            body.msg_type = Some(MsgType::Text);
+        }
+    }
+    body.keyboard = keyboard;
+    body.msg_id = args.reply_to.clone();
+    body.event_id = args.event_id.clone();
+
+    let mut retries = 0;
+    loop {
+        // msg_seq: group/C2C replies only (guild sends have none).
+        let seq = match (&store, &reply_id) {
+            (Some(store), Some(id)) if scene.is_v2() => Some(match args.msg_seq {
+                Some(n) => n,
+                None => store
+                    .allocate(id)
+                    .map_err(|e| CliError::failure("cannot allocate a msg_seq").caused_by(&e))?,
+            }),
+            _ => None,
+        };
+        body.msg_seq = seq;
+        let result = match scene {
+            Scene::Channel => conn
+                .api
+                .post_channel_message(&target, &body)
+                .await
+                .map(|o| {
+                    map_outcome(o, |m| {
+                        (m.id.clone(), m.timestamp.map(|t| t.to_string()), None)
+                    })
+                }),
+            Scene::Dm => conn.api.post_dm_message(&target, &body).await.map(|o| {
+                map_outcome(o, |m| {
+                    (m.id.clone(), m.timestamp.map(|t| t.to_string()), None)
+                })
+            }),
+            Scene::Group => conn.api.post_group_message(&target, &body).await.map(|o| {
+                map_outcome(o, |m| {
+                    (
+                        m.id.clone(),
+                        m.timestamp.map(|t| t.to_string()),
+                        m.ref_idx().map(str::to_owned),
+                    )
+                })
+            }),
+            Scene::C2c => conn.api.post_c2c_message(&target, &body).await.map(|o| {
+                map_outcome(o, |m| {
+                    (
+                        m.id.clone(),
+                        m.timestamp.map(|t| t.to_string()),
+                        m.ref_idx().map(str::to_owned),
+                    )
+                })
+            }),
+        };
+        match result {
+            Ok(outcome) => {
+                let replies = match (&store, &reply_id) {
+                    (Some(store), Some(id)) => store.record_reply(id).ok(),
+                    _ => None,
+                };
+                report(
+                    global,
+                    scene,
+                    &target,
+                    reply_id.as_deref(),
+                    seq,
+                    replies,
+                    outcome,
+                );
+                return Ok(Exit::Ok);
+            }
+            Err(e)
+                if (e.code() == Some(DUPLICATE_SEQ) || e.err_code() == Some(DUPLICATE_SEQ))
+                    && args.msg_seq.is_none()
+                    && seq.is_some()
+                    && retries < DEDUP_RETRIES =>
+            {
+                retries += 1;
+                note(
+                    global,
+                    &format!(
+                        "msg_seq {} was already used for this message (40054005); trying the next one",
+                        seq.unwrap_or(0)
+                    ),
+                );
+            }
+            Err(e) => {
+                let what = if reply_id.is_some() {
+                    "the platform refused the reply"
+                } else {
+                    "the platform refused the message"
+                };
+                let mut err = api_error(what, &e);
+                if let Some(seq) = seq {
+                    err.causes.insert(0, format!("sent with msg_seq {seq}"));
+                }
+                return Err(err);
+            }
+        }
+    }
+}
+
+/// The parts of a send result that are printed.
+enum Sent {
+    Delivered {
+        id: String,
+        timestamp: Option<String>,
+        ref_idx: Option<String>,
+    },
+    Audit(String),
+}
+
+fn map_outcome<T>(
+    outcome: SendOutcome<T>,
+    parts: impl Fn(&T) -> (String, Option<String>, Option<String>),
+) -> Sent {
+    match outcome {
+        SendOutcome::Sent(m) => {
+            let (id, timestamp, ref_idx) = parts(&m);
+            Sent::Delivered {
+                id,
+                timestamp,
+                ref_idx,
+            }
+        }
+        SendOutcome::QueuedForAudit { audit_id } => Sent::Audit(audit_id),
+    }
+}
+
+fn report(
+    global: &GlobalArgs,
+    scene: Scene,
+    target: &str,
+    reply_to: Option<&str>,
+    seq: Option<u32>,
+    replies: Option<u32>,
+    sent: Sent,
+) {
+    match sent {
+        Sent::Delivered {
+            id,
+            timestamp,
+            ref_idx,
+        } => {
+            if global.json {
+                println!(
+                    "{}",
+                    json!({
+                        "status": "sent", "scene": scene.label(), "target": target, "id": id,
+                        "timestamp": timestamp, "ref_idx": ref_idx, "reply_to": reply_to,
+                        "msg_seq": seq, "replies": replies,
+                    })
+                );
+                return;
+            }
+            println!("{id}");
+            if global.quiet {
+                return;
+            }
+            let mut line = format!("qqbot: sent to {} {target}", scene.label());
+            if let Some(reply_to) = reply_to {
+                line.push_str(&format!(" as a reply to {reply_to}"));
+                if let Some(seq) = seq {
+                    line.push_str(&format!(" (msg_seq {seq}"));
+                    if let Some(n) = replies {
+                        line.push_str(&format!(
+                            ", reply {n} of {MAX_REPLIES}, {} left",
+                            MAX_REPLIES.saturating_sub(n)
+                        ));
+                    }
+                    line.push(')');
+                }
+            }
+            eprintln!("{line}");
+        }
+        Sent::Audit(audit_id) => {
+            if global.json {
+                println!(
+                    "{}",
+                    json!({
+                        "status": "queued_for_audit", "scene": scene.label(), "target": target,
+                        "audit_id": audit_id, "reply_to": reply_to, "msg_seq": seq,
+                    })
+                );
+            } else {
+                println!("queued for audit (audit id {audit_id})");
+                if !global.quiet {
+                    eprintln!(
+                        "qqbot: the platform holds the message for review (HTTP 202): not sent yet, not refused; the verdict arrives as MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT with this audit id"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_from_extensions() {
+        assert_eq!(file_type_for("https://x/a.PNG?x=1"), Some(FileType::Image));
+        assert_eq!(file_type_for("https://x/a.mp4"), Some(FileType::Video));
+        assert_eq!(file_type_for("https://x/a.silk"), Some(FileType::Voice));
+        assert_eq!(file_type_for("https://x/a.pdf"), None);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_secs(59)), "59s");
+        assert_eq!(human_duration(Duration::from_secs(301)), "5m01s");
+        assert_eq!(human_duration(Duration::from_secs(3720)), "1h02m");
+    }
+}

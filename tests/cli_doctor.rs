@@ -1,0 +1,127 @@
+//! `qqbot doctor` against the emulator: a healthy setup, a wrong secret, a sandbox-only bot,
+//! denied intents and missing credentials, each with its exit code and advice.
+
+mod cli_support;
+
+use cli_support::{Harness, quiet, run};
+use qqbot::emulator::{EmulatorConfig, Scenario};
+use serde_json::Value;
+
+#[test]
+fn a_healthy_setup_passes_every_check() {
+    let h = Harness::start(quiet());
+    let before = h.emu.session_start_remaining();
+    let (stdout, stderr, code) = run(h.qqbot().arg("doctor"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for name in [
+        "credentials",
+        "token",
+        "gateway/bot",
+        "users/@me",
+        "handshake",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("✓ {name}"))),
+            "no passing {name} line in {stdout}"
+        );
+    }
+    assert!(stdout.contains("READY as"), "{stdout}");
+    assert!(stdout.contains("spent 1 session start"), "{stdout}");
+    assert_eq!(before - h.emu.session_start_remaining(), 1);
+    assert!(stderr.contains("all checks passed"), "{stderr}");
+
+    let (stdout, _, code) = run(h.qqbot().args(["doctor", "--json", "--no-gateway"]));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["ok"], true);
+    let statuses: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass", "pass", "pass", "pass", "skip"]);
+    assert_eq!(v["checks"][2]["data"]["session_start_limit"]["total"], 1000);
+}
+
+#[test]
+fn a_wrong_secret_exits_4_with_the_diagnosis() {
+    let h = Harness::start(quiet());
+    let (stdout, stderr, code) = run(h
+        .qqbot()
+        .env("QQBOT_SECRET", "not-the-secret")
+        .arg("doctor"));
+    assert_eq!(code, 4, "{stdout}{stderr}");
+    assert!(stdout.contains("✗ token"), "{stdout}");
+    assert!(stdout.contains("invalid app secret (100016)"), "{stdout}");
+    assert!(stdout.contains("→ check QQBOT_SECRET"), "{stdout}");
+    assert!(
+        stdout.contains("- handshake"),
+        "later checks are skipped: {stdout}"
+    );
+    assert!(!stdout.contains("not-the-secret") && !stderr.contains("not-the-secret"));
+}
+
+#[test]
+fn a_sandbox_only_bot_exits_5_with_the_sandbox_advice() {
+    let h = Harness::start(EmulatorConfig {
+        scenario: Scenario::Offline4914,
+        ..quiet()
+    });
+    let (stdout, stderr, code) = run(h.qqbot().arg("doctor"));
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    assert!(stdout.contains("✗ handshake"), "{stdout}");
+    assert!(stdout.contains("4914"), "{stdout}");
+    assert!(stdout.contains("--sandbox"), "{stdout}");
+}
+
+#[test]
+fn denied_intents_exit_5_and_point_to_intents_check() {
+    let h = Harness::start(EmulatorConfig {
+        scenario: Scenario::InvalidIntents,
+        ..quiet()
+    });
+    let (stdout, stderr, code) = run(h.qqbot().args(["doctor", "--intents", "all"]));
+    assert_eq!(code, 5, "{stdout}{stderr}");
+    assert!(stdout.contains("op 9, then close 4903"), "{stdout}");
+    assert!(stdout.contains("qqbot intents check --live"), "{stdout}");
+}
+
+#[test]
+fn missing_credentials_exit_4() {
+    let h = Harness::start(quiet());
+    let (stdout, _, code) = run(h.bare().args(["doctor", "--json"]));
+    assert_eq!(code, 4);
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["checks"][0]["status"], "fail");
+    assert_eq!(
+        v["checks"][0]["detail"],
+        "no app id and no secret (profile `default`)"
+    );
+    assert_eq!(v["checks"][4]["status"], "skip");
+}
+
+#[test]
+fn an_unreachable_token_endpoint_exits_1() {
+    let h = Harness::start(quiet());
+    // A port that was just free: connection refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (stdout, _, code) = run(h
+        .bare()
+        .env("QQBOT_APP_ID", "1")
+        .env("QQBOT_SECRET", "x")
+        .args([
+            "--token-url",
+            &format!("http://127.0.0.1:{port}/t"),
+            "doctor",
+        ]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("cannot reach the token endpoint"),
+        "{stdout}"
+    );
+}

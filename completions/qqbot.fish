@@ -160,7 +160,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l from-seq -d 'Only
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l to-seq -d 'Only dispatches with s ≤ N' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l since -d 'Start at this offset into the recording (e.g. 30s, 5m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l until -d 'Stop at this offset into the recording' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s e -l events -d 'Only these event types (comma-separated)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l guild -d 'Only events of this guild id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l channel -d 'Only events of this channel id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l group -d 'Only events of this group openid' -r

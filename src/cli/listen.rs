@@ -14,7 +14,6 @@ use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
 use qqbot::gateway::{
     Cluster, GatewayConfig, GatewayItem, SessionInfo, ShardId, ShardSelection, StartError,
 };
-use qqbot::output::Filter;
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
 use qqbot::record::{Header, Redaction};
@@ -24,7 +23,7 @@ use tokio::sync::mpsc;
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
 use super::forward::{self, ForwardArgs};
-use super::pipeline::{self, Format, Pipeline, PipelineOptions, Stop};
+use super::pipeline::{self, FilterArgs, Format, Pipeline, PipelineOptions, Stop};
 use super::recorder::Recorder;
 use super::style;
 
@@ -34,21 +33,9 @@ pub struct ListenArgs {
     /// Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
-    /// Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE).
-    #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]
-    pub events: Vec<String>,
-    /// Only events of this guild id.
-    #[arg(long, value_name = "ID")]
-    pub guild: Option<String>,
-    /// Only events of this channel id.
-    #[arg(long, value_name = "ID")]
-    pub channel: Option<String>,
-    /// Only events of this group openid.
-    #[arg(long, value_name = "OPENID")]
-    pub group: Option<String>,
-    /// Only events from this user id or openid.
-    #[arg(long, value_name = "ID")]
-    pub user: Option<String>,
+    /// Which events to show.
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Run N shards (default: as many as /gateway/bot recommends).
     #[arg(long, value_name = "N", conflicts_with = "shard")]
     pub shards: Option<u32>,
@@ -410,17 +397,8 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     } else {
         Format::Human(Painter::new(style::stdout_color(global.color)))
     };
-    let events = (!args.events.is_empty())
-        .then(|| args.events.iter().map(|e| e.trim().to_owned()).collect());
     let options = PipelineOptions {
-        filter: Filter {
-            events,
-            guild: args.guild.clone(),
-            channel: args.channel.clone(),
-            group: args.group.clone(),
-            user: args.user.clone(),
-            include_control: args.include_control,
-        },
+        filter: args.filter.filter(args.include_control, true),
         dedup: args.dedup,
         count: args.count,
         format,

@@ -16,6 +16,46 @@ use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
 use qqbot::webhook::Forwarder;
 
+/// Filter options shared by `listen`, `record`, `replay` and `tui`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE).
+    #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Only events of this guild id.
+    #[arg(long, value_name = "ID")]
+    pub guild: Option<String>,
+    /// Only events of this channel id.
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<String>,
+    /// Only events of this group openid.
+    #[arg(long, value_name = "OPENID")]
+    pub group: Option<String>,
+    /// Only events from this user id or openid.
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+}
+
+impl FilterArgs {
+    /// The event types asked for, trimmed (empty: all).
+    pub fn types(&self) -> Vec<String> {
+        self.events.iter().map(|e| e.trim().to_owned()).collect()
+    }
+
+    /// The output filter; `with_types` false when the types are applied elsewhere (replay).
+    pub fn filter(&self, include_control: bool, with_types: bool) -> Filter {
+        Filter {
+            events: (with_types && !self.events.is_empty())
+                .then(|| self.types().into_iter().collect()),
+            guild: self.guild.clone(),
+            channel: self.channel.clone(),
+            group: self.group.clone(),
+            user: self.user.clone(),
+            include_control,
+        }
+    }
+}
+
 /// Output format.
 #[derive(Debug, Clone, Copy)]
 pub enum Format {

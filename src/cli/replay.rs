@@ -11,7 +11,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
 use qqbot::gateway::ItemKind;
-use qqbot::output::Filter;
 use qqbot::output::human::Painter;
 use qqbot::record::{
     Dir, Pacer, Record, RecordReader, Replay, ReplayStats, Selection, Speed, Warning,
@@ -22,7 +21,7 @@ use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
 use super::forward::{self, ForwardArgs};
 use super::listen::{self, parse_duration};
-use super::pipeline::{Format, Pipeline, PipelineOptions, Stop};
+use super::pipeline::{FilterArgs, Format, Pipeline, PipelineOptions, Stop};
 use super::style;
 
 /// Arguments of `qqbot replay`.
@@ -54,21 +53,9 @@ pub struct ReplayArgs {
     /// Stop at this offset into the recording.
     #[arg(long, value_name = "OFFSET", value_parser = parse_duration)]
     pub until: Option<Duration>,
-    /// Only these event types (comma-separated).
-    #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]
-    pub events: Vec<String>,
-    /// Only events of this guild id.
-    #[arg(long, value_name = "ID")]
-    pub guild: Option<String>,
-    /// Only events of this channel id.
-    #[arg(long, value_name = "ID")]
-    pub channel: Option<String>,
-    /// Only events of this group openid.
-    #[arg(long, value_name = "OPENID")]
-    pub group: Option<String>,
-    /// Only events from this user id or openid.
-    #[arg(long, value_name = "ID")]
-    pub user: Option<String>,
+    /// Which events to show.
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Also replay lifecycle lines (connected, closes, resumes, heartbeats).
     #[arg(long)]
     pub include_control: bool,
@@ -92,7 +79,7 @@ impl ReplayArgs {
             to_seq: self.to_seq,
             since: self.since,
             until: self.until,
-            types: self.events.iter().map(|t| t.trim().to_owned()).collect(),
+            types: self.filter.types(),
             include_control: self.include_control && self.serve.is_none(),
         }
     }
@@ -273,14 +260,8 @@ fn print_with(
         Format::Human(Painter::new(style::stdout_color(global.color)))
     };
     let options = PipelineOptions {
-        filter: Filter {
-            events: None, // applied by the selection
-            guild: args.guild.clone(),
-            channel: args.channel.clone(),
-            group: args.group.clone(),
-            user: args.user.clone(),
-            include_control: args.include_control,
-        },
+        // Event types are applied by the selection.
+        filter: args.filter.filter(args.include_control, false),
         dedup: false,
         count: None,
         format,

@@ -11,5 +11,6 @@ pub mod gateway;
 pub mod output;
 pub mod protocol;
 pub mod secret;
+pub mod tui;
 
 pub use secret::Secret;

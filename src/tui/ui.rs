@@ -75,7 +75,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         draw_rate(view, frame, rate);
         draw_diagnostics(app, view, frame, diag);
         let [events, types] =
-            Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)])
+            Layout::horizontal([Constraint::Percentage(63), Constraint::Percentage(37)])
                 .areas(bottom);
         draw_events(app, view, frame, events, false);
         draw_types(app, view, frame, types);
@@ -180,6 +180,7 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
     let header_cells: &[&str] = if compact {
         &[
             "Shard", "State", "Session", "Seq", "RTT", "p99", "Miss", "Rc", "Res", "Close", "Up",
+            "Idle",
         ]
     } else {
         &[
@@ -200,17 +201,17 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         ]
     };
     let widths: Vec<Constraint> = if compact {
-        [5, 11, 8, 6, 6, 6, 4, 2, 3, 5, 6]
+        [5, 11, 8, 6, 6, 6, 4, 2, 3, 5, 5, 5]
             .into_iter()
             .map(Constraint::Length)
             .collect()
     } else {
-        let mut w: Vec<Constraint> = [5, 11, 8, 6, 7, 7, 7, 4, 5, 7]
+        let mut w: Vec<Constraint> = [5, 11, 8, 5, 6, 7, 7, 4, 5, 7]
             .into_iter()
             .map(Constraint::Length)
             .collect();
         w.push(Constraint::Fill(1));
-        w.extend([6, 6, 7].into_iter().map(Constraint::Length));
+        w.extend([5, 5, 7].into_iter().map(Constraint::Length));
         w
     };
     let header = Row::new(header_cells.iter().copied())
@@ -265,8 +266,8 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
             close,
             Cell::from(opt_age(s.active_since, now)),
         ]);
+        cells.push(Cell::from(opt_age(s.last_dispatch_at, now)));
         if !compact {
-            cells.push(Cell::from(opt_age(s.last_dispatch_at, now)));
             cells.push(if zombie {
                 Cell::from("ZOMBIE?").style(Style::default().fg(Color::Red))
             } else {
@@ -297,17 +298,12 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
 
 fn draw_rtt_chart(view: &View, frame: &mut Frame, area: Rect) {
     let stats = &view.stats;
-    let title = match (
-        stats.rtt_quantile(0.5),
-        stats.rtt_quantile(0.95),
-        stats.rtt_quantile(0.99),
-    ) {
-        (Some(p50), Some(p95), Some(p99)) => format!(
-            " Heartbeat RTT p50 {} p95 {} p99 {} ",
-            ms(p50),
-            ms(p95),
-            ms(p99)
-        ),
+    let q = |q: f64| stats.rtt_quantile(q).map(|d| d.as_secs_f64() * 1000.0);
+    let title = match (q(0.5), q(0.95), q(0.99)) {
+        (Some(p50), Some(p95), Some(p99)) => {
+            let name = if area.width >= 46 { "Heartbeat" } else { "RTT" };
+            format!(" {name} ms p50 {p50:.1} p95 {p95:.1} p99 {p99:.1} ")
+        }
         _ => " Heartbeat RTT (no ACK yet) ".into(),
     };
     let block = panel(title, false);
@@ -355,7 +351,7 @@ fn draw_rtt_chart(view: &View, frame: &mut Frame, area: Rect) {
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(legend)
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(3, 4)))
         .x_axis(
             Axis::default()
                 .bounds([-window, 0.0])
@@ -384,12 +380,8 @@ fn draw_rate(view: &View, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(2) as usize;
     let data: Vec<u64> = view.rate_series(width).collect();
     let peak = data.iter().copied().max().unwrap_or(0);
-    let last = view
-        .last_dispatch_at
-        .map(|t| format!(" last {} ago", age(t, view.now)))
-        .unwrap_or_default();
     let title = format!(
-        " Events/s {:.1} (10s) peak {peak} total {}{last} ",
+        " Events/s {:.1} · peak {peak} · total {} ",
         view.rate_recent(10),
         view.stats.events
     );
@@ -404,6 +396,7 @@ struct DiagFacts {
     connects: String,
     resumes: String,
     identify: String,
+    reset: Option<String>,
     token: String,
     dropped: u64,
     errors: u64,
@@ -434,10 +427,10 @@ fn diag_facts(app: &App, view: &View) -> DiagFacts {
         (Some(r), None) => r.to_string(),
         _ => "-".into(),
     };
-    let identify = match d.identify_reset_at {
-        Some(at) if at > now => format!("{identify} reset {}", age(now, at)),
-        _ => identify,
-    };
+    let reset = d
+        .identify_reset_at
+        .filter(|at| *at > now)
+        .map(|at| age(now, at));
     let token = match d.token_expires_at {
         Some(at) if at > now => age(now, at),
         Some(_) => "expired".into(),
@@ -447,6 +440,7 @@ fn diag_facts(app: &App, view: &View) -> DiagFacts {
         connects,
         resumes: format!("{resumes}/{resume_attempts}"),
         identify,
+        reset,
         token,
         dropped: view.stats.dropped,
         errors: view.stats.errors,
@@ -467,6 +461,10 @@ fn draw_diagnostics(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         Line::from(vec![label("connects "), Span::raw(f.connects)]),
         Line::from(vec![label("resumes  "), Span::raw(f.resumes)]),
         Line::from(vec![label("identify "), Span::raw(f.identify)]),
+        Line::from(vec![
+            label("  reset  "),
+            Span::raw(f.reset.unwrap_or_else(|| "-".into())),
+        ]),
         Line::from(vec![
             label("concur.  "),
             Span::raw(
@@ -494,9 +492,13 @@ fn draw_diagnostics(app: &App, view: &View, frame: &mut Frame, area: Rect) {
 
 fn draw_diagnostics_line(app: &App, view: &View, frame: &mut Frame, area: Rect) {
     let f = diag_facts(app, view);
+    let identify = match &f.reset {
+        Some(reset) => format!("{} reset {reset}", f.identify),
+        None => f.identify,
+    };
     let text = format!(
-        " connects {} · resumes {} · identify {} · token {} · dropped {} · errors {}",
-        f.connects, f.resumes, f.identify, f.token, f.dropped, f.errors
+        " connects {} · resumes {} · identify {identify} · token {} · dropped {} · errors {}",
+        f.connects, f.resumes, f.token, f.dropped, f.errors
     );
     let style = if f.dropped > 0 || f.errors > 0 {
         Style::default().fg(Color::LightRed)
@@ -581,16 +583,16 @@ fn draw_events(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
     } else {
         vec![
             Constraint::Length(12),
+            Constraint::Length(3),
             Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(26),
+            Constraint::Length(23),
             Constraint::Fill(1),
         ]
     };
     let header: &[&str] = if compact {
         &["Time", "Type", "Summary"]
     } else {
-        &["Time", "Shard", "Seq", "Type", "Summary"]
+        &["Time", "Sh", "Seq", "Type", "Summary"]
     };
     let empty = rows.is_empty();
     let hint = if compact { " · Tab: types" } else { "" };
@@ -671,13 +673,13 @@ fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         table_rows,
         [
             Constraint::Fill(1),
-            Constraint::Length(7),
             Constraint::Length(6),
-            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Length(5),
         ],
     )
     .header(
-        Row::new(["Type", "Count", "/s 10s", "Last"])
+        Row::new(["Type", "Count", "/s", "Last"])
             .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)),
     )
     .block(panel(title, focused));
@@ -699,18 +701,13 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let shards = app.header.shards.max(1);
-    let mut spans = vec![
-        Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD)),
-        Span::styled(app.header.source.clone(), Style::default().fg(Color::Cyan)),
-        Span::raw(format!(
-            " · intents {} · {shards} shard{}",
-            app.header.intents,
-            if shards == 1 { "" } else { "s" }
-        )),
-    ];
+    let mut tail = vec![Span::raw(format!(
+        " · {shards} shard{}",
+        if shards == 1 { "" } else { "s" }
+    ))];
     if app.paused() {
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(
+        tail.push(Span::raw(" "));
+        tail.push(Span::styled(
             " PAUSED ",
             Style::default()
                 .fg(Color::Black)
@@ -719,30 +716,46 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     if let Some(f) = &app.filter {
-        spans.push(Span::styled(
+        tail.push(Span::styled(
             format!(" filter:{f}"),
             Style::default().fg(Color::Yellow),
         ));
     }
     if app.source_ended {
-        spans.push(Span::styled(
+        tail.push(Span::styled(
             " source ended",
             Style::default().fg(Color::LightRed),
         ));
     }
-    let left = Line::from(spans);
-    let used = left.width() as u16;
-    let full = "q quit · p pause · Tab focus · ↑↓ scroll · ⏎ detail · / filter · ? help ";
-    let short = "q quit · ? help ";
-    let room = area.width.saturating_sub(used + 1) as usize;
-    let hints = if full.chars().count() <= room {
-        full
-    } else if short.len() <= room {
-        short
-    } else {
-        ""
-    };
-    frame.render_widget(Paragraph::new(left), area);
+    let head = [
+        Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD)),
+        Span::styled(app.header.source.as_str(), Style::default().fg(Color::Cyan)),
+    ];
+    let fixed: usize = head.iter().chain(&tail).map(Span::width).sum();
+    let intents = app.header.intents.as_str();
+    let intents_label = " · intents ";
+    let width = area.width as usize;
+    // The widest hints that still leave the intents readable (at least 12 columns of them).
+    let tiers = [
+        "q quit · p pause · Tab focus · ↑↓ scroll · ⏎ detail · / filter · ? help ",
+        "q quit · p pause · / filter · ? help ",
+        "? help ",
+        "",
+    ];
+    let want = intents.chars().count().min(12) + intents_label.len();
+    let hints = tiers
+        .iter()
+        .copied()
+        .find(|h| fixed + want + h.chars().count() < width)
+        .unwrap_or("");
+    let room = width.saturating_sub(fixed + hints.chars().count() + intents_label.len() + 1);
+    let mut spans: Vec<Span> = head.into_iter().collect();
+    if room >= 4 {
+        spans.push(Span::raw(intents_label));
+        spans.push(Span::raw(snippet(intents, room)));
+    }
+    spans.extend(tail);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
     frame.render_widget(
         Paragraph::new(hints)
             .alignment(Alignment::Right)

@@ -652,3 +652,26 @@ fn the_fixture_adds_up() {
     assert_eq!(app.stats().close_codes.get(&Some(4009)), Some(&1));
     assert!(app.stats().events > 150);
 }
+
+#[test]
+fn rates_average_over_the_time_actually_observed() {
+    let mut app = one_shard();
+    // 10 events in the first second, 10 in the next; 2.5 s in.
+    for n in 0..20u64 {
+        let secs = 100.0 + n as f64 * 0.1;
+        app.apply(&dispatch(0, secs, n, "C2C_MESSAGE_CREATE", "{}"), at(secs));
+    }
+    app.tick(at(102.5));
+    // Two full seconds observed, not ten: 10/s rather than 2/s.
+    assert!(
+        (app.view().rate_recent(10) - 10.0).abs() < 1e-9,
+        "{}",
+        app.view().rate_recent(10)
+    );
+    let row = app.view().types_sorted(None)[0];
+    assert!(
+        (row.rate(at(102.5)) - 10.0).abs() < 1e-9,
+        "{}",
+        row.rate(at(102.5))
+    );
+}

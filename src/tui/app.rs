@@ -353,21 +353,25 @@ pub struct TypeRow {
     pub count: u64,
     /// When the last one arrived.
     pub last_seen: DateTime<Utc>,
+    /// When the first one arrived.
+    pub first_seen: DateTime<Utc>,
     buckets: [(i64, u32); TYPE_RATE_SECS + 1],
 }
 
 impl TypeRow {
-    /// Events per second over the last [`TYPE_RATE_SECS`] full seconds before `now`.
+    /// Events per second over the last [`TYPE_RATE_SECS`] full seconds before `now` (fewer when
+    /// the type was first seen more recently).
     pub fn rate(&self, now: DateTime<Utc>) -> f64 {
         let cur = now.timestamp();
-        let lo = cur - TYPE_RATE_SECS as i64;
+        let window = (cur - self.first_seen.timestamp()).clamp(1, TYPE_RATE_SECS as i64);
+        let lo = cur - window;
         let n: u64 = self
             .buckets
             .iter()
             .filter(|(sec, _)| *sec >= lo && *sec < cur)
             .map(|(_, c)| u64::from(*c))
             .sum();
-        n as f64 / TYPE_RATE_SECS as f64
+        n as f64 / window as f64
     }
 }
 
@@ -483,10 +487,12 @@ impl View {
         })
     }
 
-    /// Dispatches per second over the last `secs` full seconds before `now`.
+    /// Dispatches per second over the last `secs` full seconds before `now` (fewer when the
+    /// first item came more recently).
     pub fn rate_recent(&self, secs: usize) -> f64 {
-        let secs = secs.clamp(1, RATE_WINDOW_SECS - 1);
         let cur = self.now.timestamp();
+        let since_start = self.started.map_or(1, |s| cur - s.timestamp()).max(1) as usize;
+        let secs = secs.min(since_start).clamp(1, RATE_WINDOW_SECS - 1);
         let total: u64 = (cur - secs as i64..cur)
             .map(|sec| {
                 let (tag, n) = self.rate[sec.rem_euclid(RATE_WINDOW_SECS as i64) as usize];
@@ -548,6 +554,7 @@ impl View {
                             name,
                             count: 0,
                             last_seen: now,
+                            first_seen: now,
                             buckets: [(i64::MIN, 0); TYPE_RATE_SECS + 1],
                         })
                     }

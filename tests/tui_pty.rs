@@ -1,0 +1,239 @@
+//! The dashboard in a real terminal: `examples/tui_demo.rs` runs inside a detached tmux session
+//! (120×40); the test polls `capture-pane` until the shard table and a non-zero event count
+//! appear, checks pause, help and a resize to 80×24, sends `q`, then checks the exit status and
+//! that the terminal was restored (alternate screen left, the shell text and the summary back).
+//!
+//! Once `qqbot tui --emulator` exists, point `command()` at
+//! `env!("CARGO_BIN_EXE_qqbot") tui --emulator` instead of the example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long any one wait may take before the test fails.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause between two polls of the pane.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A private tmux server, killed on drop (even when an assertion fails).
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        Tmux {
+            socket: format!("qqbot-tui-test-{}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
+    }
+
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "tui", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Poll until `done(screen)` holds, or fail with the last screen after [`TIMEOUT`].
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// Newest modification time of the files under `dir`.
+fn newest_under(dir: &Path) -> SystemTime {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut stack = vec![dir.to_path_buf()];
+    // Bounded: the source tree is small; stop after a generous number of entries.
+    let mut budget = 10_000;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            budget -= 1;
+            if budget == 0 {
+                return newest;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(m) = meta.modified() {
+                newest = newest.max(m);
+            }
+        }
+    }
+    newest
+}
+
+/// The demo binary. `cargo test` builds examples before running tests, so in a full run it is
+/// already fresh; when it is missing or older than the sources (e.g. `cargo test --test
+/// tui_pty`), build it. (Building it unconditionally would relink it every run: `cargo build`
+/// and `cargo test` resolve dev-dependency features differently.)
+fn demo_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf();
+    let bin = profile_dir.join("examples").join("tui_demo");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = newest_under(&root.join("src")).max(newest_under(&root.join("examples")));
+    let fresh = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .is_ok_and(|built| built >= sources);
+    if !fresh {
+        let mut build = Command::new(env!("CARGO"));
+        build
+            .args(["build", "--quiet", "--example", "tui_demo"])
+            .current_dir(root);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building examples/tui_demo failed");
+    }
+    assert!(bin.exists(), "{} missing", bin.display());
+    bin
+}
+
+fn event_total(screen: &str) -> u64 {
+    screen
+        .split("total ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
+    let bin = demo_binary();
+    let tmux = Tmux::new();
+    let command = format!("echo BEFORE-TUI; exec {} --rate 100", bin.display());
+    let out = tmux.run(&[
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "tui",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux new-session failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let screen = tmux.wait_for("the shard table and events", |s| {
+        s.contains("Shards 2/2 active") && event_total(s) > 0
+    });
+    assert!(screen.contains("Heartbeat"), "{screen}");
+    assert!(screen.contains("Recent events"), "{screen}");
+    assert!(
+        !screen.contains("BEFORE-TUI"),
+        "alternate screen is up:\n{screen}"
+    );
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+
+    tmux.run(&["send-keys", "-t", "tui", "p"]);
+    tmux.wait_for("PAUSED in the status bar", |s| s.contains("PAUSED"));
+    tmux.run(&["send-keys", "-t", "tui", "p"]);
+    tmux.wait_for("pause to end", |s| !s.contains("PAUSED"));
+    tmux.run(&["send-keys", "-t", "tui", "?"]);
+    tmux.wait_for("the help overlay", |s| s.contains("pause the view"));
+    tmux.run(&["send-keys", "-t", "tui", "Escape"]);
+    tmux.wait_for("the help overlay to close", |s| {
+        !s.contains("pause the view")
+    });
+
+    // Shrink to 80×24: the compact layout (events log with a Tab hint) takes over.
+    tmux.run(&["resize-window", "-t", "tui", "-x", "80", "-y", "24"]);
+    tmux.wait_for("the compact layout", |s| {
+        s.contains("Tab: types") && s.lines().all(|l| l.chars().count() <= 80)
+    });
+
+    tmux.run(&["send-keys", "-t", "tui", "q"]);
+    let start = Instant::now();
+    // The pane can read as dead a moment before tmux has reaped the exit status.
+    while tmux.format("#{pane_dead}") != "1" || tmux.format("#{pane_dead_status}").is_empty() {
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "the dashboard did not exit after q"
+        );
+        std::thread::sleep(POLL);
+    }
+    assert_eq!(tmux.format("#{pane_dead_status}"), "0", "exit status");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    // With the scrollback: shrinking the window may have pushed the first line into history.
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        screen.contains("BEFORE-TUI"),
+        "shell text is back:\n{screen}"
+    );
+    assert!(screen.contains("summary: "), "summary printed:\n{screen}");
+    assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
+    // The summary line starts at column 0: raw mode was switched off before it printed
+    // (in raw mode "\n" does not return the carriage, so lines would stair-step).
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("  heartbeat rtt") || l.starts_with("  AT_MESSAGE_CREATE")),
+        "summary lines start at column 0 (raw mode off):\n{screen}"
+    );
+}
+
+#[test]
+fn refuses_when_stdout_is_not_a_terminal() {
+    let bin = demo_binary();
+    let out = Command::new(bin).output().expect("demo runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is not a TTY"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "no escape codes written: {:?}",
+        out.stdout
+    );
+}

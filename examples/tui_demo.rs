@@ -8,15 +8,23 @@
 //! ```
 //!
 //! Quit with `q`: the terminal is restored and the same summary `qqbot listen` prints follows.
+//!
+//! For the panic-hook test, SIGUSR1 makes a background thread panic while the dashboard is up:
+//! the hook restores the terminal before the message prints, and the demo exits with 101.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use qqbot::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
 use qqbot::protocol::CloseAction;
 use qqbot::tui::{Diagnostics, Header};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
+
+/// Set when the SIGUSR1 panic is on its way.
+static PANICKED: AtomicBool = AtomicBool::new(false);
 
 const TYPES: [(&str, &str); 5] = [
     (
@@ -208,8 +216,32 @@ async fn main() -> std::process::ExitCode {
             shards,
         )
     };
-    let result = qqbot::tui::run(rx, header, Some(diag_rx), 0).await;
+    let (panicked_tx, panicked_rx) = tokio::sync::oneshot::channel::<()>();
+    match signal(SignalKind::user_defined1()) {
+        Ok(mut usr1) => {
+            tokio::spawn(async move {
+                if usr1.recv().await.is_some() {
+                    PANICKED.store(true, Ordering::SeqCst);
+                    let _ = tokio::task::spawn_blocking(|| {
+                        panic!("tui_demo: deliberate panic (SIGUSR1)");
+                    })
+                    .await;
+                    let _ = panicked_tx.send(());
+                }
+            });
+        }
+        Err(e) => eprintln!("tui_demo: no SIGUSR1 handler: {e}"),
+    }
+    let outcome = tokio::select! {
+        result = qqbot::tui::run(rx, header, Some(diag_rx), 0) => Some(result),
+        Ok(()) = panicked_rx => None,
+    };
     generator.abort();
+    // Either branch may win after a panic (run() stops with an error once the hook fired).
+    let Some(result) = outcome.filter(|_| !PANICKED.load(Ordering::SeqCst)) else {
+        // Exit like a panic on the main thread would; the terminal is already restored.
+        return std::process::ExitCode::from(101);
+    };
     match result {
         Ok(stats) => {
             print!("{}", stats.summary(started.elapsed()));

@@ -21,9 +21,9 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new() -> Tmux {
+    fn new_named(name: &str) -> Tmux {
         Tmux {
-            socket: format!("qqbot-tui-test-{}", std::process::id()),
+            socket: format!("qqbot-tui-test-{}-{name}", std::process::id()),
         }
     }
 
@@ -137,37 +137,9 @@ fn event_total(screen: &str) -> u64 {
 #[test]
 fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
     let bin = demo_binary();
-    let tmux = Tmux::new();
-    let command = format!("echo BEFORE-TUI; exec {} --rate 100", bin.display());
-    let out = tmux.run(&[
-        "start-server",
-        ";",
-        "set-option",
-        "-g",
-        "remain-on-exit",
-        "on",
-        ";",
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-s",
-        "tui",
-        "sh",
-        "-c",
-        &command,
-    ]);
-    assert!(
-        out.status.success(),
-        "tmux new-session failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    let screen = tmux.wait_for("the shard table and events", |s| {
-        s.contains("Shards 2/2 active") && event_total(s) > 0
-    });
+    let tmux = Tmux::new_named("quit");
+    start_demo(&tmux, &bin);
+    let screen = tmux.capture();
     assert!(screen.contains("Heartbeat"), "{screen}");
     assert!(screen.contains("Recent events"), "{screen}");
     assert!(
@@ -194,16 +166,7 @@ fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
     });
 
     tmux.run(&["send-keys", "-t", "tui", "q"]);
-    let start = Instant::now();
-    // The pane can read as dead a moment before tmux has reaped the exit status.
-    while tmux.format("#{pane_dead}") != "1" || tmux.format("#{pane_dead_status}").is_empty() {
-        assert!(
-            start.elapsed() < TIMEOUT,
-            "the dashboard did not exit after q"
-        );
-        std::thread::sleep(POLL);
-    }
-    assert_eq!(tmux.format("#{pane_dead_status}"), "0", "exit status");
+    assert_eq!(wait_exit(&tmux), "0", "exit status");
     assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
     // With the scrollback: shrinking the window may have pushed the first line into history.
     let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
@@ -222,6 +185,93 @@ fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
             .any(|l| l.starts_with("  heartbeat rtt") || l.starts_with("  AT_MESSAGE_CREATE")),
         "summary lines start at column 0 (raw mode off):\n{screen}"
     );
+}
+
+/// Start the demo in a fresh 120×40 tmux session and wait for the dashboard.
+fn start_demo(tmux: &Tmux, bin: &Path) {
+    // Not `exec`: the shell reports the exit status on screen once the dashboard is gone.
+    let command = format!(
+        "echo BEFORE-TUI; RUST_BACKTRACE=0 {} --rate 100; echo EXIT-STATUS=$?",
+        bin.display()
+    );
+    let out = tmux.run(&[
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "tui",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux new-session failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.wait_for("the shard table and events", |s| {
+        s.contains("Shards 2/2 active") && event_total(s) > 0
+    });
+}
+
+/// Wait for the dashboard to exit and return its status, as the shell printed it.
+fn wait_exit(tmux: &Tmux) -> String {
+    let screen = tmux.wait_for("the dashboard to exit", |s| s.contains("EXIT-STATUS="));
+    screen
+        .split("EXIT-STATUS=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The demo's pid: the only child of the pane's shell.
+fn demo_pid(tmux: &Tmux) -> String {
+    let shell = tmux.format("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("/proc lists the shell's children");
+    let pids: Vec<&str> = children.split_whitespace().collect();
+    assert_eq!(pids.len(), 1, "one child of the pane's shell: {pids:?}");
+    pids[0].to_string()
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message_prints() {
+    let bin = demo_binary();
+    let tmux = Tmux::new_named("panic");
+    start_demo(&tmux, &bin);
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    let pid = demo_pid(&tmux);
+    let status = Command::new("kill").args(["-USR1", &pid]).status().unwrap();
+    assert!(status.success(), "kill -USR1 {pid}");
+    assert_eq!(wait_exit(&tmux), "101", "exit status of a panic");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Readable: on the normal screen, starting at column 0 (raw mode off before it printed).
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("thread ") && l.contains("panicked")),
+        "panic message at column 0:\n{screen}"
+    );
+    // In order: restoring twice would jump the cursor back and print over the message.
+    let message = screen
+        .find("deliberate panic")
+        .expect("panic message shown");
+    let exit = screen.find("EXIT-STATUS=").expect("exit status shown");
+    assert!(message < exit, "message before the exit status:\n{screen}");
+    assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Stdout};
 use std::panic::{self, PanicHookInfo};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -65,6 +66,10 @@ pub fn log_file() -> io::Result<(PathBuf, File)> {
 
 type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
 
+/// Set by the panic hook: the terminal has been restored, so the loop must stop drawing (a panic
+/// on another thread, such as a shard task, does not unwind through the loop).
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
 /// Raw mode + alternate screen for as long as it lives. Dropping it (normal return, `?`, or
 /// unwinding) restores the terminal; the panic hook restores it before the panic message prints,
 /// so the message is readable.
@@ -72,20 +77,30 @@ struct TerminalGuard {
     previous_hook: Hook,
 }
 
+/// Whether raw mode and the alternate screen are on (so restoring happens exactly once:
+/// leaving the alternate screen twice would move the cursor back over what printed in between,
+/// such as a panic message).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    }
 }
 
 impl TerminalGuard {
     fn enter() -> io::Result<TerminalGuard> {
         let previous_hook: Hook = Arc::from(panic::take_hook());
         let chained = previous_hook.clone();
+        PANICKED.store(false, Ordering::SeqCst);
         panic::set_hook(Box::new(move |info| {
+            PANICKED.store(true, Ordering::SeqCst);
             restore_terminal();
             chained(info);
         }));
         let guard = TerminalGuard { previous_hook };
+        ACTIVE.store(true, Ordering::SeqCst);
         enable_raw_mode()?;
         execute!(io::stdout(), EnterAlternateScreen, Hide)?;
         Ok(guard)
@@ -149,26 +164,34 @@ async fn event_loop(
     render.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut items_open = true;
 
+    let redraw = |terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App| {
+        if PANICKED.load(Ordering::SeqCst) {
+            return Err(io::Error::other(
+                "the dashboard stopped because a panic restored the terminal",
+            ));
+        }
+        terminal.draw(|f| draw(app, f)).map(drop)
+    };
     app.tick(Utc::now());
-    terminal.draw(|f| draw(app, f))?;
+    redraw(&mut terminal, app)?;
     loop {
         let diag_open = diagnostics.is_some();
         tokio::select! {
             _ = render.tick() => {
                 app.tick(Utc::now());
-                terminal.draw(|f| draw(app, f))?;
+                redraw(&mut terminal, app)?;
             }
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     match app.on_key(key) {
                         Action::Quit => return Ok(()),
-                        Action::Redraw => { terminal.draw(|f| draw(app, f))?; }
+                        Action::Redraw => redraw(&mut terminal, app)?,
                         Action::None => {}
                     }
                 }
                 Some(Ok(Event::Resize(..))) => {
                     terminal.autoresize()?;
-                    terminal.draw(|f| draw(app, f))?;
+                    redraw(&mut terminal, app)?;
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),

@@ -712,6 +712,11 @@ impl App {
 
     /// Account for one item received at `now`. O(1): no per-item allocation except a log entry
     /// for lifecycle items (rare) and a new row the first time an event type is seen.
+    ///
+    /// `now` is the dashboard's clock: rate buckets, ages and the zombie check use it, while the
+    /// log shows the item's own `received_at`. Live, pass the wall clock (once per batch is
+    /// fine); for a replay paced faster than real time, pass the item's recorded time so rates
+    /// come out as they were recorded.
     pub fn apply(&mut self, item: &GatewayItem, now: DateTime<Utc>) {
         self.live.apply(item, now);
     }

@@ -475,12 +475,11 @@ fn draw_diagnostics(app: &App, view: &View, frame: &mut Frame, area: Rect) {
             ),
         ]),
         Line::from(vec![label("token ttl "), Span::raw(f.token)]),
+        Line::from(vec![label("closes   "), Span::raw(closes(view))]),
         Line::from(vec![
             label("dropped  "),
             Span::styled(f.dropped.to_string(), warn(f.dropped)),
-        ]),
-        Line::from(vec![
-            label("errors   "),
+            label(" errors "),
             Span::styled(f.errors.to_string(), warn(f.errors)),
         ]),
     ];
@@ -488,6 +487,28 @@ fn draw_diagnostics(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         Paragraph::new(lines).block(panel(" Connection ", false)),
         area,
     );
+}
+
+/// Reconnects by close code, most frequent first: `4009×2 1006×1`.
+fn closes(view: &View) -> String {
+    let mut codes: Vec<(Option<u16>, u64)> = view
+        .stats
+        .close_codes
+        .iter()
+        .map(|(c, n)| (*c, *n))
+        .collect();
+    if codes.is_empty() {
+        return "-".into();
+    }
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    codes
+        .iter()
+        .map(|(code, n)| match code {
+            Some(c) => format!("{c}×{n}"),
+            None => format!("none×{n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn draw_diagnostics_line(app: &App, view: &View, frame: &mut Frame, area: Rect) {

@@ -313,10 +313,11 @@ pub fn resolve(
         Sourced::new("default".to_owned(), Source::Default)
     };
     let from_file = file_ref.and_then(|f| f.profile.get(&profile.value));
-    if from_file.is_none() && profile.source != Source::Default {
-        if file.is_some() || profile.source == Source::Flag("--profile") {
-            return Err(ConfigError::UnknownProfile(profile.value.clone()));
-        }
+    if from_file.is_none()
+        && profile.source != Source::Default
+        && (file.is_some() || profile.source == Source::Flag("--profile"))
+    {
+        return Err(ConfigError::UnknownProfile(profile.value.clone()));
     }
     let p = from_file.cloned().unwrap_or_default();
 

@@ -53,7 +53,11 @@ pub struct EmulateArgs {
 fn scenario_help() -> String {
     let mut help = String::from("What the emulator does:\n");
     for scenario in Scenario::ALL {
-        help.push_str(&format!("  {:<18} {}\n", scenario.to_string(), scenario.description()));
+        help.push_str(&format!(
+            "  {:<18} {}\n",
+            scenario.to_string(),
+            scenario.description()
+        ));
     }
     help
 }
@@ -65,9 +69,12 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         CliError::usage(format!("unknown scenario `{}`", args.scenario))
             .hint(format!("scenarios: {}", names.join(", ")))
     })?;
-    let grant = Intents::parse(&args.grant).map_err(|e| CliError::usage(format!("--grant: {e}")))?;
+    let grant =
+        Intents::parse(&args.grant).map_err(|e| CliError::usage(format!("--grant: {e}")))?;
     if !(args.rate > 0.0 && args.rate.is_finite()) {
-        return Err(CliError::usage("--rate must be a positive number of events per second"));
+        return Err(CliError::usage(
+            "--rate must be a positive number of events per second",
+        ));
     }
     Ok(EmulatorConfig {
         app_id: args.app_id.clone(),

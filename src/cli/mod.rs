@@ -1,9 +1,15 @@
 //! The command line: argument definitions and dispatch to one file per subcommand.
 
 pub mod completions;
+pub mod emulate;
 pub mod exit;
 pub mod explain;
 pub mod intents;
+pub mod listen;
+pub mod pipeline;
+pub mod record;
+pub mod recorder;
+pub mod replay;
 pub mod style;
 
 use std::path::PathBuf;
@@ -73,6 +79,14 @@ pub struct GlobalArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped).
+    Listen(listen::ListenArgs),
+    /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
+    Emulate(emulate::EmulateArgs),
+    /// Record a gateway session to a file (every `listen` option applies).
+    Record(record::RecordArgs),
+    /// Replay a recording: print it as `listen` did, summarise it, or serve it to a bot.
+    Replay(replay::ReplayArgs),
     /// Explain a gateway close code or an OpenAPI error code, offline.
     Explain(explain::ExplainArgs),
     /// List and explain intents, from the intents table.
@@ -85,6 +99,10 @@ pub enum Command {
 /// Run a parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Listen(args) => listen::run(&cli.global, args).await,
+        Command::Record(args) => record::run(&cli.global, args).await,
+        Command::Replay(args) => replay::run(&cli.global, args).await,
+        Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),
         Command::Intents(cmd) => intents::run(&cli.global, cmd),
         Command::Completions(args) => completions::run(args),

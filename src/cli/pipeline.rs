@@ -7,6 +7,10 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::time::Instant;
 
+use super::recorder::Recorder;
+
+use indicatif::ProgressBar;
+
 use qqbot::gateway::{GatewayItem, ItemKind};
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
@@ -18,6 +22,8 @@ pub enum Format {
     Human(Painter),
     /// One JSON object per line.
     Ndjson,
+    /// Nothing on stdout (`qqbot record`).
+    Silent,
 }
 
 /// Options of the pipeline.
@@ -57,10 +63,10 @@ pub struct Outcome {
     pub stop: Stop,
     /// Statistics over everything received (before filtering).
     pub stats: Stats,
-    /// Events printed.
-    pub printed: u64,
     /// Fatal items seen: (shard id, reason, hint, code).
     pub fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
+    /// The recorder, handed back to be finished once the source is gone.
+    pub recorder: Option<Recorder>,
 }
 
 /// The pipeline state.
@@ -73,6 +79,8 @@ pub struct Pipeline<W: Write> {
     printed: u64,
     fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
     fatal_shards: HashSet<u32>,
+    recorder: Option<Recorder>,
+    progress: Option<(ProgressBar, Instant)>,
 }
 
 impl<W: Write> Pipeline<W> {
@@ -87,7 +95,47 @@ impl<W: Write> Pipeline<W> {
             printed: 0,
             fatal: Vec::new(),
             fatal_shards: HashSet::new(),
+            recorder: None,
+            progress: None,
         }
+    }
+
+    /// Also record what passes the filters (dispatches) and every lifecycle item.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// Show a spinner with counts on stderr.
+    pub fn with_progress(mut self, bar: ProgressBar) -> Self {
+        self.progress = Some((bar, Instant::now()));
+        self
+    }
+
+    fn tick_progress(&mut self) {
+        let Some((bar, last)) = &mut self.progress else {
+            return;
+        };
+        if last.elapsed() < std::time::Duration::from_millis(100) {
+            return;
+        }
+        *last = Instant::now();
+        let bytes = self
+            .recorder
+            .as_ref()
+            .map(|r| {
+                r.counters()
+                    .bytes
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
+            .unwrap_or(0);
+        bar.set_message(format!(
+            "{} event(s), {:.1} KiB recorded, {} disconnect(s), {} resume(s)",
+            self.stats.events,
+            bytes as f64 / 1024.0,
+            self.stats.closes,
+            self.stats.resumes
+        ));
     }
 
     /// Handle one item. `Some(stop)` when the pipeline is done.
@@ -107,7 +155,14 @@ impl<W: Write> Pipeline<W> {
             return None;
         }
         let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
-        if !self.options.filter.accepts(item) {
+        let accepted = self.options.filter.accepts(item);
+        if let Some(recorder) = &self.recorder
+            && (accepted || !is_dispatch)
+        {
+            recorder.record(item);
+        }
+        self.tick_progress();
+        if !accepted {
             if !is_dispatch && self.options.notices {
                 self.notice(item);
             }
@@ -117,11 +172,13 @@ impl<W: Write> Pipeline<W> {
         match self.options.format {
             Format::Ndjson => ndjson::write_line(&mut self.buf, item),
             Format::Human(painter) => self.buf.push_str(&human::line(item, painter)),
+            Format::Silent => {}
         }
-        if let Err(e) = self
-            .out
-            .write_all(self.buf.as_bytes())
-            .and_then(|()| self.out.flush())
+        if !self.buf.is_empty()
+            && let Err(e) = self
+                .out
+                .write_all(self.buf.as_bytes())
+                .and_then(|()| self.out.flush())
         {
             return Some(if e.kind() == io::ErrorKind::BrokenPipe {
                 Stop::BrokenPipe
@@ -151,9 +208,13 @@ impl<W: Write> Pipeline<W> {
                 | ItemKind::Error { .. }
                 | ItemKind::Fatal { .. }
         );
-        if notable {
-            let line = human::line(item, self.options.stderr_painter);
-            let _ = io::stderr().write_all(line.as_bytes());
+        if !notable {
+            return;
+        }
+        let line = human::line(item, self.options.stderr_painter);
+        match &self.progress {
+            Some((bar, _)) => bar.suspend(|| eprint!("{line}")),
+            None => eprint!("{line}"),
         }
     }
 
@@ -164,11 +225,14 @@ impl<W: Write> Pipeline<W> {
 
     /// Finish with a stop reason.
     pub fn finish(self, stop: Stop) -> Outcome {
+        if let Some((bar, _)) = &self.progress {
+            bar.finish_and_clear();
+        }
         Outcome {
             stop,
             stats: self.stats,
-            printed: self.printed,
             fatal: self.fatal,
+            recorder: self.recorder,
         }
     }
 }

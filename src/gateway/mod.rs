@@ -1,5 +1,29 @@
 //! The gateway client: sans-IO shard core, async driver, heartbeat, session, cluster.
+//!
+//! Start with [`Cluster::start`]: it fetches a token and `/gateway/bot`, runs the shards and
+//! returns a bounded receiver of [`GatewayItem`]s.
 
+pub mod backoff;
+pub mod cluster;
+pub mod config;
+pub mod core;
+pub mod heartbeat;
 pub mod item;
+pub mod latency;
+pub mod metrics;
+pub mod queue;
+pub mod session;
+pub mod shard;
+pub mod transport;
 
+pub use cluster::{Cluster, StartError};
+pub use config::{
+    FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection,
+};
+pub use core::{Action, Cause, ReconnectPlan, ShardCore, ShardState};
 pub use item::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
+pub use latency::LatencySummary;
+pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};
+pub use queue::{BucketQueue, IdentifyQueue};
+pub use session::SessionInfo;
+pub use shard::ShardHandle;

@@ -94,7 +94,12 @@ fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
     out.push_str(&parts.join(" "));
     if let Some(content) = fields.content.as_deref() {
         out.push(' ');
-        painter.paint(out, "1", &format!("{:?}", snippet(content, 60)));
+        // Guild content escapes `&`, `<` and `>` (message_format.md); show it as the user typed it.
+        let typed = content
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        painter.paint(out, "1", &format!("{:?}", snippet(&typed, 60)));
     }
 }
 
@@ -187,8 +192,8 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                 CloseOrigin::Server => "closed by the gateway",
                 CloseOrigin::Client => "closed by qqbot",
             };
-            let text = match code {
-                Some(code) => {
+            let text = match (origin, code) {
+                (CloseOrigin::Server, Some(code)) => {
                     let info = close_info(*code);
                     let reason = if reason.is_empty() { info.name } else { reason };
                     format!(
@@ -197,7 +202,10 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                         action.describe()
                     )
                 }
-                None => format!(
+                (CloseOrigin::Client, Some(code)) => {
+                    format!("{who} ({code}, {reason}) → {}", action.describe())
+                }
+                (_, None) => format!(
                     "{who} without a close frame ({reason}) → {}",
                     action.describe()
                 ),
@@ -270,6 +278,11 @@ mod tests {
         assert!(text.contains("AT_MESSAGE_CREATE"));
         assert!(text.contains("guild:187 channel:100010 from:abc"), "{text}");
         assert!(text.contains(r#""<@!1> /ping more""#), "{text}");
+        let escaped = dispatch(
+            "AT_MESSAGE_CREATE",
+            r#"{"content":"1 &lt; 2 &amp;&amp; 3 &gt; 2"}"#,
+        );
+        assert!(line(&escaped, Painter::new(false)).contains(r#""1 < 2 && 3 > 2""#));
         assert!(!text.contains('\x1b'));
         let coloured = line(&item, Painter::new(true));
         assert!(coloured.contains("\x1b[32m"));

@@ -94,7 +94,7 @@ impl Stats {
         };
         let _ = writeln!(
             out,
-            "summary: {} event(s) in {} ({rate:.1}/s), {} reconnect(s), {} resume(s), {} dropped, {} duplicate(s) skipped",
+            "summary: {} event(s) in {} ({rate:.1}/s), {} disconnect(s), {} resume(s), {} dropped, {} duplicate(s) skipped",
             self.events,
             human_duration(elapsed),
             self.closes,
@@ -180,7 +180,7 @@ mod tests {
         let text = stats.summary(Duration::from_secs(63));
         assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
         assert!(
-            text.contains("1 reconnect(s), 1 resume(s), 5 dropped"),
+            text.contains("1 disconnect(s), 1 resume(s), 5 dropped"),
             "{text}"
         );
         assert!(text.contains("closes: 4009×1"), "{text}");

@@ -1,0 +1,321 @@
+//! Replay throughput: `RecordReader` → items → `ndjson::write_line` at max speed, against a
+//! baseline of plain `read_line` + write on the same file, in the same run. Also peak RSS for a
+//! 200k and a 1M event file, to show memory does not grow with file size.
+//!
+//! Run with `cargo bench --bench replay`. Optional argument: number of events (default 1000000;
+//! 10000 when run as a test through `cargo test --benches`).
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use qqbot::gateway::{Dispatch, GatewayItem, ItemKind, ShardId};
+use qqbot::output::ndjson;
+use qqbot::protocol::Envelope;
+use qqbot::record::{Header, RecordReader, RecordWriter, Redaction, Replay, Selection};
+
+fn frame(seq: u64) -> String {
+    if seq % 2 == 0 {
+        format!(
+            r#"{{"op":0,"s":{seq},"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:3c1f0d2e-8a4b-4f7c-9e61-{seq:012}","d":{{"author":{{"avatar":"http://thirdqq.qlogo.cn/g?b=oidb&k=IU4JJatZtNXCVrf44eshNg&s=0","bot":false,"id":"{}","username":"user {}"}},"channel_id":"{}","content":"<@!6158788878435714165> /ping number {seq} 你好","guild_id":"18700000000{:03}","id":"08cac39bf6d0aaeccf4810bcaae7d80138{seq:014}","member":{{"joined_at":"2021-04-12T16:34:42+08:00","roles":["1","4"]}},"mentions":[{{"avatar":"http://thirdqq.qlogo.cn/0","bot":true,"id":"6158788878435714165","username":"testbot"}}],"seq":{seq},"seq_in_channel":"{seq}","timestamp":"2026-11-27T15:14:58+08:00"}}}}"#,
+            1_000_000 + seq % 977,
+            seq % 977,
+            100_010 + seq % 13,
+            seq % 17,
+        )
+    } else {
+        format!(
+            r#"{{"op":0,"s":{seq},"t":"GROUP_AT_MESSAGE_CREATE","id":"GROUP_AT_MESSAGE_CREATE:yit7pdisg1ugi2ejzlc2ftxchdbcvuwyprx6jusrlcb3ifop7ft9sk{seq:012}","d":{{"id":"ROBOT1.0_yiT7pd.iSG1ugi2eJZLC-4hjLnBZLEexTLIZboQEsNgdqRNv9EV2xw0aYNn76KurHB.MGL6iFrTqL73j.uv-{seq:012}!","content":" lssv {seq}","timestamp":"2026-11-27T23:13:34+08:00","author":{{"id":"0BA13D42931777D3922F226B6B5D{:04X}","member_openid":"0BA13D42931777D3922F226B6B5D{:04X}","union_openid":"0BA13D42931777D3922F226B6B5D{:04X}","bot":false,"member_role":"member"}},"group_id":"82B3406CB35C23E1071C8D6EC61C{:04X}","group_openid":"82B3406CB35C23E1071C8D6EC61C{:04X}","message_scene":{{"source":"default","ext":["msg_idx=REFIDX_CKzs6I8GEMK3p8cGGIjnvEc="]}},"message_type":0}}}}"#,
+            seq % 4099,
+            seq % 4099,
+            seq % 4099,
+            seq % 31,
+            seq % 31,
+        )
+    }
+}
+
+fn item(seq: u64, frame: &str) -> GatewayItem {
+    let env = Envelope::peek(frame).expect("valid frame");
+    let d = env.d.expect("d").get();
+    let start = d.as_ptr() as usize - frame.as_ptr() as usize;
+    GatewayItem {
+        shard: ShardId::ONE,
+        received_at: Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap()
+            + chrono::Duration::microseconds(seq as i64 * 997),
+        kind: ItemKind::Dispatch(Dispatch {
+            seq: env.s,
+            t: env.t.as_deref().unwrap_or("").to_owned(),
+            id: env.id.as_deref().map(str::to_owned),
+            frame: Arc::from(frame),
+            d_range: start..start + d.len(),
+        }),
+    }
+}
+
+fn generate(path: &Path, events: u64) {
+    let us = Arc::new(AtomicU64::new(0));
+    let clock_us = us.clone();
+    let header = Header::new(Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap());
+    let mut w = RecordWriter::create(path, &header, &Redaction::default())
+        .expect("create")
+        .with_clock(Box::new(move || {
+            Duration::from_micros(clock_us.load(Ordering::Relaxed))
+        }));
+    for seq in 1..=events {
+        us.store(seq * 997, Ordering::Relaxed);
+        let text = frame(seq);
+        w.write_item(&item(seq, &text)).expect("write");
+    }
+    w.close().expect("close");
+}
+
+/// Peak RSS (VmHWM) in KiB.
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Reset the peak RSS counter (Linux ≥ 4.0); false when not possible.
+fn reset_hwm() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// CPU time this thread has run, from `/proc/thread-self/schedstat` (ns precision). The machine
+/// may be shared, so rates are also reported per CPU-second, which contention affects less.
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+struct Run {
+    events: u64,
+    elapsed: Duration,
+    cpu: Duration,
+    hwm_kib: u64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn cpu_rate(&self) -> f64 {
+        self.events as f64 / self.cpu.as_secs_f64().max(1e-9)
+    }
+}
+
+/// (a) Baseline: `read_line` each line and write it to a null sink.
+fn baseline(path: &Path) -> Run {
+    reset_hwm();
+    let start = Instant::now();
+    let cpu = cpu_time();
+    let mut reader = BufReader::with_capacity(256 * 1024, File::open(path).expect("open"));
+    let mut sink = std::io::sink();
+    let mut line = String::with_capacity(4096);
+    let mut lines = 0u64;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        sink.write_all(black_box(line.as_bytes())).expect("sink");
+        lines += 1;
+    }
+    Run {
+        events: lines - 1, // minus the header
+        elapsed: start.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
+        hwm_kib: vm_hwm_kib(),
+    }
+}
+
+/// (b) `RecordReader` → items → `ndjson::write_line` → null sink, max speed.
+fn replay(path: &Path) -> Run {
+    reset_hwm();
+    let start = Instant::now();
+    let cpu = cpu_time();
+    let reader = RecordReader::open(path).expect("open");
+    let mut sink = std::io::sink();
+    let mut out = String::with_capacity(4096);
+    let mut events = 0u64;
+    for replayed in Replay::new(reader, Selection::everything()) {
+        let replayed = replayed.expect("record");
+        out.clear();
+        ndjson::write_line(&mut out, &replayed.item);
+        sink.write_all(black_box(out.as_bytes())).expect("sink");
+        events += 1;
+    }
+    Run {
+        events,
+        elapsed: start.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
+        hwm_kib: vm_hwm_kib(),
+    }
+}
+
+/// Reader only (no items, no output): where the time goes.
+fn reader_only(path: &Path) -> Run {
+    let start = Instant::now();
+    let cpu = cpu_time();
+    let mut reader = RecordReader::open(path).expect("open");
+    let mut events = 0u64;
+    while let Some(record) = reader.next_record().expect("record") {
+        black_box(&record);
+        events += 1;
+    }
+    Run {
+        events,
+        elapsed: start.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
+        hwm_kib: vm_hwm_kib(),
+    }
+}
+
+/// `ndjson::write_line` alone, over 1000 prepared items written `events / 1000` times each: the
+/// share of (b) spent in the output format rather than in the reader.
+fn write_line_only(events: u64) -> Run {
+    let items: Vec<GatewayItem> = (1..=1000).map(|seq| item(seq, &frame(seq))).collect();
+    let start = Instant::now();
+    let cpu = cpu_time();
+    let mut sink = std::io::sink();
+    let mut out = String::with_capacity(4096);
+    let mut written = 0u64;
+    for _ in 0..events / 1000 {
+        for item in &items {
+            out.clear();
+            ndjson::write_line(&mut out, black_box(item));
+            sink.write_all(black_box(out.as_bytes())).expect("sink");
+            written += 1;
+        }
+    }
+    Run {
+        events: written,
+        elapsed: start.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
+        hwm_kib: vm_hwm_kib(),
+    }
+}
+
+fn best_of(n: usize, f: impl Fn() -> Run) -> Run {
+    let mut best = f();
+    for _ in 1..n {
+        let run = f();
+        if run.cpu < best.cpu {
+            best = Run {
+                hwm_kib: best.hwm_kib.max(run.hwm_kib),
+                ..run
+            };
+        }
+    }
+    best
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; without it (`cargo test --benches`) run a quick smoke test.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let events: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(if benching { 1_000_000 } else { 10_000 });
+    let small_events = events / 5;
+    // QQBOT_BENCH_DIR keeps the generated files there and reuses them (for profiling runs);
+    // by default they go to a temporary directory removed at the end.
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir =
+        std::env::var_os("QQBOT_BENCH_DIR").map_or_else(|| temp.path().to_owned(), Into::into);
+    let big = dir.join(format!("big-{events}.ndjson"));
+    let small = dir.join(format!("small-{small_events}.ndjson"));
+    let zst = dir.join(format!("big-{events}.ndjson.zst"));
+
+    let t = Instant::now();
+    for (path, n) in [(&big, events), (&small, small_events), (&zst, events)] {
+        if !path.exists() {
+            generate(path, n);
+        }
+    }
+    if std::env::var_os("QQBOT_BENCH_PROFILE").is_some() {
+        for _ in 0..5 {
+            let run = reader_only(&big);
+            println!("reader only: {:.0} events/CPU-s", run.cpu_rate());
+            let run = replay(&big);
+            println!("replay: {:.0} events/CPU-s", run.cpu_rate());
+        }
+        return;
+    }
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    println!(
+        "generated {events} events ({:.0} MB, {:.0} MB as .zst) and {small_events} events ({:.0} MB) in {:.1}s",
+        size(&big),
+        size(&zst),
+        size(&small),
+        t.elapsed().as_secs_f64()
+    );
+    let resets = reset_hwm();
+    if !resets {
+        println!("note: cannot reset VmHWM here; peak RSS figures are cumulative");
+    }
+
+    let base = best_of(3, || baseline(&big));
+    let rep = best_of(3, || replay(&big));
+    let only = best_of(3, || reader_only(&big));
+    let output_only = best_of(3, || write_line_only(events));
+    let rep_small = best_of(3, || replay(&small));
+    let rep_zst = best_of(1, || replay(&zst));
+    assert_eq!(rep.events, events, "every event replayed");
+    assert_eq!(base.events, events);
+
+    let show = |label: &str, run: &Run| {
+        println!(
+            "{label:<44} {:>10.0} events/s wall, {:>10.0} per CPU-second ({:.3}s wall, {:.3}s CPU, peak RSS {} KiB)",
+            run.rate(),
+            run.cpu_rate(),
+            run.elapsed.as_secs_f64(),
+            run.cpu.as_secs_f64(),
+            run.hwm_kib
+        );
+    };
+    show("(a) baseline read_line → sink", &base);
+    show("(b) RecordReader → items → ndjson → sink", &rep);
+    println!(
+        "    ratio (b)/(a): {:.2} wall, {:.2} CPU",
+        rep.rate() / base.rate(),
+        rep.cpu_rate() / base.cpu_rate()
+    );
+    show("    RecordReader alone (no items, no output)", &only);
+    show(
+        "    ndjson::write_line alone (items in memory)",
+        &output_only,
+    );
+    println!(
+        "    {small_events}-event file: {:.0} events/CPU-s, peak RSS {} KiB; {events}-event file: peak RSS {} KiB ({})",
+        rep_small.cpu_rate(),
+        rep_small.hwm_kib,
+        rep.hwm_kib,
+        if rep.hwm_kib <= rep_small.hwm_kib + 1024 {
+            "flat: memory does not grow with file size"
+        } else {
+            "GROWS with file size"
+        }
+    );
+    show("(b) on the .zst file", &rep_zst);
+    let verdict = |r: f64| if r >= 1_000_000.0 { "met" } else { "NOT met" };
+    println!(
+        "target ≥ 1000000 events/s for (b): {} (wall), {} (per CPU-second)",
+        verdict(rep.rate()),
+        verdict(rep.cpu_rate())
+    );
+}

@@ -1,0 +1,504 @@
+//! `qqbot listen`: connect to the gateway (or an embedded emulator) and stream events.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use qqbot::config::{Overrides, Settings, resolve_from_env};
+use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection, StartError};
+use qqbot::output::Filter;
+use qqbot::output::human::Painter;
+use qqbot::protocol::Intents;
+use qqbot::record::{Header, Redaction};
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+use super::pipeline::{self, Format, Pipeline, PipelineOptions, Stop};
+use super::recorder::Recorder;
+use super::style;
+
+/// Arguments of `qqbot listen`.
+#[derive(Debug, Args, Clone)]
+pub struct ListenArgs {
+    /// Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`.
+    #[arg(long, short = 'i', value_name = "INTENTS")]
+    pub intents: Option<String>,
+    /// Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE).
+    #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Only events of this guild id.
+    #[arg(long, value_name = "ID")]
+    pub guild: Option<String>,
+    /// Only events of this channel id.
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<String>,
+    /// Only events of this group openid.
+    #[arg(long, value_name = "OPENID")]
+    pub group: Option<String>,
+    /// Only events from this user id or openid.
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// Run N shards (default: as many as /gateway/bot recommends).
+    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    pub shards: Option<u32>,
+    /// Run one shard of a larger set, e.g. 2/4.
+    #[arg(long, value_name = "ID/COUNT", value_parser = parse_shard)]
+    pub shard: Option<ShardId>,
+    /// Stop after N events.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m, 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes.
+    #[arg(long)]
+    pub include_control: bool,
+    /// Drop events whose id was already seen (the gateway may replay after a resume).
+    #[arg(long)]
+    pub dedup: bool,
+    /// Keep session ids and sequence numbers here, so a restart resumes instead of identifying.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Start an embedded emulator and listen to it (no credentials needed).
+    #[arg(long)]
+    pub emulator: bool,
+    /// Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "demo",
+        requires = "emulator"
+    )]
+    pub scenario: String,
+    /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
+    /// pseudonyms.
+    #[arg(long)]
+    pub redact_ids: bool,
+    /// In the recording, blank message content.
+    #[arg(long)]
+    pub redact_content: bool,
+    /// Consecutive failed connection attempts before giving up (0 = never give up).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_reconnects: u32,
+    /// Capacity of the buffer between the gateway and the output.
+    #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
+    pub event_buffer_size: usize,
+}
+
+fn parse_shard(text: &str) -> Result<ShardId, String> {
+    let (id, count) = text
+        .split_once('/')
+        .ok_or_else(|| "expected ID/COUNT, e.g. 0/2".to_owned())?;
+    let id: u32 = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard id `{id}`"))?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count `{count}`"))?;
+    if count == 0 || id >= count {
+        return Err(format!(
+            "shard id must be below the count (got {id}/{count})"
+        ));
+    }
+    Ok(ShardId { id, count })
+}
+
+/// Parse `500ms`, `30s`, `5m`, `1h` or a plain number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, unit) = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|i| t.split_at(i))
+        .unwrap_or((t, "s"));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("bad duration `{text}` (try 30s, 5m, 1h)"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("bad duration unit in `{text}` (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("bad duration `{text}`"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Where the connection goes: the real platform or an embedded emulator.
+struct Target {
+    app_id: String,
+    secret: qqbot::Secret,
+    api_base: String,
+    token_url: String,
+    label: String,
+    _emulator: Option<Emulator>,
+}
+
+fn overrides(global: &GlobalArgs) -> Overrides {
+    Overrides {
+        profile: global.profile.clone(),
+        sandbox: global.sandbox,
+        api_base: global.api_base.clone(),
+        token_url: global.token_url.clone(),
+        secret_file: global.secret_file.clone(),
+        config_path: global.config.clone(),
+    }
+}
+
+/// Resolve settings, printing config warnings.
+pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
+    let settings = resolve_from_env(&overrides(global))
+        .map_err(|e| CliError::usage("cannot load the configuration").caused_by(&e))?;
+    if !global.quiet {
+        for warning in &settings.warnings {
+            eprintln!("qqbot: warning: {warning}");
+        }
+    }
+    Ok(settings)
+}
+
+async fn target(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    settings: &Settings,
+) -> Result<Target, CliError> {
+    if args.emulator {
+        let scenario: Scenario = args.scenario.parse().map_err(|_| {
+            let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
+            CliError::usage(format!("unknown scenario `{}`", args.scenario))
+                .hint(format!("scenarios: {}", names.join(", ")))
+        })?;
+        let config = EmulatorConfig {
+            scenario,
+            ..EmulatorConfig::default()
+        };
+        let emulator = Emulator::start(config)
+            .await
+            .map_err(|e| CliError::failure("cannot start the embedded emulator").caused_by(&e))?;
+        let config = emulator.config();
+        return Ok(Target {
+            app_id: config.app_id.clone(),
+            secret: config.secret.clone(),
+            api_base: emulator.api_base(),
+            token_url: emulator.token_url(),
+            label: format!(
+                "embedded emulator ({scenario} scenario) at {}",
+                emulator.api_base()
+            ),
+            _emulator: Some(emulator),
+        });
+    }
+    let _ = global;
+    let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
+        return Err(CliError::usage("no bot credentials")
+            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
+    };
+    Ok(Target {
+        app_id: app_id.value.clone(),
+        secret: secret.value.clone(),
+        api_base: settings.api_base.value.clone(),
+        token_url: settings.token_url.value.clone(),
+        label: format!(
+            "{} ({})",
+            if settings.sandbox.value {
+                "sandbox"
+            } else {
+                "production"
+            },
+            settings.api_base.value
+        ),
+        _emulator: None,
+    })
+}
+
+fn read_state(path: &Path) -> Result<Vec<SessionInfo>, CliError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            CliError::failure(format!("state file {} is not valid", path.display()))
+                .caused_by(&e)
+                .hint("delete it to start a fresh session")
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(
+            CliError::failure(format!("cannot read state file {}", path.display())).caused_by(&e),
+        ),
+    }
+}
+
+fn write_state(path: &Path, sessions: &[SessionInfo]) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(sessions).expect("sessions serialise");
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            CliError::failure(format!("cannot write state file {}", path.display())).caused_by(&e)
+        })
+}
+
+/// `all (2114721283)`, `default (…)` or the names.
+fn intents_label(intents: Intents) -> String {
+    if intents == Intents::all() {
+        format!("all ({})", intents.bits())
+    } else if intents == Intents::default_granted() {
+        format!("default ({})", intents)
+    } else {
+        intents.to_string()
+    }
+}
+
+/// The host (and port) of a URL, for the recording header.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or(rest).to_owned()
+}
+
+/// Map a start-up failure to an exit code and a hint.
+pub fn start_error(err: StartError) -> CliError {
+    match &err {
+        e if e.is_auth() => CliError::new(Exit::Auth, "cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain 100016` explains token errors"),
+        StartError::SessionBudget { .. } => CliError::new(Exit::Refused, "not starting: the daily session budget is too small")
+            .caused_by(&err)
+            .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
+        StartError::Config(_) => CliError::usage("cannot start the gateway connection").caused_by(&err),
+        _ => CliError::failure("cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("check the network path to the API base and token URL (--api-base, --token-url)"),
+    }
+}
+
+/// Run `qqbot listen`.
+pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
+    run_with(global, args, false).await
+}
+
+/// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
+pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
+    let settings = settings(global)?;
+    let intents_spec = args
+        .intents
+        .clone()
+        .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
+        // The embedded emulator grants everything, so show everything it generates.
+        .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
+    let intents = Intents::parse(&intents_spec).map_err(|e| {
+        CliError::usage(format!("--intents: {e}"))
+            .hint("`qqbot intents list` shows every name and alias")
+    })?;
+    let target = target(global, &args, &settings).await?;
+    let resume = match &args.state_file {
+        Some(path) => read_state(path)?,
+        None => Vec::new(),
+    };
+
+    let mut config = GatewayConfig::new(
+        target.app_id.clone(),
+        target.secret.clone(),
+        target.api_base.clone(),
+        target.token_url.clone(),
+    );
+    config.intents = intents;
+    config.shards = match (args.shard, args.shards) {
+        (Some(one), _) => ShardSelection::One(one),
+        (None, Some(n)) => ShardSelection::Count(n.max(1)),
+        (None, None) => ShardSelection::Auto,
+    };
+    let mut recorder = match &args.record {
+        Some(path) => Some(Recorder::prepare(path)?),
+        None => None,
+    };
+    config.frame_tap = recorder.as_ref().map(Recorder::tap);
+    config.event_buffer_size = args.event_buffer_size.max(1);
+    config.reconnect.max_attempts = args.max_reconnects;
+    config.resume = resume;
+
+    let json = global.json || !std::io::stdout().is_terminal();
+    let format = if silent {
+        Format::Silent
+    } else if json {
+        Format::Ndjson
+    } else {
+        Format::Human(Painter::new(style::stdout_color(global.color)))
+    };
+    let events = (!args.events.is_empty())
+        .then(|| args.events.iter().map(|e| e.trim().to_owned()).collect());
+    let options = PipelineOptions {
+        filter: Filter {
+            events,
+            guild: args.guild.clone(),
+            channel: args.channel.clone(),
+            group: args.group.clone(),
+            user: args.user.clone(),
+            include_control: args.include_control,
+        },
+        dedup: args.dedup,
+        count: args.count,
+        format,
+        notices: !global.quiet,
+        stderr_painter: Painter::new(style::stderr_color(global.color)),
+    };
+
+    let started = Instant::now();
+    let (cluster, mut items) = Cluster::start(config).await.map_err(start_error)?;
+    let shard_count = cluster.shards().len();
+    if let Some(recorder) = recorder.as_mut() {
+        let mut header = Header::new(Utc::now());
+        header.gateway = host_of(&cluster.gateway().url);
+        header.sandbox = !args.emulator && settings.sandbox.value;
+        header.intents = intents.bits();
+        header.shards = cluster.shards().first().map_or(1, |h| h.shard().count);
+        header.app_id = target.app_id.clone();
+        let redaction = Redaction::new([target.secret.clone()])
+            .with_ids(args.redact_ids)
+            .with_content(args.redact_content);
+        if let Err(e) = recorder.open(&header, &redaction, &[&target.secret]) {
+            cluster.shutdown().await;
+            return Err(e);
+        }
+    }
+    if !global.quiet {
+        eprintln!(
+            "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
+            target.label,
+            intents_label(intents)
+        );
+    }
+
+    let progress = (silent && !global.quiet && !global.json && std::io::stderr().is_terminal())
+        .then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} recording {elapsed_precise} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+    let consumer = tokio::task::spawn_blocking(move || {
+        let mut pipeline = Pipeline::new(options, std::io::stdout().lock());
+        if let Some(recorder) = recorder {
+            pipeline = pipeline.with_recorder(recorder);
+        }
+        if let Some(bar) = progress {
+            pipeline = pipeline.with_progress(bar);
+        }
+        pipeline::drain(pipeline, &mut items, shard_count)
+    });
+    tokio::pin!(consumer);
+    let deadline = async {
+        match args.duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    enum End {
+        Interrupted,
+        Deadline,
+        Consumer,
+    }
+    let (end, finished) = tokio::select! {
+        _ = tokio::signal::ctrl_c() => (End::Interrupted, None),
+        () = deadline => (End::Deadline, None),
+        outcome = &mut consumer => (End::Consumer, Some(outcome)),
+    };
+    if matches!(end, End::Interrupted) {
+        // A second Ctrl-C while closing aborts at once.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("qqbot: interrupted again, aborting");
+                std::process::exit(Exit::Interrupted as i32);
+            }
+        });
+    }
+    // Close cleanly (the channel ends, the consumer drains what is left and stops), then keep the
+    // still-resumable sessions for the next run.
+    let sessions = cluster.shutdown().await;
+    if let Some(path) = &args.state_file {
+        write_state(path, &sessions)?;
+    }
+    let mut outcome = match finished {
+        Some(outcome) => outcome,
+        None => consumer.await,
+    }
+    .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
+    if let Some(recorder) = outcome.recorder.take() {
+        let (path, counters) = tokio::task::spawn_blocking(move || recorder.finish())
+            .await
+            .map_err(|e| CliError::failure("the recorder failed").caused_by(&e))??;
+        if !global.quiet {
+            let dropped = counters.dropped.load(std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "qqbot: recorded {} line(s) to {}{}",
+                counters.lines.load(std::sync::atomic::Ordering::Relaxed),
+                path.display(),
+                if dropped > 0 {
+                    format!(" ({dropped} dropped: the disk was too slow)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !global.quiet && outcome.stop != Stop::BrokenPipe {
+        pipeline::print_summary(&outcome, started);
+    }
+    if let Stop::WriteError(message) = &outcome.stop {
+        return Err(CliError::failure(format!("cannot write output: {message}")));
+    }
+    if let Some((shard, reason, hint, code)) = outcome.fatal.first()
+        && outcome.fatal.len() >= shard_count
+    {
+        let refused = code.is_some() || reason.starts_with("identify rejected");
+        let mut err = if refused {
+            CliError::new(
+                Exit::Refused,
+                format!("the gateway refused the session on shard {shard}: {reason}"),
+            )
+        } else {
+            CliError::failure(format!("shard {shard} stopped: {reason}"))
+        };
+        if code.is_none() && reason.starts_with("identify rejected") {
+            err.causes
+                .push("no READY after two Identify attempts (op 9 each time)".to_owned());
+        }
+        if let Some(hint) = hint {
+            err = err.hint(hint.clone());
+        }
+        return Err(err);
+    }
+    Ok(match end {
+        End::Interrupted => Exit::Interrupted,
+        End::Deadline | End::Consumer => Exit::Ok,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_shards_parse() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert_eq!(parse_shard("1/4"), Ok(ShardId { id: 1, count: 4 }));
+        assert!(parse_shard("4/4").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+}

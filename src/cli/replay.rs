@@ -1,0 +1,407 @@
+//! `qqbot replay FILE`: print a recording as `listen` printed it, summarise it (`--stats`), or
+//! serve it to any bot as a QQ platform (`--serve ADDR`).
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
+use qqbot::gateway::ItemKind;
+use qqbot::output::Filter;
+use qqbot::output::human::Painter;
+use qqbot::record::{
+    Dir, Pacer, Record, RecordReader, Replay, ReplayStats, Selection, Speed, Warning,
+};
+
+use super::GlobalArgs;
+use super::exit::{CliError, CliResult, Exit};
+use super::listen::parse_duration;
+use super::pipeline::{Format, Pipeline, PipelineOptions, Stop};
+use super::style;
+
+/// Arguments of `qqbot replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording (`-` reads standard input; zstd is detected).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Pace at the recorded speed times X (2 = twice as fast).
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        conflicts_with = "max_speed"
+    )]
+    pub speed: f64,
+    /// No pacing: as fast as possible.
+    #[arg(long)]
+    pub max_speed: bool,
+    /// Only dispatches with s ≥ N.
+    #[arg(long, value_name = "N")]
+    pub from_seq: Option<u64>,
+    /// Only dispatches with s ≤ N.
+    #[arg(long, value_name = "N")]
+    pub to_seq: Option<u64>,
+    /// Start at this offset into the recording (e.g. 30s, 5m).
+    #[arg(long, value_name = "OFFSET", value_parser = parse_duration)]
+    pub since: Option<Duration>,
+    /// Stop at this offset into the recording.
+    #[arg(long, value_name = "OFFSET", value_parser = parse_duration)]
+    pub until: Option<Duration>,
+    /// Only these event types (comma-separated).
+    #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Only events of this guild id.
+    #[arg(long, value_name = "ID")]
+    pub guild: Option<String>,
+    /// Only events of this channel id.
+    #[arg(long, value_name = "ID")]
+    pub channel: Option<String>,
+    /// Only events of this group openid.
+    #[arg(long, value_name = "OPENID")]
+    pub group: Option<String>,
+    /// Only events from this user id or openid.
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// Also replay lifecycle lines (connected, closes, resumes, heartbeats).
+    #[arg(long)]
+    pub include_control: bool,
+    /// Print a summary instead of the events.
+    #[arg(long, conflicts_with = "serve")]
+    pub stats: bool,
+    /// Act as a QQ platform on ADDR and deliver the recording's dispatches to whatever bot
+    /// connects (any SDK; point its API base and token URL at the printed URLs).
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<SocketAddr>,
+}
+
+impl ReplayArgs {
+    fn selection(&self) -> Selection {
+        Selection {
+            from_seq: self.from_seq,
+            to_seq: self.to_seq,
+            since: self.since,
+            until: self.until,
+            types: self.events.iter().map(|t| t.trim().to_owned()).collect(),
+            include_control: self.include_control && self.serve.is_none(),
+        }
+    }
+
+    fn speed(&self) -> Result<Speed, CliError> {
+        if self.max_speed {
+            return Ok(Speed::Max);
+        }
+        Speed::factor(self.speed).map_err(|e| CliError::usage(format!("--speed: {e}")))
+    }
+}
+
+fn open(file: &Path) -> Result<RecordReader, CliError> {
+    let result = if file.as_os_str() == "-" {
+        RecordReader::from_reader(std::io::stdin())
+    } else {
+        RecordReader::open(file)
+    };
+    result.map_err(|e| {
+        CliError::failure(format!("cannot replay {}", file.display()))
+            .caused_by(&e)
+            .hint(
+                "recordings are written by `qqbot record -o FILE` or `qqbot listen --record FILE`",
+            )
+    })
+}
+
+fn print_warnings(warnings: &[Warning], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for warning in warnings {
+        eprintln!("qqbot: warning: {warning}");
+    }
+}
+
+/// Run `qqbot replay`.
+pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
+    let speed = args.speed()?;
+    if let Some(addr) = args.serve {
+        return serve(global, &args, addr, speed).await;
+    }
+    let global = global.clone();
+    tokio::task::spawn_blocking(move || {
+        if args.stats {
+            stats(&global, &args)
+        } else {
+            print(&global, &args, speed)
+        }
+    })
+    .await
+    .map_err(|e| CliError::failure("replay failed").caused_by(&e))?
+}
+
+fn is_dispatch(record: &Record) -> bool {
+    matches!(record, Record::Frame(f) if f.dir == Dir::Rx && f.envelope.as_ref().is_some_and(|e| e.op == 0))
+}
+
+fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
+    let mut reader = open(&args.file)?;
+    let selection = args.selection();
+    let mut stats = ReplayStats::default();
+    loop {
+        match reader.next_record() {
+            Ok(Some(record)) => {
+                if selection.is_past(&record) {
+                    break;
+                }
+                // Filters pick dispatches; protocol frames and lifecycle events always count.
+                if !is_dispatch(&record) || selection.matches(&record) {
+                    stats.record(&record);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(
+                    CliError::failure(format!("cannot replay {}", args.file.display()))
+                        .caused_by(&e),
+                );
+            }
+        }
+    }
+    print_warnings(reader.warnings(), global.quiet);
+    if global.json {
+        let rtt = |q| {
+            stats
+                .stats
+                .rtt_quantile(q)
+                .map(|d: Duration| d.as_secs_f64() * 1000.0)
+        };
+        let closes: serde_json::Map<String, serde_json::Value> = stats
+            .stats
+            .close_codes
+            .iter()
+            .map(|(code, n)| {
+                (
+                    code.map_or("none".to_owned(), |c| c.to_string()),
+                    (*n).into(),
+                )
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "events": stats.stats.events, "by_type": stats.stats.by_type,
+                "by_guild": stats.by_guild, "by_group": stats.by_group,
+                "disconnects": stats.stats.closes, "close_codes": closes,
+                "resumes": stats.stats.resumes, "reconnect_requests": stats.reconnect_requests(),
+                "heartbeat_rtt_ms": {"p50": rtt(0.5), "p95": rtt(0.95), "p99": rtt(0.99)},
+                "span_ms": stats.span.as_millis() as u64,
+                "header": reader.header(),
+            })
+        );
+    } else {
+        let header = reader.header();
+        println!(
+            "recording of {} (app {}, {} shard(s), intents {}), started {}",
+            if header.gateway.is_empty() {
+                "an unknown gateway"
+            } else {
+                header.gateway.as_str()
+            },
+            header.app_id,
+            header.shards,
+            header.intents,
+            header
+                .started_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+        print!("{}", stats.summary());
+    }
+    Ok(Exit::Ok)
+}
+
+fn print(global: &GlobalArgs, args: &ReplayArgs, speed: Speed) -> CliResult {
+    let reader = open(&args.file)?;
+    let json = global.json || !std::io::stdout().is_terminal();
+    let format = if json {
+        Format::Ndjson
+    } else {
+        Format::Human(Painter::new(style::stdout_color(global.color)))
+    };
+    let options = PipelineOptions {
+        filter: Filter {
+            events: None, // applied by the selection
+            guild: args.guild.clone(),
+            channel: args.channel.clone(),
+            group: args.group.clone(),
+            user: args.user.clone(),
+            include_control: args.include_control,
+        },
+        dedup: false,
+        count: None,
+        format,
+        notices: false,
+        stderr_painter: Painter::new(style::stderr_color(global.color)),
+    };
+    let mut pipeline = Pipeline::new(options, std::io::stdout().lock());
+    let show_progress =
+        !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+    let bar = show_progress.then(|| {
+        let bar = ProgressBar::new_spinner();
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} replaying {elapsed_precise} {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut replay = Replay::new(reader, args.selection());
+    let mut pacer = Pacer::new(speed);
+    let started = Instant::now();
+    let mut count = 0u64;
+    let mut stop = Stop::SourceEnded;
+    for next in replay.by_ref() {
+        let replayed = next.map_err(|e| {
+            CliError::failure(format!("cannot replay {}", args.file.display())).caused_by(&e)
+        })?;
+        let delay = pacer.delay(replayed.offset, started.elapsed());
+        if !delay.is_zero() {
+            // Real-time pacing of the output, not synchronisation.
+            std::thread::sleep(delay);
+        }
+        if let Some(found) = pipeline.handle(&replayed.item) {
+            stop = found;
+            break;
+        }
+        count += 1;
+        if let Some(bar) = &bar
+            && count % 256 == 0
+        {
+            bar.set_message(format!(
+                "{count} item(s), at {:.1} s",
+                replayed.offset.as_secs_f64()
+            ));
+            bar.tick();
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    print_warnings(replay.reader().warnings(), global.quiet);
+    match stop {
+        Stop::WriteError(message) => {
+            Err(CliError::failure(format!("cannot write output: {message}")))
+        }
+        _ => Ok(Exit::Ok),
+    }
+}
+
+async fn serve(
+    global: &GlobalArgs,
+    args: &ReplayArgs,
+    addr: SocketAddr,
+    speed: Speed,
+) -> CliResult {
+    let emulator = Emulator::bind(
+        EmulatorConfig {
+            scenario: Scenario::Quiet,
+            ..EmulatorConfig::default()
+        },
+        addr,
+    )
+    .await
+    .map_err(|e| CliError::failure(format!("cannot listen on {addr}")).caused_by(&e))?;
+    let config = emulator.config();
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "api_base": emulator.api_base(), "token_url": emulator.token_url(),
+                "gateway_url": emulator.gateway_url(), "app_id": config.app_id,
+                "secret": config.secret.expose(),
+            })
+        );
+    } else {
+        println!(
+            "qqbot replay: serving {} as a QQ platform on {}\n\n  API base:    {}\n  token URL:   {}\n  gateway URL: {}\n  credentials: app id {}, secret {}\n\nDelivery starts when a bot identifies. Ctrl-C to stop.",
+            args.file.display(),
+            emulator.addr(),
+            emulator.api_base(),
+            emulator.token_url(),
+            emulator.gateway_url(),
+            config.app_id,
+            config.secret.expose(),
+        );
+    }
+    let mut signals = emulator.subscribe();
+    let identified = async {
+        loop {
+            match signals.recv().await {
+                Ok(EmulatorEvent::Identified { .. }) => return true,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return false,
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {
+            emulator.shutdown().await;
+            return Ok(Exit::Interrupted);
+        }
+        ok = identified => if !ok { return Err(CliError::failure("the emulator stopped")); }
+    }
+    if !global.quiet {
+        eprintln!("qqbot: a bot identified; delivering the recording");
+    }
+    let (tx, mut rx) =
+        tokio::sync::mpsc::channel::<(Duration, String, String, Option<String>)>(256);
+    let file = args.file.clone();
+    let selection = Selection {
+        include_control: false,
+        ..args.selection()
+    };
+    let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
+        let reader = open(&file)?;
+        let mut replay = Replay::new(reader, selection);
+        for next in replay.by_ref() {
+            let replayed = next.map_err(|e| {
+                CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
+            })?;
+            if let ItemKind::Dispatch(d) = replayed.item.kind {
+                let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
+                if tx.blocking_send(message).is_err() {
+                    break;
+                }
+            }
+        }
+        Ok(replay.reader().warnings().to_vec())
+    });
+    let mut pacer = Pacer::new(speed);
+    let started = tokio::time::Instant::now();
+    let mut delivered = 0u64;
+    let deliver = async {
+        while let Some((offset, t, d, id)) = rx.recv().await {
+            tokio::time::sleep_until(started + pacer.due(offset)).await;
+            if emulator.inject_raw(&t, &d, id).is_ok() {
+                delivered += 1;
+            }
+        }
+    };
+    let interrupted = tokio::select! {
+        _ = tokio::signal::ctrl_c() => true,
+        () = deliver => false,
+    };
+    if !interrupted {
+        let warnings = reader
+            .await
+            .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
+        print_warnings(&warnings, global.quiet);
+        if !global.quiet {
+            eprintln!("qqbot: all {delivered} recorded event(s) delivered; Ctrl-C to stop");
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    emulator.shutdown().await;
+    Ok(Exit::Interrupted)
+}

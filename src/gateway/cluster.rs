@@ -1,0 +1,299 @@
+//! Many shards behind one item channel: start-up checks, identify spacing, shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::gateway::config::{GatewayConfig, ShardSelection};
+use crate::gateway::core::ShardCore;
+use crate::gateway::item::{GatewayItem, ShardId};
+use crate::gateway::latency::Latency;
+use crate::gateway::metrics::ClusterMetrics;
+use crate::gateway::queue::{BucketQueue, IdentifyQueue};
+use crate::gateway::session::SessionInfo;
+use crate::gateway::shard::{ShardDriver, ShardHandle};
+use crate::http::{GatewayBot, GatewayInfoError, TokenError, TokenSource, get_gateway_bot};
+
+/// HTTP timeout for the token endpoint and `/gateway/bot`.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Why the cluster could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The app id or secret was refused.
+    #[error("authentication failed")]
+    Auth(#[source] TokenError),
+    /// No token could be fetched for another reason (network, server error).
+    #[error("could not get an access token")]
+    Token(#[source] TokenError),
+    /// `/gateway/bot` refused the token.
+    #[error("the gateway endpoint refused the access token")]
+    GatewayAuth(#[source] GatewayInfoError),
+    /// `/gateway/bot` failed.
+    #[error("could not get the gateway address")]
+    Unreachable(#[source] GatewayInfoError),
+    /// Not enough session starts left today.
+    #[error(
+        "session start budget exhausted: {needed} shard(s) must identify but only {remaining} of {total} session starts remain (resets in {} min)",
+        reset_after.as_secs() / 60
+    )]
+    SessionBudget {
+        /// Shards that would identify.
+        needed: u32,
+        /// `session_start_limit.remaining`.
+        remaining: u32,
+        /// `session_start_limit.total`.
+        total: u32,
+        /// `session_start_limit.reset_after`.
+        reset_after: Duration,
+    },
+    /// The configuration cannot work.
+    #[error("invalid gateway configuration: {0}")]
+    Config(String),
+}
+
+impl StartError {
+    /// Whether the credentials were refused (CLI exit code 4).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, StartError::Auth(_) | StartError::GatewayAuth(_))
+    }
+}
+
+/// Running shards. Dropping the cluster without [`shutdown`](Cluster::shutdown) also stops the
+/// shards (each closes its connection), but nothing waits for them.
+#[derive(Debug)]
+pub struct Cluster {
+    shards: Vec<ShardHandle>,
+    tasks: Vec<JoinHandle<Option<SessionInfo>>>,
+    shutdown: watch::Sender<bool>,
+    tokens: Arc<TokenSource>,
+    gateway: GatewayBot,
+    started: Instant,
+}
+
+impl Cluster {
+    /// Fetch a token and `/gateway/bot`, check the session budget, start the shards.
+    ///
+    /// Items from every shard arrive on the returned receiver (capacity `event_buffer_size`).
+    pub async fn start(
+        config: GatewayConfig,
+    ) -> Result<(Cluster, mpsc::Receiver<GatewayItem>), StartError> {
+        let client = reqwest::Client::builder()
+            .timeout(HTTP_TIMEOUT)
+            .build()
+            .map_err(|e| StartError::Config(format!("HTTP client: {e}")))?;
+        let tokens = Arc::new(TokenSource::new(
+            client.clone(),
+            config.token_url.clone(),
+            config.app_id.clone(),
+            config.secret.clone(),
+        ));
+        let token = tokens.token().await.map_err(|e| {
+            if e.is_auth() {
+                StartError::Auth(e)
+            } else {
+                StartError::Token(e)
+            }
+        })?;
+        let gateway =
+            match get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await {
+                // A token the API no longer accepts (401 / 11244): fetch a fresh one and retry once.
+                Err(GatewayInfoError::Unauthorized { .. }) => {
+                    let token = tokens.refresh().await.map_err(|e| {
+                        if e.is_auth() {
+                            StartError::Auth(e)
+                        } else {
+                            StartError::Token(e)
+                        }
+                    })?;
+                    get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await
+                }
+                result => result,
+            }
+            .map_err(|e| match e {
+                GatewayInfoError::Unauthorized { .. } => StartError::GatewayAuth(e),
+                e => StartError::Unreachable(e),
+            })?;
+
+        let shards = select_shards(config.shards, gateway.shards)?;
+        let resume_for = |shard: ShardId| config.resume.iter().find(|s| s.shard == shard).cloned();
+        let needed = shards.iter().filter(|s| resume_for(**s).is_none()).count() as u32;
+        let limit = gateway.session_start_limit;
+        if needed > limit.remaining {
+            return Err(StartError::SessionBudget {
+                needed,
+                remaining: limit.remaining,
+                total: limit.total,
+                reset_after: Duration::from_millis(limit.reset_after),
+            });
+        }
+
+        let url: Arc<str> = Arc::from(
+            config
+                .gateway_url
+                .clone()
+                .unwrap_or_else(|| gateway.url.clone()),
+        );
+        let queue: Arc<dyn IdentifyQueue> = config
+            .identify_queue
+            .clone()
+            .unwrap_or_else(|| Arc::new(BucketQueue::new(limit.max_concurrency)));
+        let (tx, rx) = mpsc::channel(config.event_buffer_size.max(1));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut handles = Vec::with_capacity(shards.len());
+        let mut tasks = Vec::with_capacity(shards.len());
+        for shard in shards {
+            let core = ShardCore::new(
+                shard,
+                config.intents,
+                config.heartbeat.clone(),
+                config.reconnect.clone(),
+                resume_for(shard),
+            );
+            let (driver, handle) = ShardDriver::new(
+                core,
+                Arc::clone(&tokens),
+                Arc::clone(&url),
+                Arc::clone(&queue),
+                shutdown_rx.clone(),
+                tx.clone(),
+                config.frame_tap.clone(),
+            );
+            tasks.push(tokio::spawn(driver.run()));
+            handles.push(handle);
+        }
+        let cluster = Cluster {
+            shards: handles,
+            tasks,
+            shutdown,
+            tokens,
+            gateway,
+            started: Instant::now(),
+        };
+        Ok((cluster, rx))
+    }
+
+    /// Metrics per shard and in total.
+    pub fn metrics(&self) -> ClusterMetrics {
+        let mut latency = Latency::new();
+        let shards = self
+            .shards
+            .iter()
+            .map(|h| {
+                latency.merge(&h.latency());
+                h.metrics()
+            })
+            .collect();
+        ClusterMetrics::from_shards(shards, latency.summary(), self.started.elapsed())
+    }
+
+    /// Sessions held by the shards (write them to a state file to resume after a restart).
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.shards
+            .iter()
+            .filter_map(ShardHandle::session_info)
+            .collect()
+    }
+
+    /// Whether every shard has a running session.
+    pub fn is_connected(&self) -> bool {
+        self.shards.iter().all(ShardHandle::is_connected)
+    }
+
+    /// Read handles on the shards.
+    pub fn shards(&self) -> &[ShardHandle] {
+        &self.shards
+    }
+
+    /// What `/gateway/bot` said at start-up.
+    pub fn gateway(&self) -> &GatewayBot {
+        &self.gateway
+    }
+
+    /// The token source the shards use (share it with an OpenAPI client: one cache, one refresh).
+    pub fn token_source(&self) -> Arc<TokenSource> {
+        Arc::clone(&self.tokens)
+    }
+
+    /// Time left on the cached access token.
+    pub fn token_ttl(&self) -> Option<Duration> {
+        self.tokens.time_to_live()
+    }
+
+    /// Whether every shard task has ended (all fatally closed).
+    pub fn is_finished(&self) -> bool {
+        self.tasks.iter().all(JoinHandle::is_finished)
+    }
+
+    /// Close every connection cleanly and wait for the shards; returns the sessions, still resumable.
+    pub async fn shutdown(self) -> Vec<SessionInfo> {
+        let _ = self.shutdown.send(true);
+        let mut sessions = Vec::new();
+        for task in self.tasks {
+            if let Ok(Some(session)) = task.await {
+                sessions.push(session);
+            }
+        }
+        sessions
+    }
+}
+
+fn select_shards(selection: ShardSelection, recommended: u32) -> Result<Vec<ShardId>, StartError> {
+    match selection {
+        ShardSelection::Auto => Ok(all(recommended.max(1))),
+        ShardSelection::Count(0) => {
+            Err(StartError::Config("shard count must be at least 1".into()))
+        }
+        ShardSelection::Count(n) => Ok(all(n)),
+        ShardSelection::One(shard) if shard.id >= shard.count => Err(StartError::Config(format!(
+            "shard {shard} does not exist: the id must be below the count"
+        ))),
+        ShardSelection::One(shard) => Ok(vec![shard]),
+    }
+}
+
+fn all(count: u32) -> Vec<ShardId> {
+    (0..count).map(|id| ShardId { id, count }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_selection() {
+        assert_eq!(
+            select_shards(ShardSelection::Auto, 0).unwrap(),
+            vec![ShardId::ONE]
+        );
+        assert_eq!(select_shards(ShardSelection::Auto, 3).unwrap().len(), 3);
+        assert_eq!(
+            select_shards(ShardSelection::Count(2), 9).unwrap()[1],
+            ShardId { id: 1, count: 2 }
+        );
+        let one = ShardId { id: 2, count: 4 };
+        assert_eq!(
+            select_shards(ShardSelection::One(one), 1).unwrap(),
+            vec![one]
+        );
+        assert!(select_shards(ShardSelection::One(ShardId { id: 4, count: 4 }), 1).is_err());
+        assert!(select_shards(ShardSelection::Count(0), 1).is_err());
+    }
+
+    #[test]
+    fn budget_error_reads_clearly() {
+        let e = StartError::SessionBudget {
+            needed: 4,
+            remaining: 2,
+            total: 1000,
+            reset_after: Duration::from_secs(3600),
+        };
+        assert_eq!(
+            e.to_string(),
+            "session start budget exhausted: 4 shard(s) must identify but only 2 of 1000 session starts remain (resets in 60 min)"
+        );
+    }
+}

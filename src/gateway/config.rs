@@ -1,0 +1,188 @@
+//! Configuration of the gateway client: heartbeat, reconnect, shard selection and the whole cluster.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::gateway::item::ShardId;
+use crate::gateway::queue::IdentifyQueue;
+use crate::gateway::session::SessionInfo;
+use crate::protocol::Intents;
+use crate::secret::Secret;
+
+/// Heartbeat tuning. The interval comes from Hello unless overridden.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeartbeatConfig {
+    /// Use this interval instead of the one in Hello (testing only; the gateway decides).
+    pub interval_override: Option<Duration>,
+    /// How long to wait for an ACK before counting a beat as missed. `None`: until the next beat.
+    pub timeout: Option<Duration>,
+    /// Missed ACKs in a row that mark the connection as a zombie (closed and resumed). Default 1.
+    pub max_missed: u32,
+    /// Send the first beat after a random fraction of the interval instead of one full interval.
+    pub first_beat_jitter: bool,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        HeartbeatConfig {
+            interval_override: None,
+            timeout: None,
+            max_missed: 1,
+            first_beat_jitter: false,
+        }
+    }
+}
+
+/// Reconnect pacing (exponential backoff with jitter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectConfig {
+    /// Consecutive failed attempts before giving up; 0 = never give up. Default 5.
+    pub max_attempts: u32,
+    /// Delay before the first retry. Default 1 s.
+    pub initial_delay: Duration,
+    /// Upper bound on a delay. Default 30 s.
+    pub max_delay: Duration,
+    /// Growth per consecutive failure. Default 2.0.
+    pub backoff_factor: f64,
+}
+
+impl Default for ReconnectConfig {
+    fn default() -> Self {
+        ReconnectConfig {
+            max_attempts: 5,
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            backoff_factor: 2.0,
+        }
+    }
+}
+
+/// Which shards to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShardSelection {
+    /// As many as `/gateway/bot` recommends.
+    #[default]
+    Auto,
+    /// Shards `0..n` of `n`.
+    Count(u32),
+    /// Exactly one shard (for running shards in separate processes).
+    One(ShardId),
+}
+
+/// Which way a frame went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameDir {
+    /// Received from the gateway.
+    Rx,
+    /// Sent to the gateway (Identify and Resume carry the access token: redact before storing).
+    Tx,
+}
+
+/// Sees every text frame a shard receives or sends, raw, as it happens (for recorders). It runs
+/// on the shard's task: it must be quick and must never block (hand the frame to a bounded
+/// channel with `try_send`).
+#[derive(Clone)]
+pub struct FrameTap(Arc<Observer>);
+
+/// The observer behind a [`FrameTap`].
+type Observer = dyn Fn(FrameDir, ShardId, &str) + Send + Sync;
+
+impl FrameTap {
+    /// Wrap an observer.
+    pub fn new(observer: impl Fn(FrameDir, ShardId, &str) + Send + Sync + 'static) -> FrameTap {
+        FrameTap(Arc::new(observer))
+    }
+
+    /// Show it a frame.
+    pub fn observe(&self, dir: FrameDir, shard: ShardId, frame: &str) {
+        (self.0)(dir, shard, frame);
+    }
+}
+
+impl std::fmt::Debug for FrameTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameTap")
+    }
+}
+
+/// Everything [`Cluster::start`](crate::gateway::Cluster::start) needs.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The bot's app id.
+    pub app_id: String,
+    /// The app secret (client secret).
+    pub secret: Secret,
+    /// OpenAPI base, e.g. `https://api.sgroup.qq.com` (no trailing slash needed).
+    pub api_base: String,
+    /// Token endpoint, e.g. `https://bots.qq.com/app/getAppAccessToken`.
+    pub token_url: String,
+    /// Use this gateway URL instead of the one `/gateway/bot` returns.
+    pub gateway_url: Option<String>,
+    /// Intents sent in Identify.
+    pub intents: Intents,
+    /// Which shards to run.
+    pub shards: ShardSelection,
+    /// Heartbeat tuning.
+    pub heartbeat: HeartbeatConfig,
+    /// Reconnect pacing.
+    pub reconnect: ReconnectConfig,
+    /// Capacity of the item channel to the consumer (default 1000). Overflow is counted and
+    /// reported as [`ItemKind::Lagged`](crate::gateway::ItemKind::Lagged).
+    pub event_buffer_size: usize,
+    /// Sessions to resume (from a state file); matched by shard.
+    pub resume: Vec<SessionInfo>,
+    /// Identify spacing. `None`: the default per-`max_concurrency` 5 s window queue.
+    pub identify_queue: Option<Arc<dyn IdentifyQueue>>,
+    /// Sees every raw frame in both directions (recording).
+    pub frame_tap: Option<FrameTap>,
+}
+
+impl GatewayConfig {
+    /// A configuration with defaults for everything but the credentials and endpoints.
+    pub fn new(
+        app_id: impl Into<String>,
+        secret: Secret,
+        api_base: impl Into<String>,
+        token_url: impl Into<String>,
+    ) -> GatewayConfig {
+        GatewayConfig {
+            app_id: app_id.into(),
+            secret,
+            api_base: api_base.into(),
+            token_url: token_url.into(),
+            gateway_url: None,
+            intents: Intents::default_granted(),
+            shards: ShardSelection::Auto,
+            heartbeat: HeartbeatConfig::default(),
+            reconnect: ReconnectConfig::default(),
+            event_buffer_size: 1000,
+            resume: Vec::new(),
+            identify_queue: None,
+            frame_tap: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let config = GatewayConfig::new("1", Secret::new("hunter2"), "http://a", "http://b");
+        assert_eq!(config.event_buffer_size, 1000);
+        assert_eq!(config.heartbeat.max_missed, 1);
+        assert_eq!(config.reconnect.max_attempts, 5);
+        assert_eq!(config.reconnect.initial_delay, Duration::from_secs(1));
+        assert_eq!(config.reconnect.max_delay, Duration::from_secs(30));
+        assert_eq!(config.reconnect.backoff_factor, 2.0);
+        assert_eq!(config.shards, ShardSelection::Auto);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let config = GatewayConfig::new("1", Secret::new("hunter2"), "http://a", "http://b");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -1,0 +1,764 @@
+//! The sans-IO shard core: one state enum, pure transitions that return [`Action`]s.
+//!
+//! The driver ([`shard`](crate::gateway::shard)) feeds it frames, deadlines and connection
+//! results together with `now`, and carries out the actions it returns. Every decision about what
+//! happens after a connection ends is made in one place, [`ShardCore::disconnect`], which obeys the
+//! close-code table in [`crate::protocol::close`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::time::Instant;
+
+use crate::gateway::backoff::Backoff;
+use crate::gateway::config::{HeartbeatConfig, ReconnectConfig};
+use crate::gateway::heartbeat::{Heartbeat, Tick};
+use crate::gateway::item::{CloseOrigin, Dispatch, ItemKind, ShardId};
+use crate::gateway::latency::Latency;
+use crate::gateway::metrics::ShardMetrics;
+use crate::gateway::session::SessionInfo;
+use crate::protocol::payloads::{Hello, Ready, invalid_session_resumable};
+use crate::protocol::{CloseAction, Envelope, Intents, OpCode, close_info};
+
+/// How long to wait for Hello after connecting before treating the connection as dead.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Identify rejections (op 9 before READY) in a row after which the shard stops.
+pub const MAX_IDENTIFY_REJECTIONS: u32 = 2;
+
+/// Close code qqbot sends when it closes a connection it wants to resume (not 1000/1001, which
+/// some gateways read as "session over").
+pub const CLIENT_RESUME_CLOSE: u16 = 4000;
+
+/// Close code qqbot sends when it drops the session anyway.
+pub const CLIENT_NORMAL_CLOSE: u16 = 1000;
+
+const IDENTIFY_REJECTED: &str = "identify rejected (intents not granted, wrong environment or IP)";
+
+/// The one state of a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardState {
+    /// Not connected; `attempt` counts consecutive failures since the last READY/RESUMED.
+    Disconnected {
+        /// Consecutive failures.
+        attempt: u32,
+    },
+    /// Connecting, or connected and waiting for Hello.
+    Connecting,
+    /// Identify sent, waiting for READY.
+    Identifying,
+    /// Resume sent, waiting for RESUMED.
+    Resuming,
+    /// Session running.
+    Active,
+    /// Stopped for good.
+    FatallyClosed,
+}
+
+impl ShardState {
+    /// A stable lower-case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShardState::Disconnected { .. } => "disconnected",
+            ShardState::Connecting => "connecting",
+            ShardState::Identifying => "identifying",
+            ShardState::Resuming => "resuming",
+            ShardState::Active => "active",
+            ShardState::FatallyClosed => "fatally_closed",
+        }
+    }
+}
+
+/// How the next connection is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconnectPlan {
+    /// Wait this long first.
+    pub delay: Duration,
+    /// Resume the held session (otherwise identify, which waits for the identify queue).
+    pub resume: bool,
+    /// Fetch a fresh access token first.
+    pub refresh_token: bool,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Send op 2 with the current token.
+    SendIdentify {
+        /// Intents to send.
+        intents: Intents,
+        /// `[shard_id, num_shards]`.
+        shard: ShardId,
+    },
+    /// Send op 6 with the current token.
+    SendResume {
+        /// Session to resume.
+        session_id: String,
+        /// Last seq seen.
+        seq: Option<u64>,
+    },
+    /// Send op 1.
+    SendHeartbeat {
+        /// `d`.
+        seq: Option<u64>,
+    },
+    /// Close the socket (client-initiated).
+    Close {
+        /// Close code to send.
+        code: u16,
+        /// Close reason to send.
+        reason: &'static str,
+    },
+    /// Drop the connection (if any) and connect again as planned.
+    Reconnect(ReconnectPlan),
+    /// Hand an item to the consumer.
+    Emit(ItemKind),
+    /// Stop the shard.
+    Stop,
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The socket closed: a close frame (`code`), or a drop without one (`code: None`, read as 1006).
+    Closed {
+        /// Close code.
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+    /// op 7.
+    ReconnectRequested,
+    /// op 9.
+    InvalidSession {
+        /// Its `d`.
+        resumable: bool,
+    },
+    /// Heartbeats went unacknowledged.
+    Zombie {
+        /// Missed ACKs in a row.
+        missed: u32,
+    },
+    /// No Hello within [`HELLO_TIMEOUT`].
+    HelloTimeout,
+    /// The client is shutting down.
+    Shutdown,
+}
+
+/// A random source in `[0, 1)`, injectable for tests.
+pub type Rng = Box<dyn FnMut() -> f64 + Send>;
+
+/// The protocol state of one shard.
+pub struct ShardCore {
+    shard: ShardId,
+    intents: Intents,
+    heartbeat_config: HeartbeatConfig,
+    state: ShardState,
+    session_id: Option<String>,
+    seq: Option<u64>,
+    heartbeat: Option<Heartbeat>,
+    hello_deadline: Option<Instant>,
+    latency: Latency,
+    backoff: Backoff,
+    identify_rejections: u32,
+    disconnected_at: Option<Instant>,
+    replayed: u64,
+    connected_once: bool,
+    metrics: ShardMetrics,
+    rng: Rng,
+}
+
+impl std::fmt::Debug for ShardCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardCore")
+            .field("shard", &self.shard)
+            .field("state", &self.state)
+            .field("session_id", &self.session_id)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShardCore {
+    /// A disconnected shard, holding `resume` if a previous process left a session.
+    pub fn new(
+        shard: ShardId,
+        intents: Intents,
+        heartbeat: HeartbeatConfig,
+        reconnect: ReconnectConfig,
+        resume: Option<SessionInfo>,
+    ) -> ShardCore {
+        let (session_id, seq) = match resume {
+            Some(info) => (Some(info.session_id), info.last_seq),
+            None => (None, None),
+        };
+        let mut metrics = ShardMetrics::new(shard);
+        metrics.session_id = session_id.clone();
+        metrics.last_seq = seq;
+        ShardCore {
+            shard,
+            intents,
+            heartbeat_config: heartbeat,
+            state: ShardState::Disconnected { attempt: 0 },
+            session_id,
+            seq,
+            heartbeat: None,
+            hello_deadline: None,
+            latency: Latency::new(),
+            backoff: Backoff::new(reconnect),
+            identify_rejections: 0,
+            disconnected_at: None,
+            replayed: 0,
+            connected_once: false,
+            metrics,
+            rng: Box::new(rand::random::<f64>),
+        }
+    }
+
+    /// Replace the random source (tests use a fixed one).
+    pub fn with_rng(mut self, rng: Rng) -> ShardCore {
+        self.rng = rng;
+        self
+    }
+
+    /// The shard.
+    pub fn shard(&self) -> ShardId {
+        self.shard
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ShardState {
+        self.state
+    }
+
+    /// Whether a session is running.
+    pub fn is_connected(&self) -> bool {
+        self.state == ShardState::Active
+    }
+
+    /// The held session, if any.
+    pub fn session_info(&self) -> Option<SessionInfo> {
+        self.session_id.as_ref().map(|id| SessionInfo {
+            session_id: id.clone(),
+            last_seq: self.seq,
+            shard: self.shard,
+        })
+    }
+
+    /// Protocol counters (delivery counters are the driver's).
+    pub fn metrics(&self) -> &ShardMetrics {
+        &self.metrics
+    }
+
+    /// The round-trip histogram.
+    pub fn latency(&self) -> &Latency {
+        &self.latency
+    }
+
+    /// How the first connection is made.
+    pub fn initial_plan(&self) -> ReconnectPlan {
+        ReconnectPlan {
+            delay: Duration::ZERO,
+            resume: self.session_id.is_some(),
+            refresh_token: false,
+        }
+    }
+
+    /// When [`on_heartbeat_due`](Self::on_heartbeat_due) must be called next.
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.state {
+            ShardState::Connecting => self.hello_deadline,
+            ShardState::Identifying | ShardState::Resuming | ShardState::Active => {
+                self.heartbeat.as_ref().map(Heartbeat::deadline)
+            }
+            _ => None,
+        }
+    }
+
+    fn set_state(&mut self, state: ShardState) {
+        self.state = state;
+        self.metrics.state = state.name();
+    }
+
+    /// A connection attempt starts.
+    pub fn on_connecting(&mut self, _now: Instant) {
+        if self.connected_once {
+            self.metrics.reconnects += 1;
+        }
+        self.metrics.connect_attempts += 1;
+        self.set_state(ShardState::Connecting);
+    }
+
+    /// The WebSocket handshake succeeded.
+    pub fn on_connected(&mut self, now: Instant, url: &str) -> Vec<Action> {
+        self.connected_once = true;
+        self.metrics.connect_successes += 1;
+        self.hello_deadline = Some(now + HELLO_TIMEOUT);
+        self.set_state(ShardState::Connecting);
+        vec![Action::Emit(ItemKind::Connected {
+            url: url.to_owned(),
+            attempt: self.backoff.attempt() + 1,
+        })]
+    }
+
+    /// The connection attempt failed (DNS, TCP, TLS, handshake, token).
+    pub fn on_connect_failed(&mut self, now: Instant, message: &str) -> Vec<Action> {
+        let mut actions = vec![Action::Emit(ItemKind::Error {
+            message: format!("connection attempt failed: {message}"),
+        })];
+        self.disconnected_at.get_or_insert(now);
+        let resume = self.session_id.is_some();
+        self.schedule(
+            &mut actions,
+            CloseAction::BackoffThenResume,
+            resume,
+            false,
+            false,
+        );
+        actions
+    }
+
+    /// A text frame arrived. `frame` is the whole frame; dispatches keep it as their raw text.
+    pub fn on_frame(&mut self, now: Instant, frame: &Arc<str>) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.on_frame_into(now, frame, &mut out);
+        out
+    }
+
+    /// [`on_frame`](Self::on_frame), appending to a buffer the caller reuses (the read loop
+    /// allocates nothing for a dispatch beyond the frame and its item).
+    pub fn on_frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
+        let text: &str = frame;
+        let env = match Envelope::peek(text) {
+            Ok(env) => env,
+            Err(e) => {
+                out.push(Action::Emit(ItemKind::Error {
+                    message: e.to_string(),
+                }));
+                return;
+            }
+        };
+        let actions = match env.opcode() {
+            OpCode::Dispatch => return self.on_dispatch(now, frame, &env, out),
+            OpCode::Hello => self.on_hello(now, &env),
+            OpCode::HeartbeatAck => match self.heartbeat.as_mut().and_then(|h| h.on_ack(now)) {
+                Some(rtt) => {
+                    self.latency.record(rtt);
+                    self.metrics.latency = self.latency.summary();
+                    vec![Action::Emit(ItemKind::HeartbeatAck { rtt })]
+                }
+                None => Vec::new(),
+            },
+            // A server heartbeat asks for one back at once.
+            OpCode::Heartbeat => vec![Action::SendHeartbeat { seq: self.seq }],
+            OpCode::Reconnect => {
+                let mut actions = vec![Action::Emit(ItemKind::ReconnectRequested)];
+                actions.extend(self.disconnect(now, Cause::ReconnectRequested));
+                actions
+            }
+            OpCode::InvalidSession => {
+                let resumable = invalid_session_resumable(env.d);
+                self.disconnect(now, Cause::InvalidSession { resumable })
+            }
+            _ => Vec::new(),
+        };
+        out.extend(actions);
+    }
+
+    fn on_hello(&mut self, now: Instant, env: &Envelope<'_>) -> Vec<Action> {
+        let hello: Hello = match serde_json::from_str(env.d_text()) {
+            Ok(hello) => hello,
+            Err(e) => {
+                return vec![Action::Emit(ItemKind::Error {
+                    message: format!("malformed Hello: {e}"),
+                })];
+            }
+        };
+        let announced = Duration::from_millis(hello.heartbeat_interval);
+        let interval = self.heartbeat_config.interval_override.unwrap_or(announced);
+        if interval.is_zero() {
+            return vec![Action::Emit(ItemKind::Error {
+                message: "Hello announced a zero heartbeat interval".into(),
+            })];
+        }
+        let first = if self.heartbeat_config.first_beat_jitter {
+            interval.mul_f64((self.rng)().clamp(0.0, 1.0))
+        } else {
+            interval
+        };
+        self.heartbeat = Some(Heartbeat::new(interval, first, now, &self.heartbeat_config));
+        let mut actions = vec![Action::Emit(ItemKind::Hello {
+            heartbeat_interval: announced,
+        })];
+        if self.state != ShardState::Connecting {
+            return actions; // a repeated Hello only updates the interval
+        }
+        self.hello_deadline = None;
+        match self.session_id.clone() {
+            Some(id) => {
+                self.replayed = 0;
+                self.set_state(ShardState::Resuming);
+                actions.push(Action::Emit(ItemKind::Resuming {
+                    session_id: id.clone(),
+                    seq: self.seq,
+                }));
+                actions.push(Action::SendResume {
+                    session_id: id.clone(),
+                    seq: self.seq,
+                });
+            }
+            None => {
+                self.seq = None;
+                self.metrics.identifies += 1;
+                self.set_state(ShardState::Identifying);
+                actions.push(Action::Emit(ItemKind::Identifying {
+                    intents: self.intents.bits(),
+                }));
+                actions.push(Action::SendIdentify {
+                    intents: self.intents,
+                    shard: self.shard,
+                });
+            }
+        }
+        actions
+    }
+
+    fn on_dispatch(
+        &mut self,
+        now: Instant,
+        frame: &Arc<str>,
+        env: &Envelope<'_>,
+        out: &mut Vec<Action>,
+    ) {
+        let t = env.t.as_deref().unwrap_or("");
+        if let Some(s) = env.s {
+            let resumed_session = matches!(self.state, ShardState::Resuming | ShardState::Active);
+            if resumed_session && t != "READY" && self.seq.is_some_and(|last| s <= last) {
+                self.metrics.duplicates_dropped += 1;
+                return;
+            }
+            self.seq = Some(s);
+            self.metrics.last_seq = self.seq;
+        }
+        match t {
+            "READY" => {
+                let ready: Ready = match serde_json::from_str(env.d_text()) {
+                    Ok(ready) => ready,
+                    Err(e) => {
+                        out.push(Action::Emit(ItemKind::Error {
+                            message: format!("malformed READY: {e}"),
+                        }));
+                        return;
+                    }
+                };
+                self.session_id = Some(ready.session_id.clone());
+                self.metrics.session_id = self.session_id.clone();
+                self.established();
+                out.push(Action::Emit(ItemKind::Ready {
+                    session_id: ready.session_id,
+                    user_id: ready.user.id,
+                    username: ready.user.username,
+                }));
+            }
+            "RESUMED" if self.state == ShardState::Resuming => {
+                let recovered_in = self
+                    .disconnected_at
+                    .map(|at| now.saturating_duration_since(at));
+                self.metrics.resumes += 1;
+                self.established();
+                out.push(Action::Emit(ItemKind::Resumed {
+                    replayed: self.replayed,
+                    recovered_in,
+                }));
+            }
+            _ => {
+                if self.state == ShardState::Resuming {
+                    self.replayed += 1;
+                }
+                self.metrics.events_received += 1;
+                let d_range = env
+                    .d
+                    .map(|d| {
+                        let start = d.get().as_ptr() as usize - text_start(frame);
+                        start..start + d.get().len()
+                    })
+                    .unwrap_or(0..0);
+                out.push(Action::Emit(ItemKind::Dispatch(Dispatch {
+                    seq: env.s,
+                    t: t.to_owned(),
+                    id: env.id.as_deref().map(str::to_owned),
+                    frame: Arc::clone(frame),
+                    d_range,
+                })));
+            }
+        }
+    }
+
+    fn established(&mut self) {
+        self.set_state(ShardState::Active);
+        self.backoff.reset();
+        self.identify_rejections = 0;
+        self.disconnected_at = None;
+    }
+
+    /// A deadline from [`deadline`](Self::deadline) passed.
+    pub fn on_heartbeat_due(&mut self, now: Instant) -> Vec<Action> {
+        match self.state {
+            ShardState::Connecting => {
+                if self.hello_deadline.is_some_and(|d| now >= d) {
+                    return self.disconnect(now, Cause::HelloTimeout);
+                }
+                Vec::new()
+            }
+            ShardState::Identifying | ShardState::Resuming | ShardState::Active => {
+                let Some(heartbeat) = self.heartbeat.as_mut() else {
+                    return Vec::new();
+                };
+                match heartbeat.on_due(now) {
+                    Tick::Idle => Vec::new(),
+                    Tick::Beat => {
+                        self.metrics.last_heartbeat = Some(Utc::now());
+                        vec![
+                            Action::SendHeartbeat { seq: self.seq },
+                            Action::Emit(ItemKind::HeartbeatSent { seq: self.seq }),
+                        ]
+                    }
+                    Tick::Zombie { missed } => {
+                        self.metrics.missed_acks += 1;
+                        self.disconnect(now, Cause::Zombie { missed })
+                    }
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The socket closed (close frame or drop). Ignored once the shard has already disconnected
+    /// (for example the server's 4009 after qqbot closed on op 7).
+    pub fn on_close(&mut self, now: Instant, code: Option<u16>, reason: &str) -> Vec<Action> {
+        self.disconnect(
+            now,
+            Cause::Closed {
+                code,
+                reason: reason.to_owned(),
+            },
+        )
+    }
+
+    /// Close for shutdown, keeping the session resumable.
+    pub fn on_shutdown(&mut self, now: Instant) -> Vec<Action> {
+        self.disconnect(now, Cause::Shutdown)
+    }
+
+    /// The one place that decides what follows the end of a connection.
+    pub fn disconnect(&mut self, now: Instant, cause: Cause) -> Vec<Action> {
+        let was = self.state;
+        if matches!(was, ShardState::FatallyClosed) {
+            return Vec::new();
+        }
+        let connected = !matches!(was, ShardState::Disconnected { .. });
+        if !connected && cause != Cause::Shutdown {
+            // Our own close already decided what happens next; a late server close changes nothing.
+            return Vec::new();
+        }
+        self.heartbeat = None;
+        self.hello_deadline = None;
+        self.disconnected_at.get_or_insert(now);
+        let mut actions = Vec::new();
+
+        let (action, code, reason, origin) = match &cause {
+            Cause::Shutdown => {
+                if connected {
+                    actions.push(Action::Close {
+                        code: CLIENT_RESUME_CLOSE,
+                        reason: "client shutting down",
+                    });
+                    actions.push(closed(
+                        Some(CLIENT_RESUME_CLOSE),
+                        "client shutting down",
+                        CloseOrigin::Client,
+                        CloseAction::Resume,
+                    ));
+                }
+                self.set_state(ShardState::Disconnected {
+                    attempt: self.backoff.attempt(),
+                });
+                actions.push(Action::Stop);
+                return actions;
+            }
+            Cause::Closed { code, reason } => {
+                let wire = code.unwrap_or(1006);
+                *self.metrics.close_codes.entry(wire).or_insert(0) += 1;
+                let info = close_info(wire);
+                let reason = if reason.is_empty() {
+                    info.name.to_owned()
+                } else {
+                    reason.clone()
+                };
+                if was == ShardState::Identifying && wire == 4903 {
+                    self.identify_rejections += 1;
+                }
+                (info.action, Some(wire), reason, CloseOrigin::Server)
+            }
+            Cause::ReconnectRequested => (
+                CloseAction::Resume,
+                Some(CLIENT_RESUME_CLOSE),
+                "reconnect requested (op 7)".to_owned(),
+                CloseOrigin::Client,
+            ),
+            Cause::Zombie { missed } => (
+                CloseAction::Resume,
+                Some(CLIENT_RESUME_CLOSE),
+                format!("zombie connection: {missed} heartbeat(s) not acknowledged"),
+                CloseOrigin::Client,
+            ),
+            Cause::HelloTimeout => (
+                CloseAction::Resume,
+                Some(CLIENT_RESUME_CLOSE),
+                format!("no Hello within {} s", HELLO_TIMEOUT.as_secs()),
+                CloseOrigin::Client,
+            ),
+            Cause::InvalidSession { resumable } => {
+                let (action, reason) = match was {
+                    ShardState::Identifying => {
+                        self.identify_rejections += 1;
+                        (CloseAction::Identify, IDENTIFY_REJECTED.to_owned())
+                    }
+                    ShardState::Resuming => (
+                        CloseAction::Identify,
+                        "resume rejected; identifying afresh".to_owned(),
+                    ),
+                    _ if *resumable => (
+                        CloseAction::Resume,
+                        "invalid session (resumable)".to_owned(),
+                    ),
+                    _ => (CloseAction::Identify, "session invalidated".to_owned()),
+                };
+                actions.push(Action::Emit(ItemKind::InvalidSession {
+                    resumable: *resumable,
+                    reason: reason.clone(),
+                }));
+                let code = if action == CloseAction::Resume {
+                    CLIENT_RESUME_CLOSE
+                } else {
+                    CLIENT_NORMAL_CLOSE
+                };
+                (action, Some(code), reason, CloseOrigin::Client)
+            }
+        };
+
+        if origin == CloseOrigin::Client {
+            let wire_reason = match cause {
+                Cause::InvalidSession { .. } => "invalid session",
+                Cause::Zombie { .. } => "heartbeat not acknowledged",
+                Cause::HelloTimeout => "no hello",
+                _ => "reconnecting",
+            };
+            actions.push(Action::Close {
+                code: code.unwrap_or(CLIENT_RESUME_CLOSE),
+                reason: wire_reason,
+            });
+        }
+        actions.push(closed(code, &reason, origin, action));
+
+        if self.identify_rejections >= MAX_IDENTIFY_REJECTIONS {
+            let hint = close_info(4903).hint.map(str::to_owned);
+            let code = code.filter(|_| origin == CloseOrigin::Server);
+            self.forget_session();
+            return self.fatal(actions, IDENTIFY_REJECTED.to_owned(), hint, code);
+        }
+        if action == CloseAction::Fatal {
+            let info = close_info(code.unwrap_or(0));
+            let reason = format!("{} ({}): {}", info.name, code.unwrap_or(0), info.meaning);
+            self.forget_session();
+            return self.fatal(actions, reason, info.hint.map(str::to_owned), code);
+        }
+        let resume = matches!(action, CloseAction::Resume | CloseAction::BackoffThenResume);
+        if !resume {
+            self.forget_session();
+        }
+        let resume = resume && self.session_id.is_some();
+        let refresh = action == CloseAction::RefreshTokenThenIdentify;
+        self.schedule(&mut actions, action, resume, refresh, true);
+        actions
+    }
+
+    /// Count a failure and plan the next attempt (or give up).
+    fn schedule(
+        &mut self,
+        actions: &mut Vec<Action>,
+        action: CloseAction,
+        resume: bool,
+        refresh_token: bool,
+        may_be_immediate: bool,
+    ) {
+        let attempt = self.backoff.fail();
+        if self.backoff.exhausted() {
+            let reason = format!("gave up after {attempt} consecutive failed connection attempts");
+            let taken = std::mem::take(actions);
+            *actions = self.fatal(
+                taken,
+                reason,
+                Some("check the network path to the gateway, or raise --max-reconnects".to_owned()),
+                None,
+            );
+            return;
+        }
+        let delay = if may_be_immediate && action == CloseAction::Resume && attempt == 1 {
+            Duration::ZERO
+        } else {
+            self.backoff.delay(attempt, (self.rng)())
+        };
+        self.set_state(ShardState::Disconnected { attempt });
+        if !delay.is_zero() {
+            actions.push(Action::Emit(ItemKind::Backoff {
+                delay,
+                attempt,
+                resume,
+            }));
+        }
+        actions.push(Action::Reconnect(ReconnectPlan {
+            delay,
+            resume,
+            refresh_token,
+        }));
+    }
+
+    fn forget_session(&mut self) {
+        self.session_id = None;
+        self.seq = None;
+        self.metrics.session_id = None;
+        self.metrics.last_seq = None;
+    }
+
+    fn fatal(
+        &mut self,
+        mut actions: Vec<Action>,
+        reason: String,
+        hint: Option<String>,
+        code: Option<u16>,
+    ) -> Vec<Action> {
+        self.set_state(ShardState::FatallyClosed);
+        actions.push(Action::Emit(ItemKind::Fatal { reason, hint, code }));
+        actions.push(Action::Stop);
+        actions
+    }
+}
+
+fn closed(code: Option<u16>, reason: &str, origin: CloseOrigin, action: CloseAction) -> Action {
+    Action::Emit(ItemKind::Closed {
+        code,
+        reason: reason.to_owned(),
+        origin,
+        action,
+    })
+}
+
+fn text_start(frame: &Arc<str>) -> usize {
+    frame.as_ptr() as usize
+}
+
+#[cfg(test)]
+#[path = "core_tests.rs"]
+mod tests;

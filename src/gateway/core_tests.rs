@@ -1,0 +1,547 @@
+//! State-machine tests: feed frames and deadlines, assert actions.
+
+use super::*;
+use crate::protocol::payloads::{
+    dispatch_frame, hello_frame, invalid_session_frame, reconnect_frame,
+};
+
+const SHARD: ShardId = ShardId { id: 0, count: 1 };
+
+fn core() -> ShardCore {
+    ShardCore::new(
+        SHARD,
+        Intents(1 << 30),
+        HeartbeatConfig::default(),
+        ReconnectConfig::default(),
+        None,
+    )
+    .with_rng(Box::new(|| 1.0))
+}
+
+fn f(text: &str) -> Arc<str> {
+    Arc::from(text)
+}
+
+fn ready_frame(s: u64, session: &str) -> Arc<str> {
+    f(&format!(
+        r#"{{"op":0,"s":{s},"t":"READY","d":{{"version":1,"session_id":"{session}","user":{{"id":"1","username":"bot","bot":true}},"shard":[0,1]}}}}"#
+    ))
+}
+
+fn event(s: u64) -> Arc<str> {
+    f(&dispatch_frame(
+        Some(s),
+        "AT_MESSAGE_CREATE",
+        &format!("AT_MESSAGE_CREATE:{s}"),
+        r#"{"content":"hi"}"#,
+    ))
+}
+
+fn items(actions: &[Action]) -> Vec<&ItemKind> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Emit(item) => Some(item),
+            _ => None,
+        })
+        .collect()
+}
+
+fn plan(actions: &[Action]) -> Option<ReconnectPlan> {
+    actions.iter().find_map(|a| match a {
+        Action::Reconnect(plan) => Some(*plan),
+        _ => None,
+    })
+}
+
+fn close_sent(actions: &[Action]) -> Option<u16> {
+    actions.iter().find_map(|a| match a {
+        Action::Close { code, .. } => Some(*code),
+        _ => None,
+    })
+}
+
+fn fatal(actions: &[Action]) -> Option<(String, Option<String>, Option<u16>)> {
+    items(actions).into_iter().find_map(|i| match i {
+        ItemKind::Fatal { reason, hint, code } => Some((reason.clone(), hint.clone(), *code)),
+        _ => None,
+    })
+}
+
+fn stops(actions: &[Action]) -> bool {
+    actions.iter().any(|a| matches!(a, Action::Stop))
+}
+
+/// Connect, Hello (2 s), and READY with session "s1": an active shard at `t0`.
+fn active(core: &mut ShardCore, t0: Instant) {
+    core.on_connecting(t0);
+    core.on_connected(t0, "ws://x");
+    let actions = core.on_frame(t0, &f(&hello_frame(2000)));
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::SendIdentify { .. }))
+    );
+    core.on_frame(t0, &ready_frame(1, "s1"));
+    assert_eq!(core.state(), ShardState::Active);
+}
+
+fn reconnect_and_hello(core: &mut ShardCore, now: Instant) -> Vec<Action> {
+    core.on_connecting(now);
+    core.on_connected(now, "ws://x");
+    core.on_frame(now, &f(&hello_frame(2000)))
+}
+
+#[test]
+fn identify_then_ready() {
+    let mut c = core();
+    let t0 = Instant::now();
+    assert_eq!(
+        c.initial_plan(),
+        ReconnectPlan {
+            delay: Duration::ZERO,
+            resume: false,
+            refresh_token: false
+        }
+    );
+    c.on_connecting(t0);
+    let actions = c.on_connected(t0, "ws://x");
+    assert!(matches!(
+        items(&actions)[..],
+        [ItemKind::Connected { attempt: 1, .. }]
+    ));
+    let actions = c.on_frame(t0, &f(&hello_frame(41250)));
+    assert!(actions.iter().any(|a| matches!(a,
+        Action::SendIdentify { intents, shard } if intents.bits() == 1 << 30 && *shard == SHARD)));
+    assert_eq!(c.state(), ShardState::Identifying);
+    let actions = c.on_frame(t0, &ready_frame(1, "abc"));
+    assert!(
+        matches!(items(&actions)[..], [ItemKind::Ready { session_id, username, .. }] if session_id == "abc" && username == "bot")
+    );
+    assert!(c.is_connected());
+    assert_eq!(
+        c.session_info(),
+        Some(SessionInfo {
+            session_id: "abc".into(),
+            last_seq: Some(1),
+            shard: SHARD
+        })
+    );
+    assert_eq!(c.metrics().identifies, 1);
+}
+
+#[test]
+fn heartbeat_interval_comes_from_hello_and_d_is_last_seq() {
+    let mut c = core();
+    let t0 = Instant::now();
+    c.on_connecting(t0);
+    c.on_connected(t0, "ws://x");
+    c.on_frame(t0, &f(&hello_frame(2000)));
+    assert_eq!(c.deadline(), Some(t0 + Duration::from_secs(2)));
+    assert!(c.on_heartbeat_due(t0 + Duration::from_secs(1)).is_empty());
+    // Before any dispatch, d is null.
+    let actions = c.on_heartbeat_due(t0 + Duration::from_secs(2));
+    assert!(matches!(actions[0], Action::SendHeartbeat { seq: None }));
+    c.on_frame(t0 + Duration::from_millis(2040), &f(r#"{"op":11}"#));
+    c.on_frame(t0 + Duration::from_secs(3), &ready_frame(1, "s"));
+    c.on_frame(t0 + Duration::from_secs(3), &event(2));
+    assert_eq!(c.deadline(), Some(t0 + Duration::from_secs(4)));
+    let actions = c.on_heartbeat_due(t0 + Duration::from_secs(4));
+    assert!(matches!(actions[0], Action::SendHeartbeat { seq: Some(2) }));
+    assert_eq!(c.metrics().latency.samples, 1);
+    assert_eq!(c.metrics().latency.last, Some(Duration::from_millis(40)));
+}
+
+#[test]
+fn first_beat_jitter_uses_the_injected_rng() {
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1),
+        HeartbeatConfig {
+            first_beat_jitter: true,
+            ..Default::default()
+        },
+        ReconnectConfig::default(),
+        None,
+    )
+    .with_rng(Box::new(|| 0.25));
+    let t0 = Instant::now();
+    c.on_connecting(t0);
+    c.on_connected(t0, "ws://x");
+    c.on_frame(t0, &f(&hello_frame(4000)));
+    assert_eq!(c.deadline(), Some(t0 + Duration::from_secs(1)));
+}
+
+#[test]
+fn interval_override_wins_over_hello() {
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1),
+        HeartbeatConfig {
+            interval_override: Some(Duration::from_millis(500)),
+            ..Default::default()
+        },
+        ReconnectConfig::default(),
+        None,
+    );
+    let t0 = Instant::now();
+    c.on_connecting(t0);
+    c.on_connected(t0, "ws://x");
+    c.on_frame(t0, &f(&hello_frame(41250)));
+    assert_eq!(c.deadline(), Some(t0 + Duration::from_millis(500)));
+}
+
+#[test]
+fn unacked_heartbeat_is_a_zombie_and_resumes() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    c.on_heartbeat_due(t0 + Duration::from_secs(2));
+    let actions = c.on_heartbeat_due(t0 + Duration::from_secs(4));
+    assert_eq!(close_sent(&actions), Some(CLIENT_RESUME_CLOSE));
+    assert_eq!(
+        plan(&actions),
+        Some(ReconnectPlan {
+            delay: Duration::ZERO,
+            resume: true,
+            refresh_token: false
+        })
+    );
+    assert_eq!(c.metrics().missed_acks, 1);
+    assert!(matches!(c.state(), ShardState::Disconnected { attempt: 1 }));
+}
+
+#[test]
+fn op7_closes_and_resumes_at_once_and_the_late_4009_changes_nothing() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    c.on_frame(t0, &event(2));
+    let actions = c.on_frame(t0, &f(&reconnect_frame()));
+    assert!(matches!(items(&actions)[0], ItemKind::ReconnectRequested));
+    assert_eq!(close_sent(&actions), Some(CLIENT_RESUME_CLOSE));
+    assert_eq!(
+        plan(&actions),
+        Some(ReconnectPlan {
+            delay: Duration::ZERO,
+            resume: true,
+            refresh_token: false
+        })
+    );
+    assert!(c.on_close(t0, Some(4009), "Session timed out").is_empty());
+    assert_eq!(c.session_info().unwrap().last_seq, Some(2));
+    let actions = reconnect_and_hello(&mut c, t0);
+    assert!(actions.iter().any(|a| matches!(a,
+        Action::SendResume { session_id, seq: Some(2) } if session_id == "s1")));
+}
+
+#[test]
+fn server_4009_first_resumes_at_once() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let actions = c.on_close(t0, Some(4009), "Session timed out");
+    assert_eq!(close_sent(&actions), None, "the server already closed");
+    assert_eq!(
+        plan(&actions),
+        Some(ReconnectPlan {
+            delay: Duration::ZERO,
+            resume: true,
+            refresh_token: false
+        })
+    );
+    assert!(matches!(
+        items(&actions)[0],
+        ItemKind::Closed {
+            code: Some(4009),
+            origin: CloseOrigin::Server,
+            action: CloseAction::Resume,
+            ..
+        }
+    ));
+    assert_eq!(c.metrics().close_codes[&4009], 1);
+}
+
+#[test]
+fn resume_replays_then_resumed_resets_the_counter() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    c.on_close(t0, Some(4009), "");
+    let t1 = t0 + Duration::from_millis(300);
+    reconnect_and_hello(&mut c, t1);
+    assert_eq!(c.state(), ShardState::Resuming);
+    let actions = c.on_frame(t1, &event(2));
+    assert!(matches!(items(&actions)[0], ItemKind::Dispatch(d) if d.seq == Some(2)));
+    let actions = c.on_frame(t1, &f(r#"{"op":0,"s":3,"t":"RESUMED","d":""}"#));
+    assert!(matches!(items(&actions)[0],
+        ItemKind::Resumed { replayed: 1, recovered_in: Some(d) } if *d == Duration::from_millis(300)));
+    assert!(c.is_connected());
+    assert_eq!(c.metrics().resumes, 1);
+    assert_eq!(c.metrics().reconnects, 1);
+    assert_eq!(c.state(), ShardState::Active);
+    // The counter was reset: the next 4009 again resumes without delay.
+    let actions = c.on_close(t1, Some(4009), "");
+    assert_eq!(plan(&actions).unwrap().delay, Duration::ZERO);
+}
+
+#[test]
+fn replayed_duplicates_are_dropped() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    c.on_frame(t0, &event(2));
+    c.on_frame(t0, &event(3));
+    assert!(c.on_frame(t0, &event(3)).is_empty());
+    assert!(c.on_frame(t0, &event(2)).is_empty());
+    assert_eq!(c.metrics().duplicates_dropped, 2);
+    assert_eq!(c.metrics().events_received, 2);
+}
+
+#[test]
+fn op9_during_resume_falls_back_to_identify() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    c.on_close(t0, Some(4009), "");
+    reconnect_and_hello(&mut c, t0);
+    let actions = c.on_frame(t0, &f(&invalid_session_frame(false)));
+    assert!(
+        matches!(items(&actions)[0], ItemKind::InvalidSession { resumable: false, reason } if reason.contains("resume rejected"))
+    );
+    let p = plan(&actions).unwrap();
+    assert!(!p.resume);
+    assert!(c.session_info().is_none());
+    let actions = reconnect_and_hello(&mut c, t0 + p.delay);
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::SendIdentify { .. }))
+    );
+}
+
+#[test]
+fn resume_rejected_by_close_code_identifies() {
+    for code in [4006, 4007, 4902] {
+        let mut c = core();
+        let t0 = Instant::now();
+        active(&mut c, t0);
+        c.on_close(t0, Some(4009), "");
+        reconnect_and_hello(&mut c, t0);
+        let actions = c.on_close(t0, Some(code), "");
+        assert!(!plan(&actions).unwrap().resume, "{code}");
+        assert!(c.session_info().is_none(), "{code}");
+    }
+}
+
+#[test]
+fn op9_on_identify_is_fatal_after_two_tries() {
+    let mut c = core();
+    let mut now = Instant::now();
+    c.on_connecting(now);
+    c.on_connected(now, "ws://x");
+    c.on_frame(now, &f(&hello_frame(2000)));
+    let actions = c.on_frame(now, &f(&invalid_session_frame(false)));
+    assert!(fatal(&actions).is_none());
+    let p = plan(&actions).expect("one retry");
+    assert!(!p.resume);
+    assert!(p.delay > Duration::ZERO, "retries an identify with backoff");
+    assert!(
+        c.on_close(now, Some(4903), "create session error")
+            .is_empty()
+    );
+    now += p.delay;
+    reconnect_and_hello(&mut c, now);
+    let actions = c.on_frame(now, &f(&invalid_session_frame(false)));
+    let (reason, hint, _) = fatal(&actions).expect("fatal on the second rejection");
+    assert_eq!(
+        reason,
+        "identify rejected (intents not granted, wrong environment or IP)"
+    );
+    assert!(hint.unwrap().contains("intents"));
+    assert!(stops(&actions));
+    assert!(plan(&actions).is_none());
+    assert_eq!(c.state(), ShardState::FatallyClosed);
+}
+
+#[test]
+fn fatal_close_codes_stop_with_the_tables_reason() {
+    for code in [4010, 4011, 4012, 4013, 4014, 4914, 4915] {
+        let mut c = core();
+        let t0 = Instant::now();
+        active(&mut c, t0);
+        let actions = c.on_close(t0, Some(code), "");
+        let (reason, hint, fatal_code) =
+            fatal(&actions).unwrap_or_else(|| panic!("{code} not fatal"));
+        assert_eq!(fatal_code, Some(code));
+        assert!(reason.contains(close_info(code).meaning), "{reason}");
+        assert_eq!(hint.as_deref(), close_info(code).hint, "{code}");
+        assert!(stops(&actions) && plan(&actions).is_none());
+        assert!(
+            c.session_info().is_none(),
+            "a dead session is not kept for a state file"
+        );
+    }
+}
+
+#[test]
+fn auth_failure_refreshes_the_token_then_identifies() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let actions = c.on_close(t0, Some(4004), "authentication failed");
+    let p = plan(&actions).unwrap();
+    assert!(p.refresh_token && !p.resume);
+}
+
+#[test]
+fn tcp_drop_resumes() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let actions = c.on_close(t0, None, "");
+    assert!(plan(&actions).unwrap().resume);
+    assert!(matches!(
+        items(&actions)[0],
+        ItemKind::Closed {
+            code: Some(1006),
+            ..
+        }
+    ));
+    assert_eq!(c.metrics().close_codes[&1006], 1);
+}
+
+#[test]
+fn rate_limit_backs_off_then_resumes() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let p = plan(&c.on_close(t0, Some(4008), "")).unwrap();
+    assert!(p.resume && p.delay >= Duration::from_millis(500));
+}
+
+#[test]
+fn consecutive_failures_back_off_and_give_up() {
+    let mut c = core();
+    let mut now = Instant::now();
+    let mut delays = Vec::new();
+    for attempt in 1..=5 {
+        c.on_connecting(now);
+        let actions = c.on_connect_failed(now, "connection refused");
+        if attempt < 5 {
+            let p = plan(&actions).unwrap();
+            delays.push(p.delay);
+            now += p.delay;
+        } else {
+            let (reason, _, _) = fatal(&actions).unwrap();
+            assert!(reason.contains("5 consecutive"), "{reason}");
+        }
+    }
+    assert_eq!(delays, [1, 2, 4, 8].map(Duration::from_secs));
+    assert_eq!(c.metrics().connect_attempts, 5);
+    assert_eq!(c.metrics().success_rate(), Some(0.0));
+}
+
+#[test]
+fn unlimited_attempts_never_give_up() {
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1),
+        HeartbeatConfig::default(),
+        ReconnectConfig {
+            max_attempts: 0,
+            ..Default::default()
+        },
+        None,
+    );
+    let now = Instant::now();
+    for _ in 0..50 {
+        c.on_connecting(now);
+        let actions = c.on_connect_failed(now, "refused");
+        assert!(plan(&actions).unwrap().delay <= Duration::from_secs(30));
+    }
+}
+
+#[test]
+fn malformed_frames_are_error_items() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    for text in [
+        "",
+        "nope",
+        "[1]",
+        r#"{"op":"x"}"#,
+        r#"{"op":10,"d":{"heartbeat_interval":"soon"}}"#,
+    ] {
+        let actions = c.on_frame(t0, &f(text));
+        assert!(
+            matches!(items(&actions)[..], [ItemKind::Error { .. }]),
+            "{text}"
+        );
+    }
+    assert!(c.is_connected());
+}
+
+#[test]
+fn dispatch_keeps_the_raw_frame_and_d_range() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let frame = f(
+        r#"{"d":{"content":"a \"q\" 文字","op":7},"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"AT:1"}"#,
+    );
+    let actions = c.on_frame(t0, &frame);
+    let ItemKind::Dispatch(d) = items(&actions)[0] else {
+        panic!("not a dispatch")
+    };
+    assert_eq!(d.d(), r#"{"content":"a \"q\" 文字","op":7}"#);
+    assert_eq!(
+        (d.seq, d.t.as_str(), d.id.as_deref()),
+        (Some(5), "AT_MESSAGE_CREATE", Some("AT:1"))
+    );
+    assert!(Arc::ptr_eq(&d.frame, &frame));
+}
+
+#[test]
+fn shutdown_closes_and_keeps_the_session() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let actions = c.on_shutdown(t0);
+    assert_eq!(close_sent(&actions), Some(CLIENT_RESUME_CLOSE));
+    assert!(stops(&actions));
+    assert_eq!(c.session_info().unwrap().session_id, "s1");
+}
+
+#[test]
+fn stored_session_resumes_on_first_connect() {
+    let info = SessionInfo {
+        session_id: "old".into(),
+        last_seq: Some(77),
+        shard: SHARD,
+    };
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1),
+        HeartbeatConfig::default(),
+        ReconnectConfig::default(),
+        Some(info),
+    );
+    assert!(c.initial_plan().resume);
+    let actions = reconnect_and_hello(&mut c, Instant::now());
+    assert!(actions.iter().any(
+        |a| matches!(a, Action::SendResume { session_id, seq: Some(77) } if session_id == "old")
+    ));
+}
+
+#[test]
+fn hello_timeout_reconnects() {
+    let mut c = core();
+    let t0 = Instant::now();
+    c.on_connecting(t0);
+    c.on_connected(t0, "ws://x");
+    assert_eq!(c.deadline(), Some(t0 + HELLO_TIMEOUT));
+    let actions = c.on_heartbeat_due(t0 + HELLO_TIMEOUT);
+    assert!(plan(&actions).is_some());
+}

@@ -1,0 +1,175 @@
+//! Heartbeat bookkeeping: when the next beat is due, whether the last one was ACKed.
+//!
+//! Pure: the caller passes `now` and acts on the returned [`Tick`].
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::gateway::config::HeartbeatConfig;
+
+/// What a due deadline means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tick {
+    /// Send a heartbeat now.
+    Beat,
+    /// Too many beats went unacknowledged: the connection is a zombie.
+    Zombie {
+        /// Missed ACKs in a row.
+        missed: u32,
+    },
+    /// Nothing to do yet.
+    Idle,
+}
+
+/// Heartbeat state for one connection.
+#[derive(Debug, Clone)]
+pub struct Heartbeat {
+    interval: Duration,
+    timeout: Option<Duration>,
+    max_missed: u32,
+    next_beat: Instant,
+    /// Sent time of the latest unacknowledged beat, and whether it was already counted as missed.
+    pending: Option<(Instant, bool)>,
+    missed: u32,
+}
+
+impl Heartbeat {
+    /// Start beating: the first beat is due `first_delay` from `now` (one interval, or less with jitter).
+    pub fn new(
+        interval: Duration,
+        first_delay: Duration,
+        now: Instant,
+        config: &HeartbeatConfig,
+    ) -> Heartbeat {
+        Heartbeat {
+            interval,
+            timeout: config.timeout,
+            max_missed: config.max_missed.max(1),
+            next_beat: now + first_delay,
+            pending: None,
+            missed: 0,
+        }
+    }
+
+    /// The interval in use.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Missed ACKs in a row.
+    pub fn missed(&self) -> u32 {
+        self.missed
+    }
+
+    /// When [`on_due`](Self::on_due) must be called next.
+    pub fn deadline(&self) -> Instant {
+        match (self.pending, self.timeout) {
+            (Some((sent, false)), Some(timeout)) => self.next_beat.min(sent + timeout),
+            _ => self.next_beat,
+        }
+    }
+
+    /// Count the pending beat as missed; `true` when that makes the connection a zombie.
+    fn count_missed(&mut self) -> bool {
+        if let Some((_, counted @ false)) = &mut self.pending {
+            *counted = true;
+            self.missed += 1;
+        }
+        self.missed >= self.max_missed
+    }
+
+    /// Advance to `now`.
+    pub fn on_due(&mut self, now: Instant) -> Tick {
+        if let (Some((sent, false)), Some(timeout)) = (self.pending, self.timeout) {
+            if now >= sent + timeout && self.count_missed() {
+                return Tick::Zombie {
+                    missed: self.missed,
+                };
+            }
+        }
+        if now < self.next_beat {
+            return Tick::Idle;
+        }
+        if self.pending.is_some() && self.count_missed() {
+            return Tick::Zombie {
+                missed: self.missed,
+            };
+        }
+        self.pending = Some((now, false));
+        self.next_beat = now + self.interval;
+        Tick::Beat
+    }
+
+    /// An ACK arrived: the round trip since the latest beat, if one was outstanding.
+    pub fn on_ack(&mut self, now: Instant) -> Option<Duration> {
+        let (sent, _) = self.pending.take()?;
+        self.missed = 0;
+        Some(now.saturating_duration_since(sent))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn hb(config: HeartbeatConfig) -> (Heartbeat, Instant) {
+        let now = Instant::now();
+        (Heartbeat::new(2 * SEC, 2 * SEC, now, &config), now)
+    }
+
+    #[test]
+    fn beats_every_interval_while_acked() {
+        let (mut h, t0) = hb(HeartbeatConfig::default());
+        assert_eq!(h.deadline(), t0 + 2 * SEC);
+        assert_eq!(h.on_due(t0 + SEC), Tick::Idle);
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        assert_eq!(
+            h.on_ack(t0 + 2 * SEC + Duration::from_millis(30)),
+            Some(Duration::from_millis(30))
+        );
+        assert_eq!(h.deadline(), t0 + 4 * SEC);
+        assert_eq!(h.on_due(t0 + 4 * SEC), Tick::Beat);
+    }
+
+    #[test]
+    fn unacked_beat_by_next_beat_is_a_zombie() {
+        let (mut h, t0) = hb(HeartbeatConfig::default());
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        assert_eq!(h.on_due(t0 + 4 * SEC), Tick::Zombie { missed: 1 });
+    }
+
+    #[test]
+    fn max_missed_two_tolerates_one_miss() {
+        let (mut h, t0) = hb(HeartbeatConfig {
+            max_missed: 2,
+            ..Default::default()
+        });
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        assert_eq!(h.on_due(t0 + 4 * SEC), Tick::Beat);
+        assert_eq!(h.missed(), 1);
+        assert_eq!(h.on_due(t0 + 6 * SEC), Tick::Zombie { missed: 2 });
+    }
+
+    #[test]
+    fn ack_timeout_fires_before_next_beat() {
+        let (mut h, t0) = hb(HeartbeatConfig {
+            timeout: Some(Duration::from_millis(500)),
+            ..Default::default()
+        });
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        assert_eq!(h.deadline(), t0 + 2 * SEC + Duration::from_millis(500));
+        assert_eq!(h.on_due(h.deadline()), Tick::Zombie { missed: 1 });
+    }
+
+    #[test]
+    fn late_ack_does_not_count_twice() {
+        let (mut h, t0) = hb(HeartbeatConfig::default());
+        assert_eq!(h.on_ack(t0), None, "no beat outstanding");
+        h.on_due(t0 + 2 * SEC);
+        assert!(h.on_ack(t0 + 3 * SEC).is_some());
+        assert_eq!(h.on_ack(t0 + 3 * SEC), None);
+    }
+}

@@ -1,0 +1,490 @@
+//! The async driver of one shard: does the I/O and timers the [`ShardCore`] asks for.
+//!
+//! One task owns the socket, the heartbeat deadline and the session; a `select!` multiplexes
+//! shutdown, the next deadline and the next frame. Items go to the consumer with `try_send`,
+//! so a slow consumer can never delay a heartbeat.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until, timeout};
+
+use crate::gateway::config::{FrameDir, FrameTap};
+use crate::gateway::core::{Action, ReconnectPlan, ShardCore};
+use crate::gateway::item::{GatewayItem, ItemKind, ShardId};
+use crate::gateway::latency::Latency;
+use crate::gateway::metrics::ShardMetrics;
+use crate::gateway::queue::IdentifyQueue;
+use crate::gateway::session::SessionInfo;
+use crate::gateway::transport::{Incoming, Transport};
+use crate::http::TokenSource;
+use crate::protocol::payloads::{Identify, Resume, heartbeat_frame, identify_frame, resume_frame};
+use crate::secret::Secret;
+
+/// Frames handled before a due heartbeat is judged.
+const MAX_DRAIN: usize = 256;
+/// How long a connect (TCP + TLS + upgrade) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long flushing a close frame may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a shard waits for room to deliver its final Fatal item.
+const FATAL_DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What other tasks can read about a shard: published by the driver, never read by it.
+#[derive(Debug, Clone)]
+pub struct ShardShared {
+    /// Metrics snapshot.
+    pub metrics: ShardMetrics,
+    /// Round-trip histogram (merged into cluster totals).
+    pub latency: Latency,
+    /// The session, if one is held.
+    pub session: Option<SessionInfo>,
+    /// Whether a session is running.
+    pub connected: bool,
+    /// When the shard started.
+    pub started: Instant,
+}
+
+/// A read handle on a running shard.
+#[derive(Debug, Clone)]
+pub struct ShardHandle {
+    shard: ShardId,
+    shared: Arc<Mutex<ShardShared>>,
+}
+
+impl ShardHandle {
+    /// Which shard.
+    pub fn shard(&self) -> ShardId {
+        self.shard
+    }
+
+    /// Whether the shard has a running session (READY or RESUMED received, not closed since).
+    pub fn is_connected(&self) -> bool {
+        self.lock().connected
+    }
+
+    /// The session to resume with, if one is held.
+    pub fn session_info(&self) -> Option<SessionInfo> {
+        self.lock().session.clone()
+    }
+
+    /// A metrics snapshot, with `uptime` filled in.
+    pub fn metrics(&self) -> ShardMetrics {
+        let shared = self.lock();
+        let mut metrics = shared.metrics.clone();
+        metrics.uptime = shared.started.elapsed();
+        metrics
+    }
+
+    pub(crate) fn latency(&self) -> Latency {
+        self.lock().latency.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ShardShared> {
+        self.shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Bounded delivery with counted overflow.
+struct Delivery {
+    tx: mpsc::Sender<GatewayItem>,
+    shard: ShardId,
+    lagged: u64,
+    processed: u64,
+    dropped: u64,
+}
+
+impl Delivery {
+    fn item(&self, kind: ItemKind) -> GatewayItem {
+        GatewayItem {
+            shard: self.shard,
+            received_at: Utc::now(),
+            kind,
+        }
+    }
+
+    /// Never waits: a full buffer drops the item and reports it later as `Lagged`.
+    fn deliver(&mut self, kind: ItemKind) {
+        if self.lagged > 0 {
+            let lagged = self.item(ItemKind::Lagged {
+                dropped: self.lagged,
+            });
+            match self.tx.try_send(lagged) {
+                Ok(()) => self.lagged = 0,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.drop_one();
+                    return;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+            }
+        }
+        let is_dispatch = matches!(kind, ItemKind::Dispatch(_));
+        match self.tx.try_send(self.item(kind)) {
+            Ok(()) => self.processed += u64::from(is_dispatch),
+            Err(mpsc::error::TrySendError::Full(_)) => self.drop_one(),
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn drop_one(&mut self) {
+        self.lagged += 1;
+        self.dropped += 1;
+    }
+
+    /// The shard is stopping: wait (bounded) so the final item is not lost.
+    async fn deliver_last(&mut self, kind: ItemKind) {
+        if self.lagged > 0 {
+            let lagged = self.item(ItemKind::Lagged {
+                dropped: self.lagged,
+            });
+            if timeout(FATAL_DELIVERY_TIMEOUT, self.tx.send(lagged))
+                .await
+                .is_ok()
+            {
+                self.lagged = 0;
+            }
+        }
+        let item = self.item(kind);
+        let _ = timeout(FATAL_DELIVERY_TIMEOUT, self.tx.send(item)).await;
+    }
+}
+
+/// Where the driver goes after a batch of actions.
+enum Flow {
+    Continue,
+    Reconnect(ReconnectPlan),
+    Stop,
+}
+
+/// Everything one shard task owns.
+pub(crate) struct ShardDriver {
+    pub(crate) core: ShardCore,
+    pub(crate) tokens: Arc<TokenSource>,
+    pub(crate) url: Arc<str>,
+    pub(crate) queue: Arc<dyn IdentifyQueue>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    delivery: Delivery,
+    shared: Arc<Mutex<ShardShared>>,
+    rate_window: (Instant, u64),
+    latency_samples: u64,
+    /// Reused action buffer, so a dispatch costs no allocation beyond its frame and item.
+    spare: Vec<Action>,
+    /// Raw frame observer (recording).
+    tap: Option<FrameTap>,
+}
+
+impl ShardDriver {
+    pub(crate) fn new(
+        core: ShardCore,
+        tokens: Arc<TokenSource>,
+        url: Arc<str>,
+        queue: Arc<dyn IdentifyQueue>,
+        shutdown: watch::Receiver<bool>,
+        tx: mpsc::Sender<GatewayItem>,
+        tap: Option<FrameTap>,
+    ) -> (ShardDriver, ShardHandle) {
+        let shard = core.shard();
+        let now = Instant::now();
+        let shared = Arc::new(Mutex::new(ShardShared {
+            metrics: core.metrics().clone(),
+            latency: Latency::new(),
+            session: core.session_info(),
+            connected: false,
+            started: now,
+        }));
+        let handle = ShardHandle {
+            shard,
+            shared: Arc::clone(&shared),
+        };
+        let driver = ShardDriver {
+            core,
+            tokens,
+            url,
+            queue,
+            shutdown,
+            delivery: Delivery {
+                tx,
+                shard,
+                lagged: 0,
+                processed: 0,
+                dropped: 0,
+            },
+            shared,
+            rate_window: (now, 0),
+            latency_samples: 0,
+            spare: Vec::with_capacity(8),
+            tap,
+        };
+        (driver, handle)
+    }
+
+    /// Run until a fatal close or shutdown; returns the session to resume later, if any.
+    pub(crate) async fn run(mut self) -> Option<SessionInfo> {
+        let mut plan = self.core.initial_plan();
+        while let Flow::Reconnect(next) = self.connect_and_drive(plan).await {
+            plan = next;
+        }
+        self.publish(true);
+        self.core.session_info()
+    }
+
+    async fn connect_and_drive(&mut self, plan: ReconnectPlan) -> Flow {
+        let shard = self.core.shard();
+        let mut shutdown = self.shutdown.clone();
+        let shutdown_signal = async move {
+            while !*shutdown.borrow_and_update() {
+                if shutdown.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::pin!(shutdown_signal);
+        let prepared = async {
+            if !plan.delay.is_zero() {
+                tokio::time::sleep(plan.delay).await;
+            }
+            if !plan.resume {
+                self.queue.acquire(shard).await;
+            }
+            if plan.refresh_token {
+                self.tokens.invalidate().await;
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = &mut shutdown_signal => return self.stop().await,
+            _ = prepared => {}
+        }
+        self.core.on_connecting(Instant::now());
+        self.publish(true);
+        let connected = async {
+            let token = self.tokens.token().await.map_err(|e| error_chain(&e))?;
+            let transport = match timeout(CONNECT_TIMEOUT, Transport::connect(&self.url)).await {
+                Ok(Ok(transport)) => transport,
+                Ok(Err(e)) => return Err(error_chain(&e)),
+                Err(_) => {
+                    return Err(format!(
+                        "no connection within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    ));
+                }
+            };
+            Ok((token, transport))
+        };
+        let result = tokio::select! {
+            biased;
+            _ = &mut shutdown_signal => return self.stop().await,
+            result = connected => result,
+        };
+        let (token, transport) = match result {
+            Ok(ok) => ok,
+            Err(message) => {
+                let actions = self.core.on_connect_failed(Instant::now(), &message);
+                let mut none = None;
+                return self.execute(actions, &mut none, &Secret::default()).await;
+            }
+        };
+        let actions = self.core.on_connected(Instant::now(), &self.url);
+        let mut transport = Some(transport);
+        match self.execute(actions, &mut transport, &token).await {
+            Flow::Continue => {}
+            flow => return flow,
+        }
+        self.drive(transport, &token).await
+    }
+
+    async fn stop(&mut self) -> Flow {
+        let actions = self.core.on_shutdown(Instant::now());
+        let mut none = None;
+        self.execute(actions, &mut none, &Secret::default()).await
+    }
+
+    /// The read loop of one connection.
+    async fn drive(&mut self, mut transport: Option<Transport>, token: &Secret) -> Flow {
+        let far = || Instant::now() + Duration::from_secs(86_400);
+        let mut armed = self.core.deadline();
+        let sleep = sleep_until(armed.unwrap_or_else(far));
+        tokio::pin!(sleep);
+        loop {
+            let deadline = self.core.deadline();
+            if deadline != armed {
+                armed = deadline;
+                sleep.as_mut().reset(deadline.unwrap_or_else(far));
+            }
+            let Some(socket) = transport.as_mut() else {
+                return Flow::Stop;
+            };
+            let actions = tokio::select! {
+                biased;
+                _ = self.shutdown.changed() => self.core.on_shutdown(Instant::now()),
+                _ = &mut sleep, if armed.is_some() => {
+                    armed = None; // re-arm from the core's next deadline
+                    // Judge the connection only after handling what has already arrived: let the
+                    // runtime poll the socket once, then drain every frame that is ready.
+                    tokio::task::yield_now().await;
+                    for _ in 0..MAX_DRAIN {
+                        let Some(socket) = transport.as_mut() else { break };
+                        let Some(incoming) = socket.next().now_or_never() else { break };
+                        let actions = self.on_incoming(incoming);
+                        match self.execute(actions, &mut transport, token).await {
+                            Flow::Continue => {}
+                            flow => return flow,
+                        }
+                    }
+                    self.core.on_heartbeat_due(Instant::now())
+                }
+                incoming = socket.next() => self.on_incoming(incoming),
+            };
+            match self.execute(actions, &mut transport, token).await {
+                Flow::Continue => {}
+                flow => return flow,
+            }
+        }
+    }
+
+    fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
+        match incoming {
+            Incoming::Frame(frame) => {
+                if let Some(tap) = &self.tap {
+                    tap.observe(FrameDir::Rx, self.delivery.shard, &frame);
+                }
+                let mut actions = std::mem::take(&mut self.spare);
+                self.core
+                    .on_frame_into(Instant::now(), &frame, &mut actions);
+                actions
+            }
+            Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
+                message: "binary frame that is not UTF-8".into(),
+            })],
+            Incoming::Closed { code, reason } => self.core.on_close(Instant::now(), code, &reason),
+        }
+    }
+
+    /// Carry out a batch of actions in order.
+    async fn execute(
+        &mut self,
+        actions: Vec<Action>,
+        transport: &mut Option<Transport>,
+        token: &Secret,
+    ) -> Flow {
+        let mut queue = VecDeque::from(actions);
+        let mut flow = Flow::Continue;
+        let mut lifecycle = false;
+        while let Some(action) = queue.pop_front() {
+            let frame = match action {
+                Action::Emit(kind @ ItemKind::Fatal { .. }) => {
+                    self.delivery.deliver_last(kind).await;
+                    lifecycle = true;
+                    continue;
+                }
+                Action::Emit(kind) => {
+                    lifecycle |= !matches!(kind, ItemKind::Dispatch(_));
+                    self.delivery.deliver(kind);
+                    continue;
+                }
+                Action::Reconnect(plan) => {
+                    flow = Flow::Reconnect(plan);
+                    continue;
+                }
+                Action::Stop => {
+                    flow = Flow::Stop;
+                    continue;
+                }
+                Action::Close { code, reason } => {
+                    if let Some(socket) = transport.take() {
+                        let _ = timeout(CLOSE_TIMEOUT, socket.close(code, reason)).await;
+                    }
+                    continue;
+                }
+                Action::SendHeartbeat { seq } => heartbeat_frame(seq),
+                Action::SendIdentify { intents, shard } => identify_frame(&Identify {
+                    token: format!("QQBot {}", token.expose()),
+                    intents: intents.bits(),
+                    shard: Some(shard.as_array()),
+                    properties: Some(serde_json::json!({
+                        "$os": std::env::consts::OS, "$browser": "qqbot", "$device": "qqbot",
+                    })),
+                }),
+                Action::SendResume { session_id, seq } => resume_frame(&Resume {
+                    token: format!("QQBot {}", token.expose()),
+                    session_id,
+                    seq,
+                }),
+            };
+            let Some(socket) = transport.as_mut() else {
+                continue;
+            };
+            if let Some(tap) = &self.tap {
+                tap.observe(FrameDir::Tx, self.delivery.shard, &frame);
+            }
+            if socket.send(frame).await.is_err() {
+                // The socket is gone: handle it as a drop, after the rest of this batch.
+                transport.take();
+                queue.extend(self.core.on_close(Instant::now(), None, "send failed"));
+            }
+        }
+        // Keep the (empty) buffer for the next frame: VecDeque <-> Vec conversions reuse it.
+        queue.clear();
+        self.spare = Vec::from(queue);
+        self.publish(lifecycle || !matches!(flow, Flow::Continue));
+        if !matches!(flow, Flow::Continue) {
+            if let Some(socket) = transport.take() {
+                drop(socket);
+            }
+        }
+        flow
+    }
+
+    /// Copy the core's counters into the shared snapshot: only scalars on the dispatch path.
+    fn publish(&mut self, full: bool) {
+        let now = Instant::now();
+        let core = self.core.metrics();
+        let (window_start, window_count) = self.rate_window;
+        let elapsed = now.saturating_duration_since(window_start);
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        if elapsed >= Duration::from_secs(1) {
+            shared.metrics.events_per_sec =
+                (core.events_received - window_count) as f64 / elapsed.as_secs_f64();
+            self.rate_window = (now, core.events_received);
+        }
+        if full {
+            let eps = shared.metrics.events_per_sec;
+            shared.metrics.clone_from(core);
+            shared.metrics.events_per_sec = eps;
+            shared.session = self.core.session_info();
+            shared.connected = self.core.is_connected();
+            let samples = self.core.latency().summary().samples;
+            if samples != self.latency_samples {
+                self.latency_samples = samples;
+                shared.latency = self.core.latency().clone();
+            }
+        } else {
+            shared.metrics.events_received = core.events_received;
+            shared.metrics.last_seq = core.last_seq;
+            shared.metrics.duplicates_dropped = core.duplicates_dropped;
+            if let Some(session) = shared.session.as_mut() {
+                session.last_seq = core.last_seq;
+            }
+        }
+        shared.metrics.events_processed = self.delivery.processed;
+        shared.metrics.dropped_items = self.delivery.dropped;
+    }
+}
+
+/// `error: cause: cause` on one line (no secrets: errors never carry them).
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,106 @@
+//! The WebSocket connection: the only file that knows tokio-tungstenite.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A failed connect or send.
+#[derive(Debug, thiserror::Error)]
+#[error("websocket {op} failed")]
+pub struct TransportError {
+    op: &'static str,
+    #[source]
+    source: tungstenite::Error,
+}
+
+/// What the socket produced.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A text frame (binary frames holding UTF-8 JSON are accepted too).
+    Frame(Arc<str>),
+    /// A binary frame that is not UTF-8.
+    Garbage,
+    /// The connection ended: with a close frame (`Some(code)`) or without (`None`, TCP drop).
+    Closed {
+        /// Close code.
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+}
+
+/// One gateway connection.
+#[derive(Debug)]
+pub struct Transport {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Transport {
+    /// Open a connection (`ws://` or `wss://`, rustls) with Nagle's algorithm off, so a
+    /// heartbeat is never held back waiting for the gateway's delayed TCP ACK.
+    pub async fn connect(url: &str) -> Result<Transport, TransportError> {
+        let (ws, _response) = tokio_tungstenite::connect_async_with_config(url, None, true)
+            .await
+            .map_err(|source| TransportError {
+                op: "connect",
+                source,
+            })?;
+        Ok(Transport { ws })
+    }
+
+    /// The next frame. Cancel-safe (used in `select!`).
+    pub async fn next(&mut self) -> Incoming {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Text(text))) => return Incoming::Frame(Arc::from(text.as_str())),
+                Some(Ok(Message::Binary(bytes))) => {
+                    return match std::str::from_utf8(&bytes) {
+                        Ok(text) => Incoming::Frame(Arc::from(text)),
+                        Err(_) => Incoming::Garbage,
+                    };
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return match frame {
+                        Some(frame) => Incoming::Closed {
+                            code: Some(u16::from(frame.code)),
+                            reason: frame.reason.as_str().to_owned(),
+                        },
+                        None => Incoming::Closed {
+                            code: Some(1005),
+                            reason: String::new(),
+                        },
+                    };
+                }
+                Some(Ok(_)) => continue, // ping/pong are answered by tungstenite
+                Some(Err(_)) | None => {
+                    return Incoming::Closed {
+                        code: None,
+                        reason: String::new(),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Send a text frame.
+    pub async fn send(&mut self, text: String) -> Result<(), TransportError> {
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|source| TransportError { op: "send", source })
+    }
+
+    /// Send a close frame and flush it; the connection is dropped afterwards.
+    pub async fn close(mut self, code: u16, reason: &str) {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = self.ws.close(Some(frame)).await;
+    }
+}

@@ -1,0 +1,797 @@
+//! The OpenAPI client: send messages, upload media, acknowledge interactions, read the bot's
+//! identity (PROTOCOL.md §8).
+//!
+//! Every request carries `Authorization: QQBot <token>` and `X-Union-Appid: <app id>`; bodies are
+//! JSON with unset optional fields omitted (never `null`). A 401 or code 11244 invalidates the token,
+//! fetches a fresh one and retries once. HTTP 202 with `data.message_audit.audit_id` is neither a
+//! success nor an error: it is [`SendOutcome::QueuedForAudit`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use super::error::{ApiError, BoxError, PlatformDetails};
+use super::gateway_info::GatewayBot;
+use super::token::TokenSource;
+use crate::Secret;
+use crate::models::de;
+use crate::models::{Guild, Message, MessageReference, Timestamp, User};
+
+/// Production OpenAPI base.
+pub const API_BASE: &str = "https://api.sgroup.qq.com";
+/// Sandbox OpenAPI base.
+pub const SANDBOX_API_BASE: &str = "https://sandbox.api.sgroup.qq.com";
+
+/// Per-request timeout of the default HTTP client.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A source of access tokens. Implement it with `async fn`s.
+///
+/// `token` returns a currently valid token (cached or freshly fetched); `invalidate` tells the
+/// source the last token was refused, so the next `token` call must fetch a new one.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// A valid access token.
+    fn token(&self) -> impl Future<Output = Result<Secret, BoxError>> + Send;
+    /// Forget the cached token (it was refused).
+    fn invalidate(&self) -> impl Future<Output = ()> + Send;
+}
+
+impl<T: TokenProvider> TokenProvider for Arc<T> {
+    fn token(&self) -> impl Future<Output = Result<Secret, BoxError>> + Send {
+        T::token(self)
+    }
+
+    fn invalidate(&self) -> impl Future<Output = ()> + Send {
+        T::invalidate(self)
+    }
+}
+
+/// The gateway's single-flight token source serves the API client too.
+impl TokenProvider for TokenSource {
+    async fn token(&self) -> Result<Secret, BoxError> {
+        TokenSource::token(self).await.map_err(BoxError::from)
+    }
+
+    async fn invalidate(&self) {
+        TokenSource::invalidate(self).await
+    }
+}
+
+/// A fixed token (tests, or a token managed elsewhere). `invalidate` does nothing.
+#[derive(Debug, Clone)]
+pub struct StaticToken(Secret);
+
+impl StaticToken {
+    /// Wrap a token.
+    pub fn new(token: impl Into<Secret>) -> StaticToken {
+        StaticToken(token.into())
+    }
+}
+
+impl TokenProvider for StaticToken {
+    async fn token(&self) -> Result<Secret, BoxError> {
+        Ok(self.0.clone())
+    }
+
+    async fn invalidate(&self) {}
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Object-safe form of [`TokenProvider`], so [`Api`] is not generic.
+trait DynTokenProvider: Send + Sync {
+    fn token(&self) -> BoxFuture<'_, Result<Secret, BoxError>>;
+    fn invalidate(&self) -> BoxFuture<'_, ()>;
+}
+
+impl<T: TokenProvider> DynTokenProvider for T {
+    fn token(&self) -> BoxFuture<'_, Result<Secret, BoxError>> {
+        Box::pin(TokenProvider::token(self))
+    }
+
+    fn invalidate(&self) -> BoxFuture<'_, ()> {
+        Box::pin(TokenProvider::invalidate(self))
+    }
+}
+
+/// `msg_type` of a message body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MsgType {
+    /// 0: text.
+    Text,
+    /// 2: markdown.
+    Markdown,
+    /// 3: ark.
+    Ark,
+    /// 4: embed.
+    Embed,
+    /// 7: rich media (`media.file_info`; needs a non-empty `content`, e.g. `" "`).
+    Media,
+    /// Any other value.
+    Other(u32),
+}
+
+impl MsgType {
+    /// The wire value.
+    pub fn code(self) -> u32 {
+        match self {
+            MsgType::Text => 0,
+            MsgType::Markdown => 2,
+            MsgType::Ark => 3,
+            MsgType::Embed => 4,
+            MsgType::Media => 7,
+            MsgType::Other(code) => code,
+        }
+    }
+}
+
+impl Serialize for MsgType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.code())
+    }
+}
+
+/// `media` of a message body: a `file_info` from [`Api::upload_group_file`] /
+/// [`Api::upload_c2c_file`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Media {
+    /// The uploaded file's `file_info`.
+    pub file_info: String,
+}
+
+fn is_absent(value: &Option<Value>) -> bool {
+    matches!(value, None | Some(Value::Null))
+}
+
+/// The body of every send endpoint. Unset fields are omitted from the JSON.
+///
+/// Guild channel/DM sends use `content`, `embed`, `ark`, `image`, `markdown`, `keyboard`,
+/// `message_reference`, `msg_id`, `event_id`; group/C2C sends use `content`, `msg_type` (required),
+/// `markdown`, `keyboard`, `ark`, `media`, `message_reference`, `msg_id`, `event_id`, `msg_seq`.
+/// A send is a passive reply iff `msg_id` or `event_id` is set.
+///
+/// ```
+/// use qqbot::http::api::MessageBody;
+/// let body = MessageBody::text("pong").reply_to("ROBOT1.0_x!", 2);
+/// assert_eq!(
+///     serde_json::to_string(&body).unwrap(),
+///     r#"{"content":"pong","msg_type":0,"msg_id":"ROBOT1.0_x!","msg_seq":2}"#
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MessageBody {
+    /// Text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// Message type (group/C2C: required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg_type: Option<MsgType>,
+    /// Markdown payload (`{content}` or a template), as JSON.
+    #[serde(skip_serializing_if = "is_absent")]
+    pub markdown: Option<Value>,
+    /// Keyboard payload, as JSON.
+    #[serde(skip_serializing_if = "is_absent")]
+    pub keyboard: Option<Value>,
+    /// Ark payload, as JSON.
+    #[serde(skip_serializing_if = "is_absent")]
+    pub ark: Option<Value>,
+    /// Embed payload, as JSON (guild only).
+    #[serde(skip_serializing_if = "is_absent")]
+    pub embed: Option<Value>,
+    /// Image URL (guild only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Rich media (group/C2C, with `msg_type` 7).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<Media>,
+    /// Quote a message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_reference: Option<MessageReference>,
+    /// Reply to this message (passive reply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<String>,
+    /// Reply to this event (passive reply without a message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Reply number for this `msg_id`/`event_id`: reusing a pair is rejected (40054005).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg_seq: Option<u32>,
+}
+
+impl MessageBody {
+    /// A text message (`msg_type` 0).
+    pub fn text(content: impl Into<String>) -> MessageBody {
+        MessageBody {
+            content: Some(content.into()),
+            msg_type: Some(MsgType::Text),
+            ..MessageBody::default()
+        }
+    }
+
+    /// A rich-media message (`msg_type` 7, `content` `" "` as the platform requires).
+    pub fn media(file_info: impl Into<String>) -> MessageBody {
+        MessageBody {
+            content: Some(" ".to_owned()),
+            msg_type: Some(MsgType::Media),
+            media: Some(Media {
+                file_info: file_info.into(),
+            }),
+            ..MessageBody::default()
+        }
+    }
+
+    /// Make it a passive reply to `msg_id`, with reply number `msg_seq`.
+    pub fn reply_to(mut self, msg_id: impl Into<String>, msg_seq: u32) -> MessageBody {
+        self.msg_id = Some(msg_id.into());
+        self.msg_seq = Some(msg_seq);
+        self
+    }
+
+    /// Make it a passive reply to an event (`event_id`), with reply number `msg_seq`.
+    pub fn reply_to_event(mut self, event_id: impl Into<String>, msg_seq: u32) -> MessageBody {
+        self.event_id = Some(event_id.into());
+        self.msg_seq = Some(msg_seq);
+        self
+    }
+}
+
+/// Rich-media file type for uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileType {
+    /// 1: image (png/jpg).
+    Image,
+    /// 2: video (mp4).
+    Video,
+    /// 3: voice (silk).
+    Voice,
+    /// 4: file (not open yet).
+    File,
+}
+
+impl Serialize for FileType {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(match self {
+            FileType::Image => 1,
+            FileType::Video => 2,
+            FileType::Voice => 3,
+            FileType::File => 4,
+        })
+    }
+}
+
+/// Body of `POST /v2/groups/{group_openid}/files` and `POST /v2/users/{openid}/files`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadFile {
+    /// What kind of file.
+    pub file_type: FileType,
+    /// Public URL the platform fetches.
+    pub url: String,
+    /// `true` sends it right away (and uses the proactive quota); `false` returns a reusable
+    /// `file_info` to send with [`MessageBody::media`].
+    pub srv_send_msg: bool,
+}
+
+/// Group/C2C send response: `{id, timestamp, ext_info.ref_idx}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct SentMessage {
+    /// The sent message's id.
+    #[serde(deserialize_with = "de::string")]
+    pub id: String,
+    /// When it was sent (an RFC 3339 string in real logs, an int in the docs: both read).
+    #[serde(deserialize_with = "crate::models::timestamp_lenient")]
+    pub timestamp: Option<Timestamp>,
+    /// Extra info.
+    #[serde(deserialize_with = "de::or_default")]
+    pub ext_info: Option<ExtInfo>,
+}
+
+impl SentMessage {
+    /// `ext_info.ref_idx`: the `REFIDX_…` to quote this message later.
+    pub fn ref_idx(&self) -> Option<&str> {
+        self.ext_info.as_ref()?.ref_idx.as_deref()
+    }
+}
+
+/// `ext_info` of a group/C2C send response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct ExtInfo {
+    /// `REFIDX_…`.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub ref_idx: Option<String>,
+}
+
+/// Upload response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct UploadedFile {
+    /// File uuid.
+    #[serde(deserialize_with = "de::string")]
+    pub file_uuid: String,
+    /// Send this in [`Media::file_info`] (same scope only: group vs C2C).
+    #[serde(deserialize_with = "de::string")]
+    pub file_info: String,
+    /// Seconds the `file_info` stays valid; 0 means long-lived.
+    #[serde(deserialize_with = "de::opt_int")]
+    pub ttl: Option<u64>,
+    /// Message id when `srv_send_msg` was true.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub id: Option<String>,
+}
+
+/// `POST /users/@me/dms` response: the DM session to send to with [`Api::post_dm_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct DmSession {
+    /// The DM's pseudo-guild id (the `/dms/{guild_id}` target).
+    #[serde(deserialize_with = "de::string")]
+    pub guild_id: String,
+    /// The DM channel id.
+    #[serde(deserialize_with = "de::string")]
+    pub channel_id: String,
+    /// When the session was created (`"1642545606"` on the wire).
+    #[serde(deserialize_with = "crate::models::timestamp_lenient")]
+    pub create_time: Option<Timestamp>,
+}
+
+/// The result of a send that the platform accepted: delivered, or held for audit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendOutcome<T> {
+    /// Delivered.
+    Sent(T),
+    /// HTTP 202 with `data.message_audit.audit_id` (codes 304023 / 304024): the message waits for
+    /// review; its fate arrives later as `MESSAGE_AUDIT_PASS` / `MESSAGE_AUDIT_REJECT`.
+    QueuedForAudit {
+        /// Matches `audit_id` of the later audit event.
+        audit_id: String,
+    },
+}
+
+impl<T> SendOutcome<T> {
+    /// The delivered message, if it was delivered.
+    pub fn sent(self) -> Option<T> {
+        match self {
+            SendOutcome::Sent(value) => Some(value),
+            SendOutcome::QueuedForAudit { .. } => None,
+        }
+    }
+
+    /// The audit id, if it is waiting for audit.
+    pub fn audit_id(&self) -> Option<&str> {
+        match self {
+            SendOutcome::Sent(_) => None,
+            SendOutcome::QueuedForAudit { audit_id } => Some(audit_id),
+        }
+    }
+}
+
+/// The error-shaped parts of any response body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ErrorBody {
+    #[serde(deserialize_with = "de::opt_int")]
+    code: Option<u64>,
+    #[serde(deserialize_with = "de::opt_int")]
+    err_code: Option<u64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    message: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    trace_id: Option<String>,
+    #[serde(deserialize_with = "de::or_default")]
+    data: Option<ErrorData>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ErrorData {
+    #[serde(deserialize_with = "de::or_default")]
+    message_audit: Option<AuditRef>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct AuditRef {
+    #[serde(deserialize_with = "de::string")]
+    audit_id: String,
+}
+
+/// A response, read in full.
+struct Reply {
+    endpoint: String,
+    status: StatusCode,
+    trace_id: Option<String>,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+    error: ErrorBody,
+}
+
+/// What a successful exchange turned out to be.
+enum Checked {
+    Ok(Reply),
+    Audit(String),
+}
+
+impl Reply {
+    fn details(&self) -> PlatformDetails {
+        PlatformDetails {
+            status: self.status.as_u16(),
+            code: self.error.code,
+            err_code: self.error.err_code,
+            message: self.error.message.clone(),
+            trace_id: self.trace_id.clone(),
+            retry_after: self.retry_after,
+        }
+    }
+
+    fn audit_id(&self) -> Option<&str> {
+        self.error
+            .data
+            .as_ref()?
+            .message_audit
+            .as_ref()
+            .map(|audit| audit.audit_id.as_str())
+            .filter(|id| !id.is_empty())
+    }
+
+    fn has_error_code(&self) -> bool {
+        [self.error.code, self.error.err_code]
+            .iter()
+            .flatten()
+            .any(|code| *code != 0)
+    }
+
+    fn is_auth_refusal(&self) -> bool {
+        self.status == StatusCode::UNAUTHORIZED
+            || self.error.code == Some(11244)
+            || self.error.err_code == Some(11244)
+    }
+
+    /// Sort the exchange into success, audit, or error.
+    fn check(self) -> Result<Checked, ApiError> {
+        let audit_codes = [Some(304023), Some(304024)];
+        if let Some(audit_id) = self.audit_id() {
+            if self.status.is_success() || audit_codes.contains(&self.error.code) {
+                return Ok(Checked::Audit(audit_id.to_owned()));
+            }
+        }
+        // 2xx with an error-shaped body (201/202 "async success") is still an error.
+        let error_on_success =
+            self.status.is_success() && self.has_error_code() && !self.body_has_key("id");
+        if !self.status.is_success() || error_on_success {
+            let details = self.details();
+            return Err(ApiError::platform(self.endpoint, details));
+        }
+        Ok(Checked::Ok(self))
+    }
+
+    fn body_has_key(&self, key: &str) -> bool {
+        serde_json::from_slice::<serde_json::Map<String, Value>>(&self.body)
+            .map(|map| map.contains_key(key))
+            .unwrap_or(false)
+    }
+
+    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        serde_json::from_slice::<T>(&self.body).map_err(|source| {
+            ApiError::decode(
+                self.endpoint,
+                self.status.as_u16(),
+                self.trace_id,
+                Box::new(source),
+            )
+        })
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    api_base: String,
+    app_id: String,
+    token: Box<dyn DynTokenProvider>,
+}
+
+/// The OpenAPI client. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Api {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("api_base", &self.inner.api_base)
+            .field("app_id", &self.inner.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Percent-encode one path segment (ids are hex, digits or `ROBOT1.0_…!`; be safe anyway).
+fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'!' | b'@' => {
+                out.push(byte as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+impl Api {
+    /// A client for `api_base` (e.g. [`API_BASE`], [`SANDBOX_API_BASE`] or an emulator URL),
+    /// authenticating as `app_id` with tokens from `token`.
+    ///
+    /// # Panics
+    /// If the TLS backend cannot be initialised (as `reqwest::Client::new` does).
+    pub fn new(api_base: String, app_id: String, token: impl TokenProvider) -> Api {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client initialises");
+        Api::with_http_client(http, api_base, app_id, token)
+    }
+
+    /// Like [`Api::new`], with your own `reqwest::Client` (timeouts, proxies).
+    pub fn with_http_client(
+        http: reqwest::Client,
+        api_base: String,
+        app_id: String,
+        token: impl TokenProvider,
+    ) -> Api {
+        Api {
+            inner: Arc::new(Inner {
+                http,
+                api_base: api_base.trim_end_matches('/').to_owned(),
+                app_id,
+                token: Box::new(token),
+            }),
+        }
+    }
+
+    /// The API base URL, without a trailing slash.
+    pub fn api_base(&self) -> &str {
+        &self.inner.api_base
+    }
+
+    /// The app id sent in `X-Union-Appid`.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// `POST /channels/{channel_id}/messages`.
+    pub async fn post_channel_message(
+        &self,
+        channel_id: &str,
+        body: &MessageBody,
+    ) -> Result<SendOutcome<Message>, ApiError> {
+        let path = format!("/channels/{}/messages", segment(channel_id));
+        self.send(&path, body).await
+    }
+
+    /// `POST /dms/{guild_id}/messages` (`guild_id` of the DM session, see [`Api::create_dm`]).
+    pub async fn post_dm_message(
+        &self,
+        guild_id: &str,
+        body: &MessageBody,
+    ) -> Result<SendOutcome<Message>, ApiError> {
+        let path = format!("/dms/{}/messages", segment(guild_id));
+        self.send(&path, body).await
+    }
+
+    /// `POST /v2/groups/{group_openid}/messages`.
+    pub async fn post_group_message(
+        &self,
+        group_openid: &str,
+        body: &MessageBody,
+    ) -> Result<SendOutcome<SentMessage>, ApiError> {
+        let path = format!("/v2/groups/{}/messages", segment(group_openid));
+        self.send(&path, body).await
+    }
+
+    /// `POST /v2/users/{openid}/messages`.
+    pub async fn post_c2c_message(
+        &self,
+        openid: &str,
+        body: &MessageBody,
+    ) -> Result<SendOutcome<SentMessage>, ApiError> {
+        let path = format!("/v2/users/{}/messages", segment(openid));
+        self.send(&path, body).await
+    }
+
+    /// `POST /v2/groups/{group_openid}/files`.
+    pub async fn upload_group_file(
+        &self,
+        group_openid: &str,
+        file: &UploadFile,
+    ) -> Result<UploadedFile, ApiError> {
+        let path = format!("/v2/groups/{}/files", segment(group_openid));
+        self.json(Method::POST, &path, Some(file)).await
+    }
+
+    /// `POST /v2/users/{openid}/files`.
+    pub async fn upload_c2c_file(
+        &self,
+        openid: &str,
+        file: &UploadFile,
+    ) -> Result<UploadedFile, ApiError> {
+        let path = format!("/v2/users/{}/files", segment(openid));
+        self.json(Method::POST, &path, Some(file)).await
+    }
+
+    /// `POST /users/@me/dms`: open a guild DM session with `recipient_id`, started from
+    /// `source_guild_id`.
+    pub async fn create_dm(
+        &self,
+        recipient_id: &str,
+        source_guild_id: &str,
+    ) -> Result<DmSession, ApiError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            recipient_id: &'a str,
+            source_guild_id: &'a str,
+        }
+        let body = Body {
+            recipient_id,
+            source_guild_id,
+        };
+        self.json(Method::POST, "/users/@me/dms", Some(&body)).await
+    }
+
+    /// `PUT /interactions/{id}` with `{"code": code}`: 0 ok, 1 failed, 2 too frequent,
+    /// 3 duplicate, 4 no permission, 5 admins only. Every interaction must be acknowledged.
+    pub async fn ack_interaction(&self, id: &str, code: u32) -> Result<(), ApiError> {
+        #[derive(Serialize)]
+        struct Body {
+            code: u32,
+        }
+        let path = format!("/interactions/{}", segment(id));
+        match self
+            .exchange(Method::PUT, &path, Some(&Body { code }))
+            .await?
+            .check()?
+        {
+            Checked::Ok(_) | Checked::Audit(_) => Ok(()),
+        }
+    }
+
+    /// `GET /users/@me`: the bot's own user.
+    pub async fn me(&self) -> Result<User, ApiError> {
+        self.json::<_, ()>(Method::GET, "/users/@me", None).await
+    }
+
+    /// `GET /users/@me/guilds`: the guilds the bot is in (first page, up to 100).
+    pub async fn guilds(&self) -> Result<Vec<Guild>, ApiError> {
+        self.json::<_, ()>(Method::GET, "/users/@me/guilds?limit=100", None)
+            .await
+    }
+
+    /// `GET /gateway/bot`: gateway URL, recommended shards and session limits.
+    pub async fn gateway_bot(&self) -> Result<GatewayBot, ApiError> {
+        self.json::<_, ()>(Method::GET, "/gateway/bot", None).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &MessageBody,
+    ) -> Result<SendOutcome<T>, ApiError> {
+        match self
+            .exchange(Method::POST, path, Some(body))
+            .await?
+            .check()?
+        {
+            Checked::Ok(reply) => reply.decode().map(SendOutcome::Sent),
+            Checked::Audit(audit_id) => Ok(SendOutcome::QueuedForAudit { audit_id }),
+        }
+    }
+
+    async fn json<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let endpoint = format!("{method} {path}");
+        match self.exchange(method, path, body).await?.check()? {
+            Checked::Ok(reply) => reply.decode(),
+            Checked::Audit(audit_id) => Err(ApiError::decode(
+                endpoint,
+                202,
+                None,
+                format!("unexpected audit hold {audit_id}").into(),
+            )),
+        }
+    }
+
+    /// One call: authenticate, send, read the body; on 401 / 11244 refresh the token and retry once.
+    async fn exchange<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Reply, ApiError> {
+        let endpoint = format!("{method} {}", path.split('?').next().unwrap_or(path));
+        let url = format!("{}{path}", self.inner.api_base);
+        let mut refreshed = false;
+        loop {
+            let token = self
+                .inner
+                .token
+                .token()
+                .await
+                .map_err(|source| ApiError::token(endpoint.clone(), source))?;
+            let mut auth = HeaderValue::from_str(&format!("QQBot {}", token.expose()))
+                .map_err(|e| ApiError::token(endpoint.clone(), Box::new(e)))?;
+            auth.set_sensitive(true);
+            let mut request = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .header(reqwest::header::AUTHORIZATION, auth)
+                .header("X-Union-Appid", &self.inner.app_id);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|e| ApiError::transport(endpoint.clone(), e.without_url()))?;
+            let status = response.status();
+            let headers = response.headers();
+            let header_trace = headers
+                .get("x-tps-trace-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let retry_after = retry_after(headers);
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| ApiError::transport(endpoint.clone(), e.without_url()))?;
+            let error: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+            let trace_id = header_trace.or_else(|| error.trace_id.clone());
+            let reply = Reply {
+                endpoint: endpoint.clone(),
+                status,
+                trace_id,
+                retry_after,
+                body: bytes.to_vec(),
+                error,
+            };
+            tracing::debug!(
+                endpoint = %endpoint,
+                status = status.as_u16(),
+                code = ?reply.error.code,
+                trace_id = ?reply.trace_id,
+                "openapi call"
+            );
+            if reply.is_auth_refusal() && !refreshed {
+                tracing::debug!(endpoint = %endpoint, "token refused; refreshing once");
+                self.inner.token.invalidate().await;
+                refreshed = true;
+                continue;
+            }
+            return Ok(reply);
+        }
+    }
+}

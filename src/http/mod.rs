@@ -1,0 +1,12 @@
+//! OpenAPI over HTTP: the access-token source, `GET /gateway/bot` for the gateway, and the client
+//! bots use to send ([`api::Api`]) with its errors ([`error::ApiError`]).
+
+pub mod api;
+pub mod error;
+pub mod gateway_info;
+pub mod token;
+
+pub use api::{Api, SendOutcome, StaticToken, TokenProvider};
+pub use error::{ApiError, ApiErrorKind};
+pub use gateway_info::{GatewayBot, GatewayInfoError, SessionStartLimit, get_gateway_bot};
+pub use token::{TokenError, TokenSource};

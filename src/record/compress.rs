@@ -1,0 +1,117 @@
+//! Transparent zstd: files whose name ends in `.zst` are compressed on write; input starting with
+//! the zstd magic number is decompressed on read (so `-`/stdin works too).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+/// zstd frame magic number, little-endian on the wire.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// Compression level for recordings: fast, still a large gain on repetitive JSON.
+const LEVEL: i32 = 3;
+
+/// Whether a path names a compressed recording.
+pub fn is_zstd_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "zst")
+}
+
+/// Where a file-backed writer writes: a buffered file, optionally through a zstd encoder.
+pub enum FileSink {
+    /// Plain NDJSON.
+    Plain(BufWriter<File>),
+    /// zstd-compressed NDJSON. `flush` ends the current block, so everything written before a
+    /// flush can be decompressed even if the process dies afterwards.
+    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+}
+
+impl std::fmt::Debug for FileSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileSink::Plain(_) => "FileSink::Plain",
+            FileSink::Zstd(_) => "FileSink::Zstd",
+        })
+    }
+}
+
+impl FileSink {
+    /// Create (truncate) `path`; zstd when it ends in `.zst`.
+    pub fn create(path: &Path) -> io::Result<FileSink> {
+        let file = BufWriter::with_capacity(64 * 1024, File::create(path)?);
+        if is_zstd_path(path) {
+            Ok(FileSink::Zstd(zstd::stream::write::Encoder::new(
+                file, LEVEL,
+            )?))
+        } else {
+            Ok(FileSink::Plain(file))
+        }
+    }
+
+    /// Flush, end the compressed stream, and sync the file to disk.
+    pub fn finish(self) -> io::Result<()> {
+        let file = match self {
+            FileSink::Plain(w) => w,
+            FileSink::Zstd(enc) => enc.finish()?,
+        };
+        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()
+    }
+}
+
+impl Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            FileSink::Plain(w) => w.write(buf),
+            FileSink::Zstd(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            FileSink::Plain(w) => w.write_all(buf),
+            FileSink::Zstd(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            FileSink::Plain(w) => w.flush(),
+            FileSink::Zstd(w) => {
+                w.flush()?;
+                w.get_mut().flush()
+            }
+        }
+    }
+}
+
+/// A line source plus whether it is decompressing (whose errors near the end mean a torn tail).
+pub(crate) struct Input {
+    pub(crate) lines: Box<dyn BufRead + Send>,
+    pub(crate) compressed: bool,
+}
+
+/// Buffer size for reading lines.
+const READ_BUF: usize = 256 * 1024;
+
+/// Wrap `reader`, decompressing when it starts with the zstd magic number.
+pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
+    let mut buffered = BufReader::with_capacity(READ_BUF, reader);
+    let head = buffered.fill_buf()?;
+    if head.starts_with(&ZSTD_MAGIC) {
+        let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
+        Ok(Input {
+            lines: Box::new(BufReader::with_capacity(READ_BUF, decoder)),
+            compressed: true,
+        })
+    } else {
+        Ok(Input {
+            lines: Box::new(buffered),
+            compressed: false,
+        })
+    }
+}
+
+/// Open `path` for reading (decompressing as needed).
+pub(crate) fn open(path: &Path) -> io::Result<Input> {
+    input(File::open(path)?)
+}

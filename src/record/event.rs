@@ -1,0 +1,295 @@
+//! Lifecycle lines: [`ItemKind`] (everything but dispatches) to and from the fields of an
+//! `{"type":"event"}` line.
+//!
+//! Durations are stored as integer nanoseconds (`*_ns`) so that replayed items print exactly
+//! what the live ones printed.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::error::LineError;
+use super::redact::Redactor;
+use crate::gateway::{CloseOrigin, ItemKind};
+use crate::protocol::CloseAction;
+
+fn str_field(out: &mut String, key: &str, value: &str) {
+    let _ = write!(out, ",\"{key}\":");
+    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned()));
+}
+
+fn opt_str_field(out: &mut String, key: &str, value: Option<&str>) {
+    match value {
+        Some(v) => str_field(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}
+
+fn num_field(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, ",\"{key}\":{value}");
+}
+
+fn opt_num_field(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(v) => num_field(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}
+
+fn ns(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn origin_key(origin: CloseOrigin) -> &'static str {
+    match origin {
+        CloseOrigin::Server => "server",
+        CloseOrigin::Client => "client",
+    }
+}
+
+fn action_from_key(key: &str) -> Option<CloseAction> {
+    [
+        CloseAction::Resume,
+        CloseAction::BackoffThenResume,
+        CloseAction::Identify,
+        CloseAction::RefreshTokenThenIdentify,
+        CloseAction::Fatal,
+    ]
+    .into_iter()
+    .find(|a| a.key() == key)
+}
+
+/// Append `,"kind":…` and the item's fields. Free text goes through the redactor (secrets), and
+/// READY's user id is pseudonymised like the ids in frames.
+pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redactor) {
+    str_field(out, "kind", kind.key());
+    let text = |s: &str| redactor.text(s).into_owned();
+    match kind {
+        ItemKind::Dispatch(_) => {}
+        ItemKind::Connected { url, attempt } => {
+            str_field(out, "url", &text(url));
+            num_field(out, "attempt", attempt);
+        }
+        ItemKind::Hello { heartbeat_interval } => {
+            num_field(out, "heartbeat_interval_ns", ns(*heartbeat_interval));
+        }
+        ItemKind::Identifying { intents } => num_field(out, "intents", intents),
+        ItemKind::Resuming { session_id, seq } => {
+            str_field(out, "session_id", &text(session_id));
+            opt_num_field(out, "seq", *seq);
+        }
+        ItemKind::Ready {
+            session_id,
+            user_id,
+            username,
+        } => {
+            str_field(out, "session_id", &text(session_id));
+            str_field(out, "user_id", &redactor.id(user_id));
+            str_field(out, "username", &text(username));
+        }
+        ItemKind::Resumed {
+            replayed,
+            recovered_in,
+        } => {
+            num_field(out, "replayed", replayed);
+            opt_num_field(out, "recovered_in_ns", recovered_in.map(ns));
+        }
+        ItemKind::HeartbeatSent { seq } => opt_num_field(out, "seq", *seq),
+        ItemKind::HeartbeatAck { rtt } => num_field(out, "rtt_ns", ns(*rtt)),
+        ItemKind::ReconnectRequested => {}
+        ItemKind::InvalidSession { resumable, reason } => {
+            num_field(out, "resumable", resumable);
+            str_field(out, "reason", &text(reason));
+        }
+        ItemKind::Closed {
+            code,
+            reason,
+            origin,
+            action,
+        } => {
+            opt_num_field(out, "code", *code);
+            str_field(out, "reason", &text(reason));
+            str_field(out, "origin", origin_key(*origin));
+            str_field(out, "action", action.key());
+        }
+        ItemKind::Backoff {
+            delay,
+            attempt,
+            resume,
+        } => {
+            num_field(out, "delay_ns", ns(*delay));
+            num_field(out, "attempt", attempt);
+            num_field(out, "resume", resume);
+        }
+        ItemKind::Lagged { dropped } => num_field(out, "dropped", dropped),
+        ItemKind::Error { message } => str_field(out, "message", &text(message)),
+        ItemKind::Fatal { reason, hint, code } => {
+            str_field(out, "reason", &text(reason));
+            opt_str_field(out, "hint", hint.as_deref().map(text).as_deref());
+            opt_num_field(out, "code", *code);
+        }
+    }
+}
+
+/// The fields an event line may carry; unknown keys are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EventFields {
+    kind: Option<String>,
+    url: Option<String>,
+    attempt: Option<u32>,
+    heartbeat_interval_ns: Option<u64>,
+    intents: Option<u64>,
+    session_id: Option<String>,
+    seq: Option<u64>,
+    user_id: Option<String>,
+    username: Option<String>,
+    replayed: Option<u64>,
+    recovered_in_ns: Option<u64>,
+    rtt_ns: Option<u64>,
+    resumable: Option<bool>,
+    reason: Option<String>,
+    code: Option<u16>,
+    origin: Option<String>,
+    action: Option<String>,
+    delay_ns: Option<u64>,
+    resume: Option<bool>,
+    dropped: Option<u64>,
+    message: Option<String>,
+    hint: Option<String>,
+}
+
+impl EventFields {
+    /// The item kind, or `None` for a kind this version does not know (skipped by the reader).
+    pub(crate) fn into_kind(self) -> Result<Option<ItemKind>, LineError> {
+        let kind = self.kind.ok_or(LineError::Missing("kind"))?;
+        let nanos = |v: Option<u64>| Duration::from_nanos(v.unwrap_or(0));
+        Ok(Some(match kind.as_str() {
+            "connected" => ItemKind::Connected {
+                url: self.url.unwrap_or_default(),
+                attempt: self.attempt.unwrap_or(1),
+            },
+            "hello" => ItemKind::Hello {
+                heartbeat_interval: nanos(self.heartbeat_interval_ns),
+            },
+            "identify" => ItemKind::Identifying {
+                intents: self.intents.unwrap_or(0),
+            },
+            "resume" => ItemKind::Resuming {
+                session_id: self.session_id.unwrap_or_default(),
+                seq: self.seq,
+            },
+            "ready" => ItemKind::Ready {
+                session_id: self.session_id.unwrap_or_default(),
+                user_id: self.user_id.unwrap_or_default(),
+                username: self.username.unwrap_or_default(),
+            },
+            "resumed" => ItemKind::Resumed {
+                replayed: self.replayed.unwrap_or(0),
+                recovered_in: self.recovered_in_ns.map(Duration::from_nanos),
+            },
+            "heartbeat" => ItemKind::HeartbeatSent { seq: self.seq },
+            "heartbeat_ack" => ItemKind::HeartbeatAck {
+                rtt: nanos(self.rtt_ns),
+            },
+            "reconnect" => ItemKind::ReconnectRequested,
+            "invalid_session" => ItemKind::InvalidSession {
+                resumable: self.resumable.unwrap_or(false),
+                reason: self.reason.unwrap_or_default(),
+            },
+            "close" => ItemKind::Closed {
+                code: self.code,
+                reason: self.reason.unwrap_or_default(),
+                origin: match self.origin.as_deref() {
+                    Some("client") => CloseOrigin::Client,
+                    Some("server") | None => CloseOrigin::Server,
+                    Some(other) => return Err(LineError::invalid("origin", other)),
+                },
+                action: match self.action.as_deref() {
+                    None => CloseAction::Resume,
+                    Some(key) => {
+                        action_from_key(key).ok_or_else(|| LineError::invalid("action", key))?
+                    }
+                },
+            },
+            "backoff" => ItemKind::Backoff {
+                delay: nanos(self.delay_ns),
+                attempt: self.attempt.unwrap_or(1),
+                resume: self.resume.unwrap_or(false),
+            },
+            "lagged" => ItemKind::Lagged {
+                dropped: self.dropped.unwrap_or(0),
+            },
+            "error" => ItemKind::Error {
+                message: self.message.unwrap_or_default(),
+            },
+            "fatal" => ItemKind::Fatal {
+                reason: self.reason.unwrap_or_default(),
+                hint: self.hint,
+                code: self.code,
+            },
+            _ => return Ok(None),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::redact::Redaction;
+
+    #[test]
+    fn every_action_key_parses_back() {
+        for action in [
+            CloseAction::Resume,
+            CloseAction::BackoffThenResume,
+            CloseAction::Identify,
+            CloseAction::RefreshTokenThenIdentify,
+            CloseAction::Fatal,
+        ] {
+            assert_eq!(action_from_key(action.key()), Some(action));
+        }
+        assert_eq!(action_from_key("explode"), None);
+    }
+
+    #[test]
+    fn close_fields_and_unknown_kinds() {
+        let redactor = Redactor::new(&Redaction::default());
+        let mut out = String::from("{\"type\":\"event\"");
+        write_fields(
+            &mut out,
+            &ItemKind::Closed {
+                code: Some(4009),
+                reason: "Session timed out".into(),
+                origin: CloseOrigin::Server,
+                action: CloseAction::Resume,
+            },
+            &redactor,
+        );
+        out.push('}');
+        assert!(
+            out.contains(r#""kind":"close","code":4009,"reason":"Session timed out""#),
+            "{out}"
+        );
+        let fields: EventFields = serde_json::from_str(&out).unwrap();
+        assert!(matches!(
+            fields.into_kind().unwrap(),
+            Some(ItemKind::Closed {
+                code: Some(4009),
+                ..
+            })
+        ));
+        let fields: EventFields = serde_json::from_str(r#"{"kind":"teleported","x":1}"#).unwrap();
+        assert!(fields.into_kind().unwrap().is_none());
+        let fields: EventFields =
+            serde_json::from_str(r#"{"kind":"close","origin":"aliens"}"#).unwrap();
+        assert_eq!(
+            fields.into_kind().unwrap_err().to_string(),
+            "invalid `origin`: aliens"
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! The reader's hot path: validate a frame as JSON and read its envelope in one tight pass.
+//!
+//! [`peek`] is a faster stand-in for [`Envelope::peek`](crate::protocol::Envelope::peek) on the
+//! common shape of frames. It accepts only valid JSON, and whenever anything is unusual (escapes
+//! in `t`/`id`, `\u` escapes anywhere, a non-integer `s`, duplicate keys, deep nesting) it returns
+//! `None` so the caller falls back to the serde peek, which has the final word. So: `Some` is
+//! always what the serde peek would say; `None` means "ask serde".
+
+use super::reader::Peeked;
+
+/// Nesting limit, below serde_json's 128 so that anything deeper is left to serde.
+const MAX_DEPTH: usize = 100;
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in (at least) the lowest zero byte of `v`; 0 when no byte is zero.
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGHS
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// At an opening quote: skip the string. Returns the body range and whether it had escapes.
+    /// Bails on `\u` escapes (surrogate rules are serde's business).
+    fn string(&mut self) -> Option<(usize, usize, bool)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            // Eight bytes at a time: jump straight to the first quote, backslash or control
+            // character (the lowest flagged byte of each mask is exact).
+            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+                let v = u64::from_le_bytes(chunk.try_into().ok()?);
+                let special = zero_bytes(v ^ (ONES * u64::from(b'"')))
+                    | zero_bytes(v ^ (ONES * u64::from(b'\\')))
+                    | (v.wrapping_sub(ONES * 0x20) & !v & HIGHS);
+                if special != 0 {
+                    self.i += (special.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                self.i += 8;
+            }
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i - 1, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    match self.b.get(self.i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        _ => return None,
+                    }
+                }
+                0x00..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    /// A JSON number; returns its value when it is a plain non-negative integer that fits u64.
+    fn number(&mut self) -> Option<Option<u64>> {
+        let start = self.i;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        let n = self.digits();
+        if n == 0 || (n > 1 && self.b[int_start] == b'0') {
+            return None;
+        }
+        let mut plain = !negative;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+            plain = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+            plain = false;
+        }
+        if !plain {
+            return Some(None);
+        }
+        let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        Some(text.parse::<u64>().ok())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b
+            .get(self.i..self.i + word.len())
+            .filter(|w| *w == word)?;
+        self.i += word.len();
+        Some(())
+    }
+
+    /// Skip one complete value of any kind, validating it.
+    fn value(&mut self) -> Option<()> {
+        // Bit stack: 1 = object, 0 = array.
+        let mut stack = [false; MAX_DEPTH];
+        let mut depth = 0usize;
+        loop {
+            self.ws();
+            match self.peek()? {
+                open @ (b'{' | b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                    } else {
+                        if depth == MAX_DEPTH {
+                            return None;
+                        }
+                        stack[depth] = open == b'{';
+                        depth += 1;
+                        if open == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                b'-' | b'0'..=b'9' => {
+                    self.number()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => return None,
+            }
+            // After a value: close containers or move to the next element.
+            loop {
+                if depth == 0 {
+                    return Some(());
+                }
+                self.ws();
+                let in_object = stack[depth - 1];
+                match (in_object, self.peek()?) {
+                    (_, b',') => {
+                        self.i += 1;
+                        if in_object {
+                            self.ws();
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    (true, b'}') | (false, b']') => {
+                        self.i += 1;
+                        depth -= 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// A member key and its colon.
+    fn key(&mut self) -> Option<(usize, usize, bool)> {
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        Some(key)
+    }
+}
+
+/// Peek at a frame; `None` means "not sure: use the serde peek".
+pub(crate) fn peek(frame: &str) -> Option<Peeked> {
+    let mut s = Scan {
+        b: frame.as_bytes(),
+        i: 0,
+    };
+    let mut op = None;
+    let mut seq = None;
+    let mut t = None;
+    let mut id = None;
+    let mut d_range = 0..0;
+    let mut seen = [false; 5];
+    s.eat(b'{')?;
+    s.ws();
+    if s.peek()? != b'}' {
+        loop {
+            s.ws();
+            let (ks, ke, escaped) = s.key()?;
+            if escaped {
+                return None;
+            }
+            s.ws();
+            let slot = match &s.b[ks..ke] {
+                b"op" => 0,
+                b"s" => 1,
+                b"t" => 2,
+                b"id" => 3,
+                b"d" => 4,
+                _ => {
+                    s.value()?;
+                    5
+                }
+            };
+            if slot < 5 {
+                if std::mem::replace(&mut seen[slot], true) {
+                    return None;
+                }
+                let null = s.b[s.i..].starts_with(b"null");
+                match slot {
+                    0 => op = Some(s.number()??),
+                    1 if null => s.i += 4,
+                    1 => seq = Some(s.number()??),
+                    2 | 3 if null => s.i += 4,
+                    2 | 3 => {
+                        let (vs, ve, escaped) = s.string()?;
+                        if escaped {
+                            return None;
+                        }
+                        let text = frame.get(vs..ve)?.to_owned();
+                        if slot == 2 {
+                            t = Some(text)
+                        } else {
+                            id = Some(text)
+                        }
+                    }
+                    _ if null => s.i += 4,
+                    _ => {
+                        let start = s.i;
+                        s.value()?;
+                        d_range = start..s.i;
+                    }
+                }
+            }
+            s.ws();
+            match s.peek()? {
+                b',' => s.i += 1,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.eat(b'}')?;
+    s.ws();
+    if s.i != s.b.len() {
+        return None;
+    }
+    Some(Peeked {
+        op: op?,
+        seq,
+        t,
+        id,
+        d_range,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_peek(frame: &str) -> Option<Peeked> {
+        Peeked::of_serde(frame)
+    }
+
+    const FRAMES: &[&str] = &[
+        r#"{"op":0,"s":42,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{"author":{"id":"1234","bot":false},"content":"<@!1> hi 文 \"q\" \\ \/","n":-1.5e-3,"z":0,"a":[1,[2,{}],[],{"x":null}],"t":true}}"#,
+        r#"{ "id": "X:1", "op": 0, "d": {}, "s": 42, "t": "X" }"#,
+        r#"{"op":10,"d":{"heartbeat_interval":45000}}"#,
+        r#"{"op":11}"#,
+        r#"{"op":1,"d":null}"#,
+        r#"{"op":0,"s":2002,"t":"RESUMED","d":""}"#,
+        r#"{"t":null,"d":{"token":"QQBot x"},"s":null,"op":2}"#,
+        r#"{"op":9,"d":false}"#,
+        r#"{"op":0,"s":1,"t":"X","d":[1,2,3]}"#,
+        "{\"op\":0,\r\n\t\"d\" : 7 }",
+    ];
+
+    #[test]
+    fn agrees_with_the_serde_peek_on_real_frames() {
+        for frame in FRAMES {
+            let fast = peek(frame);
+            assert!(fast.is_some(), "{frame}");
+            assert_eq!(fast, serde_peek(frame), "{frame}");
+        }
+    }
+
+    #[test]
+    fn unusual_or_invalid_frames_defer_to_serde() {
+        for frame in [
+            r#"{"op":0,"t":"READ\u0059"}"#,
+            r#"{"op":0,"d":"\ud800"}"#,
+            r#"{"op":0,"t":"a\"b"}"#,
+            r#"{"op":0,"op":1}"#,
+            r#"{"op":0,"s":1.0}"#,
+            r#"{"op":-1}"#,
+            r#"{"op":0,"s":99999999999999999999}"#,
+            r#"{"s":1}"#,
+            r#"{"op":01}"#,
+            r#"{"op":0,"d":{"a":1,}}"#,
+            r#"{"op":0,"d":[1 2]}"#,
+            r#"{"op":0,"d":tru}"#,
+            r#"{"op":0,"d":"ctl	tab"}"#,
+            r#"{"op":0} x"#,
+            r#"{"op":0"#,
+            "[1]",
+            "",
+        ] {
+            assert_eq!(peek(frame), None, "{frame}");
+        }
+    }
+
+    /// Mutate valid frames byte by byte: whenever the fast peek answers, it must agree with serde
+    /// (and so the text must be valid JSON).
+    #[test]
+    fn never_accepts_what_serde_rejects() {
+        let alphabet = b" \t{}[]\",:\\-+.eE0123456789tfnulx";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut answered = 0;
+        for round in 0..30_000 {
+            let base = FRAMES[round % FRAMES.len()].as_bytes();
+            let mut bytes = base.to_vec();
+            for _ in 0..1 + next() % 3 {
+                let pos = (next() as usize) % (bytes.len() + 1);
+                let c = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 if pos < bytes.len() => bytes[pos] = c,
+                    1 if pos < bytes.len() => {
+                        bytes.remove(pos);
+                    }
+                    _ => bytes.insert(pos, c),
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            if let Some(fast) = peek(text) {
+                answered += 1;
+                assert_eq!(Some(fast), serde_peek(text), "{text}");
+            }
+        }
+        assert!(answered > 1000, "the fast path answers often: {answered}");
+    }
+}

@@ -1,0 +1,477 @@
+//! The tolerant, streaming recording reader.
+//!
+//! Memory stays flat: one reused line buffer, and each record owns only its own frame text. A
+//! torn last line (a crash mid-write, or a truncated compressed tail) becomes a [`Warning`]; an
+//! invalid line anywhere else is an error naming its line number. Unknown keys are ignored and
+//! unknown line types or event kinds are skipped (counted in [`RecordReader::skipped`]).
+
+use std::borrow::Cow;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::compress::{self, Input};
+use super::error::{LineError, RecordError, Warning};
+use super::event::EventFields;
+use super::format::{Dir, Header, parse_at};
+use crate::gateway::{ItemKind, ShardId};
+use crate::protocol::Envelope;
+
+/// One line of a recording after the header.
+#[derive(Debug, Clone)]
+pub enum Record {
+    /// A raw frame, rx or tx.
+    Frame(FrameRecord),
+    /// A lifecycle item.
+    Event(EventRecord),
+}
+
+impl Record {
+    /// Monotonic offset since the recording started.
+    pub fn offset(&self) -> Duration {
+        match self {
+            Record::Frame(f) => f.offset,
+            Record::Event(e) => e.offset,
+        }
+    }
+
+    /// Recorded wall time.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Record::Frame(f) => f.at,
+            Record::Event(e) => e.at,
+        }
+    }
+
+    /// The shard it belongs to.
+    pub fn shard(&self) -> ShardId {
+        match self {
+            Record::Frame(f) => f.shard,
+            Record::Event(e) => e.shard,
+        }
+    }
+}
+
+/// A recorded frame.
+#[derive(Debug, Clone)]
+pub struct FrameRecord {
+    /// Monotonic offset since the recording started.
+    pub offset: Duration,
+    /// Wall time it was received or sent.
+    pub at: DateTime<Utc>,
+    /// Direction.
+    pub dir: Dir,
+    /// Shard.
+    pub shard: ShardId,
+    /// The frame text, byte-exact as recorded (after redaction).
+    pub text: Arc<str>,
+    /// Its envelope, or `None` when the text is not a gateway envelope.
+    pub envelope: Option<Peeked>,
+}
+
+/// The envelope of a recorded frame, peeked once by the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peeked {
+    /// `op`.
+    pub op: u64,
+    /// `s`.
+    pub seq: Option<u64>,
+    /// `t`.
+    pub t: Option<String>,
+    /// `id`.
+    pub id: Option<String>,
+    /// Where `d` sits in the text (empty when absent or null).
+    pub d_range: Range<usize>,
+}
+
+impl Peeked {
+    /// Peek at a frame: the fast scanner on the common shape, serde for the rest.
+    pub(crate) fn of(text: &str) -> Option<Peeked> {
+        super::fastpeek::peek(text).or_else(|| Peeked::of_serde(text))
+    }
+
+    /// The reference peek through [`Envelope::peek`].
+    pub(crate) fn of_serde(text: &str) -> Option<Peeked> {
+        let env = Envelope::peek(text).ok()?;
+        let d_range = env.d.map_or(0..0, |d| {
+            let start = d.get().as_ptr() as usize - text.as_ptr() as usize;
+            start..start + d.get().len()
+        });
+        Some(Peeked {
+            op: env.op,
+            seq: env.s,
+            t: env.t.map(Cow::into_owned),
+            id: env.id.map(Cow::into_owned),
+            d_range,
+        })
+    }
+}
+
+/// A recorded lifecycle item.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// Monotonic offset since the recording started.
+    pub offset: Duration,
+    /// Wall time it happened.
+    pub at: DateTime<Utc>,
+    /// Shard.
+    pub shard: ShardId,
+    /// What happened (never `Dispatch`).
+    pub kind: ItemKind,
+}
+
+/// Reads a recording: the header on open, then records one by one.
+pub struct RecordReader {
+    input: Input,
+    header: Header,
+    buf: Vec<u8>,
+    line: u64,
+    warnings: Vec<Warning>,
+    skipped: u64,
+    done: bool,
+}
+
+impl std::fmt::Debug for RecordReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordReader")
+            .field("line", &self.line)
+            .field("compressed", &self.input.compressed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordReader {
+    /// Open a file (zstd-compressed or not: detected from its first bytes) and read its header.
+    pub fn open(path: &Path) -> Result<RecordReader, RecordError> {
+        let input = compress::open(path).map_err(|source| RecordError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        RecordReader::start(input)
+    }
+
+    /// Read from any source (stdin for `-`), decompressing when it starts with zstd's magic.
+    pub fn from_reader<R: Read + Send + 'static>(reader: R) -> Result<RecordReader, RecordError> {
+        let input =
+            compress::input(reader).map_err(|source| RecordError::Read { line: 1, source })?;
+        RecordReader::start(input)
+    }
+
+    fn start(input: Input) -> Result<RecordReader, RecordError> {
+        let mut reader = RecordReader {
+            input,
+            header: Header::new(DateTime::<Utc>::UNIX_EPOCH),
+            buf: Vec::with_capacity(4096),
+            line: 0,
+            warnings: Vec::new(),
+            skipped: 0,
+            done: false,
+        };
+        match reader.read_line()? {
+            None => return Err(RecordError::Empty),
+            Some(_) => {
+                let text = std::str::from_utf8(trim_eol(&reader.buf))
+                    .map_err(|_| RecordError::not_a_recording("line 1 is not UTF-8"))?;
+                reader.header = Header::parse(text)?;
+            }
+        }
+        Ok(reader)
+    }
+
+    /// The header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Problems tolerated so far (a torn last line).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Lines skipped because their `type` or event `kind` is unknown to this version.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// The 1-based number of the last line read.
+    pub fn line_number(&self) -> u64 {
+        self.line
+    }
+
+    /// The next record, `Ok(None)` at the end (or after a torn tail).
+    pub fn next_record(&mut self) -> Result<Option<Record>, RecordError> {
+        while !self.done {
+            let Some(terminated) = self.read_line()? else {
+                self.done = true;
+                return Ok(None);
+            };
+            let line = trim_eol(&self.buf);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let parsed = std::str::from_utf8(line)
+                .map_err(|_| LineError::Utf8)
+                .and_then(parse_line);
+            match parsed {
+                Ok(Some(record)) => return Ok(Some(record)),
+                Ok(None) => self.skipped += 1,
+                Err(source) => {
+                    if !terminated || self.at_end() {
+                        self.torn(format!("torn last line ignored ({source})"));
+                        return Ok(None);
+                    }
+                    self.done = true;
+                    return Err(RecordError::InvalidLine {
+                        line: self.line,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn torn(&mut self, message: String) {
+        self.warnings.push(Warning {
+            line: self.line,
+            message,
+        });
+        self.done = true;
+    }
+
+    /// Whether nothing follows the current line. A decompression error here counts as the end.
+    fn at_end(&mut self) -> bool {
+        match self.input.lines.fill_buf() {
+            Ok(rest) => rest.is_empty(),
+            Err(_) => true,
+        }
+    }
+
+    /// Read the next raw line into `buf`: `Some(terminated)`, or `None` at the end.
+    fn read_line(&mut self) -> Result<Option<bool>, RecordError> {
+        self.buf.clear();
+        match self.input.lines.read_until(b'\n', &mut self.buf) {
+            Ok(0) => Ok(None),
+            Ok(_) => {
+                self.line += 1;
+                Ok(Some(self.buf.last() == Some(&b'\n')))
+            }
+            Err(e) if self.input.compressed && e.kind() != io::ErrorKind::Interrupted => {
+                self.line += 1;
+                self.torn(format!(
+                    "compressed data ends early or is damaged ({e}); the rest is ignored"
+                ));
+                Ok(None)
+            }
+            Err(source) => Err(RecordError::Read {
+                line: self.line + 1,
+                source,
+            }),
+        }
+    }
+}
+
+impl Iterator for RecordReader {
+    type Item = Result<Record, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_record().transpose()
+    }
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Parse one record line: the writer's own layout on a fast path, anything else through serde.
+fn parse_line(line: &str) -> Result<Option<Record>, LineError> {
+    if let Some(record) = fast_frame(line) {
+        return Ok(Some(Record::Frame(record)));
+    }
+    generic(line)
+}
+
+/// A cursor over the writer's exact frame layout:
+/// `{"type":"frame","offset_us":N,"at":"…","shard":[i,n],"dir":"rx","frame":…}`.
+struct Cursor<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Cursor<'a> {
+    fn lit(&mut self, lit: &str) -> Option<()> {
+        self.rest = self.rest.strip_prefix(lit)?;
+        Some(())
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        let len = self.rest.bytes().take_while(u8::is_ascii_digit).count();
+        if len == 0 || len > 19 {
+            return None;
+        }
+        let (digits, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        digits.parse().ok()
+    }
+
+    /// A string without escapes, up to its closing quote (consumed).
+    fn plain_str(&mut self) -> Option<&'a str> {
+        let end = self.rest.find(['"', '\\'])?;
+        if self.rest.as_bytes()[end] != b'"' {
+            return None;
+        }
+        let (text, rest) = self.rest.split_at(end);
+        self.rest = &rest[1..];
+        Some(text)
+    }
+}
+
+fn fast_frame(line: &str) -> Option<FrameRecord> {
+    let mut c = Cursor { rest: line };
+    c.lit("{\"type\":\"frame\",\"offset_us\":")?;
+    let offset = c.uint()?;
+    c.lit(",\"at\":\"")?;
+    let at = parse_at(c.plain_str()?)?;
+    c.lit(",\"shard\":[")?;
+    let id = u32::try_from(c.uint()?).ok()?;
+    c.lit(",")?;
+    let count = u32::try_from(c.uint()?).ok()?;
+    c.lit("],\"dir\":\"")?;
+    let dir = Dir::from_key(c.plain_str()?)?;
+    c.lit(",\"frame\":")?;
+    let frame = c.rest.strip_suffix('}')?;
+    // The peek parses the whole frame: success proves the line is valid JSON as well.
+    let envelope = Peeked::of(frame)?;
+    Some(FrameRecord {
+        offset: Duration::from_micros(offset),
+        at,
+        dir,
+        shard: ShardId { id, count },
+        text: Arc::from(frame),
+        envelope: Some(envelope),
+    })
+}
+
+/// Any record line, in any key order, with unknown keys.
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    offset_us: Option<u64>,
+    #[serde(borrow)]
+    at: Option<Cow<'a, str>>,
+    shard: Option<[u32; 2]>,
+    #[serde(borrow)]
+    dir: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    frame: Option<&'a RawValue>,
+    frame_text: Option<String>,
+}
+
+fn generic(text: &str) -> Result<Option<Record>, LineError> {
+    if !text.trim_start().starts_with('{') {
+        return Err(LineError::invalid("line", text));
+    }
+    let line: Line<'_> = serde_json::from_str(text)?;
+    if line.kind != "frame" && line.kind != "event" {
+        return Ok(None);
+    }
+    let offset = Duration::from_micros(line.offset_us.ok_or(LineError::Missing("offset_us"))?);
+    let at_text = line.at.ok_or(LineError::Missing("at"))?;
+    let at = parse_at(&at_text).ok_or_else(|| LineError::invalid("at", &at_text))?;
+    let [id, count] = line.shard.ok_or(LineError::Missing("shard"))?;
+    let shard = ShardId { id, count };
+    if line.kind == "event" {
+        let fields: EventFields = serde_json::from_str(text)?;
+        return Ok(fields.into_kind()?.map(|kind| {
+            Record::Event(EventRecord {
+                offset,
+                at,
+                shard,
+                kind,
+            })
+        }));
+    }
+    let dir_text = line.dir.ok_or(LineError::Missing("dir"))?;
+    let dir = Dir::from_key(&dir_text).ok_or_else(|| LineError::invalid("dir", &dir_text))?;
+    let frame: Arc<str> = match (line.frame, line.frame_text) {
+        (Some(raw), _) => Arc::from(raw.get()),
+        (None, Some(text)) => Arc::from(text),
+        (None, None) => return Err(LineError::Missing("frame")),
+    };
+    let envelope = Peeked::of(&frame);
+    Ok(Some(Record::Frame(FrameRecord {
+        offset,
+        at,
+        dir,
+        shard,
+        text: frame,
+        envelope,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_and_generic_paths_agree() {
+        let canonical = r#"{"type":"frame","offset_us":1500,"at":"2026-11-27T09:40:00.5Z","shard":[1,2],"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}}}"#;
+        let reordered = r#"{"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}},"shard":[1,2],"extra":[1],"at":"2026-11-27T09:40:00.500Z","offset_us":1500,"type":"frame"}"#;
+        let a = fast_frame(canonical).expect("fast path");
+        assert!(fast_frame(reordered).is_none());
+        let Some(Record::Frame(b)) = generic(reordered).unwrap() else {
+            panic!("frame expected")
+        };
+        for f in [&a, &b] {
+            assert_eq!(f.offset, Duration::from_micros(1500));
+            assert_eq!(f.shard, ShardId { id: 1, count: 2 });
+            assert_eq!(f.dir, Dir::Rx);
+            let env = f.envelope.as_ref().unwrap();
+            assert_eq!((env.op, env.seq, env.t.as_deref()), (0, Some(3), Some("X")));
+            assert_eq!(&f.text[env.d_range.clone()], r#"{"a": 1}"#);
+        }
+        assert_eq!(a.at, b.at);
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        let cases = [
+            ("[1]", "invalid `line`: [1]"),
+            (
+                r#"{"type":"frame","at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{}}"#,
+                "missing `offset_us`",
+            ),
+            (
+                r#"{"type":"frame","offset_us":1,"at":"soon","shard":[0,1],"dir":"rx","frame":{}}"#,
+                "invalid `at`: soon",
+            ),
+            (
+                r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"up","frame":{}}"#,
+                "invalid `dir`: up",
+            ),
+            (
+                r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx"}"#,
+                "missing `frame`",
+            ),
+        ];
+        for (line, message) in cases {
+            let err = parse_line(line).unwrap_err();
+            assert_eq!(err.to_string(), message, "{line}");
+        }
+        // A truncated canonical line fails the fast path and then the generic one.
+        let torn = r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{"op":0,"d":{"#;
+        assert!(matches!(parse_line(torn), Err(LineError::Json(_))));
+        assert!(
+            parse_line(r#"{"type":"comment","text":"hi"}"#)
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,68 @@
+//! `qqbot emulate` through the real binary: it prints its URLs, serves the platform, and stops
+//! cleanly on Ctrl-C (SIGINT) with exit 130.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args([
+            "--json",
+            "emulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--scenario",
+            "quiet",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).expect("a JSON line with the URLs");
+    let api_base = info["api_base"].as_str().unwrap();
+    assert!(api_base.starts_with("http://127.0.0.1:"));
+    assert_eq!(
+        info["gateway_url"].as_str().unwrap(),
+        format!("{}/websocket", api_base.replace("http", "ws"))
+    );
+
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = tokio::time::timeout(Duration::from_secs(10), async {
+        client
+            .post(info["token_url"].as_str().unwrap())
+            .json(&serde_json::json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(token["expires_in"], "7200");
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("emulate exits after Ctrl-C")
+    .unwrap()
+    .unwrap();
+    assert_eq!(status.code(), Some(130));
+}

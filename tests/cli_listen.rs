@@ -1,0 +1,344 @@
+//! `qqbot listen` through the real binary against its embedded emulator: NDJSON that validates
+//! against the committed schema, colour rules, broken pipes, Ctrl-C, and refusals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command as AssertCommand;
+use predicates::prelude::*;
+
+fn qqbot() -> AssertCommand {
+    let mut cmd = AssertCommand::cargo_bin("qqbot").unwrap();
+    cmd.env_remove("QQBOT_APP_ID")
+        .env_remove("QQBOT_SECRET")
+        .env_remove("QQ_BOT_APP_ID")
+        .env_remove("QQ_BOT_SECRET")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+fn validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/listen.v1.json")).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn ndjson_output_validates_against_the_schema() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--count",
+            "5",
+            "--json",
+            "--include-control",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let validator = validator();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut dispatches = 0;
+    let mut kinds = Vec::new();
+    let mut last_s = 0;
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).expect(line);
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+        kinds.push(value["kind"].as_str().unwrap().to_owned());
+        if value["kind"] == "dispatch" {
+            dispatches += 1;
+            let s = value["s"].as_u64().unwrap();
+            assert!(s > last_s, "s must increase: {s} after {last_s}");
+            last_s = s;
+            let t = value["t"].as_str().unwrap();
+            assert!(value["id"].as_str().unwrap().starts_with(&format!("{t}:")));
+        }
+    }
+    assert_eq!(dispatches, 5);
+    for kind in ["connected", "hello", "identify", "ready"] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "no {kind} line in {kinds:?}"
+        );
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("summary: 5 event(s)"), "{stderr}");
+}
+
+#[test]
+fn piped_output_is_ndjson_without_colour_and_filters_apply() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--count",
+            "3",
+            "--events",
+            "GROUP_AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE",
+            "--color",
+            "always",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains('\x1b'), "JSON is never coloured");
+    assert_eq!(text.lines().count(), 3);
+    for line in text.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = value["t"].as_str().unwrap();
+        assert!(
+            t == "GROUP_AT_MESSAGE_CREATE" || t == "C2C_MESSAGE_CREATE",
+            "{t}"
+        );
+    }
+}
+
+/// Run `qqbot listen --emulator --count 2` inside a pseudo-terminal (util-linux `script`), so
+/// stdout is a terminal and human output is chosen.
+fn listen_in_a_terminal(no_color: bool) -> String {
+    let bin = env!("CARGO_BIN_EXE_qqbot");
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-q",
+        "-e",
+        "-c",
+        &format!("{bin} listen --emulator --count 2"),
+        "/dev/null",
+    ])
+    .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+    .env("TERM", "xterm")
+    .stdin(Stdio::null());
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn terminal_output_is_human_and_honours_no_color() {
+    let coloured = listen_in_a_terminal(false);
+    assert!(
+        coloured.contains("\x1b["),
+        "colour on a terminal: {coloured:?}"
+    );
+    assert!(coloured.contains(" 0/1 "), "{coloured}");
+    assert!(!coloured.contains("\"kind\""), "human lines, not JSON");
+    let plain = listen_in_a_terminal(true);
+    assert!(!plain.contains("\x1b["), "NO_COLOR: {plain:?}");
+    assert!(plain.contains("summary: 2 event(s)"), "{plain}");
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args(["listen", "--emulator", "--json"])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.starts_with("{\"kind\":\"dispatch\""), "{first}");
+    drop(reader); // the reader goes away, like `| head -1`
+    let status = wait_bounded(&mut child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn ctrl_c_closes_cleanly_with_a_summary_and_exit_130() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args(["listen", "--emulator", "--json"])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_bounded(&mut child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("summary:"), "{stderr}");
+}
+
+fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "qqbot did not exit in time"
+        );
+        std::thread::park_timeout(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn banned_bot_is_fatal_with_exit_5_and_a_hint() {
+    qqbot()
+        .args(["listen", "--emulator", "--scenario", "banned-4915"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "qqbot: error: the gateway refused the session",
+        ))
+        .stderr(predicate::str::contains("4915"))
+        .stderr(predicate::str::contains("hint:"));
+}
+
+#[test]
+fn identify_rejection_is_fatal_after_two_tries_not_a_loop() {
+    qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--scenario",
+            "invalid-intents",
+            "--intents",
+            "all",
+        ])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("identify rejected"));
+}
+
+#[test]
+fn missing_credentials_and_bad_intents_are_usage_errors() {
+    qqbot()
+        .args(["listen"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no bot credentials"))
+        .stderr(predicate::str::contains("--emulator"));
+    qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--intents",
+            "guilds,public_guild_mesages",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `PUBLIC_GUILD_MESSAGES`",
+        ));
+}
+
+#[test]
+fn wrong_secret_is_an_authentication_failure() {
+    // Start an emulator through the binary's own library and point `listen` at it with a bad secret.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(qqbot::emulator::Emulator::start(Default::default()))
+        .unwrap();
+    qqbot()
+        .args([
+            "listen",
+            "--api-base",
+            &emulator.api_base(),
+            "--token-url",
+            &emulator.token_url(),
+        ])
+        .env("QQBOT_APP_ID", &emulator.config().app_id)
+        .env("QQBOT_SECRET", "not-the-secret")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("authentication failed"))
+        .stderr(predicate::str::contains("not-the-secret").not());
+}
+
+#[test]
+fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(qqbot::emulator::Emulator::start(
+            qqbot::emulator::EmulatorConfig {
+                rate: 20.0,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let run = |count: &str| {
+        let out = qqbot()
+            .args([
+                "listen",
+                "--api-base",
+                &emulator.api_base(),
+                "--token-url",
+                &emulator.token_url(),
+                "--intents",
+                "all",
+                "--count",
+                count,
+                "--include-control",
+                "--state-file",
+                state.to_str().unwrap(),
+            ])
+            .env("QQBOT_APP_ID", &emulator.config().app_id)
+            .env("QQBOT_SECRET", emulator.config().secret.expose())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run("2");
+    assert!(first.contains(r#""kind":"ready""#));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    let session_id = saved[0]["session_id"].as_str().unwrap().to_owned();
+    let budget_after_first = emulator.session_start_remaining();
+
+    let second = run("2");
+    assert!(second.contains(r#""kind":"resume""#), "{second}");
+    assert!(second.contains(r#""kind":"resumed""#), "{second}");
+    assert!(
+        !second.contains(r#""kind":"ready""#),
+        "no new session: {second}"
+    );
+    assert_eq!(
+        emulator.session_start_remaining(),
+        budget_after_first,
+        "no Identify spent"
+    );
+    let sessions = emulator.sessions();
+    let session = sessions.iter().find(|s| s.id == session_id).unwrap();
+    assert_eq!(session.resumes, 1);
+}

@@ -1,0 +1,325 @@
+//! `qqbot record` / `listen --record` / `qqbot replay` through the real binary against an
+//! emulator: lossless round trips (with reconnects), redaction, torn files, versions, zstd, and
+//! `replay --serve` feeding qqbot's own gateway client.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command as AssertCommand;
+use predicates::prelude::*;
+use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+
+fn qqbot() -> AssertCommand {
+    let mut cmd = AssertCommand::cargo_bin("qqbot").unwrap();
+    cmd.env_remove("RUST_LOG")
+        .env_remove("QQBOT_APP_ID")
+        .env_remove("QQBOT_SECRET")
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// An emulator that ends every session after a second (op 7 + 4009), with brisk demo traffic.
+fn reconnecting_emulator(rt: &tokio::runtime::Runtime) -> Emulator {
+    rt.block_on(Emulator::start(EmulatorConfig {
+        scenario: Scenario::SessionTimeout,
+        session_timeout: Duration::from_millis(700),
+        rate: 25.0,
+        ..EmulatorConfig::default()
+    }))
+    .unwrap()
+}
+
+fn listen_and_record(emulator: &Emulator, file: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "listen".to_owned(),
+        "--api-base".into(),
+        emulator.api_base(),
+        "--token-url".into(),
+        emulator.token_url(),
+        "--intents".into(),
+        "all".into(),
+        "--json".into(),
+        "--record".into(),
+        file.to_str().unwrap().into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = qqbot()
+        .args(&args)
+        .env("QQBOT_APP_ID", &emulator.config().app_id)
+        .env("QQBOT_SECRET", emulator.config().secret.expose())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn replay(file: &std::path::Path, extra: &[&str]) -> String {
+    let mut args = vec!["replay", file.to_str().unwrap(), "--max-speed", "--json"];
+    args.extend(extra);
+    let out = qqbot().args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn record_with_reconnects_then_replay_prints_identical_ndjson() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = reconnecting_emulator(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson");
+    let printed = listen_and_record(&emulator, &file, &["--count", "40", "--include-control"]);
+    assert!(
+        printed.contains(r#""kind":"resumed""#),
+        "the run must include a resume"
+    );
+    let replayed = replay(&file, &["--include-control"]);
+    assert_eq!(
+        printed, replayed,
+        "replay must print exactly what listen printed"
+    );
+    // Dispatch-only views agree too.
+    let only_events: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with(r#"{"kind":"dispatch""#))
+        .collect();
+    let replayed_events = replay(&file, &[]);
+    assert_eq!(only_events.join("\n") + "\n", replayed_events);
+    assert_eq!(only_events.len(), 40);
+
+    // Neither the secret nor the access token is anywhere in the file.
+    let token: serde_json::Value = rt.block_on(async {
+        reqwest::Client::new()
+            .post(emulator.token_url())
+            .json(&serde_json::json!({"appId": emulator.config().app_id, "clientSecret": emulator.config().secret.expose()}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let bytes = std::fs::read(&file).unwrap();
+    let haystack = String::from_utf8_lossy(&bytes);
+    let access_token = token["access_token"].as_str().unwrap();
+    assert!(
+        !haystack.contains(access_token),
+        "access token leaked into the recording"
+    );
+    assert!(
+        !haystack.contains(emulator.config().secret.expose()),
+        "secret leaked"
+    );
+    assert!(
+        haystack.contains(r#""dir":"tx""#),
+        "tx frames (Identify, Resume, heartbeats) are kept"
+    );
+    assert!(
+        haystack.contains("QQBot ***"),
+        "tokens are redacted in place"
+    );
+}
+
+#[test]
+fn record_command_is_silent_and_zstd_round_trips() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson.zst");
+    let out = qqbot()
+        .args([
+            "record",
+            "-o",
+            file.to_str().unwrap(),
+            "--api-base",
+            &emulator.api_base(),
+            "--token-url",
+            &emulator.token_url(),
+            "--intents",
+            "all",
+            "--count",
+            "10",
+            "--redact-ids",
+        ])
+        .env("QQBOT_APP_ID", &emulator.config().app_id)
+        .env("QQBOT_SECRET", emulator.config().secret.expose())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "record prints nothing on stdout");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("recorded"));
+    let raw = std::fs::read(&file).unwrap();
+    assert_eq!(&raw[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
+    let replayed = replay(&file, &[]);
+    assert_eq!(replayed.lines().count(), 10);
+    let stats = qqbot()
+        .args(["--json", "replay", file.to_str().unwrap(), "--stats"])
+        .output()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["events"], 10);
+    assert_eq!(stats["header"]["redaction"]["ids"], true);
+}
+
+#[test]
+fn torn_recordings_warn_and_newer_versions_are_refused() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson");
+    listen_and_record(&emulator, &file, &["--count", "6"]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines = text.lines().count();
+
+    // Cut the last line in half, as a crash mid-write would.
+    let torn = dir.path().join("torn.ndjson");
+    std::fs::write(&torn, &text[..text.len() - 40]).unwrap();
+    qqbot()
+        .args(["replay", torn.to_str().unwrap(), "--max-speed", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::function(|out: &str| out.lines().count() == 5))
+        .stderr(predicate::str::contains(format!("line {lines}")));
+
+    // A newer major version is refused with a clear message.
+    let newer = dir.path().join("newer.ndjson");
+    std::fs::write(
+        &newer,
+        text.replacen(r#""version":"1.0""#, r#""version":"2.0""#, 1),
+    )
+    .unwrap();
+    qqbot()
+        .args(["replay", newer.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "newer than this qqbot understands",
+        ));
+
+    // Not a recording at all.
+    let junk = dir.path().join("junk.txt");
+    std::fs::write(&junk, "hello\n").unwrap();
+    qqbot()
+        .args(["replay", junk.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("qqbot: error: cannot replay"));
+}
+
+#[test]
+fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson");
+    let printed = listen_and_record(&source, &file, &["--count", "30"]);
+    let recorded: Vec<serde_json::Value> = printed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args([
+            "--json",
+            "replay",
+            file.to_str().unwrap(),
+            "--serve",
+            "127.0.0.1:0",
+            "--speed",
+            "2",
+        ])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: serde_json::Value = serde_json::from_str(&first).unwrap();
+
+    let received = rt.block_on(async {
+        use qqbot::gateway::{Cluster, GatewayConfig, ItemKind};
+        let mut config = GatewayConfig::new(
+            urls["app_id"].as_str().unwrap(),
+            qqbot::Secret::new(urls["secret"].as_str().unwrap()),
+            urls["api_base"].as_str().unwrap(),
+            urls["token_url"].as_str().unwrap(),
+        );
+        config.intents = qqbot::protocol::Intents::all();
+        let (cluster, mut items) = Cluster::start(config).await.unwrap();
+        let client = reqwest::Client::new();
+        let mut got = Vec::new();
+        let mut resumed = false;
+        tokio::time::timeout(Duration::from_secs(60), async {
+            while got.len() < 30 {
+                let item = items.recv().await.expect("items");
+                match item.kind {
+                    ItemKind::Dispatch(d) => {
+                        got.push((d.t.clone(), d.id.clone(), d.d().to_owned()));
+                        if got.len() == 10 {
+                            // Mid-replay: the platform ends the session (op 7 + 4009).
+                            client
+                                .post(format!(
+                                    "{}/_emulator/fault",
+                                    urls["api_base"].as_str().unwrap()
+                                ))
+                                .json(&serde_json::json!({"kind": "session_timeout"}))
+                                .send()
+                                .await
+                                .unwrap();
+                        }
+                    }
+                    ItemKind::Resumed { .. } => resumed = true,
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("every recorded dispatch arrives");
+        cluster.shutdown().await;
+        assert!(resumed, "the client resumed mid-replay");
+        got
+    });
+    let pid = server.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let _ = server.wait();
+
+    assert_eq!(received.len(), recorded.len());
+    for ((t, id, d), original) in received.iter().zip(&recorded) {
+        assert_eq!(t, original["t"].as_str().unwrap());
+        assert_eq!(id.as_deref(), original["id"].as_str(), "event ids are kept");
+        let original_d = serde_json::to_string(&original["d"]).unwrap();
+        let got_d: serde_json::Value = serde_json::from_str(d).unwrap();
+        assert_eq!(serde_json::to_string(&got_d).unwrap(), original_d);
+    }
+}

@@ -1,0 +1,557 @@
+//! The client facade's event loop, fed items directly (no gateway): routing, isolation of
+//! failing handlers, bounded concurrency, replies through the Context.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::IntoResponse;
+use chrono::Utc;
+use qqbot::client::{
+    Client, ClientError, Context, EventHandler, HandlerError, HandlerResult, Token,
+};
+use qqbot::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
+use qqbot::http::api::MessageBody;
+use qqbot::http::{Api, StaticToken};
+use qqbot::models::{C2cMessage, GroupMessage, Message, MessageReaction, Ready};
+use qqbot::protocol::{CloseAction, Envelope, Intents};
+use tokio::sync::{Semaphore, mpsc};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn bounded<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(WAIT, future)
+        .await
+        .expect("finished in time")
+}
+
+fn item(kind: ItemKind) -> GatewayItem {
+    GatewayItem {
+        shard: ShardId::ONE,
+        received_at: Utc::now(),
+        kind,
+    }
+}
+
+/// A dispatch item from a full frame, as the gateway builds it.
+fn dispatch(frame: &str) -> GatewayItem {
+    let frame: Arc<str> = Arc::from(frame);
+    let env = Envelope::peek(&frame).unwrap();
+    let d = env.d.unwrap().get();
+    let start = d.as_ptr() as usize - frame.as_ptr() as usize;
+    let dispatch = Dispatch {
+        seq: env.s,
+        t: env.t.as_deref().unwrap().to_owned(),
+        id: env.id.as_deref().map(str::to_owned),
+        frame: Arc::clone(&frame),
+        d_range: start..start + d.len(),
+    };
+    item(ItemKind::Dispatch(dispatch))
+}
+
+fn frame(s: u64, t: &str, d: &str) -> String {
+    format!(r#"{{"op":0,"s":{s},"t":"{t}","id":"{t}:ev-{s}","d":{d}}}"#)
+}
+
+fn ready_item() -> GatewayItem {
+    item(ItemKind::Ready {
+        session_id: "sess-1".into(),
+        user_id: "615".into(),
+        username: "testbot".into(),
+    })
+}
+
+fn unused_api() -> Api {
+    Api::new(
+        "http://127.0.0.1:9".into(),
+        "1".into(),
+        StaticToken::new("t"),
+    )
+}
+
+fn client<H: EventHandler>(handler: H) -> Client<H> {
+    Client::new(
+        Token::new("1", "secret"),
+        Intents::default_granted(),
+        handler,
+        true,
+    )
+}
+
+#[derive(Default)]
+struct Recorder {
+    calls: Mutex<Vec<String>>,
+    errors: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn push(&self, entry: String) {
+        self.calls.lock().unwrap().push(entry);
+    }
+}
+
+/// Handlers must be local types; this shares the recorder with the test.
+struct Rec(Arc<Recorder>);
+
+impl std::ops::Deref for Rec {
+    type Target = Recorder;
+    fn deref(&self) -> &Recorder {
+        &self.0
+    }
+}
+
+impl EventHandler for Rec {
+    async fn ready(&self, ctx: Context, ready: Ready) -> HandlerResult {
+        assert!(ctx.event_type().is_none());
+        self.push(format!(
+            "ready {} {}",
+            ready.session_id, ready.user.username
+        ));
+        Ok(())
+    }
+
+    async fn at_message_create(&self, ctx: Context, message: Message) -> HandlerResult {
+        if message.plain_content() == "/panic" {
+            panic!("boom in handler");
+        }
+        self.push(format!(
+            "at {} {} {}",
+            message.plain_content(),
+            ctx.event_id().unwrap(),
+            ctx.seq().unwrap()
+        ));
+        Ok(())
+    }
+
+    async fn group_at_message_create(&self, _ctx: Context, message: GroupMessage) -> HandlerResult {
+        self.push(format!("group {}", message.content.trim()));
+        Ok(())
+    }
+
+    async fn c2c_message_create(&self, _ctx: Context, message: C2cMessage) -> HandlerResult {
+        if message.content == "fail" {
+            return Err("c2c handler gave up".into());
+        }
+        self.push(format!("c2c {}", message.content));
+        Ok(())
+    }
+
+    async fn message_reaction_add(
+        &self,
+        _ctx: Context,
+        reaction: MessageReaction,
+    ) -> HandlerResult {
+        self.push(format!("reaction {}", reaction.target.kind));
+        Ok(())
+    }
+
+    async fn dispatch(&self, ctx: Context, dispatch: Dispatch) -> HandlerResult {
+        assert_eq!(ctx.event_type(), Some(dispatch.t.as_str()));
+        self.push(format!("dispatch {}", dispatch.t));
+        Ok(())
+    }
+
+    async fn lifecycle(&self, _ctx: Context, item: GatewayItem) -> HandlerResult {
+        self.push(format!("lifecycle {}", item.kind.key()));
+        Ok(())
+    }
+
+    async fn error(&self, ctx: Context, error: HandlerError) {
+        let what = match &error {
+            HandlerError::Failed { handler, source } => format!("failed {handler}: {source}"),
+            HandlerError::Panicked { handler, message } => format!("panicked {handler}: {message}"),
+            HandlerError::BadPayload(e) => format!("bad payload: {e}"),
+            _ => error.to_string(),
+        };
+        self.errors
+            .lock()
+            .unwrap()
+            .push(format!("{} {what}", ctx.event_type().unwrap_or("-")));
+    }
+}
+
+fn sorted(mut list: Vec<String>) -> Vec<String> {
+    list.sort();
+    list
+}
+
+#[tokio::test]
+async fn events_reach_their_typed_handlers_and_the_catch_all() {
+    let recorder = Arc::new(Recorder::default());
+    let client = client(Rec(Arc::clone(&recorder)));
+    let (tx, rx) = mpsc::channel(16);
+    tx.send(ready_item()).await.unwrap();
+    tx.send(dispatch(&frame(
+        1,
+        "AT_MESSAGE_CREATE",
+        r#"{"id":"m1","channel_id":"c","content":"<@!615> /ping"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        2,
+        "GROUP_AT_MESSAGE_CREATE",
+        r#"{"id":"g1","group_openid":"G","content":" /status"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        3,
+        "C2C_MESSAGE_CREATE",
+        r#"{"id":"c1","content":"hi","author":{"user_openid":"U"}}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        4,
+        "MESSAGE_REACTION_ADD",
+        r#"{"target":{"id":"x","type":"ReactionTargetType_MSG"}}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(5, "BRAND_NEW_EVENT", r#"{"x":1}"#)))
+        .await
+        .unwrap();
+    drop(tx);
+    bounded(client.run_items(unused_api(), rx)).await.unwrap();
+
+    assert_eq!(
+        sorted(recorder.calls.lock().unwrap().clone()),
+        sorted(vec![
+            "ready sess-1 testbot".into(),
+            "lifecycle ready".into(),
+            "dispatch AT_MESSAGE_CREATE".into(),
+            "at /ping AT_MESSAGE_CREATE:ev-1 1".into(),
+            "dispatch GROUP_AT_MESSAGE_CREATE".into(),
+            "group /status".into(),
+            "dispatch C2C_MESSAGE_CREATE".into(),
+            "c2c hi".into(),
+            "dispatch MESSAGE_REACTION_ADD".into(),
+            "reaction ReactionTargetType_MSG".into(),
+            "dispatch BRAND_NEW_EVENT".into(),
+        ])
+    );
+    assert!(recorder.errors.lock().unwrap().is_empty());
+    assert_eq!(client.dispatches_seen(), 5);
+    assert!(client.is_connected());
+    let sessions = client.get_session_info();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].session_id.as_deref(), Some("sess-1"));
+    assert_eq!(sessions[0].last_seq, Some(5));
+}
+
+#[tokio::test]
+async fn panics_errors_and_bad_payloads_never_stop_the_client() {
+    let recorder = Arc::new(Recorder::default());
+    let client = client(Rec(Arc::clone(&recorder)));
+    let (tx, rx) = mpsc::channel(16);
+    tx.send(dispatch(&frame(
+        1,
+        "AT_MESSAGE_CREATE",
+        r#"{"id":"m1","content":"/panic"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        2,
+        "C2C_MESSAGE_CREATE",
+        r#"{"id":"c1","content":"fail"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        3,
+        "AT_MESSAGE_CREATE",
+        r#"{"id":{"not":"an id"}}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        4,
+        "AT_MESSAGE_CREATE",
+        r#"{"id":"m2","content":"after"}"#,
+    )))
+    .await
+    .unwrap();
+    drop(tx);
+    bounded(client.run_items(unused_api(), rx)).await.unwrap();
+
+    let calls = recorder.calls.lock().unwrap().clone();
+    assert!(
+        calls.contains(&"at after AT_MESSAGE_CREATE:ev-4 4".to_owned()),
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("dispatch")).count(),
+        4,
+        "{calls:?}"
+    );
+    assert_eq!(
+        sorted(recorder.errors.lock().unwrap().clone()),
+        sorted(vec![
+            "AT_MESSAGE_CREATE panicked at_message_create: boom in handler".into(),
+            "C2C_MESSAGE_CREATE failed c2c_message_create: c2c handler gave up".into(),
+            "AT_MESSAGE_CREATE bad payload: cannot read the AT_MESSAGE_CREATE payload".into(),
+        ])
+    );
+    assert_eq!(client.handler_errors(), 3);
+}
+
+#[tokio::test]
+async fn fatal_item_stops_the_client_with_its_reason() {
+    let recorder = Arc::new(Recorder::default());
+    let client = client(Rec(Arc::clone(&recorder)));
+    let (tx, rx) = mpsc::channel(16);
+    tx.send(ready_item()).await.unwrap();
+    tx.send(item(ItemKind::Closed {
+        code: Some(4914),
+        reason: "offline".into(),
+        origin: CloseOrigin::Server,
+        action: CloseAction::Fatal,
+    }))
+    .await
+    .unwrap();
+    tx.send(item(ItemKind::Fatal {
+        reason: "bot is offline (4914)".into(),
+        hint: Some("use the sandbox".into()),
+        code: Some(4914),
+    }))
+    .await
+    .unwrap();
+    // The sender stays open: the fatal item alone ends the loop.
+    let err = bounded(client.run_items(unused_api(), rx))
+        .await
+        .unwrap_err();
+    let ClientError::Fatal { reason, hint, code } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (reason.as_str(), hint.as_deref(), *code),
+        ("bot is offline (4914)", Some("use the sandbox"), Some(4914))
+    );
+    assert_eq!(err.to_string(), "gateway stopped: bot is offline (4914)");
+    assert!(!client.is_connected(), "closed after ready");
+    let calls = recorder.calls.lock().unwrap().clone();
+    assert!(calls.contains(&"lifecycle fatal".to_owned()), "{calls:?}");
+    drop(tx);
+}
+
+#[tokio::test]
+async fn shutdown_handle_ends_the_loop_with_the_stream_still_open() {
+    let client = client(Rec(Arc::new(Recorder::default())));
+    let (tx, rx) = mpsc::channel::<GatewayItem>(1);
+    let handle = client.shutdown_handle();
+    handle.shutdown();
+    bounded(client.run_items(unused_api(), rx)).await.unwrap();
+    drop(tx);
+}
+
+/// Blocks every handler on a gate and tracks how many run at once.
+struct Gated {
+    gate: Arc<Semaphore>,
+    started: mpsc::UnboundedSender<()>,
+    active: AtomicUsize,
+    max_active: AtomicUsize,
+    done: AtomicUsize,
+}
+
+struct Gate(Arc<Gated>);
+
+impl std::ops::Deref for Gate {
+    type Target = Gated;
+    fn deref(&self) -> &Gated {
+        &self.0
+    }
+}
+
+impl EventHandler for Gate {
+    async fn c2c_message_create(&self, _ctx: Context, _message: C2cMessage) -> HandlerResult {
+        let now = self.active.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_active.fetch_max(now, Ordering::SeqCst);
+        self.started.send(()).unwrap();
+        self.gate.acquire().await.unwrap().forget();
+        self.active.fetch_sub(1, Ordering::SeqCst);
+        self.done.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn handler_concurrency_is_bounded_and_pushes_back() {
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let gated = Arc::new(Gated {
+        gate: Arc::new(Semaphore::new(0)),
+        started: started_tx,
+        active: AtomicUsize::new(0),
+        max_active: AtomicUsize::new(0),
+        done: AtomicUsize::new(0),
+    });
+    let client = client(Gate(Arc::clone(&gated))).with_max_concurrent_handlers(2);
+    let c2c = |s| {
+        dispatch(&frame(
+            s,
+            "C2C_MESSAGE_CREATE",
+            r#"{"id":"c","content":"x"}"#,
+        ))
+    };
+    let (tx, rx) = mpsc::channel(1);
+    let run = tokio::spawn(async move {
+        let result = client.run_items(unused_api(), rx).await;
+        (client, result)
+    });
+    tx.send(c2c(1)).await.unwrap();
+    tx.send(c2c(2)).await.unwrap();
+    for _ in 0..2 {
+        bounded(started.recv()).await.unwrap();
+    }
+    // Both slots are taken: the loop holds item 3 waiting for a slot, item 4 fills the buffer,
+    // and item 5 does not fit.
+    bounded(tx.send(c2c(3))).await.unwrap();
+    bounded(tx.send(c2c(4))).await.unwrap();
+    assert!(matches!(
+        tx.try_send(c2c(5)),
+        Err(mpsc::error::TrySendError::Full(_))
+    ));
+    assert_eq!(gated.active.load(Ordering::SeqCst), 2);
+
+    gated.gate.add_permits(5);
+    bounded(tx.send(c2c(5))).await.unwrap();
+    drop(tx);
+    let (client, result) = bounded(run).await.unwrap();
+    result.unwrap();
+    assert_eq!(
+        gated.done.load(Ordering::SeqCst),
+        5,
+        "run_items waits for running handlers"
+    );
+    assert_eq!(gated.max_active.load(Ordering::SeqCst), 2);
+    assert_eq!(client.dispatches_seen(), 5);
+}
+
+/// Replies to everything through the Context helpers.
+struct Replier;
+
+impl EventHandler for Replier {
+    async fn direct_message_create(&self, ctx: Context, message: Message) -> HandlerResult {
+        ctx.reply(&message, MessageBody::text("pong")).await?;
+        Ok(())
+    }
+
+    async fn at_message_create(&self, ctx: Context, message: Message) -> HandlerResult {
+        ctx.reply(&message, MessageBody::text("pong")).await?;
+        Ok(())
+    }
+
+    async fn group_at_message_create(&self, ctx: Context, message: GroupMessage) -> HandlerResult {
+        ctx.reply_group(&message, MessageBody::text("one")).await?;
+        ctx.reply_group(&message, MessageBody::text("two")).await?;
+        Ok(())
+    }
+
+    async fn c2c_message_create(&self, ctx: Context, message: C2cMessage) -> HandlerResult {
+        ctx.reply_c2c(&message, MessageBody::text("hi")).await?;
+        Ok(())
+    }
+}
+
+async fn record(
+    State(seen): State<mpsc::UnboundedSender<(String, String)>>,
+    uri: Uri,
+    body: String,
+) -> impl IntoResponse {
+    let path = uri.path().to_owned();
+    seen.send((path.clone(), body)).unwrap();
+    let reply = if path.starts_with("/v2/") {
+        r#"{"id":"ROBOT1.0_r!","timestamp":"2026-02-01T16:28:12+08:00"}"#
+    } else {
+        r#"{"id":"r","channel_id":"100010","content":"pong","author":{"bot":true}}"#
+    };
+    ([("content-type", "application/json")], reply)
+}
+
+#[tokio::test]
+async fn context_replies_are_passive_with_incrementing_msg_seq() {
+    let (seen_tx, mut seen) = mpsc::unbounded_channel();
+    let app = Router::new().fallback(record).with_state(seen_tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = client(Replier);
+    let api = Api::new(base, "1".into(), StaticToken::new("t"));
+    let (tx, rx) = mpsc::channel(8);
+    tx.send(dispatch(&frame(
+        1,
+        "AT_MESSAGE_CREATE",
+        r#"{"id":"m1","channel_id":"100010","content":"/ping"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        2,
+        "GROUP_AT_MESSAGE_CREATE",
+        r#"{"id":"g1","group_openid":"G","content":" /ping"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        3,
+        "C2C_MESSAGE_CREATE",
+        r#"{"id":"c1","author":{"user_openid":"U"},"content":"/ping"}"#,
+    )))
+    .await
+    .unwrap();
+    tx.send(dispatch(&frame(
+        4,
+        "DIRECT_MESSAGE_CREATE",
+        r#"{"id":"d1","guild_id":"dmg","channel_id":"x","direct_message":true,"content":"/ping"}"#,
+    )))
+    .await
+    .unwrap();
+    drop(tx);
+    bounded(client.run_items(api, rx)).await.unwrap();
+    assert_eq!(client.handler_errors(), 0);
+
+    let mut requests = Vec::new();
+    while let Ok(request) = seen.try_recv() {
+        requests.push(request);
+    }
+    let requests = sorted(
+        requests
+            .into_iter()
+            .map(|(p, b)| format!("{p} {b}"))
+            .collect(),
+    );
+    assert_eq!(
+        requests,
+        sorted(vec![
+            r#"/channels/100010/messages {"content":"pong","msg_type":0,"msg_id":"m1"}"#.into(),
+            r#"/v2/groups/G/messages {"content":"one","msg_type":0,"msg_id":"g1","msg_seq":1}"#
+                .into(),
+            r#"/v2/groups/G/messages {"content":"two","msg_type":0,"msg_id":"g1","msg_seq":2}"#
+                .into(),
+            r#"/v2/users/U/messages {"content":"hi","msg_type":0,"msg_id":"c1","msg_seq":1}"#
+                .into(),
+            r#"/dms/dmg/messages {"content":"pong","msg_type":0,"msg_id":"d1"}"#.into(),
+        ])
+    );
+}
+
+#[test]
+fn client_and_token_debug_never_show_the_secret() {
+    let token = Token::new("102000000", "hunter2-app-secret");
+    assert_eq!(token.secret().expose(), "hunter2-app-secret");
+    let client = Client::new(token.clone(), Intents::default_granted(), Replier, false)
+        .with_api_base("http://127.0.0.1:1");
+    for shown in [format!("{token:?}"), format!("{client:?}")] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("102000000"), "{shown}");
+    }
+    assert_eq!(client.api_base(), "http://127.0.0.1:1");
+    assert_eq!(client.token_url(), qqbot::client::TOKEN_URL);
+    let sandbox = Client::new(token, Intents::default_granted(), Replier, true);
+    assert_eq!(sandbox.api_base(), qqbot::http::api::SANDBOX_API_BASE);
+}

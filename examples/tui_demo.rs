@@ -5,7 +5,12 @@
 //!
 //! ```text
 //! cargo run --example tui_demo -- [--rate 200] [--shards 2]
+//! cargo run --example tui_demo -- --emulator [SCENARIO]   # real shards against an embedded emulator
 //! ```
+//!
+//! With `--emulator` the items come from a real [`Cluster`] connected to an in-process
+//! [`Emulator`] (scenario `demo` unless named: `session-timeout`, `zombie`, `drop`, …), exactly
+//! as `qqbot tui --emulator` will do.
 //!
 //! Quit with `q`: the terminal is restored and the same summary `qqbot listen` prints follows.
 //!
@@ -17,8 +22,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use qqbot::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
+use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+use qqbot::gateway::{
+    CloseOrigin, Cluster, Dispatch, GatewayConfig, GatewayItem, ItemKind, ShardId, ShardSelection,
+};
 use qqbot::protocol::CloseAction;
+use qqbot::protocol::Intents;
 use qqbot::tui::{Diagnostics, Header};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
@@ -193,28 +202,96 @@ async fn generate(tx: mpsc::Sender<GatewayItem>, shards: u32, rate: u32) {
     }
 }
 
+/// `--emulator [SCENARIO]`: the scenario name, if the flag is present.
+fn emulator_arg() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == "--emulator")?;
+    Some(
+        args.get(i + 1)
+            .filter(|a| !a.starts_with("--"))
+            .cloned()
+            .unwrap_or_else(|| "demo".into()),
+    )
+}
+
+/// Start an embedded emulator and a cluster of `shards` against it.
+async fn emulated(
+    scenario: &str,
+    shards: u32,
+    rate: u32,
+) -> Result<(Emulator, Cluster, mpsc::Receiver<GatewayItem>), String> {
+    let scenario: Scenario = scenario
+        .parse()
+        .map_err(|_| format!("unknown scenario `{scenario}`"))?;
+    let emulator = Emulator::start(EmulatorConfig {
+        scenario,
+        shards,
+        rate: f64::from(rate),
+        heartbeat_interval: Duration::from_secs(5),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the emulator: {e}"))?;
+    let ec = emulator.config();
+    let mut config = GatewayConfig::new(
+        ec.app_id.clone(),
+        ec.secret.clone(),
+        emulator.api_base(),
+        emulator.token_url(),
+    );
+    config.intents = Intents::all();
+    config.shards = ShardSelection::Count(shards);
+    let (cluster, items) = Cluster::start(config)
+        .await
+        .map_err(|e| format!("cannot start the cluster: {e}"))?;
+    Ok((emulator, cluster, items))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let rate = arg("--rate", 200);
     let shards = arg("--shards", 2).max(1);
-    let (tx, rx) = mpsc::channel(4096);
     let now = Utc::now();
-    let (_diag_tx, diag_rx) = watch::channel(Diagnostics {
+    let mut source = "demo (synthetic)".to_string();
+    let (tx, rx, emulator) = match emulator_arg() {
+        Some(scenario) => match emulated(&scenario, shards, rate).await {
+            Ok((emulator, cluster, items)) => {
+                source = format!("emulator ({scenario})");
+                (None, items, Some((emulator, cluster)))
+            }
+            Err(e) => {
+                eprintln!("tui_demo: error: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        None => {
+            let (tx, rx) = mpsc::channel(4096);
+            (Some(tx), rx, None)
+        }
+    };
+    let (diag_tx, diag_rx) = watch::channel(Diagnostics {
         identify_total: Some(1000),
         identify_remaining: Some(1000 - shards),
         identify_reset_at: Some(now + chrono::Duration::hours(24)),
         max_concurrency: Some(1),
         token_expires_at: Some(now + chrono::Duration::seconds(7200)),
     });
-    let generator = tokio::spawn(generate(tx, shards, rate));
+    if let Some((_, cluster)) = &emulator {
+        let _ = diag_tx.send(Diagnostics::from_gateway(
+            cluster.gateway(),
+            cluster.token_ttl(),
+            Utc::now(),
+        ));
+    }
+    let generator = tokio::spawn(async move {
+        if let Some(tx) = tx {
+            generate(tx, shards, rate).await;
+        }
+    });
     let started = Instant::now();
     let header = Header {
         utc_offset: *now.with_timezone(&chrono::Local).offset(),
-        ..Header::new(
-            "demo (synthetic)",
-            "GROUP_AND_C2C_EVENT|PUBLIC_GUILD_MESSAGES",
-            shards,
-        )
+        ..Header::new(source, "GROUP_AND_C2C_EVENT|PUBLIC_GUILD_MESSAGES", shards)
     };
     let (panicked_tx, panicked_rx) = tokio::sync::oneshot::channel::<()>();
     match signal(SignalKind::user_defined1()) {
@@ -237,6 +314,10 @@ async fn main() -> std::process::ExitCode {
         Ok(()) = panicked_rx => None,
     };
     generator.abort();
+    if let Some((emulator, cluster)) = emulator {
+        cluster.shutdown().await;
+        drop(emulator);
+    }
     // Either branch may win after a panic (run() stops with an error once the hook fired).
     let Some(result) = outcome.filter(|_| !PANICKED.load(Ordering::SeqCst)) else {
         // Exit like a panic on the main thread would; the terminal is already restored.

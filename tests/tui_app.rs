@@ -121,6 +121,15 @@ fn shard_state_follows_the_lifecycle() {
         },
     );
     assert_eq!(state(&app, 0), ShardState::BackingOff);
+    // A failed attempt while backing off (no connection up) counts as a connect failure.
+    apply(
+        &mut app,
+        0,
+        5.5,
+        ItemKind::Error {
+            message: "connection attempt failed: refused".into(),
+        },
+    );
     apply(
         &mut app,
         0,
@@ -152,11 +161,11 @@ fn shard_state_follows_the_lifecycle() {
     assert_eq!(state(&app, 0), ShardState::Active);
     let s = &app.view().shards[0];
     assert_eq!((s.reconnects, s.resumes, s.resume_attempts), (1, 1, 1));
-    assert_eq!(s.last_close.map(|(code, _)| code), Some(Some(4009)));
+    assert_eq!(s.last_close.as_ref().map(|c| c.code), Some(Some(4009)));
     assert_eq!(s.last_seq, Some(9));
     assert_eq!(s.session_id.as_deref(), Some("s"));
     assert_eq!(s.active_since, Some(at(6.2)));
-    // Two successes; the second needed two attempts.
+    // Two successes and one failure.
     assert_eq!((s.connects, s.connect_attempts()), (2, 3));
     apply(
         &mut app,
@@ -170,7 +179,7 @@ fn shard_state_follows_the_lifecycle() {
     );
     assert_eq!(state(&app, 0), ShardState::Fatal);
     assert_eq!(
-        app.view().shards[0].last_close.map(|(c, _)| c),
+        app.view().shards[0].last_close.as_ref().map(|c| c.code),
         Some(Some(4915))
     );
     // Fatal is final even if a close trails it.
@@ -673,5 +682,50 @@ fn rates_average_over_the_time_actually_observed() {
         (row.rate(at(102.5)) - 10.0).abs() < 1e-9,
         "{}",
         row.rate(at(102.5))
+    );
+}
+
+#[test]
+fn errors_on_a_live_connection_are_not_connect_failures() {
+    let mut app = one_shard();
+    ready(&mut app, 0, 0.0);
+    apply(
+        &mut app,
+        0,
+        1.0,
+        ItemKind::Error {
+            message: "bad frame".into(),
+        },
+    );
+    assert_eq!(app.view().shards[0].connect_attempts(), 1);
+    assert_eq!(app.stats().errors, 1);
+    // A clean op 7 reconnect: one close, one more connection, no failure.
+    apply(&mut app, 0, 2.0, ItemKind::ReconnectRequested);
+    apply(
+        &mut app,
+        0,
+        2.0,
+        ItemKind::Closed {
+            code: Some(4000),
+            reason: "reconnect requested".into(),
+            origin: CloseOrigin::Client,
+            action: CloseAction::Resume,
+        },
+    );
+    apply(
+        &mut app,
+        0,
+        2.1,
+        ItemKind::Connected {
+            url: "ws://x".into(),
+            attempt: 2,
+        },
+    );
+    let s = &app.view().shards[0];
+    assert_eq!((s.connects, s.connect_attempts()), (2, 2));
+    let close = s.last_close.as_ref().unwrap();
+    assert_eq!(
+        (close.code, close.origin),
+        (Some(4000), CloseOrigin::Client)
     );
 }

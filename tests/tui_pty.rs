@@ -189,9 +189,13 @@ fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
 
 /// Start the demo in a fresh 120×40 tmux session and wait for the dashboard.
 fn start_demo(tmux: &Tmux, bin: &Path) {
+    start_demo_with(tmux, bin, "--rate 100");
+}
+
+fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
     // Not `exec`: the shell reports the exit status on screen once the dashboard is gone.
     let command = format!(
-        "echo BEFORE-TUI; RUST_BACKTRACE=0 {} --rate 100; echo EXIT-STATUS=$?",
+        "echo BEFORE-TUI; RUST_BACKTRACE=0 {} {args}; echo EXIT-STATUS=$?",
         bin.display()
     );
     let out = tmux.run(&[
@@ -272,6 +276,37 @@ fn a_panic_restores_the_terminal_before_its_message_prints() {
     let exit = screen.find("EXIT-STATUS=").expect("exit status shown");
     assert!(message < exit, "message before the exit status:\n{screen}");
     assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
+}
+
+/// The real pipeline: a two-shard `Cluster` against an in-process emulator whose
+/// `session-timeout` scenario sends op 7 (qqbot closes with 4000 and resumes) and closes with 4009
+/// on a cycle; the dashboard must show the close and the resume.
+#[test]
+fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
+    let bin = demo_binary();
+    let tmux = Tmux::new_named("emulator");
+    start_demo_with(&tmux, &bin, "--emulator session-timeout --rate 20");
+    // The scenario's op 7 makes qqbot close (4000) and resume; 4009s follow on its cycle.
+    let resumes = |s: &str| -> u64 {
+        s.split("resumes  ")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let screen = tmux.wait_for("a close and a resume on the dashboard", |s| {
+        (s.contains("by qqbot") || s.contains("4009 Session timed out")) && resumes(s) >= 1
+    });
+    assert!(screen.contains("emulator (session-timeout)"), "{screen}");
+    tmux.run(&["send-keys", "-t", "tui", "q"]);
+    assert_eq!(wait_exit(&tmux), "0", "exit status");
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(screen.contains("summary: "), "{screen}");
+    assert!(
+        screen.contains("  closes: 4"),
+        "the summary counts the closes:\n{screen}"
+    );
 }
 
 #[test]

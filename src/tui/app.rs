@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use hdrhistogram::Histogram;
 
-use crate::gateway::{GatewayItem, ItemKind, ShardId};
+use crate::gateway::{CloseOrigin, GatewayItem, ItemKind, ShardId};
 use crate::output::Stats;
 use crate::output::human::describe;
 
@@ -64,6 +64,28 @@ pub struct Diagnostics {
     pub max_concurrency: Option<u32>,
     /// When the current access token expires.
     pub token_expires_at: Option<DateTime<Utc>>,
+}
+
+impl Diagnostics {
+    /// From what `GET /gateway/bot` said (e.g. [`Cluster::gateway`](crate::gateway::Cluster::gateway))
+    /// and the token's time to live ([`Cluster::token_ttl`](crate::gateway::Cluster::token_ttl)),
+    /// both as of `now`. Refresh it now and then (a `watch` sender): the token TTL changes when
+    /// the token is refreshed.
+    pub fn from_gateway(
+        gateway: &crate::http::gateway_info::GatewayBot,
+        token_ttl: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> Diagnostics {
+        let limit = &gateway.session_start_limit;
+        let later = |d: Duration| chrono::Duration::from_std(d).ok().map(|d| now + d);
+        Diagnostics {
+            identify_total: Some(limit.total),
+            identify_remaining: Some(limit.remaining),
+            identify_reset_at: later(Duration::from_millis(limit.reset_after)),
+            max_concurrency: Some(limit.max_concurrency),
+            token_expires_at: token_ttl.and_then(later),
+        }
+    }
 }
 
 /// What the loop should do after a key press.
@@ -133,6 +155,19 @@ impl ShardState {
     }
 }
 
+/// How a shard's last connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastClose {
+    /// Close code; `None` when the connection dropped without a close frame.
+    pub code: Option<u16>,
+    /// Who closed it.
+    pub origin: CloseOrigin,
+    /// The reason text that came with it.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// Everything the shards table shows about one shard.
 #[derive(Debug, Clone)]
 pub struct ShardView {
@@ -160,18 +195,18 @@ pub struct ShardView {
     pub missed_acks: u64,
     /// Successful connections (`Connected` items).
     pub connects: u64,
-    /// Failed connection attempts confirmed by a later `Connected { attempt }`.
-    connect_failures: u64,
-    /// Failed attempts in the current streak (from `Backoff`), not yet confirmed.
-    pending_failures: u64,
+    /// Failed connection attempts: `Error` items while no connection was up.
+    pub connect_failures: u64,
+    /// Between a close (or the start) and the next `Connected`.
+    awaiting_connect: bool,
     /// Connections that closed (any cause).
     pub reconnects: u64,
     /// Resume attempts (op 6 sent).
     pub resume_attempts: u64,
     /// Sessions resumed (RESUMED).
     pub resumes: u64,
-    /// Last close code (`None` inside = closed without a close frame) and when.
-    pub last_close: Option<(Option<u16>, DateTime<Utc>)>,
+    /// The last close.
+    pub last_close: Option<LastClose>,
     /// Since when the current connection has been active (READY / RESUMED).
     pub active_since: Option<DateTime<Utc>>,
     /// Last frame received from the gateway on this shard (our own heartbeats do not count).
@@ -198,7 +233,7 @@ impl ShardView {
             missed_acks: 0,
             connects: 0,
             connect_failures: 0,
-            pending_failures: 0,
+            awaiting_connect: true,
             reconnects: 0,
             resume_attempts: 0,
             resumes: 0,
@@ -215,9 +250,9 @@ impl ShardView {
         (!self.rtt_us.is_empty()).then(|| Duration::from_micros(self.rtt_us.value_at_quantile(q)))
     }
 
-    /// Connection attempts: successes plus failures (confirmed, and the current failing streak).
+    /// Connection attempts: successes plus failures.
     pub fn connect_attempts(&self) -> u64 {
-        self.connects + self.connect_failures + self.pending_failures
+        self.connects + self.connect_failures
     }
 
     /// Whether the connection looks half-open: a heartbeat outstanding for longer than the
@@ -263,11 +298,10 @@ impl ShardView {
                 }
                 self.last_dispatch_at = Some(now);
             }
-            ItemKind::Connected { attempt, .. } => {
+            ItemKind::Connected { .. } => {
                 self.state = ShardState::Connecting;
                 self.connects += 1;
-                self.connect_failures += u64::from(attempt.saturating_sub(1));
-                self.pending_failures = 0;
+                self.awaiting_connect = false;
                 self.beat_outstanding = None;
             }
             ItemKind::Hello { heartbeat_interval } => {
@@ -310,32 +344,50 @@ impl ShardView {
                 self.rtt_samples
                     .push_back((now.timestamp_millis(), rtt.as_secs_f64() * 1000.0));
             }
-            ItemKind::Closed { code, .. } => {
+            ItemKind::Closed {
+                code,
+                reason,
+                origin,
+                ..
+            } => {
                 if self.state != ShardState::Fatal {
                     self.state = ShardState::Connecting;
                 }
                 self.reconnects += 1;
-                self.last_close = Some((*code, now));
+                self.awaiting_connect = true;
+                self.last_close = Some(LastClose {
+                    code: *code,
+                    origin: *origin,
+                    reason: reason.clone(),
+                    at: now,
+                });
                 self.active_since = None;
                 self.beat_outstanding = None;
             }
-            ItemKind::Backoff { attempt, .. } => {
+            ItemKind::Backoff { .. } => {
                 if self.state != ShardState::Fatal {
                     self.state = ShardState::BackingOff;
                 }
-                self.pending_failures = u64::from(*attempt);
+                self.awaiting_connect = true;
                 self.active_since = None;
                 self.beat_outstanding = None;
             }
             ItemKind::Fatal { reason, code, .. } => {
                 self.state = ShardState::Fatal;
                 self.fatal_reason = Some(reason.clone());
-                if code.is_some() && self.last_close.is_none_or(|(c, _)| c != *code) {
-                    self.last_close = Some((*code, now));
+                if code.is_some() && self.last_close.as_ref().is_none_or(|c| c.code != *code) {
+                    self.last_close = Some(LastClose {
+                        code: *code,
+                        origin: CloseOrigin::Server,
+                        reason: reason.clone(),
+                        at: now,
+                    });
                 }
                 self.active_since = None;
                 self.beat_outstanding = None;
             }
+            // While no connection is up, an error is a failed connection attempt.
+            ItemKind::Error { .. } if self.awaiting_connect => self.connect_failures += 1,
             ItemKind::ReconnectRequested
             | ItemKind::InvalidSession { .. }
             | ItemKind::Lagged { .. }

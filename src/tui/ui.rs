@@ -18,9 +18,10 @@ use ratatui::widgets::{
 };
 
 use super::app::{App, Focus, LogEntry, LogKind, ShardState, ShardView, View};
+use crate::gateway::CloseOrigin;
 use crate::output::fields::EventFields;
 use crate::output::human::snippet;
-use crate::protocol::close_info;
+use crate::protocol::close::lookup;
 
 const SHARD_COLORS: [Color; 6] = [
     Color::Cyan,
@@ -167,11 +168,20 @@ fn state_style(state: ShardState) -> Style {
 }
 
 fn close_text(shard: &ShardView, wide: bool) -> String {
-    match shard.last_close {
-        None => "-".into(),
-        Some((None, _)) => if wide { "no close frame" } else { "none" }.into(),
-        Some((Some(code), _)) if wide => format!("{code} {}", close_info(code).name),
-        Some((Some(code), _)) => code.to_string(),
+    let Some(close) = &shard.last_close else {
+        return "-".into();
+    };
+    match (close.code, close.origin) {
+        (None, _) if wide => "no close frame".into(),
+        (None, _) => "none".into(),
+        (Some(code), _) if !wide => code.to_string(),
+        // qqbot's own close codes (op 7, zombie, shutdown) are not the gateway's table.
+        (Some(code), CloseOrigin::Client) => format!("{code} by qqbot"),
+        (Some(code), CloseOrigin::Server) => match lookup(code) {
+            Some(info) => format!("{code} {}", info.name),
+            None if !close.reason.is_empty() => format!("{code} {}", close.reason),
+            None => format!("{code} unknown"),
+        },
     }
 }
 
@@ -517,9 +527,10 @@ fn draw_diagnostics_line(app: &App, view: &View, frame: &mut Frame, area: Rect) 
         Some(reset) => format!("{} reset {reset}", f.identify),
         None => f.identify,
     };
+    // Most telling first: the line is cut at the right edge.
     let text = format!(
-        " connects {} · resumes {} · identify {identify} · token {} · dropped {} · errors {}",
-        f.connects, f.resumes, f.token, f.dropped, f.errors
+        " connects {} · resumes {} · dropped {} · errors {} · token {} · identify {identify}",
+        f.connects, f.resumes, f.dropped, f.errors, f.token
     );
     let style = if f.dropped > 0 || f.errors > 0 {
         Style::default().fg(Color::LightRed)

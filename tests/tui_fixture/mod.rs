@@ -139,6 +139,30 @@ pub fn items() -> Vec<GatewayItem> {
         &mut timed,
     );
     push(
+        0.1,
+        item(
+            1,
+            0.1,
+            ItemKind::Error {
+                message: "connection attempt failed: connection refused".into(),
+            },
+        ),
+        &mut timed,
+    );
+    push(
+        0.1,
+        item(
+            1,
+            0.1,
+            ItemKind::Backoff {
+                delay: Duration::from_millis(400),
+                attempt: 1,
+                resume: false,
+            },
+        ),
+        &mut timed,
+    );
+    push(
         0.5,
         item(
             1,

@@ -96,3 +96,33 @@ fn empty_dashboard_and_tiny_window() {
         "{tiny}"
     );
 }
+
+/// Styles are not in the text snapshots: check the few that carry meaning.
+#[test]
+fn selection_and_alarms_are_styled() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Down);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| draw(&app, f)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let row_of = |needle: &str| {
+        (0..40u16)
+            .find(|&y| {
+                let line: String = (0..120u16).map(|x| buffer[(x, y)].symbol()).collect();
+                line.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("{needle} not on screen"))
+    };
+    // The second-newest event (selected after one ↓) is reversed; the newest is not.
+    let selected = row_of("12:00:58.484");
+    let newest = row_of("12:00:58.742");
+    assert!(buffer[(2, selected)].modifier.contains(Modifier::REVERSED));
+    assert!(!buffer[(2, newest)].modifier.contains(Modifier::REVERSED));
+    // The zombie flag is red.
+    let zombie = row_of("ZOMBIE?");
+    let x = (0..120u16)
+        .find(|&x| buffer[(x, zombie)].symbol() == "Z")
+        .unwrap();
+    assert_eq!(buffer[(x, zombie)].fg, Color::Red);
+}

@@ -20,6 +20,7 @@ pub mod output;
 pub mod protocol;
 pub mod record;
 pub mod secret;
+pub mod tui;
 pub mod webhook;
 
 pub use secret::Secret;

@@ -1,0 +1,972 @@
+//! The dashboard's state: a pure reducer over [`GatewayItem`]s and key presses.
+//!
+//! [`App`] is plain data. It does no I/O and never reads the clock: every time-dependent value is
+//! computed from the `now` handed to [`App::apply`] and [`App::tick`]. Statistics are updated
+//! incrementally per item (O(1), no unbounded growth), so drawing only reads them.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use hdrhistogram::Histogram;
+
+use crate::gateway::{CloseOrigin, GatewayItem, ItemKind, ShardId};
+use crate::output::Stats;
+use crate::output::human::describe;
+
+/// How many entries the recent-events log keeps.
+pub const LOG_CAPACITY: usize = 1000;
+/// How many seconds of event-rate history are kept (the chart shows what fits).
+pub const RATE_WINDOW_SECS: usize = 300;
+/// How many heartbeat RTT samples are kept per shard for the latency chart.
+pub const RTT_SAMPLES: usize = 240;
+/// Seconds over which the per-type rate is averaged.
+pub const TYPE_RATE_SECS: usize = 10;
+
+/// What the status bar says about the run; fixed for the life of the dashboard.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Where items come from: `sandbox`, `production`, `emulator`, `replay FILE`.
+    pub source: String,
+    /// Intents as text (names or bits), as the CLI resolved them.
+    pub intents: String,
+    /// How many shards the cluster runs (rows are created up front for each).
+    pub shards: u32,
+    /// Offset used to print wall-clock times (the CLI passes the local offset; tests pass UTC).
+    pub utc_offset: FixedOffset,
+}
+
+impl Header {
+    /// A header with times shown in UTC.
+    pub fn new(source: impl Into<String>, intents: impl Into<String>, shards: u32) -> Header {
+        Header {
+            source: source.into(),
+            intents: intents.into(),
+            shards,
+            utc_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
+        }
+    }
+}
+
+/// Facts the gateway items do not carry, filled by the CLI (from `GET /gateway/bot` and the token
+/// source). Every field is optional: unknown values show as `-`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// `session_start_limit.total`.
+    pub identify_total: Option<u32>,
+    /// `session_start_limit.remaining`.
+    pub identify_remaining: Option<u32>,
+    /// When the identify budget resets (`now + session_start_limit.reset_after`).
+    pub identify_reset_at: Option<DateTime<Utc>>,
+    /// `session_start_limit.max_concurrency`.
+    pub max_concurrency: Option<u32>,
+    /// When the current access token expires.
+    pub token_expires_at: Option<DateTime<Utc>>,
+}
+
+impl Diagnostics {
+    /// From what `GET /gateway/bot` said (e.g. [`Cluster::gateway`](crate::gateway::Cluster::gateway))
+    /// and the token's time to live ([`Cluster::token_ttl`](crate::gateway::Cluster::token_ttl)),
+    /// both as of `now`. Refresh it now and then (a `watch` sender): the token TTL changes when
+    /// the token is refreshed.
+    pub fn from_gateway(
+        gateway: &crate::http::gateway_info::GatewayBot,
+        token_ttl: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> Diagnostics {
+        let limit = &gateway.session_start_limit;
+        let later = |d: Duration| chrono::Duration::from_std(d).ok().map(|d| now + d);
+        Diagnostics {
+            identify_total: Some(limit.total),
+            identify_remaining: Some(limit.remaining),
+            identify_reset_at: later(Duration::from_millis(limit.reset_after)),
+            max_concurrency: Some(limit.max_concurrency),
+            token_expires_at: token_ttl.and_then(later),
+        }
+    }
+}
+
+/// What the loop should do after a key press.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing changed.
+    None,
+    /// Leave the dashboard.
+    Quit,
+    /// The view changed: draw now rather than at the next tick.
+    Redraw,
+}
+
+/// Which panel the arrow keys scroll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The shards table.
+    Shards,
+    /// The recent-events log.
+    Events,
+    /// The per-event-type table.
+    Types,
+}
+
+impl Focus {
+    fn next(self) -> Focus {
+        match self {
+            Focus::Shards => Focus::Events,
+            Focus::Events => Focus::Types,
+            Focus::Types => Focus::Shards,
+        }
+    }
+
+    fn prev(self) -> Focus {
+        self.next().next()
+    }
+}
+
+/// A shard's state, derived from its lifecycle items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardState {
+    /// Opening the socket or waiting for Hello.
+    Connecting,
+    /// Identify sent, waiting for READY.
+    Identifying,
+    /// READY or RESUMED received: events flow.
+    Active,
+    /// Resume sent, waiting for RESUMED.
+    Resuming,
+    /// Waiting before the next connection attempt.
+    BackingOff,
+    /// Stopped for good.
+    Fatal,
+}
+
+impl ShardState {
+    /// Lower-case label for the table.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ShardState::Connecting => "connecting",
+            ShardState::Identifying => "identifying",
+            ShardState::Active => "active",
+            ShardState::Resuming => "resuming",
+            ShardState::BackingOff => "backing off",
+            ShardState::Fatal => "fatal",
+        }
+    }
+}
+
+/// How a shard's last connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastClose {
+    /// Close code; `None` when the connection dropped without a close frame.
+    pub code: Option<u16>,
+    /// Who closed it.
+    pub origin: CloseOrigin,
+    /// The reason text that came with it.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Everything the shards table shows about one shard.
+#[derive(Debug, Clone)]
+pub struct ShardView {
+    /// `[id, count]`.
+    pub id: ShardId,
+    /// Current state.
+    pub state: ShardState,
+    /// Session id from the last READY (kept across resumes).
+    pub session_id: Option<String>,
+    /// When that session started (READY).
+    pub session_started: Option<DateTime<Utc>>,
+    /// Last `s` seen.
+    pub last_seq: Option<u64>,
+    /// Interval from the last Hello.
+    pub heartbeat_interval: Option<Duration>,
+    /// Most recent heartbeat round trip.
+    pub rtt_last: Option<Duration>,
+    /// This shard's heartbeat round trips, microseconds.
+    pub rtt_us: Histogram<u64>,
+    /// Recent `(time ms since epoch, rtt ms)` samples for the chart, oldest first.
+    pub rtt_samples: VecDeque<(i64, f64)>,
+    /// When the heartbeat still waiting for its ACK was sent.
+    pub beat_outstanding: Option<DateTime<Utc>>,
+    /// Heartbeats sent while the previous one was still unacknowledged.
+    pub missed_acks: u64,
+    /// Successful connections (`Connected` items).
+    pub connects: u64,
+    /// Failed connection attempts: `Error` items while no connection was up.
+    pub connect_failures: u64,
+    /// Between a close (or the start) and the next `Connected`.
+    awaiting_connect: bool,
+    /// Connections that closed (any cause).
+    pub reconnects: u64,
+    /// Resume attempts (op 6 sent).
+    pub resume_attempts: u64,
+    /// Sessions resumed (RESUMED).
+    pub resumes: u64,
+    /// The last close.
+    pub last_close: Option<LastClose>,
+    /// Since when the current connection has been active (READY / RESUMED).
+    pub active_since: Option<DateTime<Utc>>,
+    /// Last frame received from the gateway on this shard (our own heartbeats do not count).
+    pub last_frame_at: Option<DateTime<Utc>>,
+    /// Last dispatch from this shard.
+    pub last_dispatch_at: Option<DateTime<Utc>>,
+    /// The fatal reason, once fatal.
+    pub fatal_reason: Option<String>,
+}
+
+impl ShardView {
+    fn new(id: ShardId) -> ShardView {
+        ShardView {
+            id,
+            state: ShardState::Connecting,
+            session_id: None,
+            session_started: None,
+            last_seq: None,
+            heartbeat_interval: None,
+            rtt_last: None,
+            rtt_us: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
+            rtt_samples: VecDeque::with_capacity(RTT_SAMPLES),
+            beat_outstanding: None,
+            missed_acks: 0,
+            connects: 0,
+            connect_failures: 0,
+            awaiting_connect: true,
+            reconnects: 0,
+            resume_attempts: 0,
+            resumes: 0,
+            last_close: None,
+            active_since: None,
+            last_frame_at: None,
+            last_dispatch_at: None,
+            fatal_reason: None,
+        }
+    }
+
+    /// Heartbeat round trip at a quantile, if any ACK was seen.
+    pub fn rtt_quantile(&self, q: f64) -> Option<Duration> {
+        (!self.rtt_us.is_empty()).then(|| Duration::from_micros(self.rtt_us.value_at_quantile(q)))
+    }
+
+    /// Connection attempts: successes plus failures.
+    pub fn connect_attempts(&self) -> u64 {
+        self.connects + self.connect_failures
+    }
+
+    /// Whether the connection looks half-open: a heartbeat outstanding for longer than the
+    /// interval, or an active connection with no frame at all for more than two intervals.
+    pub fn zombie_suspect(&self, now: DateTime<Utc>) -> bool {
+        let Some(interval) = self.heartbeat_interval else {
+            return false;
+        };
+        let Ok(interval) = chrono::Duration::from_std(interval) else {
+            return false;
+        };
+        if !matches!(self.state, ShardState::Active) {
+            return false;
+        }
+        let beat_late = self
+            .beat_outstanding
+            .is_some_and(|sent| now - sent > interval);
+        let silent = self
+            .last_frame_at
+            .is_some_and(|last| now - last > interval * 2);
+        beat_late || silent
+    }
+
+    fn apply(&mut self, kind: &ItemKind, now: DateTime<Utc>) {
+        // Only what the gateway sent counts as a sign of life (not our own heartbeats).
+        if matches!(
+            kind,
+            ItemKind::Dispatch(_)
+                | ItemKind::Connected { .. }
+                | ItemKind::Hello { .. }
+                | ItemKind::Ready { .. }
+                | ItemKind::Resumed { .. }
+                | ItemKind::HeartbeatAck { .. }
+                | ItemKind::ReconnectRequested
+                | ItemKind::InvalidSession { .. }
+        ) {
+            self.last_frame_at = Some(now);
+        }
+        match kind {
+            ItemKind::Dispatch(d) => {
+                if d.seq.is_some() {
+                    self.last_seq = d.seq;
+                }
+                self.last_dispatch_at = Some(now);
+            }
+            ItemKind::Connected { .. } => {
+                self.state = ShardState::Connecting;
+                self.connects += 1;
+                self.awaiting_connect = false;
+                self.beat_outstanding = None;
+            }
+            ItemKind::Hello { heartbeat_interval } => {
+                self.heartbeat_interval = Some(*heartbeat_interval);
+            }
+            ItemKind::Identifying { .. } => self.state = ShardState::Identifying,
+            ItemKind::Resuming { seq, .. } => {
+                self.state = ShardState::Resuming;
+                self.resume_attempts += 1;
+                if seq.is_some() {
+                    self.last_seq = *seq;
+                }
+            }
+            ItemKind::Ready { session_id, .. } => {
+                self.state = ShardState::Active;
+                self.session_id = Some(session_id.clone());
+                self.session_started = Some(now);
+                self.active_since = Some(now);
+                self.last_seq = None;
+            }
+            ItemKind::Resumed { .. } => {
+                self.state = ShardState::Active;
+                self.resumes += 1;
+                self.active_since = Some(now);
+            }
+            ItemKind::HeartbeatSent { .. } => {
+                if self.beat_outstanding.is_some() {
+                    self.missed_acks += 1;
+                }
+                self.beat_outstanding = Some(now);
+            }
+            ItemKind::HeartbeatAck { rtt } => {
+                self.beat_outstanding = None;
+                self.rtt_last = Some(*rtt);
+                let us = (rtt.as_micros() as u64).clamp(1, self.rtt_us.high());
+                let _ = self.rtt_us.record(us);
+                if self.rtt_samples.len() == RTT_SAMPLES {
+                    self.rtt_samples.pop_front();
+                }
+                self.rtt_samples
+                    .push_back((now.timestamp_millis(), rtt.as_secs_f64() * 1000.0));
+            }
+            ItemKind::Closed {
+                code,
+                reason,
+                origin,
+                ..
+            } => {
+                if self.state != ShardState::Fatal {
+                    self.state = ShardState::Connecting;
+                }
+                self.reconnects += 1;
+                self.awaiting_connect = true;
+                self.last_close = Some(LastClose {
+                    code: *code,
+                    origin: *origin,
+                    reason: reason.clone(),
+                    at: now,
+                });
+                self.active_since = None;
+                self.beat_outstanding = None;
+            }
+            ItemKind::Backoff { .. } => {
+                if self.state != ShardState::Fatal {
+                    self.state = ShardState::BackingOff;
+                }
+                self.awaiting_connect = true;
+                self.active_since = None;
+                self.beat_outstanding = None;
+            }
+            ItemKind::Fatal { reason, code, .. } => {
+                self.state = ShardState::Fatal;
+                self.fatal_reason = Some(reason.clone());
+                if code.is_some() && self.last_close.as_ref().is_none_or(|c| c.code != *code) {
+                    self.last_close = Some(LastClose {
+                        code: *code,
+                        origin: CloseOrigin::Server,
+                        reason: reason.clone(),
+                        at: now,
+                    });
+                }
+                self.active_since = None;
+                self.beat_outstanding = None;
+            }
+            // While no connection is up, an error is a failed connection attempt.
+            ItemKind::Error { .. } if self.awaiting_connect => self.connect_failures += 1,
+            ItemKind::ReconnectRequested
+            | ItemKind::InvalidSession { .. }
+            | ItemKind::Lagged { .. }
+            | ItemKind::Error { .. } => {}
+        }
+    }
+}
+
+/// One row of the per-event-type table.
+#[derive(Debug, Clone)]
+pub struct TypeRow {
+    /// The event type (`t`), shared with log entries.
+    pub name: Arc<str>,
+    /// How many were seen.
+    pub count: u64,
+    /// When the last one arrived.
+    pub last_seen: DateTime<Utc>,
+    /// When the first one arrived.
+    pub first_seen: DateTime<Utc>,
+    buckets: [(i64, u32); TYPE_RATE_SECS + 1],
+}
+
+impl TypeRow {
+    /// Events per second over the last [`TYPE_RATE_SECS`] full seconds before `now` (fewer when
+    /// the type was first seen more recently).
+    pub fn rate(&self, now: DateTime<Utc>) -> f64 {
+        let cur = now.timestamp();
+        let window = (cur - self.first_seen.timestamp()).clamp(1, TYPE_RATE_SECS as i64);
+        let lo = cur - window;
+        let n: u64 = self
+            .buckets
+            .iter()
+            .filter(|(sec, _)| *sec >= lo && *sec < cur)
+            .map(|(_, c)| u64::from(*c))
+            .sum();
+        n as f64 / window as f64
+    }
+}
+
+/// What a log entry records.
+#[derive(Debug, Clone)]
+pub enum LogKind {
+    /// A dispatch: type shared with the type table, raw frame shared with the item.
+    Dispatch {
+        /// `s`.
+        seq: Option<u64>,
+        /// `t`.
+        t: Arc<str>,
+        /// The whole frame.
+        frame: Arc<str>,
+        /// Where `d` sits in `frame`.
+        d_range: std::ops::Range<usize>,
+    },
+    /// A lifecycle item, described in plain language.
+    Lifecycle {
+        /// [`ItemKind::key`].
+        key: &'static str,
+        /// [`describe`]'s text.
+        text: String,
+        /// Whether it is bad news (close, error, lag, fatal).
+        alarm: bool,
+    },
+}
+
+/// One entry of the recent-events log.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// Monotonic entry number (selection survives new arrivals).
+    pub no: u64,
+    /// The item's own time.
+    pub at: DateTime<Utc>,
+    /// Which shard.
+    pub shard: ShardId,
+    /// What happened.
+    pub kind: LogKind,
+}
+
+impl LogEntry {
+    /// The raw `d` of a dispatch.
+    pub fn d(&self) -> Option<&str> {
+        match &self.kind {
+            LogKind::Dispatch { frame, d_range, .. } => Some(if d_range.is_empty() {
+                "null"
+            } else {
+                &frame[d_range.clone()]
+            }),
+            LogKind::Lifecycle { .. } => None,
+        }
+    }
+
+    /// The event type or lifecycle key, which the `/` filter matches.
+    pub fn label(&self) -> &str {
+        match &self.kind {
+            LogKind::Dispatch { t, .. } => t,
+            LogKind::Lifecycle { key, .. } => key,
+        }
+    }
+}
+
+/// All data shown by the dashboard. Pausing freezes a copy of this while the live one keeps
+/// counting.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// The time of the last `apply` / `tick`.
+    pub now: DateTime<Utc>,
+    /// Totals (the same aggregates `listen` prints on exit).
+    pub stats: Stats,
+    /// One row per shard, by id.
+    pub shards: Vec<ShardView>,
+    /// Per-second dispatch counts, `(unix second, count)`, indexed by `second % RATE_WINDOW_SECS`.
+    rate: Vec<(i64, u32)>,
+    /// Per-type rows.
+    pub types: HashMap<Arc<str>, TypeRow>,
+    /// Recent entries, oldest first, at most [`LOG_CAPACITY`].
+    pub log: VecDeque<LogEntry>,
+    next_no: u64,
+    /// Time of the first item.
+    pub started: Option<DateTime<Utc>>,
+    /// Time of the last dispatch from any shard.
+    pub last_dispatch_at: Option<DateTime<Utc>>,
+}
+
+impl View {
+    fn new(shards: u32, now: DateTime<Utc>) -> View {
+        let count = shards.max(1);
+        View {
+            now,
+            stats: Stats::default(),
+            shards: (0..count)
+                .map(|id| ShardView::new(ShardId { id, count }))
+                .collect(),
+            rate: vec![(i64::MIN, 0); RATE_WINDOW_SECS],
+            types: HashMap::new(),
+            log: VecDeque::with_capacity(LOG_CAPACITY),
+            next_no: 0,
+            started: None,
+            last_dispatch_at: None,
+        }
+    }
+
+    /// Dispatches per second for each of the last `secs` whole seconds up to and including `now`'s
+    /// second, oldest first.
+    pub fn rate_series(&self, secs: usize) -> impl Iterator<Item = u64> + '_ {
+        let secs = secs.min(RATE_WINDOW_SECS) as i64;
+        let cur = self.now.timestamp();
+        (cur - secs + 1..=cur).map(move |sec| {
+            let (tag, n) = self.rate[sec.rem_euclid(RATE_WINDOW_SECS as i64) as usize];
+            if tag == sec { u64::from(n) } else { 0 }
+        })
+    }
+
+    /// Dispatches per second over the last `secs` full seconds before `now` (fewer when the
+    /// first item came more recently).
+    pub fn rate_recent(&self, secs: usize) -> f64 {
+        let cur = self.now.timestamp();
+        let since_start = self.started.map_or(1, |s| cur - s.timestamp()).max(1) as usize;
+        let secs = secs.min(since_start).clamp(1, RATE_WINDOW_SECS - 1);
+        let total: u64 = (cur - secs as i64..cur)
+            .map(|sec| {
+                let (tag, n) = self.rate[sec.rem_euclid(RATE_WINDOW_SECS as i64) as usize];
+                if tag == sec { u64::from(n) } else { 0 }
+            })
+            .sum();
+        total as f64 / secs as f64
+    }
+
+    fn shard_mut(&mut self, id: ShardId) -> &mut ShardView {
+        let idx = id.id as usize;
+        if idx >= self.shards.len() {
+            let count = id.count.max(self.shards.len() as u32);
+            for n in self.shards.len()..=idx {
+                self.shards.push(ShardView::new(ShardId {
+                    id: n as u32,
+                    count,
+                }));
+            }
+        }
+        let shard = &mut self.shards[idx];
+        shard.id = id;
+        shard
+    }
+
+    fn push_log(&mut self, shard: ShardId, at: DateTime<Utc>, kind: LogKind) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogEntry {
+            no: self.next_no,
+            at,
+            shard,
+            kind,
+        });
+        self.next_no += 1;
+    }
+
+    fn apply(&mut self, item: &GatewayItem, now: DateTime<Utc>) {
+        self.now = now;
+        self.started.get_or_insert(now);
+        self.stats.record(item);
+        self.shard_mut(item.shard).apply(&item.kind, now);
+        match &item.kind {
+            ItemKind::Dispatch(d) => {
+                self.last_dispatch_at = Some(now);
+                let sec = now.timestamp();
+                let slot = &mut self.rate[sec.rem_euclid(RATE_WINDOW_SECS as i64) as usize];
+                if slot.0 == sec {
+                    slot.1 += 1;
+                } else if slot.0 < sec {
+                    *slot = (sec, 1);
+                }
+                let row = match self.types.get_mut(d.t.as_str()) {
+                    Some(row) => row,
+                    None => {
+                        let name: Arc<str> = Arc::from(d.t.as_str());
+                        self.types.entry(name.clone()).or_insert(TypeRow {
+                            name,
+                            count: 0,
+                            last_seen: now,
+                            first_seen: now,
+                            buckets: [(i64::MIN, 0); TYPE_RATE_SECS + 1],
+                        })
+                    }
+                };
+                row.count += 1;
+                row.last_seen = now;
+                let slot = &mut row.buckets[sec.rem_euclid(TYPE_RATE_SECS as i64 + 1) as usize];
+                if slot.0 == sec {
+                    slot.1 += 1;
+                } else if slot.0 < sec {
+                    *slot = (sec, 1);
+                }
+                let t = row.name.clone();
+                self.push_log(
+                    item.shard,
+                    item.received_at,
+                    LogKind::Dispatch {
+                        seq: d.seq,
+                        t,
+                        frame: d.frame.clone(),
+                        d_range: d.d_range.clone(),
+                    },
+                );
+            }
+            ItemKind::HeartbeatSent { .. } | ItemKind::HeartbeatAck { .. } => {}
+            other => {
+                let (_, text) = describe(other);
+                let alarm = matches!(
+                    other,
+                    ItemKind::Closed { .. }
+                        | ItemKind::InvalidSession { .. }
+                        | ItemKind::Lagged { .. }
+                        | ItemKind::Error { .. }
+                        | ItemKind::Fatal { .. }
+                );
+                self.push_log(
+                    item.shard,
+                    item.received_at,
+                    LogKind::Lifecycle {
+                        key: other.key(),
+                        text,
+                        alarm,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Log entries passing `filter`, newest first.
+    pub fn log_newest_first<'a>(
+        &'a self,
+        filter: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a LogEntry> + 'a {
+        self.log
+            .iter()
+            .rev()
+            .filter(move |e| filter.is_none_or(|f| matches_filter(e.label(), f)))
+    }
+
+    /// Type rows passing `filter`, most frequent first (ties by name).
+    pub fn types_sorted(&self, filter: Option<&str>) -> Vec<&TypeRow> {
+        let mut rows: Vec<&TypeRow> = self
+            .types
+            .values()
+            .filter(|r| filter.is_none_or(|f| matches_filter(&r.name, f)))
+            .collect();
+        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        rows
+    }
+
+    fn entry(&self, no: u64) -> Option<&LogEntry> {
+        let first = self.log.front()?.no;
+        let idx = no.checked_sub(first)?;
+        self.log.get(usize::try_from(idx).ok()?)
+    }
+}
+
+/// Case-insensitive substring match of an event type against the `/` filter.
+pub fn matches_filter(label: &str, filter: &str) -> bool {
+    if filter.is_empty() {
+        return true;
+    }
+    if filter.len() > label.len() {
+        return false;
+    }
+    label
+        .as_bytes()
+        .windows(filter.len())
+        .any(|w| w.eq_ignore_ascii_case(filter.as_bytes()))
+}
+
+/// The pretty-printed body of one log entry, opened with Enter.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    /// Title line (time, shard, type, seq).
+    pub title: String,
+    /// Pretty JSON of `d`, or the lifecycle text.
+    pub body: String,
+    /// Lines scrolled.
+    pub scroll: u16,
+}
+
+/// The dashboard: live data, an optional frozen copy (pause), and UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Fixed facts for the status bar.
+    pub header: Header,
+    /// Facts from `/gateway/bot` and the token source.
+    pub diagnostics: Diagnostics,
+    live: View,
+    frozen: Option<Box<View>>,
+    /// Which panel scrolls.
+    pub focus: Focus,
+    /// Selected log entry (by [`LogEntry::no`]); `None` follows the newest.
+    pub selected_event: Option<u64>,
+    /// Selected shard row.
+    pub selected_shard: usize,
+    /// First visible type row.
+    pub types_offset: usize,
+    /// Applied event-type filter.
+    pub filter: Option<String>,
+    /// Filter being typed after `/`.
+    pub filter_input: Option<String>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Detail overlay.
+    pub detail: Option<Detail>,
+    /// The item source has ended (replay finished, cluster stopped).
+    pub source_ended: bool,
+}
+
+/// Lines moved by PgUp / PgDn.
+const PAGE: usize = 10;
+
+impl App {
+    /// An empty dashboard. Times start at the Unix epoch until the first `apply` / `tick`.
+    pub fn new(header: Header) -> App {
+        let live = View::new(header.shards, DateTime::<Utc>::UNIX_EPOCH);
+        App {
+            header,
+            diagnostics: Diagnostics::default(),
+            live,
+            frozen: None,
+            focus: Focus::Events,
+            selected_event: None,
+            selected_shard: 0,
+            types_offset: 0,
+            filter: None,
+            filter_input: None,
+            help: false,
+            detail: None,
+            source_ended: false,
+        }
+    }
+
+    /// Account for one item received at `now`. O(1): no per-item allocation except a log entry
+    /// for lifecycle items (rare) and a new row the first time an event type is seen.
+    ///
+    /// `now` is the dashboard's clock: rate buckets, ages and the zombie check use it, while the
+    /// log shows the item's own `received_at`. Live, pass the wall clock (once per batch is
+    /// fine); for a replay paced faster than real time, pass the item's recorded time so rates
+    /// come out as they were recorded.
+    pub fn apply(&mut self, item: &GatewayItem, now: DateTime<Utc>) {
+        self.live.apply(item, now);
+    }
+
+    /// Replace the diagnostics input.
+    pub fn set_diagnostics(&mut self, d: Diagnostics) {
+        self.diagnostics = d;
+    }
+
+    /// Advance the clock (rate buckets roll over by time, ages grow).
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        if now > self.live.now {
+            self.live.now = now;
+        }
+    }
+
+    /// Totals over every item applied, paused or not.
+    pub fn stats(&self) -> &Stats {
+        &self.live.stats
+    }
+
+    /// The live data (what is counted).
+    pub fn live(&self) -> &View {
+        &self.live
+    }
+
+    /// What the screen shows: the frozen copy while paused, else the live data.
+    pub fn view(&self) -> &View {
+        self.frozen.as_deref().unwrap_or(&self.live)
+    }
+
+    /// Whether the view is frozen.
+    pub fn paused(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// Position (newest first, filtered) of the selected log entry, clamped to what exists.
+    pub fn selected_event_index(&self) -> usize {
+        let Some(no) = self.selected_event else {
+            return 0;
+        };
+        let filter = self.filter.as_deref();
+        let mut last = 0;
+        for (i, e) in self.view().log_newest_first(filter).enumerate() {
+            if e.no <= no {
+                return i;
+            }
+            last = i;
+        }
+        last
+    }
+
+    /// Handle one key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Action {
+        if key.kind == KeyEventKind::Release {
+            return Action::None;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('c')) {
+            return Action::Quit;
+        }
+        if let Some(input) = &mut self.filter_input {
+            match key.code {
+                KeyCode::Enter => {
+                    let text = input.trim().to_string();
+                    self.filter = (!text.is_empty()).then_some(text);
+                    self.filter_input = None;
+                    self.selected_event = None;
+                    self.types_offset = 0;
+                }
+                KeyCode::Esc => self.filter_input = None,
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char(c) if !ctrl && input.len() < 64 => input.push(c),
+                _ => return Action::None,
+            }
+            return Action::Redraw;
+        }
+        if self.help {
+            return match key.code {
+                KeyCode::Char('q') => Action::Quit,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => {
+                    self.help = false;
+                    Action::Redraw
+                }
+                _ => Action::None,
+            };
+        }
+        if let Some(detail) = &mut self.detail {
+            match key.code {
+                KeyCode::Char('q') => return Action::Quit,
+                KeyCode::Esc | KeyCode::Enter => self.detail = None,
+                KeyCode::Down | KeyCode::Char('j') => {
+                    detail.scroll = detail.scroll.saturating_add(1)
+                }
+                KeyCode::Up | KeyCode::Char('k') => detail.scroll = detail.scroll.saturating_sub(1),
+                KeyCode::PageDown => detail.scroll = detail.scroll.saturating_add(PAGE as u16),
+                KeyCode::PageUp => detail.scroll = detail.scroll.saturating_sub(PAGE as u16),
+                KeyCode::Home => detail.scroll = 0,
+                _ => return Action::None,
+            }
+            return Action::Redraw;
+        }
+        match key.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('p') | KeyCode::Char(' ') => {
+                self.frozen = match self.frozen {
+                    Some(_) => None,
+                    None => Some(Box::new(self.live.clone())),
+                };
+            }
+            KeyCode::Tab => self.focus = self.focus.next(),
+            KeyCode::BackTab => self.focus = self.focus.prev(),
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('/') => self.filter_input = Some(self.filter.clone().unwrap_or_default()),
+            KeyCode::Esc if self.filter.is_some() => {
+                self.filter = None;
+                self.selected_event = None;
+            }
+            KeyCode::Enter => {
+                self.focus = Focus::Events;
+                self.open_detail();
+            }
+            KeyCode::Down | KeyCode::Char('j') => self.scroll(1),
+            KeyCode::Up | KeyCode::Char('k') => self.scroll(-1),
+            KeyCode::PageDown => self.scroll(PAGE as isize),
+            KeyCode::PageUp => self.scroll(-(PAGE as isize)),
+            KeyCode::Home => self.scroll(isize::MIN / 2),
+            KeyCode::End => self.scroll(isize::MAX / 2),
+            _ => return Action::None,
+        }
+        Action::Redraw
+    }
+
+    /// Move the focused panel's selection by `delta` rows (positive = down / older).
+    fn scroll(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Shards => {
+                let max = self.view().shards.len().saturating_sub(1);
+                self.selected_shard = self.selected_shard.saturating_add_signed(delta).min(max);
+            }
+            Focus::Types => {
+                let max = self.view().types.len().saturating_sub(1);
+                self.types_offset = self.types_offset.saturating_add_signed(delta).min(max);
+            }
+            Focus::Events => {
+                let filter = self.filter.as_deref();
+                let view = self.frozen.as_deref().unwrap_or(&self.live);
+                let current = self.selected_event_index();
+                let target = current.saturating_add_signed(delta);
+                if target == 0 {
+                    self.selected_event = None;
+                    return;
+                }
+                let mut chosen = None;
+                for e in view.log_newest_first(filter).take(target + 1) {
+                    chosen = Some(e.no);
+                }
+                // Selecting the newest entry means following new arrivals.
+                let newest = view.log_newest_first(filter).next().map(|e| e.no);
+                self.selected_event = if chosen == newest { None } else { chosen };
+            }
+        }
+    }
+
+    fn open_detail(&mut self) {
+        let view = self.view();
+        let filter = self.filter.as_deref();
+        let idx = self.selected_event_index();
+        let Some(entry) = view.log_newest_first(filter).nth(idx) else {
+            return;
+        };
+        let entry = view.entry(entry.no).unwrap_or(entry);
+        let time = entry
+            .at
+            .with_timezone(&self.header.utc_offset)
+            .format("%H:%M:%S%.3f");
+        let detail = match &entry.kind {
+            LogKind::Dispatch { seq, t, .. } => {
+                let d = entry.d().unwrap_or("null");
+                let body = match serde_json::from_str::<serde_json::Value>(d) {
+                    Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| d.to_string()),
+                    Err(e) => format!("(d is not valid JSON: {e})\n{d}"),
+                };
+                let seq = seq.map(|s| format!("#{s}")).unwrap_or_else(|| "#-".into());
+                Detail {
+                    title: format!("{t} {seq} · shard {} · {time}", entry.shard),
+                    body,
+                    scroll: 0,
+                }
+            }
+            LogKind::Lifecycle { key, text, .. } => Detail {
+                title: format!("{key} · shard {} · {time}", entry.shard),
+                body: text.clone(),
+                scroll: 0,
+            },
+        };
+        self.detail = Some(detail);
+    }
+}

@@ -1,0 +1,233 @@
+//! The terminal side: raw mode and the alternate screen behind an RAII guard plus panic hook,
+//! and the event loop that feeds [`App`] and draws it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Stdout};
+use std::panic::{self, PanicHookInfo};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::cursor::{Hide, Show};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::{mpsc, watch};
+use tokio::time::MissedTickBehavior;
+
+use super::app::{Action, App, Diagnostics, Header};
+use super::ui::draw;
+use crate::gateway::GatewayItem;
+use crate::output::Stats;
+
+/// Frames per second when the caller passes 0.
+pub const DEFAULT_FPS: u32 = 12;
+
+/// Most items applied between two looks at the keyboard and the render tick. Keeps a flood of
+/// items from starving key presses; the channel's own bound does the rest (the shard counts what
+/// it drops as `Lagged`).
+const BATCH: usize = 4096;
+
+/// Where the dashboard's log file goes: `$XDG_STATE_HOME/qqbot/tui.log` (on Linux,
+/// `~/.local/state/qqbot/tui.log` when `XDG_STATE_HOME` is unset), else `qqbot-tui.log` in the
+/// temp dir.
+pub fn log_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "qqbot")
+        .and_then(|dirs| dirs.state_dir().map(|d| d.join("tui.log")))
+        .unwrap_or_else(|| std::env::temp_dir().join("qqbot-tui.log"))
+}
+
+/// Open (append, creating directories) the log file for the time the alternate screen is up.
+///
+/// Anything written to stdout or stderr while the dashboard runs corrupts the screen, so the CLI
+/// points its tracing subscriber here before calling [`run`]:
+///
+/// ```no_run
+/// let (path, file) = qqbot::tui::log_file()?;
+/// // tracing_subscriber::fmt().with_writer(std::sync::Mutex::new(file)).with_ansi(false).init();
+/// eprintln!("logging to {}", path.display());
+/// # std::io::Result::Ok(())
+/// ```
+pub fn log_file() -> io::Result<(PathBuf, File)> {
+    let path = log_path();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = OpenOptions::new().create(true).append(true).open(&path)?;
+    Ok((path, file))
+}
+
+type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
+
+/// Set by the panic hook: the terminal has been restored, so the loop must stop drawing (a panic
+/// on another thread, such as a shard task, does not unwind through the loop).
+static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Raw mode + alternate screen for as long as it lives. Dropping it (normal return, `?`, or
+/// unwinding) restores the terminal; the panic hook restores it before the panic message prints,
+/// so the message is readable.
+struct TerminalGuard {
+    previous_hook: Hook,
+}
+
+/// Whether raw mode and the alternate screen are on (so restoring happens exactly once:
+/// leaving the alternate screen twice would move the cursor back over what printed in between,
+/// such as a panic message).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+fn restore_terminal() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    }
+}
+
+impl TerminalGuard {
+    fn enter() -> io::Result<TerminalGuard> {
+        let previous_hook: Hook = Arc::from(panic::take_hook());
+        let chained = previous_hook.clone();
+        PANICKED.store(false, Ordering::SeqCst);
+        panic::set_hook(Box::new(move |info| {
+            PANICKED.store(true, Ordering::SeqCst);
+            restore_terminal();
+            chained(info);
+        }));
+        let guard = TerminalGuard { previous_hook };
+        ACTIVE.store(true, Ordering::SeqCst);
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen, Hide)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+        if !std::thread::panicking() {
+            let previous = self.previous_hook.clone();
+            let _ = panic::take_hook();
+            panic::set_hook(Box::new(move |info| previous(info)));
+        }
+    }
+}
+
+/// Run the dashboard until the user quits (`q`, Ctrl-C), then restore the terminal and return the
+/// totals so the caller can print the same summary `listen` prints.
+///
+/// - `items`: everything the shards produce (bounded channel). When it closes (replay finished,
+///   cluster stopped) the dashboard stays up and says "source ended".
+/// - `diagnostics`: optional facts from `/gateway/bot` and the token source; each change is shown.
+/// - `fps`: render rate; 0 means [`DEFAULT_FPS`].
+///
+/// Fails with a clear error when stdout is not a terminal, without touching the terminal.
+pub async fn run(
+    mut items: mpsc::Receiver<GatewayItem>,
+    header: Header,
+    mut diagnostics: Option<watch::Receiver<Diagnostics>>,
+    fps: u32,
+) -> io::Result<Stats> {
+    if !io::stdout().is_terminal() {
+        return Err(io::Error::other(
+            "the dashboard needs a terminal, but stdout is not a TTY (use `qqbot listen` for piped output)",
+        ));
+    }
+    let fps = if fps == 0 { DEFAULT_FPS } else { fps.min(60) };
+    let mut app = App::new(header);
+    if let Some(rx) = diagnostics.as_mut() {
+        app.set_diagnostics(rx.borrow_and_update().clone());
+    }
+
+    let guard = TerminalGuard::enter()?;
+    let result = event_loop(&mut app, &mut items, &mut diagnostics, fps).await;
+    drop(guard);
+    result.map(|()| app.stats().clone())
+}
+
+async fn event_loop(
+    app: &mut App,
+    items: &mut mpsc::Receiver<GatewayItem>,
+    diagnostics: &mut Option<watch::Receiver<Diagnostics>>,
+    fps: u32,
+) -> io::Result<()> {
+    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
+        Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let mut keys = EventStream::new();
+    let mut render = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(fps)));
+    render.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut items_open = true;
+
+    let redraw = |terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App| {
+        if PANICKED.load(Ordering::SeqCst) {
+            return Err(io::Error::other(
+                "the dashboard stopped because a panic restored the terminal",
+            ));
+        }
+        terminal.draw(|f| draw(app, f)).map(drop)
+    };
+    app.tick(Utc::now());
+    redraw(&mut terminal, app)?;
+    loop {
+        let diag_open = diagnostics.is_some();
+        tokio::select! {
+            _ = render.tick() => {
+                app.tick(Utc::now());
+                redraw(&mut terminal, app)?;
+            }
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    match app.on_key(key) {
+                        Action::Quit => return Ok(()),
+                        Action::Redraw => redraw(&mut terminal, app)?,
+                        Action::None => {}
+                    }
+                }
+                Some(Ok(Event::Resize(..))) => {
+                    terminal.autoresize()?;
+                    redraw(&mut terminal, app)?;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                // The terminal went away: nothing more can be shown.
+                None => return Ok(()),
+            },
+            item = items.recv(), if items_open => match item {
+                Some(item) => {
+                    let now = Utc::now();
+                    app.apply(&item, now);
+                    for _ in 1..BATCH {
+                        match items.try_recv() {
+                            Ok(item) => app.apply(&item, now),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                None => {
+                    items_open = false;
+                    app.source_ended = true;
+                }
+            },
+            changed = async {
+                match diagnostics.as_mut() {
+                    Some(rx) => rx.changed().await,
+                    None => std::future::pending().await,
+                }
+            }, if diag_open => match changed {
+                Ok(()) => {
+                    if let Some(rx) = diagnostics.as_mut() {
+                        let d = rx.borrow_and_update().clone();
+                        app.set_diagnostics(d);
+                    }
+                }
+                Err(_) => *diagnostics = None,
+            },
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Snapshot tests of the pure `draw` at fixed sizes and a fixed `now`. The `.snap` files under
+//! `tests/snapshots/` are the spec of what the dashboard shows: review them by eye when they
+//! change (`INSTA_UPDATE=always cargo test --test tui_draw`, then `git diff`).
+
+mod tui_fixture;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use qqbot::tui::{App, Header, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(app, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+#[test]
+fn dashboard_120x40() {
+    let text = render(&tui_fixture::app(), 120, 40);
+    assert!(text.contains("Shards 2/2 active"), "{text}");
+    assert!(text.contains("ZOMBIE?"), "{text}");
+    assert!(text.contains("4009 Session timed out"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn dashboard_80x24() {
+    let text = render(&tui_fixture::app(), 80, 24);
+    assert!(text.contains("Shards 2/2 active"), "{text}");
+    assert!(text.contains("zombie?"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn types_panel_takes_the_bottom_at_80x24_when_focused() {
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Tab);
+    let text = render(&app, 80, 24);
+    assert!(text.contains("Event types"), "{text}");
+    assert!(!text.contains("Recent events"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Char('?'));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("pause the view"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn detail_view() {
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("\"content\""), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn paused_and_filtered() {
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "c2c".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let typing = render(&app, 120, 40);
+    assert!(typing.contains("filter by event type: /c2c"), "{typing}");
+    press(&mut app, KeyCode::Enter);
+    let text = render(&app, 120, 40);
+    assert!(text.contains("PAUSED"), "{text}");
+    assert!(text.contains("filter:c2c"), "{text}");
+    assert!(!text.contains("GROUP_AT_MESSAGE_CREATE"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn empty_dashboard_and_tiny_window() {
+    let app = App::new(Header::new("sandbox", "GROUP_AND_C2C_EVENT", 1));
+    let text = render(&app, 80, 24);
+    assert!(text.contains("waiting for events"), "{text}");
+    assert!(text.contains("no ACK yet"), "{text}");
+    insta::assert_snapshot!(text);
+    let tiny = render(&app, 15, 5);
+    assert!(
+        tiny.contains("too small") || tiny.contains("qqbot"),
+        "{tiny}"
+    );
+}
+
+/// Styles are not in the text snapshots: check the few that carry meaning.
+#[test]
+fn selection_and_alarms_are_styled() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Down);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| draw(&app, f)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let row_of = |needle: &str| {
+        (0..40u16)
+            .find(|&y| {
+                let line: String = (0..120u16).map(|x| buffer[(x, y)].symbol()).collect();
+                line.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("{needle} not on screen"))
+    };
+    // The second-newest event (selected after one ↓) is reversed; the newest is not.
+    let selected = row_of("12:00:58.484");
+    let newest = row_of("12:00:58.742");
+    assert!(buffer[(2, selected)].modifier.contains(Modifier::REVERSED));
+    assert!(!buffer[(2, newest)].modifier.contains(Modifier::REVERSED));
+    // The zombie flag is red.
+    let zombie = row_of("ZOMBIE?");
+    let x = (0..120u16)
+        .find(|&x| buffer[(x, zombie)].symbol() == "Z")
+        .unwrap();
+    assert_eq!(buffer[(x, zombie)].fg, Color::Red);
+}

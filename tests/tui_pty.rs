@@ -1,0 +1,324 @@
+//! The dashboard in a real terminal: `examples/tui_demo.rs` runs inside a detached tmux session
+//! (120×40); the test polls `capture-pane` until the shard table and a non-zero event count
+//! appear, checks pause, help and a resize to 80×24, sends `q`, then checks the exit status and
+//! that the terminal was restored (alternate screen left, the shell text and the summary back).
+//!
+//! Once `qqbot tui --emulator` exists, point `command()` at
+//! `env!("CARGO_BIN_EXE_qqbot") tui --emulator` instead of the example.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How long any one wait may take before the test fails.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause between two polls of the pane.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A private tmux server, killed on drop (even when an assertion fails).
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new_named(name: &str) -> Tmux {
+        Tmux {
+            socket: format!("qqbot-tui-test-{}-{name}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
+    }
+
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "tui", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Poll until `done(screen)` holds, or fail with the last screen after [`TIMEOUT`].
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// Newest modification time of the files under `dir`.
+fn newest_under(dir: &Path) -> SystemTime {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut stack = vec![dir.to_path_buf()];
+    // Bounded: the source tree is small; stop after a generous number of entries.
+    let mut budget = 10_000;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            budget -= 1;
+            if budget == 0 {
+                return newest;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(m) = meta.modified() {
+                newest = newest.max(m);
+            }
+        }
+    }
+    newest
+}
+
+/// The demo binary. `cargo test` builds examples before running tests, so in a full run it is
+/// already fresh; when it is missing or older than the sources (e.g. `cargo test --test
+/// tui_pty`), build it. (Building it unconditionally would relink it every run: `cargo build`
+/// and `cargo test` resolve dev-dependency features differently.)
+fn demo_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf();
+    let bin = profile_dir.join("examples").join("tui_demo");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = newest_under(&root.join("src")).max(newest_under(&root.join("examples")));
+    let fresh = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .is_ok_and(|built| built >= sources);
+    if !fresh {
+        let mut build = Command::new(env!("CARGO"));
+        build
+            .args(["build", "--quiet", "--example", "tui_demo"])
+            .current_dir(root);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building examples/tui_demo failed");
+    }
+    assert!(bin.exists(), "{} missing", bin.display());
+    bin
+}
+
+fn event_total(screen: &str) -> u64 {
+    screen
+        .split("total ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
+    let bin = demo_binary();
+    let tmux = Tmux::new_named("quit");
+    start_demo(&tmux, &bin);
+    let screen = tmux.capture();
+    assert!(screen.contains("Heartbeat"), "{screen}");
+    assert!(screen.contains("Recent events"), "{screen}");
+    assert!(
+        !screen.contains("BEFORE-TUI"),
+        "alternate screen is up:\n{screen}"
+    );
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+
+    tmux.run(&["send-keys", "-t", "tui", "p"]);
+    tmux.wait_for("PAUSED in the status bar", |s| s.contains("PAUSED"));
+    tmux.run(&["send-keys", "-t", "tui", "p"]);
+    tmux.wait_for("pause to end", |s| !s.contains("PAUSED"));
+    tmux.run(&["send-keys", "-t", "tui", "?"]);
+    tmux.wait_for("the help overlay", |s| s.contains("pause the view"));
+    tmux.run(&["send-keys", "-t", "tui", "Escape"]);
+    tmux.wait_for("the help overlay to close", |s| {
+        !s.contains("pause the view")
+    });
+
+    // Shrink to 80×24: the compact layout (events log with a Tab hint) takes over.
+    tmux.run(&["resize-window", "-t", "tui", "-x", "80", "-y", "24"]);
+    tmux.wait_for("the compact layout", |s| {
+        s.contains("Tab: types") && s.lines().all(|l| l.chars().count() <= 80)
+    });
+
+    tmux.run(&["send-keys", "-t", "tui", "q"]);
+    assert_eq!(wait_exit(&tmux), "0", "exit status");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    // With the scrollback: shrinking the window may have pushed the first line into history.
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        screen.contains("BEFORE-TUI"),
+        "shell text is back:\n{screen}"
+    );
+    assert!(screen.contains("summary: "), "summary printed:\n{screen}");
+    assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
+    // The summary line starts at column 0: raw mode was switched off before it printed
+    // (in raw mode "\n" does not return the carriage, so lines would stair-step).
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("  heartbeat rtt") || l.starts_with("  AT_MESSAGE_CREATE")),
+        "summary lines start at column 0 (raw mode off):\n{screen}"
+    );
+}
+
+/// Start the demo in a fresh 120×40 tmux session and wait for the dashboard.
+fn start_demo(tmux: &Tmux, bin: &Path) {
+    start_demo_with(tmux, bin, "--rate 100");
+}
+
+fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
+    // Not `exec`: the shell reports the exit status on screen once the dashboard is gone.
+    let command = format!(
+        "echo BEFORE-TUI; RUST_BACKTRACE=0 {} {args}; echo EXIT-STATUS=$?",
+        bin.display()
+    );
+    let out = tmux.run(&[
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "tui",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux new-session failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.wait_for("the shard table and events", |s| {
+        s.contains("Shards 2/2 active") && event_total(s) > 0
+    });
+}
+
+/// Wait for the dashboard to exit and return its status, as the shell printed it.
+fn wait_exit(tmux: &Tmux) -> String {
+    let screen = tmux.wait_for("the dashboard to exit", |s| s.contains("EXIT-STATUS="));
+    screen
+        .split("EXIT-STATUS=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The demo's pid: the only child of the pane's shell.
+fn demo_pid(tmux: &Tmux) -> String {
+    let shell = tmux.format("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("/proc lists the shell's children");
+    let pids: Vec<&str> = children.split_whitespace().collect();
+    assert_eq!(pids.len(), 1, "one child of the pane's shell: {pids:?}");
+    pids[0].to_string()
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message_prints() {
+    let bin = demo_binary();
+    let tmux = Tmux::new_named("panic");
+    start_demo(&tmux, &bin);
+    assert_eq!(tmux.format("#{alternate_on}"), "1");
+    let pid = demo_pid(&tmux);
+    let status = Command::new("kill").args(["-USR1", &pid]).status().unwrap();
+    assert!(status.success(), "kill -USR1 {pid}");
+    assert_eq!(wait_exit(&tmux), "101", "exit status of a panic");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Readable: on the normal screen, starting at column 0 (raw mode off before it printed).
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("thread ") && l.contains("panicked")),
+        "panic message at column 0:\n{screen}"
+    );
+    // In order: restoring twice would jump the cursor back and print over the message.
+    let message = screen
+        .find("deliberate panic")
+        .expect("panic message shown");
+    let exit = screen.find("EXIT-STATUS=").expect("exit status shown");
+    assert!(message < exit, "message before the exit status:\n{screen}");
+    assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
+}
+
+/// The real pipeline: a two-shard `Cluster` against an in-process emulator whose
+/// `session-timeout` scenario sends op 7 (qqbot closes with 4000 and resumes) and closes with 4009
+/// on a cycle; the dashboard must show the close and the resume.
+#[test]
+fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
+    let bin = demo_binary();
+    let tmux = Tmux::new_named("emulator");
+    start_demo_with(&tmux, &bin, "--emulator session-timeout --rate 20");
+    // The scenario's op 7 makes qqbot close (4000) and resume; 4009s follow on its cycle.
+    let resumes = |s: &str| -> u64 {
+        s.split("resumes  ")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let screen = tmux.wait_for("a close and a resume on the dashboard", |s| {
+        (s.contains("by qqbot") || s.contains("4009 Session timed out")) && resumes(s) >= 1
+    });
+    assert!(screen.contains("emulator (session-timeout)"), "{screen}");
+    tmux.run(&["send-keys", "-t", "tui", "q"]);
+    assert_eq!(wait_exit(&tmux), "0", "exit status");
+    let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(screen.contains("summary: "), "{screen}");
+    assert!(
+        screen.contains("  closes: 4"),
+        "the summary counts the closes:\n{screen}"
+    );
+}
+
+#[test]
+fn refuses_when_stdout_is_not_a_terminal() {
+    let bin = demo_binary();
+    let out = Command::new(bin).output().expect("demo runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stdout is not a TTY"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "no escape codes written: {:?}",
+        out.stdout
+    );
+}

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 use cli::exit::Exit;
 use cli::{Cli, style};
 
-fn init_tracing(global: &cli::GlobalArgs) {
+fn init_tracing(global: &cli::GlobalArgs, dashboard: bool) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -18,6 +18,16 @@ fn init_tracing(global: &cli::GlobalArgs) {
         (false, _) => "qqbot=trace,debug",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // While the dashboard owns the terminal, logs go to a file.
+    if dashboard && let Ok((_, file)) = qqbot::tui::log_file() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .with_target(false)
+            .init();
+        return;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -39,7 +49,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    init_tracing(&cli.global);
+    init_tracing(&cli.global, matches!(cli.command, cli::Command::Tui(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

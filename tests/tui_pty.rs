@@ -195,7 +195,7 @@ fn start_demo(tmux: &Tmux, bin: &Path) {
 fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
     // Not `exec`: the shell reports the exit status on screen once the dashboard is gone.
     let command = format!(
-        "echo BEFORE-TUI; RUST_BACKTRACE=0 {} {args}; echo EXIT-STATUS=$?",
+        "echo BEFORE-TUI; RUST_BACKTRACE=0 QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} {args}; echo EXIT-STATUS=$?",
         bin.display()
     );
     let out = tmux.run(&[
@@ -224,7 +224,8 @@ fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     tmux.wait_for("the shard table and events", |s| {
-        s.contains("Shards 2/2 active") && event_total(s) > 0
+        // "Shards N/N active" in the table's title, whatever the shard count.
+        s.contains("┌ Shards ") && s.contains(" active ─") && event_total(s) > 0
     });
 }
 
@@ -278,14 +279,14 @@ fn a_panic_restores_the_terminal_before_its_message_prints() {
     assert!(!screen.contains("Shards 2/2"), "dashboard gone:\n{screen}");
 }
 
-/// The real pipeline: a two-shard `Cluster` against an in-process emulator whose
+/// The real command: `qqbot tui --emulator` runs a `Cluster` against the embedded emulator, whose
 /// `session-timeout` scenario sends op 7 (qqbot closes with 4000 and resumes) and closes with 4009
-/// on a cycle; the dashboard must show the close and the resume.
+/// on a cycle; the dashboard must show the close and the resume, and `q` restores the terminal.
 #[test]
 fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
-    let bin = demo_binary();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_qqbot"));
     let tmux = Tmux::new_named("emulator");
-    start_demo_with(&tmux, &bin, "--emulator session-timeout --rate 20");
+    start_demo_with(&tmux, &bin, "tui --emulator --scenario session-timeout");
     // The scenario's op 7 makes qqbot close (4000) and resume; 4009s follow on its cycle.
     let resumes = |s: &str| -> u64 {
         s.split("resumes  ")
@@ -297,9 +298,11 @@ fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
     let screen = tmux.wait_for("a close and a resume on the dashboard", |s| {
         (s.contains("by qqbot") || s.contains("4009 Session timed out")) && resumes(s) >= 1
     });
-    assert!(screen.contains("emulator (session-timeout)"), "{screen}");
+    assert!(screen.contains("session-timeout scenario"), "{screen}");
+    assert!(screen.contains("Shards 1/1"), "{screen}");
     tmux.run(&["send-keys", "-t", "tui", "q"]);
     assert_eq!(wait_exit(&tmux), "0", "exit status");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
     let out = tmux.run(&["capture-pane", "-p", "-S", "-", "-t", "tui"]);
     let screen = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(screen.contains("summary: "), "{screen}");
@@ -311,9 +314,12 @@ fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
 
 #[test]
 fn refuses_when_stdout_is_not_a_terminal() {
-    let bin = demo_binary();
-    let out = Command::new(bin).output().expect("demo runs");
-    assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args(["tui", "--emulator"])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test.toml")
+        .output()
+        .expect("qqbot runs");
+    assert_eq!(out.status.code(), Some(2), "a usage error");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stdout is not a TTY"), "{stderr}");
     assert!(

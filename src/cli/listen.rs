@@ -106,7 +106,7 @@ pub struct ListenArgs {
     pub event_buffer_size: usize,
 }
 
-fn parse_shard(text: &str) -> Result<ShardId, String> {
+pub(crate) fn parse_shard(text: &str) -> Result<ShardId, String> {
     let (id, count) = text
         .split_once('/')
         .ok_or_else(|| "expected ID/COUNT, e.g. 0/2".to_owned())?;
@@ -150,19 +150,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Whose events, with which credentials: the real platform or an embedded emulator.
-struct Target {
-    app_id: String,
-    secret: qqbot::Secret,
+pub(crate) struct Target {
+    pub(crate) app_id: String,
+    pub(crate) secret: qqbot::Secret,
     api_base: String,
     token_url: String,
-    label: String,
+    pub(crate) label: String,
     sandbox: bool,
     /// An emulator to start (for the gateway, or to send webhooks).
     emulator: Option<EmulatorConfig>,
 }
 
 /// Where items come from.
-enum Source {
+pub(crate) enum Source {
+    /// The gateway (of the platform or an embedded emulator).
     Gateway {
         cluster: Cluster,
         _emulator: Option<Emulator>,
@@ -175,7 +176,7 @@ enum Source {
 
 impl Source {
     /// Close cleanly; the gateway's sessions stay resumable and are returned.
-    async fn close(self) -> Vec<SessionInfo> {
+    pub(crate) async fn close(self) -> Vec<SessionInfo> {
         match self {
             Source::Gateway { cluster, .. } => cluster.shutdown().await,
             Source::Webhook { receiver, .. } => {
@@ -197,6 +198,71 @@ fn overrides(global: &GlobalArgs) -> Overrides {
     }
 }
 
+/// Connect the source `args` asks for: webhooks, or the gateway (of an embedded emulator or of
+/// the platform). `target` gets its final label and endpoints.
+pub(crate) async fn open_source(
+    global: &GlobalArgs,
+    args: &ListenArgs,
+    intents: Intents,
+    target: &mut Target,
+    frame_tap: Option<qqbot::gateway::FrameTap>,
+) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
+    if let Some(addr) = args.webhook {
+        return webhook_source(global, args, addr, target).await;
+    }
+    let emulator = match target.emulator.take() {
+        Some(config) => {
+            let emulator = start_emulator(config).await?;
+            target.api_base = emulator.api_base();
+            target.token_url = emulator.token_url();
+            target.label = format!("{} at {}", target.label, emulator.api_base());
+            Some(emulator)
+        }
+        None => None,
+    };
+    let mut config = GatewayConfig::new(
+        target.app_id.clone(),
+        target.secret.clone(),
+        target.api_base.clone(),
+        target.token_url.clone(),
+    );
+    config.intents = intents;
+    config.shards = match (args.shard, args.shards) {
+        (Some(one), _) => ShardSelection::One(one),
+        (None, Some(n)) => ShardSelection::Count(n.max(1)),
+        (None, None) => ShardSelection::Auto,
+    };
+    config.frame_tap = frame_tap;
+    config.event_buffer_size = args.event_buffer_size.max(1);
+    config.reconnect.max_attempts = args.max_reconnects;
+    config.resume = match &args.state_file {
+        Some(path) => read_state(path)?,
+        None => Vec::new(),
+    };
+    let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
+    Ok((
+        Source::Gateway {
+            cluster,
+            _emulator: emulator,
+        },
+        items,
+    ))
+}
+
+/// The intents to use: `--intents`, the profile's, or the default (`all` with --emulator, whose
+/// app is granted everything).
+pub(crate) fn intents_of(args: &ListenArgs, settings: &Settings) -> Result<Intents, CliError> {
+    let spec = args
+        .intents
+        .clone()
+        .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
+        .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
+    Intents::parse(&spec).map_err(|e| {
+        CliError::usage(format!("--intents: {e}"))
+            .hint("`qqbot intents list` shows every name and alias")
+    })
+}
+
 /// Resolve settings, printing config warnings.
 pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     let settings = resolve_from_env(&overrides(global))
@@ -209,7 +275,7 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     Ok(settings)
 }
 
-fn target(args: &ListenArgs, settings: &Settings) -> Result<Target, CliError> {
+pub(crate) fn target(args: &ListenArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
         let scenario: Scenario = args.scenario.parse().map_err(|_| {
             let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
@@ -334,7 +400,7 @@ fn write_state(path: &Path, sessions: &[SessionInfo]) -> Result<(), CliError> {
 }
 
 /// `all (2114721283)`, `default (…)` or the names.
-fn intents_label(intents: Intents) -> String {
+pub(crate) fn intents_label(intents: Intents) -> String {
     if intents == Intents::all() {
         format!("all ({})", intents.bits())
     } else if intents == Intents::default_granted() {
@@ -374,16 +440,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
 /// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
 pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
-    let intents_spec = args
-        .intents
-        .clone()
-        .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
-        // The embedded emulator grants everything, so show everything it generates.
-        .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
-    let intents = Intents::parse(&intents_spec).map_err(|e| {
-        CliError::usage(format!("--intents: {e}"))
-            .hint("`qqbot intents list` shows every name and alias")
-    })?;
+    let intents = intents_of(&args, &settings)?;
     let mut target = target(&args, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),
@@ -407,48 +464,14 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     };
 
     let started = Instant::now();
-    let (source, mut items) = match args.webhook {
-        Some(addr) => webhook_source(global, &args, addr, &mut target).await?,
-        None => {
-            let emulator = match target.emulator.take() {
-                Some(config) => {
-                    let emulator = start_emulator(config).await?;
-                    target.api_base = emulator.api_base();
-                    target.token_url = emulator.token_url();
-                    target.label = format!("{} at {}", target.label, emulator.api_base());
-                    Some(emulator)
-                }
-                None => None,
-            };
-            let mut config = GatewayConfig::new(
-                target.app_id.clone(),
-                target.secret.clone(),
-                target.api_base.clone(),
-                target.token_url.clone(),
-            );
-            config.intents = intents;
-            config.shards = match (args.shard, args.shards) {
-                (Some(one), _) => ShardSelection::One(one),
-                (None, Some(n)) => ShardSelection::Count(n.max(1)),
-                (None, None) => ShardSelection::Auto,
-            };
-            config.frame_tap = recorder.as_ref().map(Recorder::tap);
-            config.event_buffer_size = args.event_buffer_size.max(1);
-            config.reconnect.max_attempts = args.max_reconnects;
-            config.resume = match &args.state_file {
-                Some(path) => read_state(path)?,
-                None => Vec::new(),
-            };
-            let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
-            (
-                Source::Gateway {
-                    cluster,
-                    _emulator: emulator,
-                },
-                items,
-            )
-        }
-    };
+    let (source, mut items) = open_source(
+        global,
+        &args,
+        intents,
+        &mut target,
+        recorder.as_ref().map(Recorder::tap),
+    )
+    .await?;
     let (shard_count, gateway_host, shards_total) = match &source {
         Source::Gateway { cluster, .. } => (
             cluster.shards().len(),

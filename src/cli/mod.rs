@@ -16,6 +16,7 @@ pub mod recorder;
 pub mod replay;
 pub mod send;
 pub mod style;
+pub mod tui;
 
 use std::path::PathBuf;
 
@@ -88,6 +89,8 @@ pub enum Command {
     Listen(listen::ListenArgs),
     /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
     Emulate(emulate::EmulateArgs),
+    /// A live dashboard: shards, heartbeat latency, event rates, recent events.
+    Tui(tui::TuiArgs),
     /// Record a gateway session to a file (every `listen` option applies).
     Record(record::RecordArgs),
     /// Replay a recording: print it as `listen` did, summarise it, or serve it to a bot.
@@ -113,6 +116,7 @@ pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Listen(args) => listen::run(&cli.global, args).await,
         Command::Record(args) => record::run(&cli.global, args).await,
+        Command::Tui(args) => tui::run(&cli.global, args).await,
         Command::Replay(args) => replay::run(&cli.global, args).await,
         Command::Emulate(args) => emulate::run(&cli.global, args).await,
         Command::Explain(args) => explain::run(&cli.global, args),

@@ -122,11 +122,21 @@ fn row(name: &str, value: String, target: &str, pass: Option<bool>) -> Row {
 }
 
 fn print_table(rows: &[Row]) {
-    let w0 = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(11);
-    let w1 = rows.iter().map(|r| r.value.len()).max().unwrap_or(0).max(5);
+    let w0 = rows
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    let w1 = rows
+        .iter()
+        .map(|r| r.value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let w2 = rows
         .iter()
-        .map(|r| r.target.len())
+        .map(|r| r.target.chars().count())
         .max()
         .unwrap_or(0)
         .max(6);
@@ -187,6 +197,36 @@ fn rss_kib(pid: &str) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// On-CPU time of every thread of this process so far, in ns (`/proc/self/task/*/schedstat`).
+/// Unlike wall-clock rates it does not depend on what else the machine is running.
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// One timed throughput run.
+struct Sample {
+    /// Events per second (wall clock).
+    eps: f64,
+    /// Client-process CPU per event, in µs.
+    cpu_us: f64,
+}
+
+impl Sample {
+    fn new(frames: u64, elapsed: Duration, cpu_ns: u64) -> Sample {
+        Sample {
+            eps: frames as f64 / elapsed.as_secs_f64(),
+            cpu_us: cpu_ns as f64 / 1000.0 / frames as f64,
+        }
+    }
 }
 
 fn mib(kib: u64) -> f64 {
@@ -354,7 +394,7 @@ fn flood_intents() -> Intents {
 }
 
 /// Baseline: a bare tokio-tungstenite reader that identifies and counts text frames.
-async fn bare_reader(ep: &Endpoints, frames: u64) -> f64 {
+async fn bare_reader(ep: &Endpoints, frames: u64) -> Sample {
     let tokens = TokenSource::new(
         reqwest::Client::new(),
         ep.token_url.clone(),
@@ -385,7 +425,7 @@ async fn bare_reader(ep: &Endpoints, frames: u64) -> f64 {
             if let Message::Text(_) = msg.expect("frame") {
                 seen += 1;
                 if seen == 1 + WARMUP {
-                    started = Some(Instant::now());
+                    started = Some((Instant::now(), process_cpu_ns()));
                 } else if seen == total {
                     return true;
                 }
@@ -398,14 +438,15 @@ async fn bare_reader(ep: &Endpoints, frames: u64) -> f64 {
         matches!(result, Ok(true)),
         "bare reader: only {seen} of {total} frames"
     );
-    let elapsed = started.expect("clock started").elapsed();
+    let (t0, cpu0) = started.expect("clock started");
+    let sample = Sample::new(frames, t0.elapsed(), process_cpu_ns() - cpu0);
     drop(ws);
-    frames as f64 / elapsed.as_secs_f64()
+    sample
 }
 
 /// `Shard` → NDJSON into a reused `String` → `io::sink()`, the `qqbot listen --json` path
 /// without filter or dedup.
-async fn shard_ndjson(ep: &Endpoints, frames: u64) -> (f64, u64) {
+async fn shard_ndjson(ep: &Endpoints, frames: u64) -> (Sample, u64) {
     let mut config = gateway_config(ep, flood_intents());
     config.shards = ShardSelection::Count(1);
     config.gateway_url = Some(ep.gateway_url.clone());
@@ -424,7 +465,7 @@ async fn shard_ndjson(ep: &Endpoints, frames: u64) -> (f64, u64) {
             ItemKind::Dispatch(_) => {
                 seen += 1;
                 if seen == WARMUP {
-                    started = Some(Instant::now());
+                    started = Some((Instant::now(), process_cpu_ns()));
                 }
                 seen == total
             }
@@ -445,15 +486,15 @@ async fn shard_ndjson(ep: &Endpoints, frames: u64) -> (f64, u64) {
         false
     })
     .await;
-    let elapsed = started.map(|s| s.elapsed());
+    let sample =
+        started.map(|(t0, cpu0)| Sample::new(frames, t0.elapsed(), process_cpu_ns() - cpu0));
     assert!(
         matches!(result, Ok(true)),
         "shard: only {seen} of {total} dispatches"
     );
     drop(items);
     let _ = timeout(Duration::from_secs(10), cluster.shutdown()).await;
-    let elapsed = elapsed.expect("clock started");
-    (frames as f64 / elapsed.as_secs_f64(), lagged)
+    (sample.expect("clock started"), lagged)
 }
 
 /// Where the flood comes from.
@@ -541,26 +582,36 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
         }
         let mut bare = Vec::new();
         let mut shard = Vec::new();
+        let mut bare_cpu = Vec::new();
+        let mut shard_cpu = Vec::new();
         let mut lagged_total = 0;
         println!("  source: {}", source.name());
         for run in 1..=options.runs {
             if options.wants_reader("bare") {
                 let flood = Flood::start(source, &http_ep);
-                let eps = rt.block_on(bare_reader(flood.endpoints(), options.frames));
+                let sample = rt.block_on(bare_reader(flood.endpoints(), options.frames));
                 drop(flood);
-                println!("    run {run}: bare tokio-tungstenite reader {eps:>10.0} events/s");
-                bare.push(eps);
+                println!(
+                    "    run {run}: bare tokio-tungstenite reader {:>10.0} events/s, {:.2} µs CPU/event",
+                    sample.eps, sample.cpu_us
+                );
+                bare.push(sample.eps);
+                bare_cpu.push(sample.cpu_us);
             }
             if !options.wants_reader("shard") {
                 continue;
             }
             let flood = Flood::start(source, &http_ep);
-            let (eps, lagged) = rt.block_on(shard_ndjson(flood.endpoints(), options.frames));
+            let (sample, lagged) = rt.block_on(shard_ndjson(flood.endpoints(), options.frames));
             drop(flood);
             println!(
-                "    run {run}: Shard -> NDJSON -> sink       {eps:>10.0} events/s ({lagged} dropped as lagged)"
+                "    run {run}: Shard -> NDJSON -> sink       {:>10.0} events/s, {:.2} µs CPU/event ({lagged} dropped as lagged; {:.2} µs CPU per frame read)",
+                sample.eps,
+                sample.cpu_us,
+                sample.cpu_us * options.frames as f64 / (options.frames + lagged) as f64
             );
-            shard.push(eps);
+            shard.push(sample.eps);
+            shard_cpu.push(sample.cpu_us);
             lagged_total += lagged;
         }
         let bare_median = median(&mut bare);
@@ -583,6 +634,20 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
             format!("{:.1} %", ratio * 100.0),
             ">= 60 %",
             Some(ratio >= TARGET_RATIO),
+        ));
+        let bare_cpu = median(&mut bare_cpu);
+        let shard_cpu = median(&mut shard_cpu);
+        rows.push(row(
+            &format!("{tag}: CPU/event bare, Shard"),
+            format!("{bare_cpu:.2}, {shard_cpu:.2} µs"),
+            "-",
+            None,
+        ));
+        rows.push(row(
+            &format!("{tag}: CPU-bound ratio bare/Shard CPU"),
+            format!("{:.1} %", bare_cpu / shard_cpu * 100.0),
+            "(info)",
+            None,
         ));
         rows.push(row(
             &format!("{tag}: items dropped (lagged)"),

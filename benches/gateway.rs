@@ -660,6 +660,64 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
     drop(http);
 }
 
+/// The per-event CPU of the protocol path alone, single-threaded, no I/O: copy the frame into
+/// an `Arc<str>` (as `Transport` does), `ShardCore::on_frame_into`, build the item, write its
+/// NDJSON line. Separates parsing cost from socket and thread hand-off cost.
+fn micro(options: &Options, rows: &mut Vec<Row>) {
+    use qqbot::emulator::generate::{Generator, beijing};
+    use qqbot::gateway::{HeartbeatConfig, ReconnectConfig, ShardCore, ShardId};
+    use qqbot::protocol::payloads::dispatch_frame;
+    let mut generator = Generator::new(0, DEFAULT_APP_ID);
+    let now = chrono::Utc::now().with_timezone(&beijing());
+    let frames: Vec<String> = (0..256u64)
+        .map(|i| {
+            let e = generator.next_event(now);
+            let id = format!("{}:{:032x}", e.t, i);
+            dispatch_frame(Some(i), e.t, &id, &e.d.to_string())
+        })
+        .collect();
+    let mean_len = frames.iter().map(String::len).sum::<usize>() / frames.len();
+    let mut core = ShardCore::new(
+        ShardId::ONE,
+        Intents::all(),
+        HeartbeatConfig::default(),
+        ReconnectConfig::default(),
+        None,
+    );
+    let mut actions = Vec::new();
+    let mut line = String::with_capacity(4096);
+    let mut bytes = 0usize;
+    let n = options.frames;
+    let t0 = Instant::now();
+    for i in 0..n {
+        let text = &frames[(i % 256) as usize];
+        let frame: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+        core.on_frame_into(tokio::time::Instant::now(), &frame, &mut actions);
+        for action in actions.drain(..) {
+            if let qqbot::gateway::Action::Emit(kind) = action {
+                let item = GatewayItem {
+                    shard: ShardId::ONE,
+                    received_at: chrono::Utc::now(),
+                    kind,
+                };
+                line.clear();
+                ndjson::write_line(&mut line, &item);
+                bytes += line.len();
+            }
+        }
+    }
+    let per_event = t0.elapsed().as_secs_f64() * 1e6 / n as f64;
+    println!(
+        "micro: protocol path without I/O: {per_event:.2} µs/event over {n} frames (mean frame {mean_len} B, {bytes} NDJSON bytes)"
+    );
+    rows.push(row(
+        "protocol path, no I/O (1 thread)",
+        format!("{per_event:.2} µs/event"),
+        "(info)",
+        None,
+    ));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Memory
 
@@ -977,6 +1035,9 @@ fn run_benchmarks(options: Options) {
     let mut rows = Vec::new();
     if options.wants("throughput") {
         throughput(&options, &mut rows);
+    }
+    if options.wants("micro") {
+        micro(&options, &mut rows);
     }
     if options.wants("memory") {
         memory(&mut rows);

@@ -334,27 +334,7 @@ impl ShardDriver {
                     }
                     self.core.on_heartbeat_due(Instant::now())
                 }
-                incoming = socket.next() => {
-                    let actions = self.on_incoming(incoming);
-                    match self.execute(actions, &mut transport, token).await {
-                        Flow::Continue => {}
-                        flow => return flow,
-                    }
-                    // Under load frames arrive in bursts: handle the ones already read or
-                    // readable without going back through `select!` (which re-registers the
-                    // shutdown and timer wakers on every pass). Bounded, so a due heartbeat or a
-                    // shutdown waits for at most MAX_DRAIN frames.
-                    for _ in 1..MAX_DRAIN {
-                        let Some(socket) = transport.as_mut() else { break };
-                        let Some(incoming) = socket.next().now_or_never() else { break };
-                        let actions = self.on_incoming(incoming);
-                        match self.execute(actions, &mut transport, token).await {
-                            Flow::Continue => {}
-                            flow => return flow,
-                        }
-                    }
-                    continue;
-                }
+                incoming = socket.next() => self.on_incoming(incoming),
             };
             match self.execute(actions, &mut transport, token).await {
                 Flow::Continue => {}

@@ -35,6 +35,8 @@ const CHILD_LIFETIME: Duration = Duration::from_secs(600);
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Upper bound on one op 7 → RESUMED cycle.
 const RESUME_TIMEOUT: Duration = Duration::from_secs(10);
+/// Heartbeat interval the memory runs' emulator announces, so heartbeats happen within the run.
+const MEMORY_HEARTBEAT: Duration = Duration::from_millis(1000);
 
 /// Targets from the issue.
 const TARGET_RATIO: f64 = 0.60;
@@ -250,6 +252,10 @@ fn serve_emulator(args: &[String]) {
     let scenario: Scenario = args[0].parse().expect("scenario");
     let shards: u32 = args[1].parse().expect("shards");
     let max_concurrency: u32 = args[2].parse().expect("max_concurrency");
+    let heartbeat_interval = args
+        .get(3)
+        .map(|ms| Duration::from_millis(ms.parse().expect("heartbeat ms")))
+        .unwrap_or(qqbot::emulator::config::DEFAULT_HEARTBEAT_INTERVAL);
     // One thread: the emulator costs one core at most, the same for every measurement.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -260,6 +266,7 @@ fn serve_emulator(args: &[String]) {
             scenario,
             shards,
             max_concurrency,
+            heartbeat_interval,
             ..EmulatorConfig::default()
         })
         .await
@@ -354,11 +361,26 @@ struct EmulatorChild {
 
 impl EmulatorChild {
     fn spawn(scenario: Scenario, shards: u32, max_concurrency: u32) -> EmulatorChild {
+        EmulatorChild::spawn_with_heartbeat(
+            scenario,
+            shards,
+            max_concurrency,
+            qqbot::emulator::config::DEFAULT_HEARTBEAT_INTERVAL,
+        )
+    }
+
+    fn spawn_with_heartbeat(
+        scenario: Scenario,
+        shards: u32,
+        max_concurrency: u32,
+        heartbeat: Duration,
+    ) -> EmulatorChild {
         let server = ServerChild::spawn(&[
             "--serve-emulator",
             scenario.name(),
             &shards.to_string(),
             &max_concurrency.to_string(),
+            &heartbeat.as_millis().to_string(),
         ]);
         let endpoints = Endpoints {
             api_base: server.urls[0].clone(),
@@ -762,8 +784,30 @@ fn memory_client(args: &[String]) {
         // Idle for a moment: buffers settle, nothing else arrives on a quiet emulator.
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(cluster.is_connected(), "every shard connected");
-        let after = rss_kib("self");
-        println!("{before} {after}");
+        let ready_rss = rss_kib("self");
+        // Steady state: every shard has had heartbeats acknowledged (and published its
+        // latency histogram), and a metrics snapshot was taken, as a dashboard would.
+        let mut acked = std::collections::HashSet::new();
+        let waited = timeout(READY_TIMEOUT, async {
+            while let Some(item) = items.recv().await {
+                if let ItemKind::HeartbeatAck { .. } = item.kind {
+                    acked.insert(item.shard.id);
+                    if acked.len() == shards as usize {
+                        return true;
+                    }
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            matches!(waited, Ok(true)),
+            "heartbeat ACKs from every shard"
+        );
+        let _ = cluster.metrics();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let steady = rss_kib("self");
+        println!("{before} {ready_rss} {steady}");
         std::io::stdout().flush().expect("stdout");
         let _ = timeout(Duration::from_secs(10), cluster.shutdown()).await;
     });
@@ -771,8 +815,13 @@ fn memory_client(args: &[String]) {
 }
 
 /// Run a memory client child against a fresh quiet emulator: (before, after, emulator) KiB.
-fn measure_memory(shards: u32) -> (u64, u64, u64) {
-    let emu = EmulatorChild::spawn(Scenario::Quiet, shards, shards.max(1));
+fn measure_memory(shards: u32) -> (u64, u64, u64, u64) {
+    let emu = EmulatorChild::spawn_with_heartbeat(
+        Scenario::Quiet,
+        shards,
+        shards.max(1),
+        MEMORY_HEARTBEAT,
+    );
     let exe = std::env::current_exe().expect("current exe");
     let ep = emu.endpoints.clone();
     let output = Command::new(exe)
@@ -795,53 +844,52 @@ fn measure_memory(shards: u32) -> (u64, u64, u64) {
         .map(|n| n.parse::<u64>().expect("kib"));
     let before = numbers.next().expect("before");
     let after = numbers.next().expect("after");
-    (before, after, emulator_rss)
+    let steady = numbers.next().expect("steady");
+    (before, after, steady, emulator_rss)
 }
 
 fn memory(rows: &mut Vec<Row>) {
-    println!("memory: client in its own process (VmRSS), quiet emulator in another");
-    let (b1, a1, e1) = measure_memory(1);
     println!(
-        "  1 shard:    before {:.1} MiB, after READY {:.1} MiB, delta {:.1} MiB (emulator process {:.1} MiB)",
-        mib(b1),
-        mib(a1),
-        mib(a1.saturating_sub(b1)),
-        mib(e1)
+        "memory: client in its own process (VmRSS), quiet emulator in another (heartbeat {} ms)",
+        MEMORY_HEARTBEAT.as_millis()
     );
-    let (b100, a100, e100) = measure_memory(100);
-    println!(
-        "  100 shards: before {:.1} MiB, after READY {:.1} MiB, delta {:.1} MiB (emulator process {:.1} MiB)",
-        mib(b100),
-        mib(a100),
-        mib(a100.saturating_sub(b100)),
-        mib(e100)
-    );
-    let per_shard = (a100.saturating_sub(b100) as f64 - a1.saturating_sub(b1) as f64) / 99.0;
-    println!("  marginal cost per extra shard: {:.0} KiB", per_shard);
-    rows.push(row(
-        "RSS, 1 idle shard (whole process)",
-        format!("{:.1} MiB", mib(a1)),
-        "<= 15 MB",
-        Some(mib(a1) <= TARGET_RSS_ONE_MB),
-    ));
-    rows.push(row(
-        "RSS, 1 idle shard (delta)",
-        format!("{:.1} MiB", mib(a1.saturating_sub(b1))),
-        "-",
-        None,
-    ));
-    rows.push(row(
-        "RSS, 100 idle shards (whole process)",
-        format!("{:.1} MiB", mib(a100)),
-        "<= 150 MB",
-        Some(mib(a100) <= TARGET_RSS_HUNDRED_MB),
-    ));
-    rows.push(row(
-        "RSS, 100 idle shards (delta)",
-        format!("{:.1} MiB", mib(a100.saturating_sub(b100))),
-        "-",
-        None,
-    ));
+    let mut steady_deltas = Vec::new();
+    for (shards, target, limit) in [
+        (1u32, "<= 15 MB", TARGET_RSS_ONE_MB),
+        (100, "<= 150 MB", TARGET_RSS_HUNDRED_MB),
+    ] {
+        let (before, ready, steady, emulator) = measure_memory(shards);
+        println!(
+            "  {shards:>3} shard(s): before {:.1} MiB, READY {:.1} MiB (+{:.1}), after heartbeats {:.1} MiB (+{:.1}); emulator process {:.1} MiB",
+            mib(before),
+            mib(ready),
+            mib(ready.saturating_sub(before)),
+            mib(steady),
+            mib(steady.saturating_sub(before)),
+            mib(emulator)
+        );
+        steady_deltas.push(steady.saturating_sub(before) as f64);
+        // MB as in the issue: 10^6 bytes.
+        let steady_mb = steady as f64 * 1024.0 / 1e6;
+        rows.push(row(
+            &format!("RSS, {shards} idle shard(s), whole process"),
+            format!("{:.1} MiB", mib(steady)),
+            target,
+            Some(steady_mb <= limit),
+        ));
+        rows.push(row(
+            &format!("RSS, {shards} idle shard(s), delta (READY / beats)"),
+            format!(
+                "{:.1} / {:.1} MiB",
+                mib(ready.saturating_sub(before)),
+                mib(steady.saturating_sub(before))
+            ),
+            "-",
+            None,
+        ));
+    }
+    let per_shard = (steady_deltas[1] - steady_deltas[0]) / 99.0;
+    println!("  marginal cost per extra shard: {per_shard:.0} KiB");
     rows.push(row(
         "RSS per extra shard",
         format!("{per_shard:.0} KiB"),

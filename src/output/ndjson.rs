@@ -11,12 +11,27 @@ use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
 use crate::protocol::close_info;
 
 fn json_str(out: &mut String, value: &str) {
+    // Event names and ids never need escaping: copy them as they are (what serde_json would
+    // write too, since it escapes only `"`, `\\` and control characters).
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.reserve(value.len() + 2);
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     // serde_json escapes exactly as JSON requires; writing to a String cannot fail.
     out.push_str(&serde_json::to_string(value).expect("strings serialise"));
 }
 
-fn field_str(out: &mut String, key: &str, value: &str) {
-    let _ = write!(out, ",\"{key}\":");
+fn key(out: &mut String, key: &str) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+fn field_str(out: &mut String, name: &str, value: &str) {
+    key(out, name);
     json_str(out, value);
 }
 
@@ -189,6 +204,21 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["d"]["x"][1], 2);
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        for value in [
+            "AT_MESSAGE_CREATE",
+            "文字 and /slashes/",
+            "del \u{7f} line separator \u{2028} emoji 🦀",
+            "quote \" backslash \\ tab \t nl \n nul \u{0} del \u{7f} sep \u{2028}",
+            "",
+        ] {
+            let mut out = String::new();
+            json_str(&mut out, value);
+            assert_eq!(out, serde_json::to_string(value).unwrap(), "{value:?}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use qqbot::protocol::Envelope;
 use qqbot::record::{Header, RecordReader, RecordWriter, Redaction, Replay, Selection};
 
 fn frame(seq: u64) -> String {
-    if seq % 2 == 0 {
+    if seq.is_multiple_of(2) {
         format!(
             r#"{{"op":0,"s":{seq},"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:3c1f0d2e-8a4b-4f7c-9e61-{seq:012}","d":{{"author":{{"avatar":"http://thirdqq.qlogo.cn/g?b=oidb&k=IU4JJatZtNXCVrf44eshNg&s=0","bot":false,"id":"{}","username":"user {}"}},"channel_id":"{}","content":"<@!6158788878435714165> /ping number {seq} 你好","guild_id":"18700000000{:03}","id":"08cac39bf6d0aaeccf4810bcaae7d80138{seq:014}","member":{{"joined_at":"2021-04-12T16:34:42+08:00","roles":["1","4"]}},"mentions":[{{"avatar":"http://thirdqq.qlogo.cn/0","bot":true,"id":"6158788878435714165","username":"testbot"}}],"seq":{seq},"seq_in_channel":"{seq}","timestamp":"2026-11-27T15:14:58+08:00"}}}}"#,
             1_000_000 + seq % 977,

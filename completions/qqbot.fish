@@ -40,6 +40,7 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -s h -l help -d 'Print help (s
 complete -c qqbot -n "__fish_qqbot_needs_command" -s V -l version -d 'Print version'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "tui" -d 'A live dashboard: shards, heartbeat latency, event rates, recent events'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
@@ -114,6 +115,28 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s q -l quiet -d 'P
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s i -l intents -d 'Intents: names or aliases, numbers, `default` or `all`' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l scenario -d 'Emulator scenario with --emulator (demo, session-timeout, zombie, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook -d 'Watch webhooks received on ADDR instead of the gateway' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l fps -d 'Frames per second' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Watch an embedded emulator (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s o -l output -d 'The recording to write (NDJSON; zstd when the name ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
@@ -385,17 +408,18 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s q -l quiet -d 'Pr
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "intents" -d 'List and explain intents, from the intents table'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "completions" -d 'Print a shell completion script'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate record replay explain intents completions send config doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "tui" -d 'A live dashboard: shards, heartbeat latency, event rates, recent events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'

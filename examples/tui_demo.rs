@@ -151,7 +151,7 @@ async fn generate(tx: mpsc::Sender<GatewayItem>, shards: u32, rate: u32) {
             batch.push(dispatch(ids[s], seqs[s], n));
         }
         // Heartbeats every 2 s per shard, ACKed 20-80 ms "later".
-        if ticks % 40 == 0 {
+        if ticks.is_multiple_of(40) {
             for (i, &shard) in ids.iter().enumerate() {
                 batch.push(item(shard, ItemKind::HeartbeatSent { seq: Some(seqs[i]) }));
                 let rtt = 20 + (ticks / 40 * 37 + i as u64 * 11) % 60;

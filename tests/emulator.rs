@@ -766,16 +766,25 @@ async fn flood_scenario_streams_contiguous_sequence_numbers() {
         );
     }
     c.send(json!({"op": 1, "d": 2000})).await;
-    wait_for(&mut events, |e| {
-        matches!(
-            e,
-            EmulatorEvent::HeartbeatReceived {
-                seq: Some(2000),
-                ..
+    // Keep reading while waiting: flood fills the socket as fast as it drains, and a client that
+    // stopped reading would leave the emulator blocked on a full send buffer.
+    let acked = async {
+        let mut read = 0u64;
+        loop {
+            tokio::select! {
+                _ = c.frame() => read += 1,
+                event = events.recv() => {
+                    if matches!(event, Ok(EmulatorEvent::HeartbeatReceived { seq: Some(2000), .. })) {
+                        return read;
+                    }
+                }
             }
-        )
-    })
-    .await;
+            assert!(read < 50_000_000, "bounded");
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), acked)
+        .await
+        .expect("the heartbeat was received");
     let snapshot = &emu.sessions()[0];
     assert!(snapshot.seq > 2000);
     assert_eq!(

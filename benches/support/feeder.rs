@@ -73,10 +73,10 @@ async fn feed(tcp: tokio::net::TcpStream, pool: &[(String, String)]) -> Result<(
             .map_err(|_| "no identify".to_owned())?
             .ok_or("closed before identify")?
             .map_err(|e| e.to_string())?;
-        if let Message::Text(text) = msg {
-            if text.as_str().contains("\"op\":2") {
-                break;
-            }
+        if let Message::Text(text) = msg
+            && text.as_str().contains("\"op\":2")
+        {
+            break;
         }
     }
     let ready = r#"{"op":0,"s":1,"t":"READY","id":"READY:bench","d":{"version":1,"session_id":"bench-session","user":{"id":"1","username":"bench","bot":true},"shard":[0,1]}}"#;

@@ -301,7 +301,7 @@ fn print_with(
         }
         count += 1;
         if let Some(bar) = &bar
-            && count % 256 == 0
+            && count.is_multiple_of(256)
         {
             bar.set_message(format!(
                 "{count} item(s), at {:.1} s",

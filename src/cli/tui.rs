@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
@@ -34,7 +34,12 @@ pub struct TuiArgs {
     #[arg(long)]
     pub emulator: bool,
     /// Emulator scenario with --emulator (demo, session-timeout, zombie, …).
-    #[arg(long, value_name = "NAME", default_value = "demo", requires = "emulator")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "demo",
+        requires = "emulator"
+    )]
     pub scenario: String,
     /// Watch webhooks received on ADDR instead of the gateway.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard"])]
@@ -70,14 +75,17 @@ fn listen_args(args: &TuiArgs) -> ListenArgs {
 /// Run `qqbot tui`.
 pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     if !std::io::stdout().is_terminal() {
-        return Err(CliError::usage("the dashboard needs a terminal, but stdout is not a TTY")
-            .hint("use `qqbot listen` for piped output"));
+        return Err(
+            CliError::usage("the dashboard needs a terminal, but stdout is not a TTY")
+                .hint("use `qqbot listen` for piped output"),
+        );
     }
     let offset = *Utc::now().with_timezone(&Local).offset();
     let started = Instant::now();
     let stats = match &args.replay {
         Some(file) => {
-            let speed = Speed::factor(args.speed).map_err(|e| CliError::usage(format!("--speed: {e}")))?;
+            let speed =
+                Speed::factor(args.speed).map_err(|e| CliError::usage(format!("--speed: {e}")))?;
             let (items, header) = replay_source(file, speed)?;
             let header = Header {
                 utc_offset: offset,
@@ -95,7 +103,11 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             let (shards, diagnostics) = match &source {
                 Source::Gateway { cluster, .. } => (
                     cluster.shards().len() as u32,
-                    Some(Diagnostics::from_gateway(cluster.gateway(), cluster.token_ttl(), Utc::now())),
+                    Some(Diagnostics::from_gateway(
+                        cluster.gateway(),
+                        cluster.token_ttl(),
+                        Utc::now(),
+                    )),
                 ),
                 Source::Webhook { .. } => (1, None),
             };
@@ -136,7 +148,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
 
 /// Items from a recording, paced, on a blocking thread.
 fn replay_source(
-    file: &PathBuf,
+    file: &Path,
     speed: Speed,
 ) -> Result<(mpsc::Receiver<GatewayItem>, Header), CliError> {
     let reader = if file.as_os_str() == "-" {

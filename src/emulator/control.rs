@@ -60,15 +60,15 @@ pub(crate) async fn fault(
             &trace,
         );
     };
-    if let Fault::Close { code, .. } = fault {
-        if !(1000..=4999).contains(&code) || matches!(code, 1004..=1006 | 1015) {
-            return api_error(
-                400,
-                400,
-                "`code` must be a sendable close code (1000-4999)",
-                &trace,
-            );
-        }
+    if let Fault::Close { code, .. } = fault
+        && (!(1000..=4999).contains(&code) || matches!(code, 1004..=1006 | 1015))
+    {
+        return api_error(
+            400,
+            400,
+            "`code` must be a sendable close code (1000-4999)",
+            &trace,
+        );
     }
     let target = match map.get("session").and_then(Value::as_str) {
         Some(id) => FaultTarget::Session(id.to_owned()),

@@ -292,14 +292,15 @@ impl Conn {
                 }
                 // Flood would swamp the signal channel (and make subscribers lag past the
                 // signals they wait for), so flood dispatches are not signalled.
-                if let Some(session_id) = &self.session {
-                    if self.shared.has_subscribers() && !self.flood {
-                        self.shared.emit(EmulatorEvent::Dispatched {
-                            session_id: session_id.clone(),
-                            s,
-                            t: t.to_string(),
-                        });
-                    }
+                if let Some(session_id) = &self.session
+                    && self.shared.has_subscribers()
+                    && !self.flood
+                {
+                    self.shared.emit(EmulatorEvent::Dispatched {
+                        session_id: session_id.clone(),
+                        s,
+                        t: t.to_string(),
+                    });
                 }
                 Flow::Continue
             }

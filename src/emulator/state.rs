@@ -562,11 +562,9 @@ impl Shared {
             {
                 gw.sessions.remove(session_id);
             }
-        } else if owned {
-            if let Some(s) = gw.sessions.get_mut(session_id) {
-                s.conn = None;
-                s.disconnected_at = Some(Instant::now());
-            }
+        } else if owned && let Some(s) = gw.sessions.get_mut(session_id) {
+            s.conn = None;
+            s.disconnected_at = Some(Instant::now());
         }
     }
 
@@ -667,15 +665,15 @@ impl Shared {
         let gw = self.gateway();
         let mut affected = 0;
         for session in gw.sessions.values() {
-            if let FaultTarget::Session(id) = target {
-                if *id != session.id {
-                    continue;
-                }
+            if let FaultTarget::Session(id) = target
+                && *id != session.id
+            {
+                continue;
             }
-            if let Some(conn) = &session.conn {
-                if conn.tx.send(Outbound::Fault(fault.clone())).is_ok() {
-                    affected += 1;
-                }
+            if let Some(conn) = &session.conn
+                && conn.tx.send(Outbound::Fault(fault.clone())).is_ok()
+            {
+                affected += 1;
             }
         }
         affected

@@ -81,12 +81,13 @@ impl Heartbeat {
 
     /// Advance to `now`.
     pub fn on_due(&mut self, now: Instant) -> Tick {
-        if let (Some((sent, false)), Some(timeout)) = (self.pending, self.timeout) {
-            if now >= sent + timeout && self.count_missed() {
-                return Tick::Zombie {
-                    missed: self.missed,
-                };
-            }
+        if let (Some((sent, false)), Some(timeout)) = (self.pending, self.timeout)
+            && now >= sent + timeout
+            && self.count_missed()
+        {
+            return Tick::Zombie {
+                missed: self.missed,
+            };
         }
         if now < self.next_beat {
             return Tick::Idle;

@@ -433,10 +433,10 @@ impl ShardDriver {
         queue.clear();
         self.spare = Vec::from(queue);
         self.publish(lifecycle || !matches!(flow, Flow::Continue));
-        if !matches!(flow, Flow::Continue) {
-            if let Some(socket) = transport.take() {
-                drop(socket);
-            }
+        if !matches!(flow, Flow::Continue)
+            && let Some(socket) = transport.take()
+        {
+            drop(socket);
         }
         flow
     }

@@ -458,10 +458,10 @@ impl Reply {
     /// Sort the exchange into success, audit, or error.
     fn check(self) -> Result<Checked, ApiError> {
         let audit_codes = [Some(304023), Some(304024)];
-        if let Some(audit_id) = self.audit_id() {
-            if self.status.is_success() || audit_codes.contains(&self.error.code) {
-                return Ok(Checked::Audit(audit_id.to_owned()));
-            }
+        if let Some(audit_id) = self.audit_id()
+            && (self.status.is_success() || audit_codes.contains(&self.error.code))
+        {
+            return Ok(Checked::Audit(audit_id.to_owned()));
         }
         // 2xx with an error-shaped body (201/202 "async success") is still an error.
         let error_on_success =

@@ -139,10 +139,10 @@ impl TokenSource {
     /// A valid access token (bare, without the `QQBot ` prefix), fetching one if needed.
     pub async fn token(&self) -> Result<Secret, TokenError> {
         let mut slot = self.slot.lock().await;
-        if let Some(cached) = slot.as_ref() {
-            if Instant::now() + REFRESH_MARGIN < cached.expires_at {
-                return Ok(cached.token.clone());
-            }
+        if let Some(cached) = slot.as_ref()
+            && Instant::now() + REFRESH_MARGIN < cached.expires_at
+        {
+            return Ok(cached.token.clone());
         }
         let fresh = self.fetch().await?;
         *self.expiry.lock().expect("expiry lock") = Some(fresh.expires_at);
@@ -212,10 +212,9 @@ impl TokenSource {
             message,
             ..
         }) = &parsed
+            && *code != 0
         {
-            if *code != 0 {
-                return Err(rejected(*code, message.as_deref()));
-            }
+            return Err(rejected(*code, message.as_deref()));
         }
         if !status.is_success() {
             return Err(TokenError::Status {

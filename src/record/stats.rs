@@ -79,10 +79,10 @@ impl ReplayStats {
                 }
             }
         }
-        if let Record::Event(e) = record {
-            if matches!(e.kind, ItemKind::ReconnectRequested) {
-                self.op7_events += 1;
-            }
+        if let Record::Event(e) = record
+            && matches!(e.kind, ItemKind::ReconnectRequested)
+        {
+            self.op7_events += 1;
         }
         if let Some(item) = to_item(record.clone()) {
             self.stats.record(&item);

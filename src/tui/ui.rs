@@ -377,7 +377,7 @@ fn draw_rtt_chart(view: &View, frame: &mut Frame, area: Rect) {
 
 fn secs_label(secs: f64) -> String {
     let secs = secs.round() as u64;
-    if secs >= 60 && secs % 60 == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else if secs >= 60 {
         format!("{}m{:02}s", secs / 60, secs % 60)

@@ -5,6 +5,7 @@ pub mod dedup;
 pub mod fields;
 pub mod filter;
 pub mod human;
+pub(crate) mod json_fields;
 pub mod ndjson;
 pub mod stats;
 

@@ -7,55 +7,9 @@ use std::fmt::Write as _;
 
 use chrono::SecondsFormat;
 
+use super::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
 use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
 use crate::protocol::close_info;
-
-fn json_str(out: &mut String, value: &str) {
-    // Event names and ids never need escaping: copy them as they are (what serde_json would
-    // write too, since it escapes only `"`, `\\` and control characters).
-    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.reserve(value.len() + 2);
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-        return;
-    }
-    // serde_json escapes exactly as JSON requires; writing to a String cannot fail.
-    out.push_str(&serde_json::to_string(value).expect("strings serialise"));
-}
-
-fn key(out: &mut String, key: &str) {
-    out.push_str(",\"");
-    out.push_str(key);
-    out.push_str("\":");
-}
-
-fn field_str(out: &mut String, name: &str, value: &str) {
-    key(out, name);
-    json_str(out, value);
-}
-
-fn field_opt_str(out: &mut String, key: &str, value: Option<&str>) {
-    match value {
-        Some(v) => field_str(out, key, v),
-        None => {
-            let _ = write!(out, ",\"{key}\":null");
-        }
-    }
-}
-
-fn field_num(out: &mut String, key: &str, value: impl std::fmt::Display) {
-    let _ = write!(out, ",\"{key}\":{value}");
-}
-
-fn field_opt_num(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
-    match value {
-        Some(v) => field_num(out, key, v),
-        None => {
-            let _ = write!(out, ",\"{key}\":null");
-        }
-    }
-}
 
 fn ms(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
@@ -216,7 +170,7 @@ mod tests {
             "",
         ] {
             let mut out = String::new();
-            json_str(&mut out, value);
+            crate::output::json_fields::json_str(&mut out, value);
             assert_eq!(out, serde_json::to_string(value).unwrap(), "{value:?}");
         }
     }

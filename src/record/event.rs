@@ -4,7 +4,6 @@
 //! Durations are stored as integer nanoseconds (`*_ns`) so that replayed items print exactly
 //! what the live ones printed.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -12,34 +11,8 @@ use serde::Deserialize;
 use super::error::LineError;
 use super::redact::Redactor;
 use crate::gateway::{CloseOrigin, ItemKind};
+use crate::output::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
 use crate::protocol::CloseAction;
-
-fn str_field(out: &mut String, key: &str, value: &str) {
-    let _ = write!(out, ",\"{key}\":");
-    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned()));
-}
-
-fn opt_str_field(out: &mut String, key: &str, value: Option<&str>) {
-    match value {
-        Some(v) => str_field(out, key, v),
-        None => {
-            let _ = write!(out, ",\"{key}\":null");
-        }
-    }
-}
-
-fn num_field(out: &mut String, key: &str, value: impl std::fmt::Display) {
-    let _ = write!(out, ",\"{key}\":{value}");
-}
-
-fn opt_num_field(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
-    match value {
-        Some(v) => num_field(out, key, v),
-        None => {
-            let _ = write!(out, ",\"{key}\":null");
-        }
-    }
-}
 
 fn ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
@@ -67,44 +40,44 @@ fn action_from_key(key: &str) -> Option<CloseAction> {
 /// Append `,"kind":…` and the item's fields. Free text goes through the redactor (secrets), and
 /// READY's user id is pseudonymised like the ids in frames.
 pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redactor) {
-    str_field(out, "kind", kind.key());
+    field_str(out, "kind", kind.key());
     let text = |s: &str| redactor.text(s).into_owned();
     match kind {
         ItemKind::Dispatch(_) => {}
         ItemKind::Connected { url, attempt } => {
-            str_field(out, "url", &text(url));
-            num_field(out, "attempt", attempt);
+            field_str(out, "url", &text(url));
+            field_num(out, "attempt", attempt);
         }
         ItemKind::Hello { heartbeat_interval } => {
-            num_field(out, "heartbeat_interval_ns", ns(*heartbeat_interval));
+            field_num(out, "heartbeat_interval_ns", ns(*heartbeat_interval));
         }
-        ItemKind::Identifying { intents } => num_field(out, "intents", intents),
+        ItemKind::Identifying { intents } => field_num(out, "intents", intents),
         ItemKind::Resuming { session_id, seq } => {
-            str_field(out, "session_id", &text(session_id));
-            opt_num_field(out, "seq", *seq);
+            field_str(out, "session_id", &text(session_id));
+            field_opt_num(out, "seq", *seq);
         }
         ItemKind::Ready {
             session_id,
             user_id,
             username,
         } => {
-            str_field(out, "session_id", &text(session_id));
-            str_field(out, "user_id", &redactor.id(user_id));
-            str_field(out, "username", &text(username));
+            field_str(out, "session_id", &text(session_id));
+            field_str(out, "user_id", &redactor.id(user_id));
+            field_str(out, "username", &text(username));
         }
         ItemKind::Resumed {
             replayed,
             recovered_in,
         } => {
-            num_field(out, "replayed", replayed);
-            opt_num_field(out, "recovered_in_ns", recovered_in.map(ns));
+            field_num(out, "replayed", replayed);
+            field_opt_num(out, "recovered_in_ns", recovered_in.map(ns));
         }
-        ItemKind::HeartbeatSent { seq } => opt_num_field(out, "seq", *seq),
-        ItemKind::HeartbeatAck { rtt } => num_field(out, "rtt_ns", ns(*rtt)),
+        ItemKind::HeartbeatSent { seq } => field_opt_num(out, "seq", *seq),
+        ItemKind::HeartbeatAck { rtt } => field_num(out, "rtt_ns", ns(*rtt)),
         ItemKind::ReconnectRequested => {}
         ItemKind::InvalidSession { resumable, reason } => {
-            num_field(out, "resumable", resumable);
-            str_field(out, "reason", &text(reason));
+            field_num(out, "resumable", resumable);
+            field_str(out, "reason", &text(reason));
         }
         ItemKind::Closed {
             code,
@@ -112,26 +85,26 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             origin,
             action,
         } => {
-            opt_num_field(out, "code", *code);
-            str_field(out, "reason", &text(reason));
-            str_field(out, "origin", origin_key(*origin));
-            str_field(out, "action", action.key());
+            field_opt_num(out, "code", *code);
+            field_str(out, "reason", &text(reason));
+            field_str(out, "origin", origin_key(*origin));
+            field_str(out, "action", action.key());
         }
         ItemKind::Backoff {
             delay,
             attempt,
             resume,
         } => {
-            num_field(out, "delay_ns", ns(*delay));
-            num_field(out, "attempt", attempt);
-            num_field(out, "resume", resume);
+            field_num(out, "delay_ns", ns(*delay));
+            field_num(out, "attempt", attempt);
+            field_num(out, "resume", resume);
         }
-        ItemKind::Lagged { dropped } => num_field(out, "dropped", dropped),
-        ItemKind::Error { message } => str_field(out, "message", &text(message)),
+        ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::Error { message } => field_str(out, "message", &text(message)),
         ItemKind::Fatal { reason, hint, code } => {
-            str_field(out, "reason", &text(reason));
-            opt_str_field(out, "hint", hint.as_deref().map(text).as_deref());
-            opt_num_field(out, "code", *code);
+            field_str(out, "reason", &text(reason));
+            field_opt_str(out, "hint", hint.as_deref().map(text).as_deref());
+            field_opt_num(out, "code", *code);
         }
     }
 }

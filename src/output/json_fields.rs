@@ -1,0 +1,56 @@
+//! Writing `,"key":value` JSON fields into a line being built (NDJSON output and recordings).
+
+use std::fmt::Write as _;
+
+/// Append `value` as a JSON string.
+pub(crate) fn json_str(out: &mut String, value: &str) {
+    // Event names and ids never need escaping: copy them as they are (what serde_json would
+    // write too, since it escapes only `"`, `\\` and control characters).
+    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.reserve(value.len() + 2);
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
+    // serde_json escapes exactly as JSON requires; writing to a String cannot fail.
+    out.push_str(&serde_json::to_string(value).expect("strings serialise"));
+}
+
+/// `,"key":`.
+fn key(out: &mut String, key: &str) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// `,"name":"value"`.
+pub(crate) fn field_str(out: &mut String, name: &str, value: &str) {
+    key(out, name);
+    json_str(out, value);
+}
+
+/// `,"key":"value"` or `,"key":null`.
+pub(crate) fn field_opt_str(out: &mut String, key: &str, value: Option<&str>) {
+    match value {
+        Some(v) => field_str(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}
+
+/// `,"key":value` for numbers and booleans.
+pub(crate) fn field_num(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, ",\"{key}\":{value}");
+}
+
+/// `,"key":value` or `,"key":null`.
+pub(crate) fn field_opt_num(out: &mut String, key: &str, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(v) => field_num(out, key, v),
+        None => {
+            let _ = write!(out, ",\"{key}\":null");
+        }
+    }
+}

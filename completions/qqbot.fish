@@ -51,27 +51,27 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "config" -d 'Create and 
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only events of this guild id' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l channel -d 'Only events of this channel id' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l group -d 'Only events of this group openid' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l user -d 'Only events from this user id or openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s n -l count -d 'Stop after N events' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only events of this guild id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l channel -d 'Only events of this channel id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l group -d 'Only events of this group openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s n -l count -d 'Stop after N events' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -80,9 +80,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l config -d 'Config
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-content -d 'In the recording, blank message content'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
@@ -115,11 +115,18 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s q -l quiet -d 'P
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s i -l intents -d 'Intents: names or aliases, numbers, `default` or `all`' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l scenario -d 'Emulator scenario with --emulator (demo, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook -d 'Watch webhooks received on ADDR instead of the gateway' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l fps -d 'Frames per second' -r
@@ -131,7 +138,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l config -d 'Config fi
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Watch an embedded emulator (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
@@ -139,27 +146,27 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-rea
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s o -l output -d 'The recording to write (NDJSON; zstd when the name ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only events of this guild id' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l channel -d 'Only events of this channel id' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l group -d 'Only events of this group openid' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l user -d 'Only events from this user id or openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s n -l count -d 'Stop after N events' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only events of this guild id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l channel -d 'Only events of this channel id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l group -d 'Only events of this group openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s n -l count -d 'Stop after N events' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -168,9 +175,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l config -d 'Config
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-content -d 'In the recording, blank message content'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'

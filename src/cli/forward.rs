@@ -11,6 +11,7 @@ use super::exit::CliError;
 
 /// Forwarding options shared by `listen` and `replay`.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Forwarding")]
 pub struct ForwardArgs {
     /// POST every event to this handler as QQ's webhook would (same body and headers, signed with
     /// the key derived from the bot secret). Repeat for several handlers.

@@ -27,33 +27,19 @@ use super::pipeline::{self, FilterArgs, Format, Pipeline, PipelineOptions, Stop}
 use super::recorder::Recorder;
 use super::style;
 
-/// Arguments of `qqbot listen`.
+/// Where events come from and how the connection behaves: shared by `listen`, `record` and `tui`.
 #[derive(Debug, Args, Clone)]
-pub struct ListenArgs {
+#[command(next_help_heading = "Source")]
+pub struct SourceArgs {
     /// Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
-    /// Which events to show.
-    #[command(flatten)]
-    pub filter: FilterArgs,
     /// Run N shards (default: as many as /gateway/bot recommends).
     #[arg(long, value_name = "N", conflicts_with = "shard")]
     pub shards: Option<u32>,
     /// Run one shard of a larger set, e.g. 2/4.
     #[arg(long, value_name = "ID/COUNT", value_parser = parse_shard)]
     pub shard: Option<ShardId>,
-    /// Stop after N events.
-    #[arg(long, short = 'n', value_name = "N")]
-    pub count: Option<u64>,
-    /// Stop after this long (e.g. 30s, 5m, 1h).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub duration: Option<Duration>,
-    /// Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes.
-    #[arg(long)]
-    pub include_control: bool,
-    /// Drop events whose id was already seen (the gateway may replay after a resume).
-    #[arg(long)]
-    pub dedup: bool,
     /// Keep session ids and sequence numbers here, so a restart resumes instead of identifying.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
@@ -68,16 +54,6 @@ pub struct ListenArgs {
         requires = "emulator"
     )]
     pub scenario: String,
-    /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-    /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
-    /// pseudonyms.
-    #[arg(long)]
-    pub redact_ids: bool,
-    /// In the recording, blank message content.
-    #[arg(long)]
-    pub redact_content: bool,
     /// Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the
     /// gateway. With --emulator, the embedded emulator sends its events there.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard", "state_file"])]
@@ -95,15 +71,48 @@ pub struct ListenArgs {
     /// protection; 0 disables the check).
     #[arg(long, value_name = "SECS", default_value_t = 300, requires = "webhook")]
     pub timestamp_window: u64,
-    /// Forwarding to local handlers.
-    #[command(flatten)]
-    pub forward: ForwardArgs,
     /// Consecutive failed connection attempts before giving up (0 = never give up).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub max_reconnects: u32,
     /// Capacity of the buffer between the gateway and the output.
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
     pub event_buffer_size: usize,
+}
+
+/// Arguments of `qqbot listen`.
+#[derive(Debug, Args, Clone)]
+pub struct ListenArgs {
+    /// The source.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Which events to show.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Stop after N events.
+    #[arg(long, short = 'n', value_name = "N", help_heading = "Output")]
+    pub count: Option<u64>,
+    /// Stop after this long (e.g. 30s, 5m, 1h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Output")]
+    pub duration: Option<Duration>,
+    /// Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes.
+    #[arg(long, help_heading = "Output")]
+    pub include_control: bool,
+    /// Drop events whose id was already seen (the gateway may replay after a resume).
+    #[arg(long, help_heading = "Output")]
+    pub dedup: bool,
+    /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
+    #[arg(long, value_name = "FILE", help_heading = "Recording")]
+    pub record: Option<PathBuf>,
+    /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
+    /// pseudonyms.
+    #[arg(long, help_heading = "Recording")]
+    pub redact_ids: bool,
+    /// In the recording, blank message content.
+    #[arg(long, help_heading = "Recording")]
+    pub redact_content: bool,
+    /// Forwarding to local handlers.
+    #[command(flatten)]
+    pub forward: ForwardArgs,
 }
 
 pub(crate) fn parse_shard(text: &str) -> Result<ShardId, String> {
@@ -202,13 +211,14 @@ fn overrides(global: &GlobalArgs) -> Overrides {
 /// the platform). `target` gets its final label and endpoints.
 pub(crate) async fn open_source(
     global: &GlobalArgs,
-    args: &ListenArgs,
+    args: &SourceArgs,
+    dedup: bool,
     intents: Intents,
     target: &mut Target,
     frame_tap: Option<qqbot::gateway::FrameTap>,
 ) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
     if let Some(addr) = args.webhook {
-        return webhook_source(global, args, addr, target).await;
+        return webhook_source(global, args, dedup, addr, target).await;
     }
     let emulator = match target.emulator.take() {
         Some(config) => {
@@ -251,7 +261,7 @@ pub(crate) async fn open_source(
 
 /// The intents to use: `--intents`, the profile's, or the default (`all` with --emulator, whose
 /// app is granted everything).
-pub(crate) fn intents_of(args: &ListenArgs, settings: &Settings) -> Result<Intents, CliError> {
+pub(crate) fn intents_of(args: &SourceArgs, settings: &Settings) -> Result<Intents, CliError> {
     let spec = args
         .intents
         .clone()
@@ -275,7 +285,7 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     Ok(settings)
 }
 
-pub(crate) fn target(args: &ListenArgs, settings: &Settings) -> Result<Target, CliError> {
+pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
         let scenario: Scenario = args.scenario.parse().map_err(|_| {
             let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
@@ -328,13 +338,14 @@ async fn start_emulator(config: EmulatorConfig) -> Result<Emulator, CliError> {
 /// Bind the webhook receiver (and point an embedded emulator at it).
 async fn webhook_source(
     global: &GlobalArgs,
-    args: &ListenArgs,
+    args: &SourceArgs,
+    dedup: bool,
     addr: SocketAddr,
     target: &mut Target,
 ) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
     let mut config = ReceiverConfig::new(addr, target.app_id.clone(), target.secret.clone());
     config.path = args.webhook_path.clone();
-    config.dedup = args.dedup;
+    config.dedup = dedup;
     config.timestamp_window =
         (args.timestamp_window > 0).then(|| Duration::from_secs(args.timestamp_window));
     config.tls = match (&args.tls_cert, &args.tls_key) {
@@ -389,7 +400,7 @@ fn read_state(path: &Path) -> Result<Vec<SessionInfo>, CliError> {
     }
 }
 
-fn write_state(path: &Path, sessions: &[SessionInfo]) -> Result<(), CliError> {
+pub(crate) fn write_state(path: &Path, sessions: &[SessionInfo]) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(sessions).expect("sessions serialise");
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)
@@ -440,8 +451,8 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
 /// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
 pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
-    let intents = intents_of(&args, &settings)?;
-    let mut target = target(&args, &settings)?;
+    let intents = intents_of(&args.source, &settings)?;
+    let mut target = target(&args.source, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),
         None => None,
@@ -466,7 +477,8 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     let started = Instant::now();
     let (source, mut items) = open_source(
         global,
-        &args,
+        &args.source,
+        args.dedup,
         intents,
         &mut target,
         recorder.as_ref().map(Recorder::tap),
@@ -587,7 +599,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             );
         }
     }
-    if let Some(path) = &args.state_file {
+    if let Some(path) = &args.source.state_file {
         write_state(path, &sessions)?;
     }
     if let Some(recorder) = outcome.recorder.take() {

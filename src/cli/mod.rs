@@ -49,6 +49,7 @@ pub struct Cli {
 
 /// Options accepted by every subcommand.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config profile to use ([profile.NAME]; env QQBOT_PROFILE).
     #[arg(long, global = true, value_name = "NAME")]

@@ -18,6 +18,7 @@ use qqbot::webhook::Forwarder;
 
 /// Filter options shared by `listen`, `record`, `replay` and `tui`.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Filters")]
 pub struct FilterArgs {
     /// Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE).
     #[arg(long, short = 'e', value_name = "TYPES", value_delimiter = ',')]

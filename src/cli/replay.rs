@@ -57,10 +57,10 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Also replay lifecycle lines (connected, closes, resumes, heartbeats).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub include_control: bool,
     /// Print a summary instead of the events.
-    #[arg(long, conflicts_with = "serve")]
+    #[arg(long, conflicts_with = "serve", help_heading = "Output")]
     pub stats: bool,
     /// Forwarding to local handlers (needs the bot secret: QQBOT_SECRET, --secret-file or a
     /// profile).
@@ -68,7 +68,7 @@ pub struct ReplayArgs {
     pub forward: ForwardArgs,
     /// Act as a QQ platform on ADDR and deliver the recording's dispatches to whatever bot
     /// connects (any SDK; point its API base and token URL at the printed URLs).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", help_heading = "Serving")]
     pub serve: Option<SocketAddr>,
 }
 

@@ -2,74 +2,42 @@
 //! webhooks, or by a recording.
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
-use clap::{Args, Parser};
+use clap::Args;
 use tokio::sync::{mpsc, watch};
 
-use qqbot::gateway::{GatewayItem, ShardId};
+use qqbot::gateway::GatewayItem;
 use qqbot::record::{Pacer, Replay, Selection, Speed};
 use qqbot::tui::{DEFAULT_FPS, Diagnostics, Header};
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
-use super::listen::{self, ListenArgs, Source, intents_label, parse_shard};
+use super::listen::{self, Source, SourceArgs, intents_label};
 
 /// Arguments of `qqbot tui`.
 #[derive(Debug, Args)]
 pub struct TuiArgs {
-    /// Intents: names or aliases, numbers, `default` or `all`.
-    #[arg(long, short = 'i', value_name = "INTENTS")]
-    pub intents: Option<String>,
-    /// Run N shards (default: as many as /gateway/bot recommends).
-    #[arg(long, value_name = "N", conflicts_with = "shard")]
-    pub shards: Option<u32>,
-    /// Run one shard of a larger set, e.g. 2/4.
-    #[arg(long, value_name = "ID/COUNT", value_parser = parse_shard)]
-    pub shard: Option<ShardId>,
-    /// Watch an embedded emulator (no credentials needed).
-    #[arg(long)]
-    pub emulator: bool,
-    /// Emulator scenario with --emulator (demo, session-timeout, zombie, …).
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "demo",
-        requires = "emulator"
-    )]
-    pub scenario: String,
-    /// Watch webhooks received on ADDR instead of the gateway.
-    #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard"])]
-    pub webhook: Option<SocketAddr>,
+    /// The source, as for `listen`.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Watch a recording instead (`-` for stdin).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["emulator", "webhook", "shards", "shard", "intents"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["emulator", "webhook", "shards", "shard", "intents", "state_file"], help_heading = "Replay")]
     pub replay: Option<PathBuf>,
     /// Replay pacing: recorded speed times X.
-    #[arg(long, value_name = "X", default_value_t = 1.0, requires = "replay")]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1.0,
+        requires = "replay",
+        help_heading = "Replay"
+    )]
     pub speed: f64,
     /// Frames per second.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_FPS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_FPS, help_heading = "Display")]
     pub fps: u32,
-}
-
-/// `listen`'s defaults, with the dashboard's choices on top.
-fn listen_args(args: &TuiArgs) -> ListenArgs {
-    #[derive(Parser)]
-    struct Defaults {
-        #[command(flatten)]
-        listen: ListenArgs,
-    }
-    let mut listen = Defaults::parse_from(["listen"]).listen;
-    listen.intents = args.intents.clone();
-    listen.shards = args.shards;
-    listen.shard = args.shard;
-    listen.emulator = args.emulator;
-    listen.scenario = args.scenario.clone();
-    listen.webhook = args.webhook;
-    listen
 }
 
 /// Run `qqbot tui`.
@@ -94,12 +62,12 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             qqbot::tui::run(items, header, None, args.fps).await
         }
         None => {
-            let listen_args = listen_args(&args);
             let settings = listen::settings(global)?;
-            let intents = listen::intents_of(&listen_args, &settings)?;
-            let mut target = listen::target(&listen_args, &settings)?;
+            let intents = listen::intents_of(&args.source, &settings)?;
+            let mut target = listen::target(&args.source, &settings)?;
             let (source, items) =
-                listen::open_source(global, &listen_args, intents, &mut target, None).await?;
+                listen::open_source(global, &args.source, false, intents, &mut target, None)
+                    .await?;
             let (shards, diagnostics) = match &source {
                 Source::Gateway { cluster, .. } => (
                     cluster.shards().len() as u32,
@@ -135,7 +103,10 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 stats = qqbot::tui::run(items, header, diagnostics.map(|_| diag_rx), args.fps) => stats,
                 () = refresh => unreachable!("the refresher never ends"),
             };
-            source.close().await;
+            let sessions = source.close().await;
+            if let Some(path) = &args.source.state_file {
+                listen::write_state(path, &sessions)?;
+            }
             stats
         }
     };

@@ -3,9 +3,7 @@
 //! Every line starts with `kind`, `received_at` (RFC 3339, UTC, milliseconds) and `shard`
 //! (`[id, count]`). The schema is committed as `schema/listen.v1.json`.
 
-use std::fmt::Write as _;
-
-use chrono::SecondsFormat;
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 
 use super::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
 use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
@@ -15,17 +13,65 @@ fn ms(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
+/// Append `n` in decimal.
+fn push_u64(out: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
+/// `2026-11-27T09:40:00.123Z`, what `to_rfc3339_opts(SecondsFormat::Millis, true)` writes, without
+/// its formatting machinery (this runs once per printed event).
+fn push_rfc3339_millis(out: &mut String, at: &DateTime<Utc>) {
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        out.push_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        return;
+    }
+    // A leap second shows as nanoseconds >= 1e9; chrono prints it as second 60.
+    let nanos = at.nanosecond();
+    let (second, millis) = if nanos >= 1_000_000_000 {
+        (at.second() + 1, (nanos - 1_000_000_000) / 1_000_000)
+    } else {
+        (at.second(), nanos / 1_000_000)
+    };
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for k in (0..width).rev() {
+            b[at + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, at.month());
+    put(8, 2, at.day());
+    put(11, 2, at.hour());
+    put(14, 2, at.minute());
+    put(17, 2, second);
+    put(20, 3, millis);
+    out.push_str(std::str::from_utf8(&b).expect("ASCII"));
+}
+
 /// Append one NDJSON line (with the trailing newline) for `item` to `out`.
 pub fn write_line(out: &mut String, item: &GatewayItem) {
     out.push_str("{\"kind\":\"");
     out.push_str(item.kind.key());
     out.push_str("\",\"received_at\":\"");
-    out.push_str(
-        &item
-            .received_at
-            .to_rfc3339_opts(SecondsFormat::Millis, true),
-    );
-    let _ = write!(out, "\",\"shard\":[{},{}]", item.shard.id, item.shard.count);
+    push_rfc3339_millis(out, &item.received_at);
+    out.push_str("\",\"shard\":[");
+    push_u64(out, u64::from(item.shard.id));
+    out.push(',');
+    push_u64(out, u64::from(item.shard.count));
+    out.push(']');
     match &item.kind {
         ItemKind::Dispatch(d) => {
             field_opt_num(out, "s", d.seq);
@@ -172,6 +218,30 @@ mod tests {
             let mut out = String::new();
             crate::output::json_fields::json_str(&mut out, value);
             assert_eq!(out, serde_json::to_string(value).unwrap(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_match_chrono() {
+        use chrono::TimeZone;
+        let cases = [
+            Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap(),
+            Utc.with_ymd_and_hms(1999, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::milliseconds(7),
+            Utc.with_ymd_and_hms(2030, 12, 31, 23, 59, 59).unwrap()
+                + chrono::Duration::nanoseconds(999_999_999),
+            Utc.with_ymd_and_hms(12345, 1, 1, 0, 0, 0).unwrap(),
+            chrono::Utc::now(),
+        ];
+        for at in cases {
+            let mut out = String::new();
+            push_rfc3339_millis(&mut out, &at);
+            assert_eq!(out, at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        }
+        let mut out = String::new();
+        for n in [0u64, 7, 10, 4_000_000_000, u64::MAX] {
+            out.clear();
+            push_u64(&mut out, n);
+            assert_eq!(out, n.to_string());
         }
     }
 

@@ -27,6 +27,9 @@ pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
 /// Identify rejections (op 9 before READY) in a row after which the shard stops.
 pub const MAX_IDENTIFY_REJECTIONS: u32 = 2;
 
+/// The reason of the close qqbot sends when it shuts down (the session stays resumable).
+pub const SHUTDOWN_REASON: &str = "client shutting down";
+
 /// Close code qqbot sends when it closes a connection it wants to resume (not 1000/1001, which
 /// some gateways read as "session over").
 pub const CLIENT_RESUME_CLOSE: u16 = 4000;
@@ -572,11 +575,11 @@ impl ShardCore {
                 if connected {
                     actions.push(Action::Close {
                         code: CLIENT_RESUME_CLOSE,
-                        reason: "client shutting down",
+                        reason: SHUTDOWN_REASON,
                     });
                     actions.push(closed(
                         Some(CLIENT_RESUME_CLOSE),
-                        "client shutting down",
+                        SHUTDOWN_REASON,
                         CloseOrigin::Client,
                         CloseAction::Resume,
                     ));

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::fields::EventFields;
+use crate::gateway::core::SHUTDOWN_REASON;
 use crate::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind};
 use crate::protocol::close_info;
 use chrono::Local;
@@ -201,6 +202,9 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
                         info.meaning,
                         action.describe()
                     )
+                }
+                (CloseOrigin::Client, Some(code)) if reason == SHUTDOWN_REASON => {
+                    format!("{who} on shutdown ({code}); the session stays resumable")
                 }
                 (CloseOrigin::Client, Some(code)) => {
                     format!("{who} ({code}, {reason}) → {}", action.describe())

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::gateway::{GatewayItem, ItemKind};
+use crate::gateway::core::SHUTDOWN_REASON;
+use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
 
 /// Aggregates over a stream of items.
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ impl Stats {
                     self.by_type.insert(d.t.clone(), 1);
                 }
             }
+            ItemKind::Closed { origin, reason, .. }
+                if *origin == CloseOrigin::Client && reason == SHUTDOWN_REASON => {}
             ItemKind::Closed { code, .. } => {
                 self.closes += 1;
                 *self.close_codes.entry(*code).or_default() += 1;
@@ -190,6 +193,19 @@ mod tests {
             p99 >= Duration::from_millis(99) && p99 <= Duration::from_millis(101),
             "{p99:?}"
         );
+    }
+
+    #[test]
+    fn qqbots_own_shutdown_is_not_a_disconnect() {
+        let mut stats = Stats::default();
+        stats.record(&item(ItemKind::Closed {
+            code: Some(4000),
+            reason: SHUTDOWN_REASON.into(),
+            origin: CloseOrigin::Client,
+            action: CloseAction::Resume,
+        }));
+        assert_eq!(stats.closes, 0);
+        assert!(stats.close_codes.is_empty());
     }
 
     #[test]

@@ -126,3 +126,45 @@ fn selection_and_alarms_are_styled() {
         .unwrap();
     assert_eq!(buffer[(x, zombie)].fg, Color::Red);
 }
+
+/// The dashboard drawn from a recording of the fixture session equals the one drawn from the
+/// live items: recordings double as dashboard fixtures.
+#[test]
+fn a_recording_of_the_session_draws_the_same_dashboard() {
+    use qqbot::record::{
+        Header as RecordHeader, RecordReader, RecordWriter, Redaction, Replay, Selection,
+    };
+
+    let mut file = Vec::new();
+    {
+        let mut writer = RecordWriter::new(
+            &mut file,
+            &RecordHeader::new(tui_fixture::t0()),
+            &Redaction::new([]),
+        )
+        .unwrap();
+        for item in tui_fixture::items() {
+            writer.write_item(&item).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    let reader = RecordReader::from_reader(std::io::Cursor::new(file)).unwrap();
+    let mut app = App::new(tui_fixture::header());
+    app.set_diagnostics(tui_fixture::diagnostics());
+    let mut replayed = 0;
+    for next in Replay::new(reader, Selection::everything()) {
+        let item = next.unwrap().item;
+        let when = item.received_at;
+        app.apply(&item, when);
+        replayed += 1;
+    }
+    app.tick(tui_fixture::now());
+    assert_eq!(replayed, tui_fixture::items().len());
+    for (w, h) in [(120, 40), (80, 24)] {
+        assert_eq!(
+            render(&app, w, h),
+            render(&tui_fixture::app(), w, h),
+            "at {w}x{h}"
+        );
+    }
+}

@@ -87,7 +87,7 @@ fn the_sixth_reply_is_refused_by_the_platform_and_explained_with_the_trace_id() 
         "{stderr}"
     );
     assert!(
-        stderr.contains("qqbot: error: the platform refused the reply: message rate limit exceeded (msg limit exceed) (22009)"),
+        stderr.contains("qqbot: error: the platform refused the reply: message limit exceeded (msg limit exceed) (22009)"),
         "{stderr}"
     );
     assert!(

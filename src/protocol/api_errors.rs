@@ -34,7 +34,7 @@ api_errors! {
     11275 => "appid invalid", "check QQBOT_APP_ID";
     11298 => "source IP not on the IP whitelist (接口访问源IP不在白名单)", "add this machine's egress IP in the QQ console (开发设置 → IP白名单), or use the sandbox, where the whitelist is not enforced";
     20028 => "channel write rate limit", "slow down: at most 5 messages per second per channel";
-    22009 => "message rate limit exceeded (msg limit exceed)", "slow down; wait before sending again";
+    22009 => "message limit exceeded (msg limit exceed)", "too many messages: slow down, and note that each received message takes at most 5 replies";
     100001 => "too many requests (gateway URL rate limit)", "cache the gateway URL; wait 60 s";
     100002 => "token endpoint internal error (often: appId sent as a number)", "send appId and clientSecret as JSON strings";
     100007 => "appid invalid (or the body was not sent as application/json)", "POST the token request with `Content-Type: application/json`; check the app id";

@@ -27,6 +27,9 @@ use crate::secret::Secret;
 
 /// Frames handled before a due heartbeat is judged.
 const MAX_DRAIN: usize = 256;
+
+/// Frames already received that are handled in one burst before items are handed over.
+const BURST: usize = 64;
 /// How long a connect (TCP + TLS + upgrade) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long flushing a close frame may take.
@@ -98,6 +101,9 @@ struct Delivery {
     lagged: u64,
     processed: u64,
     dropped: u64,
+    /// Items of the current burst of frames, handed over together by [`Delivery::flush`]: one
+    /// wake-up of the consumer per burst instead of one per item.
+    pending: Vec<GatewayItem>,
 }
 
 impl Delivery {
@@ -109,8 +115,29 @@ impl Delivery {
         }
     }
 
-    /// Never waits: a full buffer drops the item and reports it later as `Lagged`.
+    /// Queue an item for the next [`flush`](Self::flush) (stamped now).
     fn deliver(&mut self, kind: ItemKind) {
+        let item = self.item(kind);
+        self.pending.push(item);
+    }
+
+    /// Hand the queued items over. Never waits: a full buffer drops items and reports them
+    /// later as `Lagged`.
+    /// Returns whether anything was handed over.
+    fn flush(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return false;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        for item in pending.drain(..) {
+            self.send_now(item);
+        }
+        // Keep the allocation for the next burst.
+        self.pending = pending;
+        true
+    }
+
+    fn send_now(&mut self, item: GatewayItem) {
         if self.lagged > 0 {
             let lagged = self.item(ItemKind::Lagged {
                 dropped: self.lagged,
@@ -124,8 +151,8 @@ impl Delivery {
                 Err(mpsc::error::TrySendError::Closed(_)) => return,
             }
         }
-        let is_dispatch = matches!(kind, ItemKind::Dispatch(_));
-        match self.tx.try_send(self.item(kind)) {
+        let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
+        match self.tx.try_send(item) {
             Ok(()) => self.processed += u64::from(is_dispatch),
             Err(mpsc::error::TrySendError::Full(_)) => self.drop_one(),
             Err(mpsc::error::TrySendError::Closed(_)) => {}
@@ -139,6 +166,7 @@ impl Delivery {
 
     /// The shard is stopping: wait (bounded) so the final item is not lost.
     async fn deliver_last(&mut self, kind: ItemKind) {
+        let _ = self.flush();
         if self.lagged > 0 {
             let lagged = self.item(ItemKind::Lagged {
                 dropped: self.lagged,
@@ -214,6 +242,7 @@ impl ShardDriver {
                 lagged: 0,
                 processed: 0,
                 dropped: 0,
+                pending: Vec::with_capacity(64),
             },
             shared,
             rate_window: (now, 0),
@@ -312,6 +341,9 @@ impl ShardDriver {
         let sleep = sleep_until(armed.unwrap_or_else(far));
         tokio::pin!(sleep);
         loop {
+            if self.delivery.flush() {
+                self.publish(false);
+            }
             let deadline = self.core.deadline();
             if deadline != armed {
                 armed = deadline;
@@ -343,7 +375,28 @@ impl ShardDriver {
             };
             match self.execute(actions, &mut transport, token).await {
                 Flow::Continue => {}
-                flow => return flow,
+                flow => {
+                    let _ = self.delivery.flush();
+                    return flow;
+                }
+            }
+            // Frames that have already arrived are handled as one burst, so their items reach
+            // the consumer together (the flush at the top of the loop).
+            for _ in 0..BURST {
+                let Some(socket) = transport.as_mut() else {
+                    break;
+                };
+                let Some(incoming) = socket.next().now_or_never() else {
+                    break;
+                };
+                let actions = self.on_incoming(incoming);
+                match self.execute(actions, &mut transport, token).await {
+                    Flow::Continue => {}
+                    flow => {
+                        let _ = self.delivery.flush();
+                        return flow;
+                    }
+                }
             }
         }
     }
@@ -397,6 +450,7 @@ impl ShardDriver {
                     continue;
                 }
                 Action::Close { code, reason } => {
+                    let _ = self.delivery.flush();
                     if let Some(socket) = transport.take() {
                         let _ = timeout(CLOSE_TIMEOUT, socket.close(code, reason)).await;
                     }
@@ -423,6 +477,7 @@ impl ShardDriver {
             if let Some(tap) = &self.tap {
                 tap.observe(FrameDir::Tx, self.delivery.shard, &frame);
             }
+            let _ = self.delivery.flush();
             if socket.send(frame).await.is_err() {
                 // The socket is gone: handle it as a drop, after the rest of this batch.
                 transport.take();
@@ -432,6 +487,11 @@ impl ShardDriver {
         // Keep the (empty) buffer for the next frame: VecDeque <-> Vec conversions reuse it.
         queue.clear();
         self.spare = Vec::from(queue);
+        // Lifecycle items and ends of connection go out at once; dispatches wait for the end of
+        // their burst.
+        if lifecycle || !matches!(flow, Flow::Continue) {
+            let _ = self.delivery.flush();
+        }
         self.publish(lifecycle || !matches!(flow, Flow::Continue));
         if !matches!(flow, Flow::Continue)
             && let Some(socket) = transport.take()

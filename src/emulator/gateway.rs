@@ -213,47 +213,48 @@ impl Conn {
     }
 
     async fn on_identify(&mut self, socket: &mut WebSocket, identify: Option<Identify>) -> Flow {
-        if self.session.is_some() {
-            self.close(socket, 4005, "already authenticated", false)
-                .await;
-            return Flow::Stop;
-        }
-        if let Some((code, reason)) = self.scenario_refusal() {
-            self.close(socket, code, reason, false).await;
-            return Flow::Stop;
-        }
-        let Some(identify) = identify else {
-            self.close(socket, 4002, "invalid payload", false).await;
+        let Some(identify) = self.admit(socket, identify).await else {
             return Flow::Stop;
         };
-        match self.shared.identify(&self.link, &identify) {
-            Ok((id, _shard)) => {
-                self.established(id);
-                Flow::Continue
-            }
-            Err(reject) => {
-                self.reject(socket, reject).await;
-                Flow::Stop
-            }
-        }
+        let outcome = self
+            .shared
+            .identify(&self.link, &identify)
+            .map(|(id, _)| id);
+        self.login(socket, outcome).await
     }
 
     async fn on_resume(&mut self, socket: &mut WebSocket, resume: Option<Resume>) -> Flow {
-        if self.session.is_some() {
-            self.close(socket, 4005, "already authenticated", false)
-                .await;
-            return Flow::Stop;
-        }
-        if let Some((code, reason)) = self.scenario_refusal() {
-            self.close(socket, code, reason, false).await;
-            return Flow::Stop;
-        }
-        let Some(resume) = resume else {
-            self.close(socket, 4002, "invalid payload", false).await;
+        let Some(resume) = self.admit(socket, resume).await else {
             return Flow::Stop;
         };
-        match self.shared.resume(&self.link, &resume) {
-            Ok((id, _replayed)) => {
+        let outcome = self.shared.resume(&self.link, &resume).map(|(id, _)| id);
+        self.login(socket, outcome).await
+    }
+
+    /// The checks every Identify and Resume passes first: one login per connection, the
+    /// scenario's refusals, a readable payload. Closes the connection and returns `None` when
+    /// one fails.
+    async fn admit<T>(&mut self, socket: &mut WebSocket, payload: Option<T>) -> Option<T> {
+        let refusal = if self.session.is_some() {
+            Some((4005, "already authenticated"))
+        } else if let Some(refusal) = self.scenario_refusal() {
+            Some(refusal)
+        } else if payload.is_none() {
+            Some((4002, "invalid payload"))
+        } else {
+            None
+        };
+        if let Some((code, reason)) = refusal {
+            self.close(socket, code, reason, false).await;
+            return None;
+        }
+        payload
+    }
+
+    /// Finish an Identify or Resume: the session is established, or the client is refused.
+    async fn login(&mut self, socket: &mut WebSocket, outcome: Result<String, Reject>) -> Flow {
+        match outcome {
+            Ok(id) => {
                 self.established(id);
                 Flow::Continue
             }

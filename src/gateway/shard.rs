@@ -360,14 +360,9 @@ impl ShardDriver {
                     // Judge the connection only after handling what has already arrived: let the
                     // runtime poll the socket once, then drain every frame that is ready.
                     tokio::task::yield_now().await;
-                    for _ in 0..MAX_DRAIN {
-                        let Some(socket) = transport.as_mut() else { break };
-                        let Some(incoming) = socket.next().now_or_never() else { break };
-                        let actions = self.on_incoming(incoming);
-                        match self.execute(actions, &mut transport, token).await {
-                            Flow::Continue => {}
-                            flow => return flow,
-                        }
+                    match self.drain_ready(&mut transport, token, MAX_DRAIN).await {
+                        Flow::Continue => {}
+                        flow => return flow,
                     }
                     self.core.on_heartbeat_due(Instant::now())
                 }
@@ -375,30 +370,39 @@ impl ShardDriver {
             };
             match self.execute(actions, &mut transport, token).await {
                 Flow::Continue => {}
-                flow => {
-                    let _ = self.delivery.flush();
-                    return flow;
-                }
+                flow => return flow,
             }
             // Frames that have already arrived are handled as one burst, so their items reach
             // the consumer together (the flush at the top of the loop).
-            for _ in 0..BURST {
-                let Some(socket) = transport.as_mut() else {
-                    break;
-                };
-                let Some(incoming) = socket.next().now_or_never() else {
-                    break;
-                };
-                let actions = self.on_incoming(incoming);
-                match self.execute(actions, &mut transport, token).await {
-                    Flow::Continue => {}
-                    flow => {
-                        let _ = self.delivery.flush();
-                        return flow;
-                    }
-                }
+            match self.drain_ready(&mut transport, token, BURST).await {
+                Flow::Continue => {}
+                flow => return flow,
             }
         }
+    }
+
+    /// Handle up to `limit` frames that have already arrived, without waiting for more. (`execute`
+    /// hands pending items over whenever the connection ends.)
+    async fn drain_ready(
+        &mut self,
+        transport: &mut Option<Transport>,
+        token: &Secret,
+        limit: usize,
+    ) -> Flow {
+        for _ in 0..limit {
+            let Some(socket) = transport.as_mut() else {
+                break;
+            };
+            let Some(incoming) = socket.next().now_or_never() else {
+                break;
+            };
+            let actions = self.on_incoming(incoming);
+            match self.execute(actions, transport, token).await {
+                Flow::Continue => {}
+                flow => return flow,
+            }
+        }
+        Flow::Continue
     }
 
     fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {

@@ -67,13 +67,18 @@ fn scenario_help() -> String {
     help
 }
 
+/// A scenario name, or a usage error listing the valid ones.
+pub fn parse_scenario(name: &str) -> Result<Scenario, CliError> {
+    name.parse().map_err(|_| {
+        let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
+        CliError::usage(format!("unknown scenario `{name}`"))
+            .hint(format!("scenarios: {}", names.join(", ")))
+    })
+}
+
 /// Build the emulator configuration from the arguments.
 pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
-    let scenario: Scenario = args.scenario.parse().map_err(|_| {
-        let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
-        CliError::usage(format!("unknown scenario `{}`", args.scenario))
-            .hint(format!("scenarios: {}", names.join(", ")))
-    })?;
+    let scenario = parse_scenario(&args.scenario)?;
     let grant =
         Intents::parse(&args.grant).map_err(|e| CliError::usage(format!("--grant: {e}")))?;
     if !(args.rate > 0.0 && args.rate.is_finite()) {

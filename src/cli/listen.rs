@@ -10,7 +10,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
-use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+use qqbot::emulator::{Emulator, EmulatorConfig};
 use qqbot::gateway::{
     Cluster, GatewayConfig, GatewayItem, SessionInfo, ShardId, ShardSelection, StartError,
 };
@@ -287,11 +287,7 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
 
 pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
-        let scenario: Scenario = args.scenario.parse().map_err(|_| {
-            let names: Vec<String> = Scenario::ALL.iter().map(ToString::to_string).collect();
-            CliError::usage(format!("unknown scenario `{}`", args.scenario))
-                .hint(format!("scenarios: {}", names.join(", ")))
-        })?;
+        let scenario = super::emulate::parse_scenario(&args.scenario)?;
         let config = EmulatorConfig {
             scenario,
             ..EmulatorConfig::default()

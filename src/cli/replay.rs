@@ -92,7 +92,8 @@ impl ReplayArgs {
     }
 }
 
-fn open(file: &Path) -> Result<RecordReader, CliError> {
+/// Open a recording (`-` is stdin), with a clear error.
+pub(crate) fn open(file: &Path) -> Result<RecordReader, CliError> {
     let result = if file.as_os_str() == "-" {
         RecordReader::from_reader(std::io::stdin())
     } else {

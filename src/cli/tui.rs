@@ -122,12 +122,7 @@ fn replay_source(
     file: &Path,
     speed: Speed,
 ) -> Result<(mpsc::Receiver<GatewayItem>, Header), CliError> {
-    let reader = if file.as_os_str() == "-" {
-        qqbot::record::RecordReader::from_reader(std::io::stdin())
-    } else {
-        qqbot::record::RecordReader::open(file)
-    }
-    .map_err(|e| CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e))?;
+    let reader = super::replay::open(file)?;
     let recorded = reader.header().clone();
     let header = Header::new(
         format!("replay of {}", file.display()),

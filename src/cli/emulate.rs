@@ -67,6 +67,34 @@ fn scenario_help() -> String {
     help
 }
 
+/// Print where an emulator listens and the (development) credentials to use: one JSON object with
+/// `--json`, else a block for humans that starts with `title` and ends with `tail`.
+pub fn announce(global: &GlobalArgs, emulator: &Emulator, title: &str, tail: &str) {
+    let config = emulator.config();
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "api_base": emulator.api_base(), "token_url": emulator.token_url(),
+                "gateway_url": emulator.gateway_url(), "app_id": config.app_id,
+                "secret": config.secret.expose(), "scenario": config.scenario.to_string(),
+            })
+        );
+        return;
+    }
+    println!(
+        "{title} listening on {addr}\n\
+         \n  API base:    {api}\n  token URL:   {token}\n  gateway URL: {gw}  (returned by GET /gateway/bot)\n  control API: {api}/_emulator/state\n\
+         \n  credentials: app id {app_id}, secret {secret}\n\n{tail}",
+        addr = emulator.addr(),
+        api = emulator.api_base(),
+        token = emulator.token_url(),
+        gw = emulator.gateway_url(),
+        app_id = config.app_id,
+        secret = config.secret.expose(),
+    );
+}
+
 /// A scenario name, or a usage error listing the valid ones.
 pub fn parse_scenario(name: &str) -> Result<Scenario, CliError> {
     name.parse().map_err(|_| {
@@ -111,32 +139,20 @@ pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
             .caused_by(&e)
             .hint("pick another address with --listen 127.0.0.1:0")
     })?;
-    let banner = format!(
-        "qqbot emulator ({scenario} scenario) listening on {addr}\n\
-         \n  API base:    {api}\n  token URL:   {token}\n  gateway URL: {gw}  (returned by GET /gateway/bot)\n  control API: {api}/_emulator/state\n\
-         \n  credentials: app id {app_id}, secret {secret}\n\
-         \nPoint qqbot at it:\n  QQBOT_APP_ID={app_id} QQBOT_SECRET={secret} qqbot listen --api-base {api} --token-url {token}\n\
-         \nPoint an SDK at it by changing only its base URLs (botpy: patch botpy.http.Route.DOMAIN / \
-         robot.Token's URL; botgo: constant.APIDomain / TokenDomain). Ctrl-C to stop.",
-        addr = emulator.addr(),
-        api = emulator.api_base(),
-        token = emulator.token_url(),
-        gw = emulator.gateway_url(),
-        app_id = args.app_id,
-        secret = args.secret,
+    announce(
+        global,
+        &emulator,
+        &format!("qqbot emulator ({scenario} scenario)"),
+        &format!(
+            "Point qqbot at it:\n  QQBOT_APP_ID={app_id} QQBOT_SECRET={secret} qqbot listen --api-base {api} --token-url {token}\n\
+             \nPoint an SDK at it by changing only its base URLs (botpy: patch botpy.http.Route.DOMAIN / \
+             robot.Token's URL; botgo: constant.APIDomain / TokenDomain). Ctrl-C to stop.",
+            app_id = args.app_id,
+            secret = args.secret,
+            api = emulator.api_base(),
+            token = emulator.token_url(),
+        ),
     );
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "api_base": emulator.api_base(), "token_url": emulator.token_url(),
-                "gateway_url": emulator.gateway_url(), "app_id": args.app_id,
-                "secret": args.secret, "scenario": scenario.to_string(),
-            })
-        );
-    } else {
-        println!("{banner}");
-    }
     if let Some(mut status) = emulator.watch_webhook()
         && !global.quiet
     {

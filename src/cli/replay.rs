@@ -339,28 +339,15 @@ async fn serve(
     )
     .await
     .map_err(|e| CliError::failure(format!("cannot listen on {addr}")).caused_by(&e))?;
-    let config = emulator.config();
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "api_base": emulator.api_base(), "token_url": emulator.token_url(),
-                "gateway_url": emulator.gateway_url(), "app_id": config.app_id,
-                "secret": config.secret.expose(),
-            })
-        );
-    } else {
-        println!(
-            "qqbot replay: serving {} as a QQ platform on {}\n\n  API base:    {}\n  token URL:   {}\n  gateway URL: {}\n  credentials: app id {}, secret {}\n\nDelivery starts when a bot identifies. Ctrl-C to stop.",
-            args.file.display(),
-            emulator.addr(),
-            emulator.api_base(),
-            emulator.token_url(),
-            emulator.gateway_url(),
-            config.app_id,
-            config.secret.expose(),
-        );
-    }
+    super::emulate::announce(
+        global,
+        &emulator,
+        &format!(
+            "qqbot replay: serving {} as a QQ platform,",
+            args.file.display()
+        ),
+        "Delivery starts when a bot identifies. Ctrl-C to stop.",
+    );
     let mut signals = emulator.subscribe();
     let identified = async {
         loop {

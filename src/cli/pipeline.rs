@@ -117,7 +117,9 @@ pub struct Outcome {
 pub struct Pipeline<W: Write> {
     options: PipelineOptions,
     dedup: Option<Dedup>,
-    out: W,
+    /// Buffered: written through when the source goes idle ([`Pipeline::flush`]) and at the end,
+    /// not once per line (a syscall per event would cap the output rate).
+    out: io::BufWriter<W>,
     buf: String,
     stats: Stats,
     printed: u64,
@@ -134,7 +136,7 @@ impl<W: Write> Pipeline<W> {
         Pipeline {
             dedup: options.dedup.then(Dedup::default),
             options,
-            out,
+            out: io::BufWriter::with_capacity(64 * 1024, out),
             buf: String::with_capacity(4096),
             stats: Stats::default(),
             printed: 0,
@@ -234,16 +236,9 @@ impl<W: Write> Pipeline<W> {
             Format::Silent => {}
         }
         if !self.buf.is_empty()
-            && let Err(e) = self
-                .out
-                .write_all(self.buf.as_bytes())
-                .and_then(|()| self.out.flush())
+            && let Err(e) = self.out.write_all(self.buf.as_bytes())
         {
-            return Some(if e.kind() == io::ErrorKind::BrokenPipe {
-                Stop::BrokenPipe
-            } else {
-                Stop::WriteError(e.to_string())
-            });
+            return Some(write_stop(&e));
         }
         if is_dispatch {
             self.printed += 1;
@@ -252,6 +247,12 @@ impl<W: Write> Pipeline<W> {
             }
         }
         None
+    }
+
+    /// Write out what is buffered. Call it when no item is waiting, so a live stream shows each
+    /// event at once while a burst goes out in large writes. `Some(stop)` when writing failed.
+    pub fn flush(&mut self) -> Option<Stop> {
+        self.out.flush().err().map(|e| write_stop(&e))
     }
 
     /// Notable lifecycle items go to stderr when they are not part of the output.
@@ -282,11 +283,16 @@ impl<W: Write> Pipeline<W> {
         shards > 0 && self.fatal_shards.len() >= shards
     }
 
-    /// Finish with a stop reason.
-    pub fn finish(self, stop: Stop) -> Outcome {
+    /// Finish with a stop reason, writing out what is buffered (a failure to do so becomes the
+    /// stop reason unless the pipeline had already stopped for a write error).
+    pub fn finish(mut self, stop: Stop) -> Outcome {
         if let Some((bar, _)) = &self.progress {
             bar.finish_and_clear();
         }
+        let stop = match (stop, self.flush()) {
+            (stop @ (Stop::BrokenPipe | Stop::WriteError(_)), _) | (stop, None) => stop,
+            (_, Some(failed)) => failed,
+        };
         Outcome {
             stop,
             stats: self.stats,
@@ -304,7 +310,22 @@ pub fn drain<W: Write>(
     items: &mut tokio::sync::mpsc::Receiver<GatewayItem>,
     shards: usize,
 ) -> Outcome {
-    while let Some(item) = items.blocking_recv() {
+    use tokio::sync::mpsc::error::TryRecvError;
+    loop {
+        let item = match items.try_recv() {
+            Ok(item) => item,
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                // Idle: show what arrived before waiting for more.
+                if let Some(stop) = pipeline.flush() {
+                    return pipeline.finish(stop);
+                }
+                match items.blocking_recv() {
+                    Some(item) => item,
+                    None => break,
+                }
+            }
+        };
         if let Some(stop) = pipeline.handle(&item) {
             return pipeline.finish(stop);
         }
@@ -313,6 +334,15 @@ pub fn drain<W: Write>(
         }
     }
     pipeline.finish(Stop::SourceEnded)
+}
+
+/// The stop reason for a failed write.
+fn write_stop(e: &io::Error) -> Stop {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Stop::BrokenPipe
+    } else {
+        Stop::WriteError(e.to_string())
+    }
 }
 
 /// Print the exit summary on stderr.

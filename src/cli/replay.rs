@@ -108,6 +108,29 @@ pub(crate) fn open(file: &Path) -> Result<RecordReader, CliError> {
     })
 }
 
+/// A bar over the file's size when it is a regular file; a spinner for stdin and pipes.
+fn progress_bar(file: &Path) -> ProgressBar {
+    let size = (file.as_os_str() != "-")
+        .then(|| std::fs::metadata(file).ok())
+        .flatten()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len());
+    let (bar, template) = match size {
+        Some(len) => (
+            ProgressBar::new(len),
+            "replaying [{bar:30}] {percent:>3}% of {total_bytes} {elapsed_precise} {msg}",
+        ),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} replaying {bytes} {elapsed_precise} {msg}",
+        ),
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 fn print_warnings(warnings: &[Warning], quiet: bool) {
     if quiet {
         return;
@@ -273,26 +296,36 @@ fn print_with(
         Pipeline::new(options, std::io::stdout().lock()).with_forwarder(forwarder.take());
     let show_progress =
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
-    let bar = show_progress.then(|| {
-        let bar = ProgressBar::new_spinner();
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} replaying {elapsed_precise} {msg}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = reader.progress();
+    let bar = show_progress.then(|| progress_bar(&args.file));
+    let failed = |e: &(dyn std::error::Error + 'static)| {
+        CliError::failure(format!("cannot replay {}", args.file.display())).caused_by(e)
+    };
     let mut replay = Replay::new(reader, args.selection());
     let mut pacer = Pacer::new(speed);
     let started = Instant::now();
     let mut count = 0u64;
     let mut stop = Stop::SourceEnded;
+    let mut error = None;
     for next in replay.by_ref() {
-        let replayed = next.map_err(|e| {
-            CliError::failure(format!("cannot replay {}", args.file.display())).caused_by(&e)
-        })?;
-        let delay = pacer.delay(replayed.offset, started.elapsed());
+        let replayed = match next {
+            Ok(replayed) => replayed,
+            Err(e) => {
+                error = Some(failed(&e));
+                break;
+            }
+        };
+        let delay = if speed == Speed::Max {
+            Duration::ZERO
+        } else {
+            pacer.delay(replayed.offset, started.elapsed())
+        };
         if !delay.is_zero() {
+            // Show what is due before waiting for the next item.
+            if let Some(found) = pipeline.flush() {
+                stop = found;
+                break;
+            }
             // Real-time pacing of the output, not synchronisation.
             std::thread::sleep(delay);
         }
@@ -304,18 +337,24 @@ fn print_with(
         if let Some(bar) = &bar
             && count.is_multiple_of(256)
         {
+            bar.set_position(progress.bytes());
             bar.set_message(format!(
                 "{count} item(s), at {:.1} s",
                 replayed.offset.as_secs_f64()
             ));
-            bar.tick();
         }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    *forwarder = pipeline.finish(stop.clone()).forwarder;
+    // What was printed before an error stays printed.
+    let outcome = pipeline.finish(stop);
+    *forwarder = outcome.forwarder;
+    let stop = outcome.stop;
     print_warnings(replay.reader().warnings(), global.quiet);
+    if let Some(error) = error {
+        return Err(error);
+    }
     match stop {
         Stop::WriteError(message) => {
             Err(CliError::failure(format!("cannot write output: {message}")))

@@ -6,7 +6,11 @@ use std::fmt::Write as _;
 pub(crate) fn json_str(out: &mut String, value: &str) {
     // Event names and ids never need escaping: copy them as they are (what serde_json would
     // write too, since it escapes only `"`, `\\` and control characters).
-    if !value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+    // A fold without early exit compiles to a vector loop; these strings are short.
+    let plain = !value.bytes().fold(false, |any, b| {
+        any | (b == b'"') | (b == b'\\') | (b < 0x20)
+    });
+    if plain {
         out.reserve(value.len() + 2);
         out.push('"');
         out.push_str(value);

@@ -74,7 +74,13 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
     out.push(']');
     match &item.kind {
         ItemKind::Dispatch(d) => {
-            field_opt_num(out, "s", d.seq);
+            match d.seq {
+                Some(seq) => {
+                    out.push_str(",\"s\":");
+                    push_u64(out, seq);
+                }
+                None => out.push_str(",\"s\":null"),
+            }
             field_str(out, "t", &d.t);
             field_opt_str(out, "id", d.id.as_deref());
             out.push_str(",\"d\":");

@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// zstd frame magic number, little-endian on the wire.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -88,6 +90,33 @@ impl Write for FileSink {
 pub(crate) struct Input {
     pub(crate) lines: Box<dyn BufRead + Send>,
     pub(crate) compressed: bool,
+    pub(crate) progress: ReadProgress,
+}
+
+/// How many bytes of its input (as stored: compressed bytes for a zstd file) a reader has taken
+/// in so far. Cheap to clone and read from another thread, e.g. for a progress bar.
+#[derive(Debug, Clone, Default)]
+pub struct ReadProgress(Arc<AtomicU64>);
+
+impl ReadProgress {
+    /// Bytes read from the source so far (read ahead of parsing by at most one buffer).
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts what passes through into a [`ReadProgress`].
+struct Counting<R> {
+    inner: R,
+    progress: ReadProgress,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Buffer size for reading lines.
@@ -95,18 +124,25 @@ const READ_BUF: usize = 256 * 1024;
 
 /// Wrap `reader`, decompressing when it starts with the zstd magic number.
 pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
-    let mut buffered = BufReader::with_capacity(READ_BUF, reader);
+    let progress = ReadProgress::default();
+    let counting = Counting {
+        inner: reader,
+        progress: progress.clone(),
+    };
+    let mut buffered = BufReader::with_capacity(READ_BUF, counting);
     let head = buffered.fill_buf()?;
     if head.starts_with(&ZSTD_MAGIC) {
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
         Ok(Input {
             lines: Box::new(BufReader::with_capacity(READ_BUF, decoder)),
             compressed: true,
+            progress,
         })
     } else {
         Ok(Input {
             lines: Box::new(buffered),
             compressed: false,
+            progress,
         })
     }
 }

@@ -21,7 +21,7 @@ mod scan;
 mod stats;
 mod writer;
 
-pub use compress::{FileSink, is_zstd_path};
+pub use compress::{FileSink, ReadProgress, is_zstd_path};
 pub use error::{LineError, RecordError, Warning};
 pub use format::{Dir, FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, Header, RedactionInfo};
 pub use pace::{Pacer, Speed, SpeedError};

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::compress::{self, Input};
+use super::compress::{self, Input, ReadProgress};
 use super::error::{LineError, RecordError, Warning};
 use super::event::EventFields;
 use super::format::{Dir, Header, parse_at};
@@ -199,6 +199,11 @@ impl RecordReader {
         self.skipped
     }
 
+    /// A handle on how far reading has got (bytes of the source), for progress displays.
+    pub fn progress(&self) -> ReadProgress {
+        self.input.progress.clone()
+    }
+
     /// The 1-based number of the last line read.
     pub fn line_number(&self) -> u64 {
         self.line
@@ -206,6 +211,9 @@ impl RecordReader {
 
     /// The next record, `Ok(None)` at the end (or after a torn tail).
     pub fn next_record(&mut self) -> Result<Option<Record>, RecordError> {
+        if let Some(record) = self.next_in_buffer() {
+            return Ok(Some(record));
+        }
         while !self.done {
             let Some(terminated) = self.read_line()? else {
                 self.done = true;
@@ -235,6 +243,22 @@ impl RecordReader {
             }
         }
         Ok(None)
+    }
+
+    /// The common case without copying the line out of the read buffer: a complete line already
+    /// buffered that parses into a record. Anything else (a line split across reads, a blank,
+    /// skipped or invalid line, a read error) is left in place for the general path.
+    fn next_in_buffer(&mut self) -> Option<Record> {
+        if self.done {
+            return None;
+        }
+        let available = self.input.lines.fill_buf().ok()?;
+        let end = memchr::memchr(b'\n', available)?;
+        let text = std::str::from_utf8(trim_eol(&available[..end])).ok()?;
+        let record = parse_line(text).ok()??;
+        self.input.lines.consume(end + 1);
+        self.line += 1;
+        Some(record)
     }
 
     fn torn(&mut self, message: String) {
@@ -322,7 +346,7 @@ impl<'a> Cursor<'a> {
 
     /// A string without escapes, up to its closing quote (consumed).
     fn plain_str(&mut self) -> Option<&'a str> {
-        let end = self.rest.find(['"', '\\'])?;
+        let end = self.rest.bytes().position(|b| b == b'"' || b == b'\\')?;
         if self.rest.as_bytes()[end] != b'"' {
             return None;
         }

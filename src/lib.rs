@@ -15,6 +15,7 @@ pub mod config;
 pub mod emulator;
 pub mod gateway;
 pub mod http;
+mod jsonscan;
 pub mod models;
 pub mod output;
 pub mod protocol;

@@ -6,10 +6,7 @@ use std::fmt::Write as _;
 pub(crate) fn json_str(out: &mut String, value: &str) {
     // Event names and ids never need escaping: copy them as they are (what serde_json would
     // write too, since it escapes only `"`, `\\` and control characters).
-    // A fold without early exit compiles to a vector loop; these strings are short.
-    let plain = !value.bytes().fold(false, |any, b| {
-        any | (b == b'"') | (b == b'\\') | (b < 0x20)
-    });
+    let plain = crate::jsonscan::next_special(value.as_bytes(), 0) == value.len();
     if plain {
         out.reserve(value.len() + 2);
         out.push('"');

@@ -7,6 +7,7 @@
 //! always what the serde peek would say; `None` means "ask serde".
 
 use super::reader::Peeked;
+use crate::jsonscan::next_special;
 
 /// Nesting limit, below serde_json's 128 so that anything deeper is left to serde.
 const MAX_DEPTH: usize = 100;
@@ -14,15 +15,6 @@ const MAX_DEPTH: usize = 100;
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// High bit set in (at least) the lowest zero byte of `v`; 0 when no byte is zero.
-#[inline]
-fn zero_bytes(v: u64) -> u64 {
-    v.wrapping_sub(ONES) & !v & HIGHS
 }
 
 impl<'a> Scan<'a> {
@@ -44,25 +36,15 @@ impl<'a> Scan<'a> {
     }
 
     /// At an opening quote: skip the string. Returns the body range and whether it had escapes.
+    /// Inlined so that keys and values (short and long strings) predict their exits apart.
     /// Bails on `\u` escapes (surrogate rules are serde's business).
+    #[inline(always)]
     fn string(&mut self) -> Option<(usize, usize, bool)> {
         self.eat(b'"')?;
         let start = self.i;
         let mut escaped = false;
         loop {
-            // Eight bytes at a time: jump straight to the first quote, backslash or control
-            // character (the lowest flagged byte of each mask is exact).
-            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
-                let v = u64::from_le_bytes(chunk.try_into().ok()?);
-                let special = zero_bytes(v ^ (ONES * u64::from(b'"')))
-                    | zero_bytes(v ^ (ONES * u64::from(b'\\')))
-                    | (v.wrapping_sub(ONES * 0x20) & !v & HIGHS);
-                if special != 0 {
-                    self.i += (special.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                self.i += 8;
-            }
+            self.i = next_special(self.b, self.i);
             match self.peek()? {
                 b'"' => {
                     self.i += 1;
@@ -91,7 +73,6 @@ impl<'a> Scan<'a> {
 
     /// A JSON number; returns its value when it is a plain non-negative integer that fits u64.
     fn number(&mut self) -> Option<Option<u64>> {
-        let start = self.i;
         let negative = self.peek() == Some(b'-');
         if negative {
             self.i += 1;
@@ -122,8 +103,18 @@ impl<'a> Scan<'a> {
         if !plain {
             return Some(None);
         }
-        let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
-        Some(text.parse::<u64>().ok())
+        // Plain digits: the value, or `None` past u64 (serde would not read it as u64 either).
+        let mut value = 0u64;
+        for &c in &self.b[int_start..self.i] {
+            value = match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            {
+                Some(v) => v,
+                None => return Some(None),
+            };
+        }
+        Some(Some(value))
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {

@@ -223,7 +223,7 @@ impl RecordReader {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let parsed = std::str::from_utf8(line)
+            let parsed = simdutf8::basic::from_utf8(line)
                 .map_err(|_| LineError::Utf8)
                 .and_then(parse_line);
             match parsed {
@@ -254,7 +254,7 @@ impl RecordReader {
         }
         let available = self.input.lines.fill_buf().ok()?;
         let end = memchr::memchr(b'\n', available)?;
-        let text = std::str::from_utf8(trim_eol(&available[..end])).ok()?;
+        let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
         let record = parse_line(text).ok()??;
         self.input.lines.consume(end + 1);
         self.line += 1;
@@ -334,14 +334,22 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
+    /// Up to 19 digits (no overflow possible), as the writer prints them.
     fn uint(&mut self) -> Option<u64> {
-        let len = self.rest.bytes().take_while(u8::is_ascii_digit).count();
+        let mut n = 0u64;
+        let mut len = 0;
+        for &c in self.rest.as_bytes().iter().take(20) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            n = n * 10 + u64::from(c - b'0');
+            len += 1;
+        }
         if len == 0 || len > 19 {
             return None;
         }
-        let (digits, rest) = self.rest.split_at(len);
-        self.rest = rest;
-        digits.parse().ok()
+        self.rest = &self.rest[len..];
+        Some(n)
     }
 
     /// A string without escapes, up to its closing quote (consumed).

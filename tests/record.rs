@@ -757,6 +757,9 @@ fn zstd_round_trip() {
         replayed_ndjson(&path, Selection::everything()),
         ndjson_of(&items)
     );
+    // Progress counts compressed bytes, so a bar over the file size ends at 100%.
+    let (reader, _) = read_all(&path);
+    assert_eq!(reader.progress().bytes(), bytes.len() as u64);
     // Compressed input is detected by content as well (stdin).
     let reader = RecordReader::from_reader(std::io::Cursor::new(bytes)).unwrap();
     assert_eq!(reader.count(), items.len() + 2);
@@ -1078,4 +1081,74 @@ fn damaged_files_give_errors_with_line_numbers_never_panics() {
         errors > 0 && warnings > 0,
         "both outcomes exercised: {errors} errors, {warnings} warnings"
     );
+}
+
+/// Lines of every length, many of them straddling the reader's 256 KiB read buffer, a blank line
+/// and a line only the general path reads (keys in another order): every record comes back
+/// byte-exact with its line number, and the progress handle ends at the file's size.
+#[test]
+fn lines_across_read_buffer_boundaries_read_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.ndjson");
+    let frames: Vec<String> = (1..=1500u64)
+        .map(|seq| {
+            // 0 to ~3 KiB of content, with multi-byte text and escapes now and then.
+            let content = match seq % 5 {
+                0 => "文".repeat((seq as usize * 7) % 1000),
+                1 => format!("q\\\"{}", "x".repeat((seq as usize * 13) % 3000)),
+                _ => "y".repeat((seq as usize * 31) % 2000),
+            };
+            format!(r#"{{"op":0,"s":{seq},"t":"AT_MESSAGE_CREATE","id":"AT:{seq}","d":{{"content":"{content}"}}}}"#)
+        })
+        .collect();
+    let (clock_us, clock) = manual_clock();
+    let mut w = RecordWriter::create(&path, &header(), &Redaction::default())
+        .unwrap()
+        .with_clock(clock);
+    for (i, frame) in frames.iter().enumerate() {
+        clock_us.store(i as u64 * 1000, Ordering::SeqCst);
+        w.write_frame(Dir::Rx, ShardId::ONE, &at(i as i64), frame)
+            .unwrap();
+    }
+    w.close().unwrap();
+    // Append a blank line and a reordered frame line after the writer's output.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writeln!(file).unwrap();
+    writeln!(
+        file,
+        r#"{{"dir":"rx","shard":[0,1],"frame":{{"op":0,"s":1501,"t":"X","d":{{}}}},"at":"2026-11-27T09:40:02Z","offset_us":2000000,"type":"frame"}}"#
+    )
+    .unwrap();
+    drop(file);
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        size > 3 * 256 * 1024,
+        "the file spans several read buffers: {size}"
+    );
+
+    let mut reader = RecordReader::open(&path).unwrap();
+    let progress = reader.progress();
+    let mut texts = Vec::new();
+    let mut lines = Vec::new();
+    for _ in 0..2000 {
+        match reader.next_record().unwrap() {
+            Some(Record::Frame(f)) => {
+                texts.push(f.text.to_string());
+                lines.push(reader.line_number());
+            }
+            Some(other) => panic!("unexpected record {other:?}"),
+            None => break,
+        }
+    }
+    assert_eq!(texts.len(), 1501);
+    assert_eq!(texts[..1500], frames[..]);
+    assert_eq!(texts[1500], r#"{"op":0,"s":1501,"t":"X","d":{}}"#);
+    // Line 1 is the header; line 1502 is the blank one.
+    let want: Vec<u64> = (2..=1501).chain([1503]).collect();
+    assert_eq!(lines, want);
+    assert!(reader.warnings().is_empty());
+    assert_eq!(progress.bytes(), size);
 }

@@ -328,3 +328,63 @@ fn refuses_when_stdout_is_not_a_terminal() {
         out.stdout
     );
 }
+
+/// `qqbot replay` with stdout redirected and stderr on a terminal shows a progress bar over the
+/// file's size (the recording pauses for a minute after 600 events, so the bar stays up).
+#[test]
+fn replay_shows_a_progress_bar_on_a_terminal() {
+    use chrono::{TimeZone, Utc};
+    use qqbot::gateway::ShardId;
+    use qqbot::record::{Dir, Header, RecordWriter, Redaction};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("paced.ndjson");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap();
+    let us = Arc::new(AtomicU64::new(0));
+    let clock_us = us.clone();
+    let mut w = RecordWriter::create(&path, &Header::new(t0), &Redaction::default())
+        .unwrap()
+        .with_clock(Box::new(move || {
+            Duration::from_micros(clock_us.load(Ordering::SeqCst))
+        }));
+    for seq in 1..=1000u64 {
+        let offset = if seq <= 600 { 0 } else { 60_000_000 + seq };
+        us.store(offset, Ordering::SeqCst);
+        let frame = format!(
+            r#"{{"op":0,"s":{seq},"t":"AT_MESSAGE_CREATE","id":"AT:{seq}","d":{{"content":"{}"}}}}"#,
+            "x".repeat(200)
+        );
+        w.write_frame(Dir::Rx, ShardId::ONE, &t0, &frame).unwrap();
+    }
+    w.close().unwrap();
+
+    let tmux = Tmux::new_named("replay-bar");
+    let command = format!(
+        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} replay {} > /dev/null; echo EXIT-STATUS=$?",
+        env!("CARGO_BIN_EXE_qqbot"),
+        path.display()
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "10",
+        "-s",
+        "tui",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session failed");
+    let screen = tmux.wait_for("the progress bar", |s| {
+        s.contains("replaying [") && s.contains("% of") && s.contains("item(s)")
+    });
+    assert!(
+        !screen.contains("EXIT-STATUS"),
+        "still replaying:\n{screen}"
+    );
+}

@@ -68,6 +68,9 @@ pub enum Format {
     Silent,
 }
 
+/// Output is written in pieces of about this size when it comes faster than it is shown.
+const PENDING: usize = 64 * 1024;
+
 /// Options of the pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -117,10 +120,11 @@ pub struct Outcome {
 pub struct Pipeline<W: Write> {
     options: PipelineOptions,
     dedup: Option<Dedup>,
-    /// Buffered: written through when the source goes idle ([`Pipeline::flush`]) and at the end,
-    /// not once per line (a syscall per event would cap the output rate).
-    out: io::BufWriter<W>,
-    buf: String,
+    out: W,
+    /// Lines not yet written: they go out when this fills, when the source goes idle
+    /// ([`Pipeline::flush`]) and at the end, not once per line (a syscall per event would cap
+    /// the output rate). Lines are formatted straight into it.
+    pending: String,
     stats: Stats,
     printed: u64,
     fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
@@ -136,8 +140,8 @@ impl<W: Write> Pipeline<W> {
         Pipeline {
             dedup: options.dedup.then(Dedup::default),
             options,
-            out: io::BufWriter::with_capacity(64 * 1024, out),
-            buf: String::with_capacity(4096),
+            out,
+            pending: String::with_capacity(PENDING + 4096),
             stats: Stats::default(),
             printed: 0,
             fatal: Vec::new(),
@@ -229,14 +233,13 @@ impl<W: Write> Pipeline<W> {
             }
             return None;
         }
-        self.buf.clear();
         match self.options.format {
-            Format::Ndjson => ndjson::write_line(&mut self.buf, item),
-            Format::Human(painter) => self.buf.push_str(&human::line(item, painter)),
+            Format::Ndjson => ndjson::write_line(&mut self.pending, item),
+            Format::Human(painter) => self.pending.push_str(&human::line(item, painter)),
             Format::Silent => {}
         }
-        if !self.buf.is_empty()
-            && let Err(e) = self.out.write_all(self.buf.as_bytes())
+        if self.pending.len() >= PENDING
+            && let Err(e) = self.write_pending()
         {
             return Some(write_stop(&e));
         }
@@ -252,7 +255,16 @@ impl<W: Write> Pipeline<W> {
     /// Write out what is buffered. Call it when no item is waiting, so a live stream shows each
     /// event at once while a burst goes out in large writes. `Some(stop)` when writing failed.
     pub fn flush(&mut self) -> Option<Stop> {
-        self.out.flush().err().map(|e| write_stop(&e))
+        self.write_pending()
+            .and_then(|()| self.out.flush())
+            .err()
+            .map(|e| write_stop(&e))
+    }
+
+    fn write_pending(&mut self) -> io::Result<()> {
+        let written = self.out.write_all(self.pending.as_bytes());
+        self.pending.clear();
+        written
     }
 
     /// Notable lifecycle items go to stderr when they are not part of the output.
@@ -348,4 +360,124 @@ fn write_stop(e: &io::Error) -> Stop {
 /// Print the exit summary on stderr.
 pub fn print_summary(outcome: &Outcome, started: Instant) {
     eprint!("{}", outcome.stats.summary(started.elapsed()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    use chrono::Utc;
+    use qqbot::gateway::{Dispatch, ShardId};
+
+    /// Records each `write` call; fails with `fail` once set.
+    #[derive(Clone, Default)]
+    struct Sink {
+        writes: Arc<Mutex<Vec<usize>>>,
+        bytes: Arc<Mutex<Vec<u8>>>,
+        fail: Arc<Mutex<Option<io::ErrorKind>>>,
+    }
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if let Some(kind) = *self.fail.lock().unwrap() {
+                return Err(kind.into());
+            }
+            self.writes.lock().unwrap().push(buf.len());
+            self.bytes.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn options() -> PipelineOptions {
+        PipelineOptions {
+            filter: Filter::default(),
+            dedup: false,
+            count: None,
+            format: Format::Ndjson,
+            notices: false,
+            stderr_painter: Painter::new(false),
+        }
+    }
+
+    fn item(seq: u64) -> GatewayItem {
+        let frame = format!(r#"{{"op":0,"s":{seq},"t":"X","d":{{"n":{seq}}}}}"#);
+        let start = frame.find(r#"{"n""#).unwrap();
+        GatewayItem {
+            shard: ShardId::ONE,
+            received_at: Utc::now(),
+            kind: ItemKind::Dispatch(Dispatch {
+                seq: Some(seq),
+                t: "X".into(),
+                id: None,
+                d_range: start..frame.len() - 1,
+                frame: Arc::from(frame),
+            }),
+        }
+    }
+
+    #[test]
+    fn lines_are_written_in_large_pieces_and_all_of_them_on_flush() {
+        let sink = Sink::default();
+        let mut pipeline = Pipeline::new(options(), sink.clone());
+        for seq in 1..=3 {
+            assert_eq!(pipeline.handle(&item(seq)), None);
+        }
+        assert!(
+            sink.writes.lock().unwrap().is_empty(),
+            "buffered, not written"
+        );
+        assert_eq!(pipeline.flush(), None);
+        let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.lines().all(|l| l.starts_with(r#"{"kind":"dispatch""#)));
+
+        // A burst goes out in pieces of about PENDING bytes, not one write per line.
+        sink.writes.lock().unwrap().clear();
+        let burst = 20_000u64;
+        for seq in 0..burst {
+            assert_eq!(pipeline.handle(&item(seq)), None);
+        }
+        let outcome = pipeline.finish(Stop::SourceEnded);
+        assert_eq!(outcome.stop, Stop::SourceEnded);
+        let writes = sink.writes.lock().unwrap().clone();
+        assert!(
+            writes.len() < 40,
+            "{} writes for {burst} lines",
+            writes.len()
+        );
+        assert!(writes[..writes.len() - 1].iter().all(|&n| n >= PENDING));
+        let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count() as u64, 3 + burst, "nothing lost");
+    }
+
+    #[test]
+    fn a_closed_pipe_stops_the_pipeline_when_output_is_written() {
+        let sink = Sink::default();
+        let mut pipeline = Pipeline::new(options(), sink.clone());
+        assert_eq!(pipeline.handle(&item(1)), None);
+        *sink.fail.lock().unwrap() = Some(io::ErrorKind::BrokenPipe);
+        assert_eq!(pipeline.flush(), Some(Stop::BrokenPipe));
+        assert_eq!(pipeline.handle(&item(2)), None);
+        let outcome = pipeline.finish(Stop::SourceEnded);
+        assert_eq!(
+            outcome.stop,
+            Stop::BrokenPipe,
+            "finish reports the failed write"
+        );
+
+        let mut pipeline = Pipeline::new(options(), sink.clone());
+        assert_eq!(pipeline.handle(&item(3)), None);
+        *sink.fail.lock().unwrap() = Some(io::ErrorKind::Other);
+        let outcome = pipeline.finish(Stop::CountReached);
+        assert!(
+            matches!(outcome.stop, Stop::WriteError(_)),
+            "{:?}",
+            outcome.stop
+        );
+    }
 }

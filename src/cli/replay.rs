@@ -128,6 +128,8 @@ fn progress_bar(file: &Path) -> ProgressBar {
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
+    // Redrawn on a timer too, so a paced replay's clock keeps moving between updates.
+    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 

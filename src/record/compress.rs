@@ -93,15 +93,31 @@ pub(crate) struct Input {
     pub(crate) progress: ReadProgress,
 }
 
-/// How many bytes of its input (as stored: compressed bytes for a zstd file) a reader has taken
-/// in so far. Cheap to clone and read from another thread, e.g. for a progress bar.
+/// How far a reader has got through its input, in bytes as stored: lines parsed so far for a
+/// plain file, compressed bytes taken in for a zstd one (ahead of parsing by at most one
+/// buffer). Cheap to clone and read from another thread, e.g. for a progress bar over the file
+/// size.
 #[derive(Debug, Clone, Default)]
-pub struct ReadProgress(Arc<AtomicU64>);
+pub struct ReadProgress {
+    raw: Arc<AtomicU64>,
+    lines: Arc<AtomicU64>,
+    compressed: bool,
+}
 
 impl ReadProgress {
-    /// Bytes read from the source so far (read ahead of parsing by at most one buffer).
+    /// Bytes of the source behind the records read so far.
     pub fn bytes(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        let counter = if self.compressed {
+            &self.raw
+        } else {
+            &self.lines
+        };
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// Count a line of `len` bytes (with its newline) as read.
+    pub(crate) fn line_read(&self, len: usize) {
+        self.lines.fetch_add(len as u64, Ordering::Relaxed);
     }
 }
 
@@ -114,7 +130,7 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.progress.0.fetch_add(n as u64, Ordering::Relaxed);
+        self.progress.raw.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -124,7 +140,7 @@ const READ_BUF: usize = 256 * 1024;
 
 /// Wrap `reader`, decompressing when it starts with the zstd magic number.
 pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
-    let progress = ReadProgress::default();
+    let mut progress = ReadProgress::default();
     let counting = Counting {
         inner: reader,
         progress: progress.clone(),
@@ -132,6 +148,7 @@ pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
     let mut buffered = BufReader::with_capacity(READ_BUF, counting);
     let head = buffered.fill_buf()?;
     if head.starts_with(&ZSTD_MAGIC) {
+        progress.compressed = true;
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
         Ok(Input {
             lines: Box::new(BufReader::with_capacity(READ_BUF, decoder)),

@@ -257,6 +257,7 @@ impl RecordReader {
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
         let record = parse_line(text).ok()??;
         self.input.lines.consume(end + 1);
+        self.input.progress.line_read(end + 1);
         self.line += 1;
         Some(record)
     }
@@ -282,7 +283,8 @@ impl RecordReader {
         self.buf.clear();
         match self.input.lines.read_until(b'\n', &mut self.buf) {
             Ok(0) => Ok(None),
-            Ok(_) => {
+            Ok(n) => {
+                self.input.progress.line_read(n);
                 self.line += 1;
                 Ok(Some(self.buf.last() == Some(&b'\n')))
             }

@@ -26,7 +26,10 @@ fn push_u64(out: &mut String, n: u64) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+    // Byte by byte: ASCII digits need no UTF-8 check (shard numbers are one digit).
+    for &digit in &buf[i..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// `2026-11-27T09:40:00.123Z`, what `to_rfc3339_opts(SecondsFormat::Millis, true)` writes, without

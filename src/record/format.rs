@@ -2,7 +2,7 @@
 //!
 //! See `FORMAT.md` beside this file for the line layout.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::RecordError;
@@ -184,6 +184,23 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 fn fast_parse_at(b: &[u8]) -> Option<DateTime<Utc>> {
+    let (second, nanos) = fast_parse_parts(b)?;
+    second.with_nanosecond(nanos)
+}
+
+/// The fraction part of `at` after the seconds (`""` or `.f{1,9}`), in nanoseconds.
+fn fraction(frac: &[u8]) -> Option<u32> {
+    match frac {
+        [] => Some(0),
+        [b'.', rest @ ..] if (1..=9).contains(&rest.len()) => {
+            Some(digits(rest)? * 10u32.pow(9 - rest.len() as u32))
+        }
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` as its whole second and nanoseconds.
+fn fast_parse_parts(b: &[u8]) -> Option<(DateTime<Utc>, u32)> {
     if b.len() < 20
         || b[4] != b'-'
         || b[7] != b'-'
@@ -204,19 +221,42 @@ fn fast_parse_at(b: &[u8]) -> Option<DateTime<Utc>> {
         digits(&b[14..16])?,
         digits(&b[17..19])?,
     );
-    let frac = &b[19..b.len() - 1];
-    let nanos = match frac {
-        [] => 0,
-        [b'.', rest @ ..] if (1..=9).contains(&rest.len()) => {
-            digits(rest)? * 10u32.pow(9 - rest.len() as u32)
-        }
-        _ => return None,
-    };
+    let nanos = fraction(&b[19..b.len() - 1])?;
     // Leap seconds (s == 60) go through chrono's own parser.
     if s > 59 {
         return None;
     }
-    Some(date.and_hms_nano_opt(h, m, s, nanos)?.and_utc())
+    Some((date.and_hms_opt(h, m, s)?.and_utc(), nanos))
+}
+
+/// [`parse_at`] that remembers the last whole second it parsed: lines within the same second
+/// (most lines of a busy recording) only parse their fraction.
+#[derive(Debug, Default)]
+pub(crate) struct AtCache {
+    second_text: [u8; 19],
+    second: Option<DateTime<Utc>>,
+}
+
+impl AtCache {
+    pub(crate) fn parse(&mut self, text: &str) -> Option<DateTime<Utc>> {
+        let b = text.as_bytes();
+        if let Some(second) = self.second
+            && b.len() >= 20
+            && b[..19] == self.second_text
+            && b[b.len() - 1] == b'Z'
+            && let Some(nanos) = fraction(&b[19..b.len() - 1])
+        {
+            return second.with_nanosecond(nanos);
+        }
+        match fast_parse_parts(b) {
+            Some((second, nanos)) => {
+                self.second_text.copy_from_slice(&b[..19]);
+                self.second = Some(second);
+                second.with_nanosecond(nanos)
+            }
+            None => parse_at(text),
+        }
+    }
 }
 
 mod rfc3339 {
@@ -237,6 +277,27 @@ mod rfc3339 {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+
+    #[test]
+    fn the_second_cache_parses_what_parse_at_parses() {
+        let mut cache = super::AtCache::default();
+        for text in [
+            "2026-11-27T09:40:00Z",
+            "2026-11-27T09:40:00.5Z",
+            "2026-11-27T09:40:00.123456789Z",
+            "2026-11-27T09:40:00.1234567890Z",
+            "2026-11-27T09:40:00,5Z",
+            "2026-11-27T09:40:01.25Z",
+            "2026-11-27T09:40:01Z",
+            "2026-11-27T17:40:01.25+08:00",
+            "2026-11-27T09:40:01.75Z",
+            "2016-12-31T23:59:60.5Z",
+            "2026-11-27T09:40:01.",
+            "soon",
+        ] {
+            assert_eq!(cache.parse(text), super::parse_at(text), "{text}");
+        }
+    }
 
     use super::*;
 

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use super::compress::{self, Input, ReadProgress};
 use super::error::{LineError, RecordError, Warning};
 use super::event::EventFields;
-use super::format::{Dir, Header, parse_at};
+use super::format::{AtCache, Dir, Header, parse_at};
 use crate::gateway::{ItemKind, ShardId};
 use crate::protocol::Envelope;
 
@@ -135,6 +135,7 @@ pub struct RecordReader {
     warnings: Vec<Warning>,
     skipped: u64,
     done: bool,
+    at_cache: AtCache,
 }
 
 impl std::fmt::Debug for RecordReader {
@@ -172,6 +173,7 @@ impl RecordReader {
             warnings: Vec::new(),
             skipped: 0,
             done: false,
+            at_cache: AtCache::default(),
         };
         match reader.read_line()? {
             None => return Err(RecordError::Empty),
@@ -225,7 +227,7 @@ impl RecordReader {
             }
             let parsed = simdutf8::basic::from_utf8(line)
                 .map_err(|_| LineError::Utf8)
-                .and_then(parse_line);
+                .and_then(|line| parse_line(line, &mut self.at_cache));
             match parsed {
                 Ok(Some(record)) => return Ok(Some(record)),
                 Ok(None) => self.skipped += 1,
@@ -255,7 +257,7 @@ impl RecordReader {
         let available = self.input.lines.fill_buf().ok()?;
         let end = memchr::memchr(b'\n', available)?;
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
-        let record = parse_line(text).ok()??;
+        let record = parse_line(text, &mut self.at_cache).ok()??;
         self.input.lines.consume(end + 1);
         self.input.progress.line_read(end + 1);
         self.line += 1;
@@ -317,8 +319,8 @@ fn trim_eol(line: &[u8]) -> &[u8] {
 }
 
 /// Parse one record line: the writer's own layout on a fast path, anything else through serde.
-fn parse_line(line: &str) -> Result<Option<Record>, LineError> {
-    if let Some(record) = fast_frame(line) {
+fn parse_line(line: &str, at_cache: &mut AtCache) -> Result<Option<Record>, LineError> {
+    if let Some(record) = fast_frame(line, at_cache) {
         return Ok(Some(Record::Frame(record)));
     }
     generic(line)
@@ -366,12 +368,12 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn fast_frame(line: &str) -> Option<FrameRecord> {
+fn fast_frame(line: &str, at_cache: &mut AtCache) -> Option<FrameRecord> {
     let mut c = Cursor { rest: line };
     c.lit("{\"type\":\"frame\",\"offset_us\":")?;
     let offset = c.uint()?;
     c.lit(",\"at\":\"")?;
-    let at = parse_at(c.plain_str()?)?;
+    let at = at_cache.parse(c.plain_str()?)?;
     c.lit(",\"shard\":[")?;
     let id = u32::try_from(c.uint()?).ok()?;
     c.lit(",")?;
@@ -458,8 +460,8 @@ mod tests {
     fn fast_and_generic_paths_agree() {
         let canonical = r#"{"type":"frame","offset_us":1500,"at":"2026-11-27T09:40:00.5Z","shard":[1,2],"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}}}"#;
         let reordered = r#"{"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}},"shard":[1,2],"extra":[1],"at":"2026-11-27T09:40:00.500Z","offset_us":1500,"type":"frame"}"#;
-        let a = fast_frame(canonical).expect("fast path");
-        assert!(fast_frame(reordered).is_none());
+        let a = fast_frame(canonical, &mut AtCache::default()).expect("fast path");
+        assert!(fast_frame(reordered, &mut AtCache::default()).is_none());
         let Some(Record::Frame(b)) = generic(reordered).unwrap() else {
             panic!("frame expected")
         };
@@ -496,14 +498,17 @@ mod tests {
             ),
         ];
         for (line, message) in cases {
-            let err = parse_line(line).unwrap_err();
+            let err = parse_line(line, &mut AtCache::default()).unwrap_err();
             assert_eq!(err.to_string(), message, "{line}");
         }
         // A truncated canonical line fails the fast path and then the generic one.
         let torn = r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{"op":0,"d":{"#;
-        assert!(matches!(parse_line(torn), Err(LineError::Json(_))));
+        assert!(matches!(
+            parse_line(torn, &mut AtCache::default()),
+            Err(LineError::Json(_))
+        ));
         assert!(
-            parse_line(r#"{"type":"comment","text":"hi"}"#)
+            parse_line(r#"{"type":"comment","text":"hi"}"#, &mut AtCache::default())
                 .unwrap()
                 .is_none()
         );

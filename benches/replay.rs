@@ -51,7 +51,7 @@ fn item(seq: u64, frame: &str) -> GatewayItem {
             + chrono::Duration::microseconds(seq as i64 * 997),
         kind: ItemKind::Dispatch(Dispatch {
             seq: env.s,
-            t: env.t.as_deref().unwrap_or("").to_owned(),
+            t: env.t.as_deref().unwrap_or("").into(),
             id: env.id.as_deref().map(str::to_owned),
             frame: Arc::from(frame),
             d_range: start..start + d.len(),

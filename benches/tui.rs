@@ -84,7 +84,7 @@ fn pool() -> Vec<GatewayItem> {
             received_at: Utc::now(),
             kind: ItemKind::Dispatch(Dispatch {
                 seq: Some(n),
-                t: t.to_string(),
+                t: t.into(),
                 id: Some(format!("{t}:{n}")),
                 frame: Arc::from(frame.as_str()),
                 d_range: start..start + d.len(),

@@ -83,7 +83,7 @@ fn dispatch(shard: ShardId, seq: u64, n: u64) -> GatewayItem {
         shard,
         ItemKind::Dispatch(Dispatch {
             seq: Some(seq),
-            t: t.to_string(),
+            t: t.into(),
             id: Some(format!("{t}:{n}")),
             frame: Arc::from(frame.as_str()),
             d_range: start..start + d.len(),

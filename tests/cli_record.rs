@@ -320,7 +320,7 @@ fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
 
     assert_eq!(received.len(), recorded.len());
     for ((t, id, d), original) in received.iter().zip(&recorded) {
-        assert_eq!(t, original["t"].as_str().unwrap());
+        assert_eq!(&**t, original["t"].as_str().unwrap());
         assert_eq!(id.as_deref(), original["id"].as_str(), "event ids are kept");
         let original_d = serde_json::to_string(&original["d"]).unwrap();
         let got_d: serde_json::Value = serde_json::from_str(d).unwrap();

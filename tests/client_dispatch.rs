@@ -44,7 +44,7 @@ fn dispatch(frame: &str) -> GatewayItem {
     let start = d.as_ptr() as usize - frame.as_ptr() as usize;
     let dispatch = Dispatch {
         seq: env.s,
-        t: env.t.as_deref().unwrap().to_owned(),
+        t: env.t.as_deref().unwrap().into(),
         id: env.id.as_deref().map(str::to_owned),
         frame: Arc::clone(&frame),
         d_range: start..start + d.len(),
@@ -149,7 +149,7 @@ impl EventHandler for Rec {
     }
 
     async fn dispatch(&self, ctx: Context, dispatch: Dispatch) -> HandlerResult {
-        assert_eq!(ctx.event_type(), Some(dispatch.t.as_str()));
+        assert_eq!(ctx.event_type(), Some(&*dispatch.t));
         self.push(format!("dispatch {}", dispatch.t));
         Ok(())
     }

@@ -149,7 +149,7 @@ async fn lifecycle_identify_then_ready_and_dispatch() {
     let ItemKind::Dispatch(d) = d else {
         unreachable!()
     };
-    assert_eq!(d.t, "AT_MESSAGE_CREATE");
+    assert_eq!(&*d.t, "AT_MESSAGE_CREATE");
     assert_eq!(d.seq, Some(2), "READY took s = 1");
     assert!(d.id.as_deref().unwrap().starts_with("AT_MESSAGE_CREATE:"));
     let body: serde_json::Value = serde_json::from_str(d.d()).unwrap();

@@ -92,7 +92,7 @@ async fn validation_then_injected_events_arrive_byte_exact_without_s() {
     for (t, d) in &bodies {
         let (shard, dispatch) = next_dispatch(&mut items).await;
         assert_eq!(shard, ShardId::ONE);
-        assert_eq!(dispatch.t, *t);
+        assert_eq!(&*dispatch.t, *t);
         assert_eq!(dispatch.seq, None);
         assert_eq!(
             dispatch.d(),

@@ -224,7 +224,7 @@ async fn rejections_get_their_status_and_interleaved_valid_events_all_arrive() {
         let (id, d_text) = event(n);
         assert_eq!(d.id.as_deref(), Some(id.as_str()));
         assert_eq!(d.d(), d_text);
-        assert_eq!(d.t, "C2C_MESSAGE_CREATE");
+        assert_eq!(&*d.t, "C2C_MESSAGE_CREATE");
         assert_eq!(d.seq, None);
         assert_eq!(&*d.frame, body(n));
     }

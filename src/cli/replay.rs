@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -410,7 +411,7 @@ async fn serve(
         eprintln!("qqbot: a bot identified; delivering the recording");
     }
     let (tx, mut rx) =
-        tokio::sync::mpsc::channel::<(Duration, String, String, Option<String>)>(256);
+        tokio::sync::mpsc::channel::<(Duration, Arc<str>, String, Option<String>)>(256);
     let file = args.file.clone();
     let selection = Selection {
         include_control: false,

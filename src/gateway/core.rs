@@ -17,6 +17,7 @@ use crate::gateway::heartbeat::{Heartbeat, Tick};
 use crate::gateway::item::{CloseOrigin, Dispatch, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
+use crate::gateway::names::EventNames;
 use crate::gateway::session::SessionInfo;
 use crate::protocol::payloads::{Hello, Ready, invalid_session_resumable};
 use crate::protocol::{CloseAction, Envelope, Intents, OpCode, close_info};
@@ -170,6 +171,7 @@ pub struct ShardCore {
     connected_once: bool,
     metrics: ShardMetrics,
     rng: Rng,
+    names: EventNames,
 }
 
 impl std::fmt::Debug for ShardCore {
@@ -216,6 +218,7 @@ impl ShardCore {
             connected_once: false,
             metrics,
             rng: Box::new(rand::random::<f64>),
+            names: EventNames::default(),
         }
     }
 
@@ -489,7 +492,7 @@ impl ShardCore {
                     .unwrap_or(0..0);
                 out.push(Action::Emit(ItemKind::Dispatch(Dispatch {
                     seq: env.s,
-                    t: t.to_owned(),
+                    t: self.names.get(t),
                     id: env.id.as_deref().map(str::to_owned),
                     frame: Arc::clone(frame),
                     d_range,

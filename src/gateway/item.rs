@@ -49,8 +49,8 @@ pub struct GatewayItem {
 pub struct Dispatch {
     /// `s`.
     pub seq: Option<u64>,
-    /// `t`.
-    pub t: String,
+    /// `t`, shared between dispatches of the same type (see [`EventNames`](super::EventNames)).
+    pub t: Arc<str>,
     /// `id` (the event id used for passive replies).
     pub id: Option<String>,
     /// The whole frame as received.

@@ -38,7 +38,7 @@ impl Filter {
             return self.include_control;
         };
         if let Some(events) = &self.events
-            && !events.contains(d.t.as_str())
+            && !events.contains(&*d.t)
         {
             return false;
         }

@@ -123,7 +123,7 @@ pub fn line(item: &GatewayItem, painter: Painter) -> String {
 /// Colour code and plain-language text of a lifecycle item.
 pub fn describe(kind: &ItemKind) -> (&'static str, String) {
     match kind {
-        ItemKind::Dispatch(d) => ("0", d.t.clone()),
+        ItemKind::Dispatch(d) => ("0", d.t.to_string()),
         ItemKind::Connected { url, attempt } => {
             ("2", format!("connected to {url} (attempt {attempt})"))
         }

@@ -57,10 +57,10 @@ impl Stats {
         match &item.kind {
             ItemKind::Dispatch(d) => {
                 self.events += 1;
-                if let Some(count) = self.by_type.get_mut(d.t.as_str()) {
+                if let Some(count) = self.by_type.get_mut(&*d.t) {
                     *count += 1;
                 } else {
-                    self.by_type.insert(d.t.clone(), 1);
+                    self.by_type.insert(d.t.to_string(), 1);
                 }
             }
             ItemKind::Closed { origin, reason, .. }

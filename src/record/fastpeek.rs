@@ -7,6 +7,7 @@
 //! always what the serde peek would say; `None` means "ask serde".
 
 use super::reader::Peeked;
+use crate::gateway::EventNames;
 use crate::jsonscan::next_special;
 
 /// Nesting limit, below serde_json's 128 so that anything deeper is left to serde.
@@ -200,7 +201,7 @@ impl<'a> Scan<'a> {
 }
 
 /// Peek at a frame; `None` means "not sure: use the serde peek".
-pub(crate) fn peek(frame: &str) -> Option<Peeked> {
+pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
     let mut s = Scan {
         b: frame.as_bytes(),
         i: 0,
@@ -247,11 +248,11 @@ pub(crate) fn peek(frame: &str) -> Option<Peeked> {
                         if escaped {
                             return None;
                         }
-                        let text = frame.get(vs..ve)?.to_owned();
+                        let text = frame.get(vs..ve)?;
                         if slot == 2 {
-                            t = Some(text)
+                            t = Some(names.get(text))
                         } else {
-                            id = Some(text)
+                            id = Some(text.to_owned())
                         }
                     }
                     _ if null => s.i += 4,
@@ -289,7 +290,11 @@ mod tests {
     use super::*;
 
     fn serde_peek(frame: &str) -> Option<Peeked> {
-        Peeked::of_serde(frame)
+        Peeked::of_serde(frame, &mut EventNames::default())
+    }
+
+    fn peek(frame: &str) -> Option<Peeked> {
+        super::peek(frame, &mut EventNames::default())
     }
 
     const FRAMES: &[&str] = &[

@@ -20,7 +20,7 @@ use super::compress::{self, Input, ReadProgress};
 use super::error::{LineError, RecordError, Warning};
 use super::event::EventFields;
 use super::format::{AtCache, Dir, Header, parse_at};
-use crate::gateway::{ItemKind, ShardId};
+use crate::gateway::{EventNames, ItemKind, ShardId};
 use crate::protocol::Envelope;
 
 /// One line of a recording after the header.
@@ -82,8 +82,8 @@ pub struct Peeked {
     pub op: u64,
     /// `s`.
     pub seq: Option<u64>,
-    /// `t`.
-    pub t: Option<String>,
+    /// `t` (shared between records of the same type).
+    pub t: Option<Arc<str>>,
     /// `id`.
     pub id: Option<String>,
     /// Where `d` sits in the text (empty when absent or null).
@@ -92,12 +92,12 @@ pub struct Peeked {
 
 impl Peeked {
     /// Peek at a frame: the fast scanner on the common shape, serde for the rest.
-    pub(crate) fn of(text: &str) -> Option<Peeked> {
-        super::fastpeek::peek(text).or_else(|| Peeked::of_serde(text))
+    pub(crate) fn of(text: &str, names: &mut EventNames) -> Option<Peeked> {
+        super::fastpeek::peek(text, names).or_else(|| Peeked::of_serde(text, names))
     }
 
     /// The reference peek through [`Envelope::peek`].
-    pub(crate) fn of_serde(text: &str) -> Option<Peeked> {
+    pub(crate) fn of_serde(text: &str, names: &mut EventNames) -> Option<Peeked> {
         let env = Envelope::peek(text).ok()?;
         let d_range = env.d.map_or(0..0, |d| {
             let start = d.get().as_ptr() as usize - text.as_ptr() as usize;
@@ -106,7 +106,7 @@ impl Peeked {
         Some(Peeked {
             op: env.op,
             seq: env.s,
-            t: env.t.map(Cow::into_owned),
+            t: env.t.map(|t| names.get(&t)),
             id: env.id.map(Cow::into_owned),
             d_range,
         })
@@ -135,7 +135,7 @@ pub struct RecordReader {
     warnings: Vec<Warning>,
     skipped: u64,
     done: bool,
-    at_cache: AtCache,
+    cache: LineCache,
 }
 
 impl std::fmt::Debug for RecordReader {
@@ -173,7 +173,7 @@ impl RecordReader {
             warnings: Vec::new(),
             skipped: 0,
             done: false,
-            at_cache: AtCache::default(),
+            cache: LineCache::default(),
         };
         match reader.read_line()? {
             None => return Err(RecordError::Empty),
@@ -227,7 +227,7 @@ impl RecordReader {
             }
             let parsed = simdutf8::basic::from_utf8(line)
                 .map_err(|_| LineError::Utf8)
-                .and_then(|line| parse_line(line, &mut self.at_cache));
+                .and_then(|line| parse_line(line, &mut self.cache));
             match parsed {
                 Ok(Some(record)) => return Ok(Some(record)),
                 Ok(None) => self.skipped += 1,
@@ -257,7 +257,7 @@ impl RecordReader {
         let available = self.input.lines.fill_buf().ok()?;
         let end = memchr::memchr(b'\n', available)?;
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
-        let record = parse_line(text, &mut self.at_cache).ok()??;
+        let record = parse_line(text, &mut self.cache).ok()??;
         self.input.lines.consume(end + 1);
         self.input.progress.line_read(end + 1);
         self.line += 1;
@@ -318,12 +318,19 @@ fn trim_eol(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// What a reader remembers from line to line to parse the next one faster.
+#[derive(Debug, Default)]
+struct LineCache {
+    at: AtCache,
+    names: EventNames,
+}
+
 /// Parse one record line: the writer's own layout on a fast path, anything else through serde.
-fn parse_line(line: &str, at_cache: &mut AtCache) -> Result<Option<Record>, LineError> {
-    if let Some(record) = fast_frame(line, at_cache) {
+fn parse_line(line: &str, cache: &mut LineCache) -> Result<Option<Record>, LineError> {
+    if let Some(record) = fast_frame(line, cache) {
         return Ok(Some(Record::Frame(record)));
     }
-    generic(line)
+    generic(line, &mut cache.names)
 }
 
 /// A cursor over the writer's exact frame layout:
@@ -368,12 +375,12 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn fast_frame(line: &str, at_cache: &mut AtCache) -> Option<FrameRecord> {
+fn fast_frame(line: &str, cache: &mut LineCache) -> Option<FrameRecord> {
     let mut c = Cursor { rest: line };
     c.lit("{\"type\":\"frame\",\"offset_us\":")?;
     let offset = c.uint()?;
     c.lit(",\"at\":\"")?;
-    let at = at_cache.parse(c.plain_str()?)?;
+    let at = cache.at.parse(c.plain_str()?)?;
     c.lit(",\"shard\":[")?;
     let id = u32::try_from(c.uint()?).ok()?;
     c.lit(",")?;
@@ -383,7 +390,7 @@ fn fast_frame(line: &str, at_cache: &mut AtCache) -> Option<FrameRecord> {
     c.lit(",\"frame\":")?;
     let frame = c.rest.strip_suffix('}')?;
     // The peek parses the whole frame: success proves the line is valid JSON as well.
-    let envelope = Peeked::of(frame)?;
+    let envelope = Peeked::of(frame, &mut cache.names)?;
     Some(FrameRecord {
         offset: Duration::from_micros(offset),
         at,
@@ -410,7 +417,7 @@ struct Line<'a> {
     frame_text: Option<String>,
 }
 
-fn generic(text: &str) -> Result<Option<Record>, LineError> {
+fn generic(text: &str, names: &mut EventNames) -> Result<Option<Record>, LineError> {
     if !text.trim_start().starts_with('{') {
         return Err(LineError::invalid("line", text));
     }
@@ -441,7 +448,7 @@ fn generic(text: &str) -> Result<Option<Record>, LineError> {
         (None, Some(text)) => Arc::from(text),
         (None, None) => return Err(LineError::Missing("frame")),
     };
-    let envelope = Peeked::of(&frame);
+    let envelope = Peeked::of(&frame, names);
     Ok(Some(Record::Frame(FrameRecord {
         offset,
         at,
@@ -460,9 +467,9 @@ mod tests {
     fn fast_and_generic_paths_agree() {
         let canonical = r#"{"type":"frame","offset_us":1500,"at":"2026-11-27T09:40:00.5Z","shard":[1,2],"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}}}"#;
         let reordered = r#"{"dir":"rx","frame":{"op":0,"s":3,"t":"X","id":"X:1","d":{"a": 1}},"shard":[1,2],"extra":[1],"at":"2026-11-27T09:40:00.500Z","offset_us":1500,"type":"frame"}"#;
-        let a = fast_frame(canonical, &mut AtCache::default()).expect("fast path");
-        assert!(fast_frame(reordered, &mut AtCache::default()).is_none());
-        let Some(Record::Frame(b)) = generic(reordered).unwrap() else {
+        let a = fast_frame(canonical, &mut LineCache::default()).expect("fast path");
+        assert!(fast_frame(reordered, &mut LineCache::default()).is_none());
+        let Some(Record::Frame(b)) = generic(reordered, &mut EventNames::default()).unwrap() else {
             panic!("frame expected")
         };
         for f in [&a, &b] {
@@ -498,19 +505,22 @@ mod tests {
             ),
         ];
         for (line, message) in cases {
-            let err = parse_line(line, &mut AtCache::default()).unwrap_err();
+            let err = parse_line(line, &mut LineCache::default()).unwrap_err();
             assert_eq!(err.to_string(), message, "{line}");
         }
         // A truncated canonical line fails the fast path and then the generic one.
         let torn = r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{"op":0,"d":{"#;
         assert!(matches!(
-            parse_line(torn, &mut AtCache::default()),
+            parse_line(torn, &mut LineCache::default()),
             Err(LineError::Json(_))
         ));
         assert!(
-            parse_line(r#"{"type":"comment","text":"hi"}"#, &mut AtCache::default())
-                .unwrap()
-                .is_none()
+            parse_line(
+                r#"{"type":"comment","text":"hi"}"#,
+                &mut LineCache::default()
+            )
+            .unwrap()
+            .is_none()
         );
     }
 }

@@ -157,7 +157,7 @@ impl Redactor {
         if !valid_json {
             return self.text(frame);
         }
-        let op = super::fastpeek::peek(frame)
+        let op = super::fastpeek::peek(frame, &mut crate::gateway::EventNames::default())
             .map(|p| p.op)
             .or_else(|| Envelope::peek(frame).map(|e| e.op).ok());
         let token_frame = matches!(op, Some(2 | 6));

@@ -3,6 +3,7 @@
 //! A replayed dispatch carries the stored frame text and the recorded wall time, so
 //! `output::ndjson::write_line` prints exactly what `listen` printed while recording.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::RecordError;
@@ -34,7 +35,7 @@ fn frame_to_item(frame: FrameRecord) -> Option<GatewayItem> {
         received_at: frame.at,
         kind: ItemKind::Dispatch(Dispatch {
             seq: env.seq,
-            t: env.t.unwrap_or_default(),
+            t: env.t.unwrap_or_else(|| Arc::from("")),
             id: env.id,
             frame: frame.text,
             d_range: env.d_range,

@@ -598,10 +598,10 @@ impl View {
                 } else if slot.0 < sec {
                     *slot = (sec, 1);
                 }
-                let row = match self.types.get_mut(d.t.as_str()) {
+                let row = match self.types.get_mut(&*d.t) {
                     Some(row) => row,
                     None => {
-                        let name: Arc<str> = Arc::from(d.t.as_str());
+                        let name = Arc::clone(&d.t);
                         self.types.entry(name.clone()).or_insert(TypeRow {
                             name,
                             count: 0,

@@ -373,7 +373,7 @@ impl Worker {
                 target,
                 shard,
                 seq: dispatch.seq,
-                t: dispatch.t.clone(),
+                t: dispatch.t.to_string(),
                 id: dispatch.id.clone(),
                 attempts,
             })

@@ -505,7 +505,7 @@ impl Ctx {
                     .unwrap_or(0..0);
                 let dispatch = Dispatch {
                     seq: None,
-                    t,
+                    t: t.into(),
                     id,
                     frame: frame.clone(),
                     d_range,

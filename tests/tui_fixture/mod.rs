@@ -49,7 +49,7 @@ pub fn dispatch(shard_id: u32, secs: f64, seq: u64, t: &str, d: &str) -> Gateway
         secs,
         ItemKind::Dispatch(Dispatch {
             seq: Some(seq),
-            t: t.to_string(),
+            t: t.into(),
             id: Some(id),
             frame: Arc::from(frame.as_str()),
             d_range: start..start + d.len(),

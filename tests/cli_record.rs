@@ -204,6 +204,32 @@ fn torn_recordings_warn_and_newer_versions_are_refused() {
         .stdout(predicate::function(|out: &str| out.lines().count() == 5))
         .stderr(predicate::str::contains(format!("line {lines}")));
 
+    // A damaged line in the middle is an error naming it; what came before is still printed.
+    let mut damaged: Vec<String> = text.lines().map(str::to_owned).collect();
+    let dispatch_lines: Vec<usize> = damaged
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(r#""dir":"rx""#) && l.contains(r#""op":0,"#))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(dispatch_lines.len(), 6, "{text}");
+    let broken = dispatch_lines[3];
+    let half = damaged[broken].len() / 2;
+    damaged[broken].truncate(half);
+    let damaged_file = dir.path().join("damaged.ndjson");
+    std::fs::write(&damaged_file, damaged.join("\n") + "\n").unwrap();
+    qqbot()
+        .args([
+            "replay",
+            damaged_file.to_str().unwrap(),
+            "--max-speed",
+            "--json",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::function(|out: &str| out.lines().count() == 3))
+        .stderr(predicate::str::contains(format!("line {}", broken + 1)));
+
     // A newer major version is refused with a clear message.
     let newer = dir.path().join("newer.ndjson");
     std::fs::write(

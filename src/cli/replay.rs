@@ -301,9 +301,6 @@ fn print_with(
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let progress = reader.progress();
     let bar = show_progress.then(|| progress_bar(&args.file));
-    let failed = |e: &(dyn std::error::Error + 'static)| {
-        CliError::failure(format!("cannot replay {}", args.file.display())).caused_by(e)
-    };
     let mut replay = Replay::new(reader, args.selection());
     let mut pacer = Pacer::new(speed);
     let started = Instant::now();
@@ -314,10 +311,14 @@ fn print_with(
         let replayed = match next {
             Ok(replayed) => replayed,
             Err(e) => {
-                error = Some(failed(&e));
+                error = Some(
+                    CliError::failure(format!("cannot replay {}", args.file.display()))
+                        .caused_by(&e),
+                );
                 break;
             }
         };
+        // At full speed, no clock read per event.
         let delay = if speed == Speed::Max {
             Duration::ZERO
         } else {

@@ -58,8 +58,8 @@ impl<'a> Scan<'a> {
                         _ => return None,
                     }
                 }
-                0x00..=0x1f => return None,
-                _ => self.i += 1,
+                // Control characters; `next_special` stops at nothing else.
+                _ => return None,
             }
         }
     }

@@ -2,6 +2,7 @@
 //! (120×40); the test polls `capture-pane` until the shard table and a non-zero event count
 //! appear, checks pause, help and a resize to 80×24, sends `q`, then checks the exit status and
 //! that the terminal was restored (alternate screen left, the shell text and the summary back).
+//! The same harness checks `qqbot replay`'s progress bar and `qqbot record`'s spinner.
 //!
 //! Once `qqbot tui --emulator` exists, point `command()` at
 //! `env!("CARGO_BIN_EXE_qqbot") tui --emulator` instead of the example.
@@ -198,6 +199,16 @@ fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
         "echo BEFORE-TUI; RUST_BACKTRACE=0 QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} {args}; echo EXIT-STATUS=$?",
         bin.display()
     );
+    start_pane(tmux, "120", "40", &command);
+    tmux.wait_for("the shard table and events", |s| {
+        // "Shards N/N active" in the table's title, whatever the shard count.
+        s.contains("┌ Shards ") && s.contains(" active ─") && event_total(s) > 0
+    });
+}
+
+/// Run `command` under `sh -c` in a new detached session of that size, kept on screen after it
+/// exits.
+fn start_pane(tmux: &Tmux, width: &str, height: &str, command: &str) {
     let out = tmux.run(&[
         "start-server",
         ";",
@@ -209,24 +220,20 @@ fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
         "new-session",
         "-d",
         "-x",
-        "120",
+        width,
         "-y",
-        "40",
+        height,
         "-s",
         "tui",
         "sh",
         "-c",
-        &command,
+        command,
     ]);
     assert!(
         out.status.success(),
         "tmux new-session failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    tmux.wait_for("the shard table and events", |s| {
-        // "Shards N/N active" in the table's title, whatever the shard count.
-        s.contains("┌ Shards ") && s.contains(" active ─") && event_total(s) > 0
-    });
 }
 
 /// Wait for the dashboard to exit and return its status, as the shell printed it.
@@ -366,20 +373,7 @@ fn replay_shows_a_progress_bar_on_a_terminal() {
         env!("CARGO_BIN_EXE_qqbot"),
         path.display()
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "10",
-        "-s",
-        "tui",
-        "sh",
-        "-c",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session failed");
+    start_pane(&tmux, "120", "10", &command);
     let screen = tmux.wait_for("the progress bar", |s| {
         s.contains("replaying [") && s.contains("% of") && s.contains("item(s)")
     });
@@ -387,4 +381,30 @@ fn replay_shows_a_progress_bar_on_a_terminal() {
         !screen.contains("EXIT-STATUS"),
         "still replaying:\n{screen}"
     );
+}
+
+/// `qqbot record` on a terminal shows a spinner with events, bytes recorded and reconnects, then
+/// clears it and reports the file.
+#[test]
+fn record_shows_a_spinner_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.ndjson");
+    let tmux = Tmux::new_named("record-spinner");
+    let command = format!(
+        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} record -o {} --emulator --duration 3s; echo EXIT-STATUS=$?",
+        env!("CARGO_BIN_EXE_qqbot"),
+        path.display()
+    );
+    start_pane(&tmux, "150", "10", &command);
+    tmux.wait_for("the spinner", |s| {
+        s.contains("recording") && s.contains("event(s)") && s.contains("KiB recorded")
+    });
+    let screen = tmux.wait_for("record to end", |s| s.contains("EXIT-STATUS="));
+    assert!(screen.contains("EXIT-STATUS=0"), "{screen}");
+    assert!(screen.contains("recorded"), "{screen}");
+    assert!(
+        !screen.contains("KiB recorded"),
+        "spinner cleared:\n{screen}"
+    );
+    assert!(path.exists());
 }

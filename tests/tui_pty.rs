@@ -2,7 +2,8 @@
 //! (120×40); the test polls `capture-pane` until the shard table and a non-zero event count
 //! appear, checks pause, help and a resize to 80×24, sends `q`, then checks the exit status and
 //! that the terminal was restored (alternate screen left, the shell text and the summary back).
-//! The same harness checks `qqbot replay`'s progress bar and `qqbot record`'s spinner.
+//! The same harness checks `qqbot replay`'s progress bar, `qqbot record`'s spinner and the
+//! prompts of an interactive `qqbot config init`.
 //!
 //! Once `qqbot tui --emulator` exists, point `command()` at
 //! `env!("CARGO_BIN_EXE_qqbot") tui --emulator` instead of the example.
@@ -407,4 +408,44 @@ fn record_shows_a_spinner_on_a_terminal() {
         "spinner cleared:\n{screen}"
     );
     assert!(path.exists());
+}
+
+/// Interactive `qqbot config init` on a terminal: it asks for each value, the secret is typed
+/// without echo, and the answers land in a 0600 file.
+#[test]
+fn config_init_asks_on_a_terminal_and_hides_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let secret = "s3cret-typed-at-the-prompt";
+    let tmux = Tmux::new_named("config-init");
+    let command = format!(
+        "{} --config {} config init; echo EXIT-STATUS=$?",
+        env!("CARGO_BIN_EXE_qqbot"),
+        path.display()
+    );
+    start_pane(&tmux, "120", "20", &command);
+    let answer = |prompt: &str, text: &str| {
+        tmux.wait_for(prompt, |s| s.contains(prompt));
+        tmux.run(&["send-keys", "-t", "tui", "-l", text]);
+        tmux.run(&["send-keys", "-t", "tui", "Enter"]);
+    };
+    answer("Profile name [", "dev");
+    answer("AppID:", "102000123");
+    answer("AppSecret", secret);
+    answer("Sandbox environment? [y/N]:", "y");
+    answer("Public-domain bot?", "n");
+    let screen = tmux.wait_for("config init to finish", |s| s.contains("EXIT-STATUS="));
+    assert!(screen.contains("EXIT-STATUS=0"), "{screen}");
+    assert!(screen.contains("wrote profile `dev`"), "{screen}");
+    assert!(!screen.contains(secret), "the secret was echoed:\n{screen}");
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("[profile.dev]"), "{text}");
+    assert!(text.contains("app_id = \"102000123\""), "{text}");
+    assert!(text.contains(&format!("secret = \"{secret}\"")), "{text}");
+    assert!(text.contains("sandbox = true"), "{text}");
+    assert!(text.contains("public = false"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

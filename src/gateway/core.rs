@@ -17,10 +17,10 @@ use crate::gateway::heartbeat::{Heartbeat, Tick};
 use crate::gateway::item::{CloseOrigin, Dispatch, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
-use crate::gateway::names::EventNames;
 use crate::gateway::session::SessionInfo;
+use crate::protocol::fastpeek;
 use crate::protocol::payloads::{Hello, Ready, invalid_session_resumable};
-use crate::protocol::{CloseAction, Envelope, Intents, OpCode, close_info};
+use crate::protocol::{CloseAction, Envelope, EventNames, Intents, OpCode, Peeked, close_info};
 
 /// How long to wait for Hello after connecting before treating the connection as dead.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -336,6 +336,13 @@ impl ShardCore {
     /// allocates nothing for a dispatch beyond the frame and its item).
     pub fn on_frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
         let text: &str = frame;
+        // Dispatches (nearly every frame) take the fast scanner; anything it is unsure of, and
+        // every other opcode, goes through serde.
+        if let Some(peeked) = fastpeek::peek(text, &mut self.names)
+            && peeked.op == 0
+        {
+            return self.on_dispatch(now, frame, peeked, out);
+        }
         let env = match Envelope::peek(text) {
             Ok(env) => env,
             Err(e) => {
@@ -346,7 +353,10 @@ impl ShardCore {
             }
         };
         let actions = match env.opcode() {
-            OpCode::Dispatch => return self.on_dispatch(now, frame, &env, out),
+            OpCode::Dispatch => {
+                let peeked = Peeked::from_envelope(&env, text, &mut self.names);
+                return self.on_dispatch(now, frame, peeked, out);
+            }
             OpCode::Hello => self.on_hello(now, &env),
             OpCode::HeartbeatAck => match self.heartbeat.as_mut().and_then(|h| h.on_ack(now)) {
                 Some(rtt) => {
@@ -430,15 +440,9 @@ impl ShardCore {
         actions
     }
 
-    fn on_dispatch(
-        &mut self,
-        now: Instant,
-        frame: &Arc<str>,
-        env: &Envelope<'_>,
-        out: &mut Vec<Action>,
-    ) {
+    fn on_dispatch(&mut self, now: Instant, frame: &Arc<str>, env: Peeked, out: &mut Vec<Action>) {
         let t = env.t.as_deref().unwrap_or("");
-        if let Some(s) = env.s {
+        if let Some(s) = env.seq {
             let resumed_session = matches!(self.state, ShardState::Resuming | ShardState::Active);
             if resumed_session && t != "READY" && self.seq.is_some_and(|last| s <= last) {
                 self.metrics.duplicates_dropped += 1;
@@ -449,7 +453,7 @@ impl ShardCore {
         }
         match t {
             "READY" => {
-                let ready: Ready = match serde_json::from_str(env.d_text()) {
+                let ready: Ready = match serde_json::from_str(env.d(frame)) {
                     Ok(ready) => ready,
                     Err(e) => {
                         out.push(Action::Emit(ItemKind::Error {
@@ -483,19 +487,12 @@ impl ShardCore {
                     self.replayed += 1;
                 }
                 self.metrics.events_received += 1;
-                let d_range = env
-                    .d
-                    .map(|d| {
-                        let start = d.get().as_ptr() as usize - text_start(frame);
-                        start..start + d.get().len()
-                    })
-                    .unwrap_or(0..0);
                 out.push(Action::Emit(ItemKind::Dispatch(Dispatch {
-                    seq: env.s,
-                    t: self.names.get(t),
-                    id: env.id.as_deref().map(str::to_owned),
+                    seq: env.seq,
+                    t: env.t.unwrap_or_else(|| self.names.get("")),
+                    id: env.id,
                     frame: Arc::clone(frame),
-                    d_range,
+                    d_range: env.d_range,
                 })));
             }
         }
@@ -759,10 +756,6 @@ fn closed(code: Option<u16>, reason: &str, origin: CloseOrigin, action: CloseAct
         origin,
         action,
     })
-}
-
-fn text_start(frame: &Arc<str>) -> usize {
-    frame.as_ptr() as usize
 }
 
 #[cfg(test)]

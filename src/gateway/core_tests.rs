@@ -503,6 +503,43 @@ fn dispatch_keeps_the_raw_frame_and_d_range() {
     assert!(Arc::ptr_eq(&d.frame, &frame));
 }
 
+/// Frames the fast scanner leaves to serde (here: `\u` escapes) give the same item as the fast
+/// path would.
+#[test]
+fn dispatches_read_by_serde_and_by_the_fast_scanner_agree() {
+    let mut c = core();
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    let mut seen = Vec::new();
+    for (s, frame) in [
+        (
+            5,
+            r#"{"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"AT:1","d":{"content":"plain"}}"#,
+        ),
+        (
+            6,
+            r#"{"op":0,"s":6,"t":"AT_MESSAGE_CREATE","id":"AT:2","d":{"content":"\u4f60"}}"#,
+        ),
+        (
+            7,
+            r#"{"op":0,"s":7,"t":"AT_MESSAGE_\u0043REATE","id":"AT:3","d":{}}"#,
+        ),
+    ] {
+        let frame = f(frame);
+        let actions = c.on_frame(t0, &frame);
+        let ItemKind::Dispatch(d) = items(&actions)[0] else {
+            panic!("not a dispatch: {frame}")
+        };
+        assert_eq!(d.seq, Some(s));
+        assert_eq!(&*d.t, "AT_MESSAGE_CREATE");
+        let expected_d = &frame[frame.find(r#""d":"#).unwrap() + 4..frame.len() - 1];
+        assert_eq!(d.d(), expected_d);
+        seen.push(d.t.clone());
+    }
+    // One shared name for all three.
+    assert!(Arc::ptr_eq(&seen[0], &seen[1]) && Arc::ptr_eq(&seen[1], &seen[2]));
+}
+
 #[test]
 fn shutdown_closes_and_keeps_the_session() {
     let mut c = core();

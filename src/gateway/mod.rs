@@ -11,13 +11,13 @@ pub mod heartbeat;
 pub mod item;
 pub mod latency;
 pub mod metrics;
-pub mod names;
 pub mod probe;
 pub mod queue;
 pub mod session;
 pub mod shard;
 pub mod transport;
 
+pub use crate::protocol::EventNames;
 pub use cluster::{Cluster, StartError};
 pub use config::{
     FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection,
@@ -26,7 +26,6 @@ pub use core::{Action, Cause, ReconnectPlan, ShardCore, ShardState};
 pub use item::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
 pub use latency::LatencySummary;
 pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};
-pub use names::EventNames;
 pub use queue::{BucketQueue, IdentifyQueue};
 pub use session::SessionInfo;
 pub use shard::ShardHandle;

@@ -11,7 +11,6 @@
 mod compress;
 mod error;
 mod event;
-mod fastpeek;
 mod format;
 mod pace;
 mod reader;
@@ -21,11 +20,12 @@ mod scan;
 mod stats;
 mod writer;
 
+pub use crate::protocol::Peeked;
 pub use compress::{FileSink, ReadProgress, is_zstd_path};
 pub use error::{LineError, RecordError, Warning};
 pub use format::{Dir, FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, Header, RedactionInfo};
 pub use pace::{Pacer, Speed, SpeedError};
-pub use reader::{EventRecord, FrameRecord, Peeked, Record, RecordReader};
+pub use reader::{EventRecord, FrameRecord, Record, RecordReader};
 pub use redact::Redaction;
 pub use replay::{Replay, ReplayItem, Selection, to_item};
 pub use stats::ReplayStats;

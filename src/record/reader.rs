@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::io::{self, Read};
-use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +19,9 @@ use super::compress::{self, Input, ReadProgress};
 use super::error::{LineError, RecordError, Warning};
 use super::event::EventFields;
 use super::format::{AtCache, Dir, Header, parse_at};
-use crate::gateway::{EventNames, ItemKind, ShardId};
-use crate::protocol::Envelope;
+use crate::gateway::{ItemKind, ShardId};
+use crate::protocol::EventNames;
+use crate::protocol::Peeked;
 
 /// One line of a recording after the header.
 #[derive(Debug, Clone)]
@@ -73,44 +73,6 @@ pub struct FrameRecord {
     pub text: Arc<str>,
     /// Its envelope, or `None` when the text is not a gateway envelope.
     pub envelope: Option<Peeked>,
-}
-
-/// The envelope of a recorded frame, peeked once by the reader.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Peeked {
-    /// `op`.
-    pub op: u64,
-    /// `s`.
-    pub seq: Option<u64>,
-    /// `t` (shared between records of the same type).
-    pub t: Option<Arc<str>>,
-    /// `id`.
-    pub id: Option<String>,
-    /// Where `d` sits in the text (empty when absent or null).
-    pub d_range: Range<usize>,
-}
-
-impl Peeked {
-    /// Peek at a frame: the fast scanner on the common shape, serde for the rest.
-    pub(crate) fn of(text: &str, names: &mut EventNames) -> Option<Peeked> {
-        super::fastpeek::peek(text, names).or_else(|| Peeked::of_serde(text, names))
-    }
-
-    /// The reference peek through [`Envelope::peek`].
-    pub(crate) fn of_serde(text: &str, names: &mut EventNames) -> Option<Peeked> {
-        let env = Envelope::peek(text).ok()?;
-        let d_range = env.d.map_or(0..0, |d| {
-            let start = d.get().as_ptr() as usize - text.as_ptr() as usize;
-            start..start + d.get().len()
-        });
-        Some(Peeked {
-            op: env.op,
-            seq: env.s,
-            t: env.t.map(|t| names.get(&t)),
-            id: env.id.map(Cow::into_owned),
-            d_range,
-        })
-    }
 }
 
 /// A recorded lifecycle item.

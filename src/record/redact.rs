@@ -13,7 +13,7 @@ use rand::Rng;
 
 use super::format::RedactionInfo;
 use super::scan::{Site, rewrite_strings};
-use crate::protocol::Envelope;
+use crate::protocol::{EventNames, Peeked};
 use crate::secret::Secret;
 
 /// What a recorder redacts beyond tokens and secrets, and which secrets to scrub.
@@ -157,9 +157,7 @@ impl Redactor {
         if !valid_json {
             return self.text(frame);
         }
-        let op = super::fastpeek::peek(frame, &mut crate::gateway::EventNames::default())
-            .map(|p| p.op)
-            .or_else(|| Envelope::peek(frame).map(|e| e.op).ok());
+        let op = Peeked::of(frame, &mut EventNames::default()).map(|p| p.op);
         let token_frame = matches!(op, Some(2 | 6));
         if !token_frame
             && self.ids.is_none()

@@ -1,13 +1,16 @@
-//! The reader's hot path: validate a frame as JSON and read its envelope in one tight pass.
+//! The hot path of the shard and of the recording reader: validate a frame as JSON and read its
+//! envelope in one tight pass.
 //!
-//! [`peek`] is a faster stand-in for [`Envelope::peek`](crate::protocol::Envelope::peek) on the
-//! common shape of frames. It accepts only valid JSON, and whenever anything is unusual (escapes
+//! [`peek`] is a faster stand-in for [`Envelope::peek`] on the common shape of frames. It accepts only valid JSON, and whenever anything is unusual (escapes
 //! in `t`/`id`, `\u` escapes anywhere, a non-integer `s`, duplicate keys, deep nesting) it returns
 //! `None` so the caller falls back to the serde peek, which has the final word. So: `Some` is
 //! always what the serde peek would say; `None` means "ask serde".
 
-use super::reader::Peeked;
-use crate::gateway::EventNames;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::Envelope;
+use super::EventNames;
 use crate::jsonscan::next_special;
 
 /// Nesting limit, below serde_json's 128 so that anything deeper is left to serde.
@@ -197,6 +200,60 @@ impl<'a> Scan<'a> {
         self.ws();
         self.eat(b':')?;
         Some(key)
+    }
+}
+
+/// A frame's envelope with `d` located rather than parsed: what the shard and the recording
+/// reader need of every frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peeked {
+    /// `op`.
+    pub op: u64,
+    /// `s`.
+    pub seq: Option<u64>,
+    /// `t` (shared between frames of the same type).
+    pub t: Option<Arc<str>>,
+    /// `id`.
+    pub id: Option<String>,
+    /// Where `d` sits in the text (empty when absent or null).
+    pub d_range: Range<usize>,
+}
+
+impl Peeked {
+    /// Peek at a frame: the fast scanner on the common shape, serde for the rest. `None` when
+    /// the text is not a gateway envelope.
+    pub fn of(text: &str, names: &mut EventNames) -> Option<Peeked> {
+        peek(text, names).or_else(|| Peeked::of_serde(text, names))
+    }
+
+    /// The reference peek through [`Envelope::peek`].
+    pub fn of_serde(text: &str, names: &mut EventNames) -> Option<Peeked> {
+        let env = Envelope::peek(text).ok()?;
+        Some(Peeked::from_envelope(&env, text, names))
+    }
+
+    /// The same facts from an envelope already peeked out of `text`.
+    pub fn from_envelope(env: &Envelope<'_>, text: &str, names: &mut EventNames) -> Peeked {
+        let d_range = env.d.map_or(0..0, |d| {
+            let start = d.get().as_ptr() as usize - text.as_ptr() as usize;
+            start..start + d.get().len()
+        });
+        Peeked {
+            op: env.op,
+            seq: env.s,
+            t: env.t.as_deref().map(|t| names.get(t)),
+            id: env.id.as_deref().map(str::to_owned),
+            d_range,
+        }
+    }
+
+    /// The text of `d` inside `text` (`null` when absent).
+    pub fn d<'a>(&self, text: &'a str) -> &'a str {
+        if self.d_range.is_empty() {
+            "null"
+        } else {
+            &text[self.d_range.clone()]
+        }
     }
 }
 

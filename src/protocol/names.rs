@@ -1,4 +1,4 @@
-//! Event names (`t`) shared between items. A bot sees a few dozen distinct names, so each is
+//! Event names (`t`) shared between frames and items. A bot sees a few dozen distinct names, so each is
 //! allocated once and every dispatch holds a cheap clone of it.
 
 use std::sync::Arc;

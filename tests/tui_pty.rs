@@ -237,6 +237,16 @@ fn start_pane(tmux: &Tmux, width: &str, height: &str, command: &str) {
     );
 }
 
+/// Run `qqbot ARGS` (shell syntax: redirections allowed) in a kept-on-screen pane, with no user
+/// config file, followed by `EXIT-STATUS=<code>`.
+fn qqbot_in_pane(tmux: &Tmux, width: &str, height: &str, args: &str) {
+    let command = format!(
+        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} {args}; echo EXIT-STATUS=$?",
+        env!("CARGO_BIN_EXE_qqbot")
+    );
+    start_pane(tmux, width, height, &command);
+}
+
 /// Wait for the dashboard to exit and return its status, as the shell printed it.
 fn wait_exit(tmux: &Tmux) -> String {
     let screen = tmux.wait_for("the dashboard to exit", |s| s.contains("EXIT-STATUS="));
@@ -369,12 +379,12 @@ fn replay_shows_a_progress_bar_on_a_terminal() {
     w.close().unwrap();
 
     let tmux = Tmux::new_named("replay-bar");
-    let command = format!(
-        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} replay {} > /dev/null; echo EXIT-STATUS=$?",
-        env!("CARGO_BIN_EXE_qqbot"),
-        path.display()
+    qqbot_in_pane(
+        &tmux,
+        "120",
+        "10",
+        &format!("replay {} > /dev/null", path.display()),
     );
-    start_pane(&tmux, "120", "10", &command);
     let screen = tmux.wait_for("the progress bar", |s| {
         s.contains("replaying [") && s.contains("% of") && s.contains("item(s)")
     });
@@ -391,12 +401,12 @@ fn record_shows_a_spinner_on_a_terminal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.ndjson");
     let tmux = Tmux::new_named("record-spinner");
-    let command = format!(
-        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} record -o {} --emulator --duration 3s; echo EXIT-STATUS=$?",
-        env!("CARGO_BIN_EXE_qqbot"),
-        path.display()
+    qqbot_in_pane(
+        &tmux,
+        "150",
+        "10",
+        &format!("record -o {} --emulator --duration 3s", path.display()),
     );
-    start_pane(&tmux, "150", "10", &command);
     tmux.wait_for("the spinner", |s| {
         s.contains("recording") && s.contains("event(s)") && s.contains("KiB recorded")
     });
@@ -418,12 +428,12 @@ fn config_init_asks_on_a_terminal_and_hides_the_secret() {
     let path = dir.path().join("config.toml");
     let secret = "s3cret-typed-at-the-prompt";
     let tmux = Tmux::new_named("config-init");
-    let command = format!(
-        "{} --config {} config init; echo EXIT-STATUS=$?",
-        env!("CARGO_BIN_EXE_qqbot"),
-        path.display()
+    qqbot_in_pane(
+        &tmux,
+        "120",
+        "20",
+        &format!("--config {} config init", path.display()),
     );
-    start_pane(&tmux, "120", "20", &command);
     let answer = |prompt: &str, text: &str| {
         tmux.wait_for(prompt, |s| s.contains(prompt));
         tmux.run(&["send-keys", "-t", "tui", "-l", text]);

@@ -86,11 +86,17 @@ impl Write for FileSink {
     }
 }
 
-/// A line source plus whether it is decompressing (whose errors near the end mean a torn tail).
+/// A line source and how far it has got.
 pub(crate) struct Input {
     pub(crate) lines: Box<dyn BufRead + Send>,
-    pub(crate) compressed: bool,
     pub(crate) progress: ReadProgress,
+}
+
+impl Input {
+    /// Whether it is decompressing (its errors near the end mean a torn tail).
+    pub(crate) fn compressed(&self) -> bool {
+        self.progress.compressed
+    }
 }
 
 /// How far a reader has got through its input, in bytes as stored: lines parsed so far for a
@@ -152,13 +158,11 @@ pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
         Ok(Input {
             lines: Box::new(BufReader::with_capacity(READ_BUF, decoder)),
-            compressed: true,
             progress,
         })
     } else {
         Ok(Input {
             lines: Box::new(buffered),
-            compressed: false,
             progress,
         })
     }

@@ -104,7 +104,7 @@ impl std::fmt::Debug for RecordReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecordReader")
             .field("line", &self.line)
-            .field("compressed", &self.input.compressed)
+            .field("compressed", &self.input.compressed())
             .finish_non_exhaustive()
     }
 }
@@ -252,7 +252,7 @@ impl RecordReader {
                 self.line += 1;
                 Ok(Some(self.buf.last() == Some(&b'\n')))
             }
-            Err(e) if self.input.compressed && e.kind() != io::ErrorKind::Interrupted => {
+            Err(e) if self.input.compressed() && e.kind() != io::ErrorKind::Interrupted => {
                 self.line += 1;
                 self.torn(format!(
                     "compressed data ends early or is damaged ({e}); the rest is ignored"

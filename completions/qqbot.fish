@@ -60,7 +60,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook-path -d '
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only events of this guild id' -r
@@ -125,7 +125,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook-path -d 'Onl
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
@@ -155,7 +155,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook-path -d '
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-key -d 'The private key (PEM) for --tls-cert' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (0 = never give up)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only events of this guild id' -r

@@ -173,6 +173,10 @@ async fn generate(tx: mpsc::Sender<GatewayItem>, shards: u32, rate: u32) {
                     reason: "Session timed out".into(),
                     origin: CloseOrigin::Server,
                     action: CloseAction::Resume,
+                    cause: qqbot::gateway::Cause::Closed {
+                        code: Some(4009),
+                        reason: "Session timed out".into(),
+                    },
                 },
             ));
             batch.extend(connect(shard, 1));

@@ -26,7 +26,8 @@
 //!
 //! Handlers run off the read loop, each event on its own task, at most
 //! [`Client::with_max_concurrent_handlers`] at a time (the loop waits for a free slot, so a slow
-//! bot pushes back into the gateway's bounded buffer, which counts what it drops). A handler that
+//! bot pushes back into the gateway's bounded buffer; when that is full the shards stop reading
+//! their sockets until there is room, heartbeating meanwhile: nothing is dropped). A handler that
 //! returns an error or panics is reported to [`EventHandler::error`]; the client keeps running.
 //! Because events are handled concurrently, two events may finish out of order; use
 //! [`Context::seq`] where order matters, or `with_max_concurrent_handlers(1)` for strict order.
@@ -45,8 +46,8 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::Secret;
 use crate::gateway::{
-    Cluster, Dispatch, GatewayConfig, GatewayItem, ItemKind, SessionInfo, ShardId, ShardSelection,
-    StartError,
+    Cluster, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig, ItemKind,
+    ReconnectConfig, SessionInfo, ShardId, ShardSelection, StartError,
 };
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
@@ -653,6 +654,8 @@ pub enum ClientError {
         hint: Option<String>,
         /// The close code behind it.
         code: Option<u16>,
+        /// Why, typed.
+        cause: FatalCause,
     },
 }
 
@@ -687,6 +690,8 @@ pub struct Client<H: EventHandler> {
     gateway_url: Option<String>,
     max_concurrent: usize,
     event_buffer_size: usize,
+    reconnect: ReconnectConfig,
+    heartbeat: HeartbeatConfig,
     resume: Vec<SessionInfo>,
     shared: Arc<Shared>,
     shutdown: Arc<watch::Sender<bool>>,
@@ -718,6 +723,8 @@ impl<H: EventHandler> Client<H> {
             gateway_url: None,
             max_concurrent: DEFAULT_MAX_CONCURRENT_HANDLERS,
             event_buffer_size: 1000,
+            reconnect: ReconnectConfig::default(),
+            heartbeat: HeartbeatConfig::default(),
             resume: Vec::new(),
             shared: Arc::new(Shared::new()),
             shutdown: Arc::new(watch::channel(false).0),
@@ -765,6 +772,22 @@ impl<H: EventHandler> Client<H> {
     /// Capacity of the buffer between the gateway and the handlers (default 1000).
     pub fn with_event_buffer_size(mut self, n: usize) -> Client<H> {
         self.event_buffer_size = n.max(1);
+        self
+    }
+
+    /// The reconnect policy (default: never give up on transport errors, exponential backoff
+    /// from 1 s to 30 s with jitter, a connection counts as stable after 5 s). Only fatal close
+    /// codes, identify rejections and refused credentials stop the client unless
+    /// `max_attempts` is set.
+    pub fn with_reconnect(mut self, reconnect: ReconnectConfig) -> Client<H> {
+        self.reconnect = reconnect;
+        self
+    }
+
+    /// Heartbeat tuning: ACK timeout and missed ACKs before a connection counts as a zombie
+    /// (the interval itself comes from Hello).
+    pub fn with_heartbeat(mut self, heartbeat: HeartbeatConfig) -> Client<H> {
+        self.heartbeat = heartbeat;
         self
     }
 
@@ -832,6 +855,8 @@ impl<H: EventHandler> Client<H> {
         };
         config.gateway_url = self.gateway_url.clone();
         config.event_buffer_size = self.event_buffer_size;
+        config.reconnect = self.reconnect.clone();
+        config.heartbeat = self.heartbeat.clone();
         config.resume = self.resume.clone();
         let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
         // One token cache for the gateway and the API: a refresh on either side serves both.
@@ -877,10 +902,16 @@ impl<H: EventHandler> Client<H> {
             };
             self.shared.observe(&item);
             let fatal = match &item.kind {
-                ItemKind::Fatal { reason, hint, code } => Some(ClientError::Fatal {
+                ItemKind::Fatal {
+                    reason,
+                    hint,
+                    code,
+                    cause,
+                } => Some(ClientError::Fatal {
                     reason: reason.clone(),
                     hint: hint.clone(),
                     code: *code,
+                    cause: *cause,
                 }),
                 _ => None,
             };

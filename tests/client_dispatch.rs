@@ -311,6 +311,10 @@ async fn fatal_item_stops_the_client_with_its_reason() {
         reason: "offline".into(),
         origin: CloseOrigin::Server,
         action: CloseAction::Fatal,
+        cause: qqbot::gateway::Cause::Closed {
+            code: Some(4914),
+            reason: "offline".into(),
+        },
     }))
     .await
     .unwrap();
@@ -318,6 +322,7 @@ async fn fatal_item_stops_the_client_with_its_reason() {
         reason: "bot is offline (4914)".into(),
         hint: Some("use the sandbox".into()),
         code: Some(4914),
+        cause: qqbot::gateway::FatalCause::CloseCode(4914),
     }))
     .await
     .unwrap();
@@ -325,7 +330,10 @@ async fn fatal_item_stops_the_client_with_its_reason() {
     let err = bounded(client.run_items(unused_api(), rx))
         .await
         .unwrap_err();
-    let ClientError::Fatal { reason, hint, code } = &err else {
+    let ClientError::Fatal {
+        reason, hint, code, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(

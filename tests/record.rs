@@ -130,6 +130,10 @@ fn session() -> Vec<GatewayItem> {
                 reason: "Session timed out".into(),
                 origin: CloseOrigin::Server,
                 action: CloseAction::Resume,
+                cause: qqbot::gateway::Cause::Closed {
+                    code: Some(4009),
+                    reason: "Session timed out".into(),
+                },
             },
         ),
         life(
@@ -182,6 +186,7 @@ fn session() -> Vec<GatewayItem> {
                 reason: String::new(),
                 origin: CloseOrigin::Client,
                 action: CloseAction::Identify,
+                cause: qqbot::gateway::Cause::InvalidSession { resumable: false },
             },
         ),
         life(2102, ItemKind::Lagged { dropped: 7 }),
@@ -197,6 +202,7 @@ fn session() -> Vec<GatewayItem> {
                 reason: "bot banned".into(),
                 hint: Some("check the console".into()),
                 code: Some(4915),
+                cause: qqbot::gateway::FatalCause::CloseCode(4915),
             },
         ),
         life(
@@ -205,6 +211,7 @@ fn session() -> Vec<GatewayItem> {
                 reason: "gone".into(),
                 hint: None,
                 code: None,
+                cause: qqbot::gateway::FatalCause::RetriesExhausted { attempts: 3 },
             },
         ),
     ]
@@ -847,6 +854,10 @@ fn paced_file(path: &Path) {
                     reason: "Session timed out".into(),
                     origin: CloseOrigin::Server,
                     action: CloseAction::Resume,
+                    cause: qqbot::gateway::Cause::Closed {
+                        code: Some(4009),
+                        reason: "Session timed out".into(),
+                    },
                 },
             ))
             .unwrap();

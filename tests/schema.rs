@@ -68,12 +68,29 @@ fn every_kind() -> Vec<ItemKind> {
             reason: "Session timed out".into(),
             origin: CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::Closed {
+                code: Some(4009),
+                reason: "Session timed out".into(),
+            },
         },
         ItemKind::Closed {
             code: None,
             reason: "connection reset".into(),
             origin: CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::Transport {
+                error: "connection reset".into(),
+            },
+        },
+        ItemKind::Closed {
+            code: Some(4000),
+            reason: "zombie connection: 1 heartbeat(s) not acknowledged".into(),
+            origin: CloseOrigin::Client,
+            action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::Zombie { missed: 1 },
+        },
+        ItemKind::IdentifyWait {
+            delay: Duration::from_millis(4200),
         },
         ItemKind::Backoff {
             delay: Duration::from_secs(2),
@@ -88,6 +105,7 @@ fn every_kind() -> Vec<ItemKind> {
             reason: "bot banned".into(),
             hint: Some("see the console".into()),
             code: Some(4915),
+            cause: qqbot::gateway::FatalCause::CloseCode(4915),
         },
     ]
 }

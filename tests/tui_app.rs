@@ -107,6 +107,10 @@ fn shard_state_follows_the_lifecycle() {
             reason: String::new(),
             origin: CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::Closed {
+                code: Some(4009),
+                reason: String::new(),
+            },
         },
     );
     assert_eq!(state(&app, 0), ShardState::Connecting);
@@ -175,6 +179,7 @@ fn shard_state_follows_the_lifecycle() {
             reason: "banned".into(),
             hint: None,
             code: Some(4915),
+            cause: qqbot::gateway::FatalCause::CloseCode(4915),
         },
     );
     assert_eq!(state(&app, 0), ShardState::Fatal);
@@ -192,6 +197,7 @@ fn shard_state_follows_the_lifecycle() {
             reason: String::new(),
             origin: CloseOrigin::Client,
             action: CloseAction::Fatal,
+            cause: qqbot::gateway::Cause::InvalidSession { resumable: false },
         },
     );
     assert_eq!(state(&app, 0), ShardState::Fatal);
@@ -353,6 +359,10 @@ fn zombie_flag_for_a_late_ack_or_silence() {
             reason: String::new(),
             origin: CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::Closed {
+                code: None,
+                reason: String::new(),
+            },
         },
     );
     app.tick(at(500.0));
@@ -710,6 +720,7 @@ fn errors_on_a_live_connection_are_not_connect_failures() {
             reason: "reconnect requested".into(),
             origin: CloseOrigin::Client,
             action: CloseAction::Resume,
+            cause: qqbot::gateway::Cause::ReconnectRequested,
         },
     );
     apply(

@@ -71,8 +71,9 @@ pub struct SourceArgs {
     /// protection; 0 disables the check).
     #[arg(long, value_name = "SECS", default_value_t = 300, requires = "webhook")]
     pub timestamp_window: u64,
-    /// Consecutive failed connection attempts before giving up (0 = never give up).
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    /// Consecutive failed connection attempts before giving up (default 0 = never give up;
+    /// fatal closes and refused credentials always stop).
+    #[arg(long, value_name = "N", default_value_t = 0)]
     pub max_reconnects: u32,
     /// Capacity of the buffer between the gateway and the output.
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
@@ -470,6 +471,10 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         stderr_painter: Painter::new(style::stderr_color(global.color)),
     };
 
+    let resumed_from = match &args.source.state_file {
+        Some(path) => read_state(path)?,
+        None => Vec::new(),
+    };
     let started = Instant::now();
     let (source, mut items) = open_source(
         global,
@@ -580,6 +585,19 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         None => consumer.await,
     }
     .map_err(|e| CliError::failure("the output thread failed").caused_by(&e))?;
+    // The saved cursor never passes an event this run did not write or handle: events the
+    // gateway delivered after the output stopped are replayed by the next run's resume.
+    for session in &mut sessions {
+        session.last_seq = match outcome.cursors.get(&session.shard.id) {
+            Some((id, seq)) if *id == session.session_id => *seq,
+            // The session was never seen by the output: nothing of it was handled, unless it
+            // is the one resumed from the state file and nothing new arrived.
+            _ => resumed_from
+                .iter()
+                .find(|s| s.session_id == session.session_id)
+                .and_then(|s| s.last_seq),
+        };
+    }
     if let Some(forwarder) = outcome.forwarder.take() {
         // With forwarding, a restart resumes from the last event every handler accepted.
         for session in &mut sessions {
@@ -622,11 +640,16 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     if let Stop::WriteError(message) = &outcome.stop {
         return Err(CliError::failure(format!("cannot write output: {message}")));
     }
-    if let Some((shard, reason, hint, code)) = outcome.fatal.first()
+    if let Some(stop) = outcome.fatal.first()
         && outcome.fatal.len() >= shard_count
     {
-        let refused = code.is_some() || reason.starts_with("identify rejected");
-        let mut err = if refused {
+        let (shard, reason) = (stop.shard, &stop.reason);
+        let mut err = if stop.cause.is_auth() {
+            CliError::new(
+                Exit::Auth,
+                format!("authentication failed on shard {shard}: {reason}"),
+            )
+        } else if stop.cause.is_refusal() {
             CliError::new(
                 Exit::Refused,
                 format!("the gateway refused the session on shard {shard}: {reason}"),
@@ -634,11 +657,13 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         } else {
             CliError::failure(format!("shard {shard} stopped: {reason}"))
         };
-        if code.is_none() && reason.starts_with("identify rejected") {
+        if stop.cause == qqbot::gateway::FatalCause::IdentifyRejected {
             err.causes
                 .push("no READY after two Identify attempts (op 9 each time)".to_owned());
         }
-        if let Some(hint) = hint {
+        if let qqbot::gateway::FatalCause::RetriesExhausted { .. } = stop.cause {
+            err = err.hint("check the network path to the gateway, or raise --max-reconnects (0, the default, never gives up)");
+        } else if let Some(hint) = &stop.hint {
             err = err.hint(hint.clone());
         }
         return Err(err);

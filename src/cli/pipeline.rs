@@ -3,7 +3,7 @@
 //! It runs on a plain thread (blocking writes to stdout must never stall the async runtime that
 //! drives heartbeats) and reports why it stopped.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use super::recorder::Recorder;
 
 use indicatif::ProgressBar;
 
-use qqbot::gateway::{GatewayItem, ItemKind};
+use qqbot::gateway::{FatalCause, GatewayItem, ItemKind};
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
 use qqbot::webhook::Forwarder;
@@ -108,12 +108,28 @@ pub struct Outcome {
     pub stop: Stop,
     /// Statistics over everything received (before filtering).
     pub stats: Stats,
-    /// Fatal items seen: (shard id, reason, hint, code).
-    pub fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
+    /// Fatal items seen, one per shard.
+    pub fatal: Vec<FatalStop>,
+    /// Per shard: the session and the last `s` this pipeline handled (written, recorded,
+    /// forwarded or deliberately filtered out): a saved resume cursor never passes it.
+    pub cursors: HashMap<u32, (String, Option<u64>)>,
     /// The recorder, handed back to be finished once the source is gone.
     pub recorder: Option<Recorder>,
     /// The forwarder, handed back to be drained and closed.
     pub forwarder: Option<Forwarder>,
+}
+
+/// A shard that stopped for good.
+#[derive(Debug, Clone)]
+pub struct FatalStop {
+    /// Which shard.
+    pub shard: u32,
+    /// Why, in words.
+    pub reason: String,
+    /// What to do.
+    pub hint: Option<String>,
+    /// Why, typed.
+    pub cause: FatalCause,
 }
 
 /// The pipeline state.
@@ -127,8 +143,9 @@ pub struct Pipeline<W: Write> {
     pending: String,
     stats: Stats,
     printed: u64,
-    fatal: Vec<(u32, String, Option<String>, Option<u16>)>,
+    fatal: Vec<FatalStop>,
     fatal_shards: HashSet<u32>,
+    cursors: HashMap<u32, (String, Option<u64>)>,
     recorder: Option<Recorder>,
     forwarder: Option<Forwarder>,
     progress: Option<(ProgressBar, Instant)>,
@@ -146,6 +163,7 @@ impl<W: Write> Pipeline<W> {
             printed: 0,
             fatal: Vec::new(),
             fatal_shards: HashSet::new(),
+            cursors: HashMap::new(),
             recorder: None,
             forwarder: None,
             progress: None,
@@ -200,11 +218,27 @@ impl<W: Write> Pipeline<W> {
     /// Handle one item. `Some(stop)` when the pipeline is done.
     pub fn handle(&mut self, item: &GatewayItem) -> Option<Stop> {
         self.stats.record(item);
-        if let ItemKind::Fatal { reason, hint, code } = &item.kind
-            && self.fatal_shards.insert(item.shard.id)
-        {
-            self.fatal
-                .push((item.shard.id, reason.clone(), hint.clone(), *code));
+        match &item.kind {
+            ItemKind::Fatal {
+                reason,
+                hint,
+                cause,
+                ..
+            } if self.fatal_shards.insert(item.shard.id) => self.fatal.push(FatalStop {
+                shard: item.shard.id,
+                reason: reason.clone(),
+                hint: hint.clone(),
+                cause: *cause,
+            }),
+            ItemKind::Ready { session_id, .. } => {
+                self.cursors
+                    .insert(item.shard.id, (session_id.clone(), None));
+            }
+            ItemKind::Resuming { session_id, seq } => {
+                self.cursors
+                    .insert(item.shard.id, (session_id.clone(), *seq));
+            }
+            _ => {}
         }
         if let (ItemKind::Dispatch(d), Some(dedup)) = (&item.kind, self.dedup.as_mut())
             && let Some(id) = d.id.as_deref()
@@ -218,16 +252,18 @@ impl<W: Write> Pipeline<W> {
         if let Some(recorder) = &self.recorder
             && (accepted || !is_dispatch)
         {
+            // Waits while the disk is behind: backpressure, not drops.
             recorder.record(item);
         }
         if let Some(forwarder) = &self.forwarder
             && (accepted || !is_dispatch)
-            && forwarder.try_forward(item).is_err()
+            && forwarder.forward_blocking(item).is_err()
         {
             self.stats.dropped += 1;
         }
         self.tick_progress();
         if !accepted {
+            self.advance(item); // filtered out on purpose: handled
             if !is_dispatch && self.options.notices {
                 self.notice(item);
             }
@@ -243,6 +279,7 @@ impl<W: Write> Pipeline<W> {
         {
             return Some(write_stop(&e));
         }
+        self.advance(item);
         if is_dispatch {
             self.printed += 1;
             if self.options.count.is_some_and(|n| self.printed >= n) {
@@ -250,6 +287,16 @@ impl<W: Write> Pipeline<W> {
             }
         }
         None
+    }
+
+    /// Move the shard's resume cursor past a dispatch that was handled.
+    fn advance(&mut self, item: &GatewayItem) {
+        if let ItemKind::Dispatch(d) = &item.kind
+            && let Some(cursor) = self.cursors.get_mut(&item.shard.id)
+            && d.seq.is_some()
+        {
+            cursor.1 = d.seq;
+        }
     }
 
     /// Write out what is buffered. Call it when no item is waiting, so a live stream shows each
@@ -309,6 +356,7 @@ impl<W: Write> Pipeline<W> {
             stop,
             stats: self.stats,
             fatal: self.fatal,
+            cursors: self.cursors,
             recorder: self.recorder,
             forwarder: self.forwarder,
         }

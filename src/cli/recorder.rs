@@ -97,7 +97,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// The tap to put in the gateway config.
+    /// The tap to put in the gateway config. It runs on a shard's task and must not block: it
+    /// sees sent frames and received non-dispatch frames (dispatches are recorded as items), a
+    /// trickle, and counts a drop if the recorder is 10,000 lines behind.
     pub fn tap(&self) -> FrameTap {
         let tx = self.tx.clone();
         let counters = Arc::clone(&self.counters);
@@ -109,9 +111,11 @@ impl Recorder {
         })
     }
 
-    /// Record an item (never blocks; counts a drop when the recorder is behind).
+    /// Record an item, waiting while the recorder is behind (the output pipeline's thread
+    /// blocks, the gateway buffer fills and the shards stop reading: nothing is dropped).
     pub fn record(&self, item: &GatewayItem) {
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(Message::Item(item.clone())) {
+        if self.tx.send(Message::Item(item.clone())).is_err() {
+            // The writer thread ended on an error, which `finish` reports.
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn exhaustion_and_reset() {
-        let mut b = backoff();
+        let mut b = Backoff::new(ReconnectConfig {
+            max_attempts: 5,
+            ..ReconnectConfig::default()
+        });
         for _ in 0..4 {
             b.fail();
         }
@@ -95,10 +98,7 @@ mod tests {
         assert!(b.exhausted());
         b.reset();
         assert_eq!(b.attempt(), 0);
-        let mut unlimited = Backoff::new(ReconnectConfig {
-            max_attempts: 0,
-            ..ReconnectConfig::default()
-        });
+        let mut unlimited = backoff();
         for _ in 0..100 {
             unlimited.fail();
         }

@@ -33,10 +33,16 @@ impl Default for HeartbeatConfig {
     }
 }
 
-/// Reconnect pacing (exponential backoff with jitter).
+/// Reconnect policy: exponential backoff with jitter, and when to give up.
+///
+/// By default the client never gives up on transport errors, closes or timeouts: only a fatal
+/// close code (the close table), identify rejections and refused credentials stop a shard. A
+/// connection counts as a success, resetting the backoff, only once it has stayed up for
+/// `stable_after` after READY/RESUMED; a session resumed and lost again at once counts as another
+/// failure, so no gateway behaviour can make the client reconnect in a tight loop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectConfig {
-    /// Consecutive failed attempts before giving up; 0 = never give up. Default 5.
+    /// Consecutive failed attempts before giving up; 0 = never give up (the default).
     pub max_attempts: u32,
     /// Delay before the first retry. Default 1 s.
     pub initial_delay: Duration,
@@ -44,15 +50,19 @@ pub struct ReconnectConfig {
     pub max_delay: Duration,
     /// Growth per consecutive failure. Default 2.0.
     pub backoff_factor: f64,
+    /// How long a session must stay established (after READY/RESUMED) before its connection
+    /// counts as a success and the failure count starts over. Default 5 s.
+    pub stable_after: Duration,
 }
 
 impl Default for ReconnectConfig {
     fn default() -> Self {
         ReconnectConfig {
-            max_attempts: 5,
+            max_attempts: 0,
             initial_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             backoff_factor: 2.0,
+            stable_after: Duration::from_secs(5),
         }
     }
 }
@@ -126,8 +136,9 @@ pub struct GatewayConfig {
     pub heartbeat: HeartbeatConfig,
     /// Reconnect pacing.
     pub reconnect: ReconnectConfig,
-    /// Capacity of the item channel to the consumer (default 1000). Overflow is counted and
-    /// reported as [`ItemKind::Lagged`](crate::gateway::ItemKind::Lagged).
+    /// Capacity of the item channel to the consumer (default 1000). When it is full a shard
+    /// stops reading its socket (TCP then pushes back on the gateway) and goes on heartbeating;
+    /// nothing is dropped. Each shard holds at most one burst (64 frames) of items beyond it.
     pub event_buffer_size: usize,
     /// Sessions to resume (from a state file); matched by shard.
     pub resume: Vec<SessionInfo>,
@@ -172,7 +183,8 @@ mod tests {
         let config = GatewayConfig::new("1", Secret::new("hunter2"), "http://a", "http://b");
         assert_eq!(config.event_buffer_size, 1000);
         assert_eq!(config.heartbeat.max_missed, 1);
-        assert_eq!(config.reconnect.max_attempts, 5);
+        assert_eq!(config.reconnect.max_attempts, 0, "never give up by default");
+        assert_eq!(config.reconnect.stable_after, Duration::from_secs(5));
         assert_eq!(config.reconnect.initial_delay, Duration::from_secs(1));
         assert_eq!(config.reconnect.max_delay, Duration::from_secs(30));
         assert_eq!(config.reconnect.backoff_factor, 2.0);

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::gateway::backoff::Backoff;
 use crate::gateway::config::{HeartbeatConfig, ReconnectConfig};
 use crate::gateway::heartbeat::{Heartbeat, Tick};
-use crate::gateway::item::{CloseOrigin, Dispatch, ItemKind, ShardId};
+use crate::gateway::item::{Cause, CloseOrigin, Dispatch, FatalCause, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
 use crate::gateway::session::SessionInfo;
@@ -37,6 +37,11 @@ pub const CLIENT_RESUME_CLOSE: u16 = 4000;
 
 /// Close code qqbot sends when it drops the session anyway.
 pub const CLIENT_NORMAL_CLOSE: u16 = 1000;
+
+/// The range a Hello's `heartbeat_interval` is clamped into (the platform sends 41 250 ms; a
+/// hostile or broken gateway could ask for a beat every millisecond, or never).
+pub const HEARTBEAT_INTERVAL_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(600));
 
 const IDENTIFY_REJECTED: &str = "identify rejected (intents not granted, wrong environment or IP)";
 
@@ -122,32 +127,29 @@ pub enum Action {
     Stop,
 }
 
-/// Why a connection ended.
+/// Why a connection attempt failed, typed: the core decides from the kind, not from text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cause {
-    /// The socket closed: a close frame (`code`), or a drop without one (`code: None`, read as 1006).
-    Closed {
-        /// Close code.
-        code: Option<u16>,
-        /// Close reason.
-        reason: String,
-    },
-    /// op 7.
-    ReconnectRequested,
-    /// op 9.
-    InvalidSession {
-        /// Its `d`.
-        resumable: bool,
-    },
-    /// Heartbeats went unacknowledged.
-    Zombie {
-        /// Missed ACKs in a row.
-        missed: u32,
-    },
-    /// No Hello within [`HELLO_TIMEOUT`].
-    HelloTimeout,
-    /// The client is shutting down.
-    Shutdown,
+pub enum ConnectFailure {
+    /// The token endpoint refused the app id or secret: retrying cannot help.
+    TokenAuth(String),
+    /// No token for another reason (network, server error).
+    Token(String),
+    /// DNS, TCP, TLS or the WebSocket upgrade failed.
+    Transport(String),
+    /// The connection was not up within the connect timeout.
+    Timeout(String),
+}
+
+impl ConnectFailure {
+    /// The one-line description.
+    pub fn message(&self) -> &str {
+        match self {
+            ConnectFailure::TokenAuth(m)
+            | ConnectFailure::Token(m)
+            | ConnectFailure::Transport(m)
+            | ConnectFailure::Timeout(m) => m,
+        }
+    }
 }
 
 /// A random source in `[0, 1)`, injectable for tests.
@@ -167,6 +169,13 @@ pub struct ShardCore {
     backoff: Backoff,
     identify_rejections: u32,
     disconnected_at: Option<Instant>,
+    /// When the current session was established (READY/RESUMED), for `stable_after`.
+    established_at: Option<Instant>,
+    stable_after: Duration,
+    /// Whether the last frame handled was a dispatch (op 0).
+    last_dispatch: bool,
+    /// Whether the driver has stopped reading the socket (backpressure).
+    reads_paused: bool,
     replayed: u64,
     connected_once: bool,
     metrics: ShardMetrics,
@@ -211,9 +220,13 @@ impl ShardCore {
             heartbeat: None,
             hello_deadline: None,
             latency: Latency::new(),
+            stable_after: reconnect.stable_after,
             backoff: Backoff::new(reconnect),
             identify_rejections: 0,
             disconnected_at: None,
+            established_at: None,
+            last_dispatch: false,
+            reads_paused: false,
             replayed: 0,
             connected_once: false,
             metrics,
@@ -260,6 +273,32 @@ impl ShardCore {
     /// The round-trip histogram.
     pub fn latency(&self) -> &Latency {
         &self.latency
+    }
+
+    /// Whether the last frame given to [`on_frame`](Self::on_frame) was a dispatch (op 0).
+    pub fn last_frame_was_dispatch(&self) -> bool {
+        self.last_dispatch
+    }
+
+    /// The driver stopped reading the socket because the consumer is behind: heartbeats go on,
+    /// but a beat whose ACK cannot be read meanwhile is not taken for a zombie.
+    pub fn pause_reads(&mut self) {
+        if !self.reads_paused {
+            self.reads_paused = true;
+            self.metrics.read_pauses += 1;
+        }
+        if let Some(heartbeat) = self.heartbeat.as_mut() {
+            heartbeat.pause_reads();
+        }
+    }
+
+    /// The driver reads the socket again after `paused` without reading.
+    pub fn resume_reads(&mut self, paused: Duration) {
+        self.reads_paused = false;
+        self.metrics.read_paused_for += paused;
+        if let Some(heartbeat) = self.heartbeat.as_mut() {
+            heartbeat.resume_reads();
+        }
     }
 
     /// How the first connection is made.
@@ -309,11 +348,20 @@ impl ShardCore {
     }
 
     /// The connection attempt failed (DNS, TCP, TLS, handshake, token).
-    pub fn on_connect_failed(&mut self, now: Instant, message: &str) -> Vec<Action> {
+    pub fn on_connect_failed(&mut self, now: Instant, failure: &ConnectFailure) -> Vec<Action> {
         let mut actions = vec![Action::Emit(ItemKind::Error {
-            message: format!("connection attempt failed: {message}"),
+            message: format!("connection attempt failed: {}", failure.message()),
         })];
         self.disconnected_at.get_or_insert(now);
+        if let ConnectFailure::TokenAuth(message) = failure {
+            return self.fatal(
+                actions,
+                format!("the token endpoint refused the credentials: {message}"),
+                Some("the app secret was changed or revoked; check the AppID and AppSecret in the QQ console".to_owned()),
+                None,
+                FatalCause::AuthFailed,
+            );
+        }
         let resume = self.session_id.is_some();
         self.schedule(
             &mut actions,
@@ -336,11 +384,13 @@ impl ShardCore {
     /// allocates nothing for a dispatch beyond the frame and its item).
     pub fn on_frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
         let text: &str = frame;
+        self.last_dispatch = false;
         // Dispatches (nearly every frame) take the fast scanner; anything it is unsure of, and
         // every other opcode, goes through serde.
         if let Some(peeked) = fastpeek::peek(text, &mut self.names)
             && peeked.op == 0
         {
+            self.last_dispatch = true;
             return self.on_dispatch(now, frame, peeked, out);
         }
         let env = match Envelope::peek(text) {
@@ -354,6 +404,7 @@ impl ShardCore {
         };
         let actions = match env.opcode() {
             OpCode::Dispatch => {
+                self.last_dispatch = true;
                 let peeked = Peeked::from_envelope(&env, text, &mut self.names);
                 return self.on_dispatch(now, frame, peeked, out);
             }
@@ -392,21 +443,35 @@ impl ShardCore {
             }
         };
         let announced = Duration::from_millis(hello.heartbeat_interval);
-        let interval = self.heartbeat_config.interval_override.unwrap_or(announced);
-        if interval.is_zero() {
-            return vec![Action::Emit(ItemKind::Error {
-                message: "Hello announced a zero heartbeat interval".into(),
-            })];
-        }
+        let (low, high) = HEARTBEAT_INTERVAL_RANGE;
+        let mut actions = Vec::new();
+        let interval = match self.heartbeat_config.interval_override {
+            Some(interval) if !interval.is_zero() => interval,
+            _ => {
+                let clamped = announced.clamp(low, high);
+                if clamped != announced {
+                    actions.push(Action::Emit(ItemKind::Error {
+                        message: format!(
+                            "Hello announced a heartbeat interval of {} ms, outside {}–{} s; using {} ms",
+                            hello.heartbeat_interval,
+                            low.as_secs(),
+                            high.as_secs(),
+                            clamped.as_millis()
+                        ),
+                    }));
+                }
+                clamped
+            }
+        };
         let first = if self.heartbeat_config.first_beat_jitter {
             interval.mul_f64((self.rng)().clamp(0.0, 1.0))
         } else {
             interval
         };
         self.heartbeat = Some(Heartbeat::new(interval, first, now, &self.heartbeat_config));
-        let mut actions = vec![Action::Emit(ItemKind::Hello {
+        actions.push(Action::Emit(ItemKind::Hello {
             heartbeat_interval: announced,
-        })];
+        }));
         if self.state != ShardState::Connecting {
             return actions; // a repeated Hello only updates the interval
         }
@@ -464,7 +529,7 @@ impl ShardCore {
                 };
                 self.session_id = Some(ready.session_id.clone());
                 self.metrics.session_id = self.session_id.clone();
-                self.established();
+                self.established(now);
                 out.push(Action::Emit(ItemKind::Ready {
                     session_id: ready.session_id,
                     user_id: ready.user.id,
@@ -476,7 +541,7 @@ impl ShardCore {
                     .disconnected_at
                     .map(|at| now.saturating_duration_since(at));
                 self.metrics.resumes += 1;
-                self.established();
+                self.established(now);
                 out.push(Action::Emit(ItemKind::Resumed {
                     replayed: self.replayed,
                     recovered_in,
@@ -498,11 +563,13 @@ impl ShardCore {
         }
     }
 
-    fn established(&mut self) {
+    /// READY or RESUMED. The failure count is not reset here: only a connection that stays up
+    /// for `stable_after` counts as a success (see [`disconnect`](Self::disconnect)).
+    fn established(&mut self, now: Instant) {
         self.set_state(ShardState::Active);
-        self.backoff.reset();
         self.identify_rejections = 0;
         self.disconnected_at = None;
+        self.established_at = Some(now);
     }
 
     /// A deadline from [`deadline`](Self::deadline) passed.
@@ -554,6 +621,16 @@ impl ShardCore {
         self.disconnect(now, Cause::Shutdown)
     }
 
+    /// The connection broke on a protocol or I/O error (no close frame).
+    pub fn on_transport_error(&mut self, now: Instant, error: &str) -> Vec<Action> {
+        self.disconnect(
+            now,
+            Cause::Transport {
+                error: error.to_owned(),
+            },
+        )
+    }
+
     /// The one place that decides what follows the end of a connection.
     pub fn disconnect(&mut self, now: Instant, cause: Cause) -> Vec<Action> {
         let was = self.state;
@@ -564,6 +641,12 @@ impl ShardCore {
         if !connected && cause != Cause::Shutdown {
             // Our own close already decided what happens next; a late server close changes nothing.
             return Vec::new();
+        }
+        // A session that stayed up long enough was a success: failures count from zero again.
+        if let Some(at) = self.established_at.take()
+            && now.saturating_duration_since(at) >= self.stable_after
+        {
+            self.backoff.reset();
         }
         self.heartbeat = None;
         self.hello_deadline = None;
@@ -582,6 +665,7 @@ impl ShardCore {
                         SHUTDOWN_REASON,
                         CloseOrigin::Client,
                         CloseAction::Resume,
+                        cause.clone(),
                     ));
                 }
                 self.set_state(ShardState::Disconnected {
@@ -604,18 +688,33 @@ impl ShardCore {
                 }
                 (info.action, Some(wire), reason, CloseOrigin::Server)
             }
-            Cause::ReconnectRequested => (
-                CloseAction::Resume,
-                Some(CLIENT_RESUME_CLOSE),
-                "reconnect requested (op 7)".to_owned(),
-                CloseOrigin::Client,
-            ),
-            Cause::Zombie { missed } => (
-                CloseAction::Resume,
-                Some(CLIENT_RESUME_CLOSE),
-                format!("zombie connection: {missed} heartbeat(s) not acknowledged"),
-                CloseOrigin::Client,
-            ),
+            Cause::Transport { error } => {
+                *self.metrics.close_codes.entry(1006).or_insert(0) += 1;
+                (
+                    close_info(1006).action,
+                    None,
+                    error.clone(),
+                    CloseOrigin::Server,
+                )
+            }
+            Cause::ReconnectRequested => {
+                self.metrics.reconnect_requests += 1;
+                (
+                    CloseAction::Resume,
+                    Some(CLIENT_RESUME_CLOSE),
+                    "reconnect requested (op 7)".to_owned(),
+                    CloseOrigin::Client,
+                )
+            }
+            Cause::Zombie { missed } => {
+                self.metrics.zombies += 1;
+                (
+                    CloseAction::Resume,
+                    Some(CLIENT_RESUME_CLOSE),
+                    format!("zombie connection: {missed} heartbeat(s) not acknowledged"),
+                    CloseOrigin::Client,
+                )
+            }
             Cause::HelloTimeout => (
                 CloseAction::Resume,
                 Some(CLIENT_RESUME_CLOSE),
@@ -663,19 +762,32 @@ impl ShardCore {
                 reason: wire_reason,
             });
         }
-        actions.push(closed(code, &reason, origin, action));
+        actions.push(closed(code, &reason, origin, action, cause));
 
         if self.identify_rejections >= MAX_IDENTIFY_REJECTIONS {
             let hint = close_info(4903).hint.map(str::to_owned);
             let code = code.filter(|_| origin == CloseOrigin::Server);
             self.forget_session();
-            return self.fatal(actions, IDENTIFY_REJECTED.to_owned(), hint, code);
+            return self.fatal(
+                actions,
+                IDENTIFY_REJECTED.to_owned(),
+                hint,
+                code,
+                FatalCause::IdentifyRejected,
+            );
         }
         if action == CloseAction::Fatal {
-            let info = close_info(code.unwrap_or(0));
-            let reason = format!("{} ({}): {}", info.name, code.unwrap_or(0), info.meaning);
+            let wire = code.unwrap_or(0);
+            let info = close_info(wire);
+            let reason = format!("{} ({wire}): {}", info.name, info.meaning);
             self.forget_session();
-            return self.fatal(actions, reason, info.hint.map(str::to_owned), code);
+            return self.fatal(
+                actions,
+                reason,
+                info.hint.map(str::to_owned),
+                code,
+                FatalCause::CloseCode(wire),
+            );
         }
         let resume = matches!(action, CloseAction::Resume | CloseAction::BackoffThenResume);
         if !resume {
@@ -703,8 +815,9 @@ impl ShardCore {
             *actions = self.fatal(
                 taken,
                 reason,
-                Some("check the network path to the gateway, or raise --max-reconnects".to_owned()),
+                Some("check the network path to the gateway, or allow more attempts (the reconnect policy's max_attempts; 0 never gives up)".to_owned()),
                 None,
+                FatalCause::RetriesExhausted { attempts: attempt },
             );
             return;
         }
@@ -741,20 +854,33 @@ impl ShardCore {
         reason: String,
         hint: Option<String>,
         code: Option<u16>,
+        cause: FatalCause,
     ) -> Vec<Action> {
         self.set_state(ShardState::FatallyClosed);
-        actions.push(Action::Emit(ItemKind::Fatal { reason, hint, code }));
+        actions.push(Action::Emit(ItemKind::Fatal {
+            reason,
+            hint,
+            code,
+            cause,
+        }));
         actions.push(Action::Stop);
         actions
     }
 }
 
-fn closed(code: Option<u16>, reason: &str, origin: CloseOrigin, action: CloseAction) -> Action {
+fn closed(
+    code: Option<u16>,
+    reason: &str,
+    origin: CloseOrigin,
+    action: CloseAction,
+    cause: Cause,
+) -> Action {
     Action::Emit(ItemKind::Closed {
         code,
         reason: reason.to_owned(),
         origin,
         action,
+        cause,
     })
 }
 

@@ -63,7 +63,9 @@ fn close_sent(actions: &[Action]) -> Option<u16> {
 
 fn fatal(actions: &[Action]) -> Option<(String, Option<String>, Option<u16>)> {
     items(actions).into_iter().find_map(|i| match i {
-        ItemKind::Fatal { reason, hint, code } => Some((reason.clone(), hint.clone(), *code)),
+        ItemKind::Fatal {
+            reason, hint, code, ..
+        } => Some((reason.clone(), hint.clone(), *code)),
         _ => None,
     })
 }
@@ -280,9 +282,43 @@ fn resume_replays_then_resumed_resets_the_counter() {
     assert_eq!(c.metrics().resumes, 1);
     assert_eq!(c.metrics().reconnects, 1);
     assert_eq!(c.state(), ShardState::Active);
-    // The counter was reset: the next 4009 again resumes without delay.
+    // Lost again at once: that resume did not count as a success, so the next attempt backs
+    // off (no gateway behaviour can make the client reconnect in a tight loop).
     let actions = c.on_close(t1, Some(4009), "");
+    assert_eq!(plan(&actions).unwrap().delay, Duration::from_secs(2));
+    // A session that stays up for `stable_after` resets the counter: the next 4009 again
+    // resumes without delay.
+    let t2 = t1 + Duration::from_secs(3);
+    reconnect_and_hello(&mut c, t2);
+    c.on_frame(t2, &f(r#"{"op":0,"s":4,"t":"RESUMED","d":""}"#));
+    let actions = c.on_close(t2 + Duration::from_secs(5), Some(4009), "");
     assert_eq!(plan(&actions).unwrap().delay, Duration::ZERO);
+}
+
+#[test]
+fn a_gateway_that_drops_every_resumed_session_gets_growing_backoff() {
+    let mut c = core();
+    let mut now = Instant::now();
+    active(&mut c, now);
+    let mut delays = Vec::new();
+    for n in 0..10u64 {
+        let actions = c.on_frame(now, &f(r#"{"op":7}"#));
+        let p = plan(&actions).unwrap();
+        delays.push(p.delay);
+        now += p.delay;
+        reconnect_and_hello(&mut c, now);
+        c.on_frame(
+            now,
+            &f(&format!(
+                r#"{{"op":0,"s":{},"t":"RESUMED","d":""}}"#,
+                10 + n
+            )),
+        );
+    }
+    assert_eq!(delays[0], Duration::ZERO, "the first op 7 resumes at once");
+    assert!(delays[1..].windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+    assert_eq!(delays[9], Duration::from_secs(30), "capped: {delays:?}");
+    assert_eq!(c.metrics().reconnect_requests, 10);
 }
 
 #[test]
@@ -422,12 +458,23 @@ fn rate_limit_backs_off_then_resumes() {
 
 #[test]
 fn consecutive_failures_back_off_and_give_up() {
-    let mut c = core();
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1 << 30),
+        HeartbeatConfig::default(),
+        ReconnectConfig {
+            max_attempts: 5,
+            ..Default::default()
+        },
+        None,
+    )
+    .with_rng(Box::new(|| 1.0));
     let mut now = Instant::now();
     let mut delays = Vec::new();
     for attempt in 1..=5 {
         c.on_connecting(now);
-        let actions = c.on_connect_failed(now, "connection refused");
+        let actions =
+            c.on_connect_failed(now, &ConnectFailure::Transport("connection refused".into()));
         if attempt < 5 {
             let p = plan(&actions).unwrap();
             delays.push(p.delay);
@@ -435,6 +482,13 @@ fn consecutive_failures_back_off_and_give_up() {
         } else {
             let (reason, _, _) = fatal(&actions).unwrap();
             assert!(reason.contains("5 consecutive"), "{reason}");
+            assert!(actions.iter().any(|a| matches!(
+                a,
+                Action::Emit(ItemKind::Fatal {
+                    cause: FatalCause::RetriesExhausted { attempts: 5 },
+                    ..
+                })
+            )));
         }
     }
     assert_eq!(delays, [1, 2, 4, 8].map(Duration::from_secs));
@@ -457,7 +511,7 @@ fn unlimited_attempts_never_give_up() {
     let now = Instant::now();
     for _ in 0..50 {
         c.on_connecting(now);
-        let actions = c.on_connect_failed(now, "refused");
+        let actions = c.on_connect_failed(now, &ConnectFailure::Transport("refused".into()));
         assert!(plan(&actions).unwrap().delay <= Duration::from_secs(30));
     }
 }

@@ -29,9 +29,23 @@ pub struct Heartbeat {
     timeout: Option<Duration>,
     max_missed: u32,
     next_beat: Instant,
-    /// Sent time of the latest unacknowledged beat, and whether it was already counted as missed.
-    pending: Option<(Instant, bool)>,
+    /// The latest unacknowledged beat.
+    pending: Option<Pending>,
     missed: u32,
+    /// Whether the driver has stopped reading the socket (the consumer is behind): an ACK sent
+    /// by the gateway cannot be seen until reading resumes.
+    reads_paused: bool,
+}
+
+/// A beat not yet acknowledged.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    sent: Instant,
+    /// Already counted as missed.
+    counted: bool,
+    /// Reading was paused at some point while it was outstanding: its ACK may be sitting unread
+    /// in the socket, so it can neither be missed nor measured.
+    blind: bool,
 }
 
 impl Heartbeat {
@@ -49,7 +63,21 @@ impl Heartbeat {
             next_beat: now + first_delay,
             pending: None,
             missed: 0,
+            reads_paused: false,
         }
+    }
+
+    /// The driver stopped reading the socket (backpressure from the consumer).
+    pub fn pause_reads(&mut self) {
+        self.reads_paused = true;
+        if let Some(pending) = &mut self.pending {
+            pending.blind = true;
+        }
+    }
+
+    /// The driver reads the socket again.
+    pub fn resume_reads(&mut self) {
+        self.reads_paused = false;
     }
 
     /// The interval in use.
@@ -65,15 +93,24 @@ impl Heartbeat {
     /// When [`on_due`](Self::on_due) must be called next.
     pub fn deadline(&self) -> Instant {
         match (self.pending, self.timeout) {
-            (Some((sent, false)), Some(timeout)) => self.next_beat.min(sent + timeout),
+            (
+                Some(Pending {
+                    sent,
+                    counted: false,
+                    blind: false,
+                }),
+                Some(timeout),
+            ) => self.next_beat.min(sent + timeout),
             _ => self.next_beat,
         }
     }
 
     /// Count the pending beat as missed; `true` when that makes the connection a zombie.
     fn count_missed(&mut self) -> bool {
-        if let Some((_, counted @ false)) = &mut self.pending {
-            *counted = true;
+        if let Some(pending) = &mut self.pending
+            && !pending.counted
+        {
+            pending.counted = true;
             self.missed += 1;
         }
         self.missed >= self.max_missed
@@ -81,7 +118,14 @@ impl Heartbeat {
 
     /// Advance to `now`.
     pub fn on_due(&mut self, now: Instant) -> Tick {
-        if let (Some((sent, false)), Some(timeout)) = (self.pending, self.timeout)
+        if let (
+            Some(Pending {
+                sent,
+                counted: false,
+                blind: false,
+            }),
+            Some(timeout),
+        ) = (self.pending, self.timeout)
             && now >= sent + timeout
             && self.count_missed()
         {
@@ -92,21 +136,27 @@ impl Heartbeat {
         if now < self.next_beat {
             return Tick::Idle;
         }
-        if self.pending.is_some() && self.count_missed() {
+        // A beat whose ACK qqbot could not read (reading was paused) is not a missed beat.
+        if self.pending.is_some_and(|p| !p.blind) && self.count_missed() {
             return Tick::Zombie {
                 missed: self.missed,
             };
         }
-        self.pending = Some((now, false));
+        self.pending = Some(Pending {
+            sent: now,
+            counted: false,
+            blind: self.reads_paused,
+        });
         self.next_beat = now + self.interval;
         Tick::Beat
     }
 
-    /// An ACK arrived: the round trip since the latest beat, if one was outstanding.
+    /// An ACK arrived: the round trip since the latest beat, if one was outstanding and reading
+    /// was not paused meanwhile (then the time measures qqbot's own pause, not the network).
     pub fn on_ack(&mut self, now: Instant) -> Option<Duration> {
-        let (sent, _) = self.pending.take()?;
+        let pending = self.pending.take()?;
         self.missed = 0;
-        Some(now.saturating_duration_since(sent))
+        (!pending.blind).then(|| now.saturating_duration_since(pending.sent))
     }
 }
 
@@ -163,6 +213,26 @@ mod tests {
         assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
         assert_eq!(h.deadline(), t0 + 2 * SEC + Duration::from_millis(500));
         assert_eq!(h.on_due(h.deadline()), Tick::Zombie { missed: 1 });
+    }
+
+    #[test]
+    fn a_beat_outstanding_while_reads_were_paused_is_not_missed() {
+        let (mut h, t0) = hb(HeartbeatConfig {
+            timeout: Some(Duration::from_millis(500)),
+            ..Default::default()
+        });
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        h.pause_reads();
+        // Neither the ACK timeout nor the next beat judges the connection while qqbot is not
+        // reading: beats keep going out.
+        assert_eq!(h.deadline(), t0 + 4 * SEC, "no ACK timeout while blind");
+        assert_eq!(h.on_due(t0 + 4 * SEC), Tick::Beat);
+        assert_eq!(h.on_due(t0 + 6 * SEC), Tick::Beat);
+        assert_eq!(h.missed(), 0);
+        h.resume_reads();
+        assert_eq!(h.on_ack(t0 + 6 * SEC + SEC / 2), None, "blind ACK: no RTT");
+        assert_eq!(h.on_due(t0 + 8 * SEC), Tick::Beat);
+        assert_eq!(h.on_due(t0 + 10 * SEC), Tick::Zombie { missed: 1 });
     }
 
     #[test]

@@ -79,6 +79,195 @@ pub enum CloseOrigin {
     Client,
 }
 
+/// Why a connection ended: the typed cause behind every [`ItemKind::Closed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The gateway sent a close frame (`code`), or the TCP connection ended without one
+    /// (`code: None`, read as 1006).
+    Closed {
+        /// Close code.
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+    /// The connection broke on a WebSocket protocol error or an I/O error (invalid UTF-8 in a
+    /// text frame, an oversized message, a masked server frame, reset by peer, ...).
+    Transport {
+        /// What went wrong, in one line.
+        error: String,
+    },
+    /// op 7: the gateway asked for a reconnect; qqbot closed with 4000 and resumes.
+    ReconnectRequested,
+    /// op 9.
+    InvalidSession {
+        /// Its `d`.
+        resumable: bool,
+    },
+    /// Heartbeats went unacknowledged: qqbot closed the zombie connection with 4000.
+    Zombie {
+        /// Missed ACKs in a row.
+        missed: u32,
+    },
+    /// No Hello within [`HELLO_TIMEOUT`](crate::gateway::core::HELLO_TIMEOUT).
+    HelloTimeout,
+    /// The client is shutting down (the session stays resumable).
+    Shutdown,
+}
+
+impl Cause {
+    /// A stable machine name (NDJSON `cause`).
+    pub const fn key(&self) -> &'static str {
+        match self {
+            Cause::Closed { code: Some(_), .. } => "server_close",
+            Cause::Closed { code: None, .. } => "dropped",
+            Cause::Transport { .. } => "transport_error",
+            Cause::ReconnectRequested => "reconnect_requested",
+            Cause::InvalidSession { .. } => "invalid_session",
+            Cause::Zombie { .. } => "zombie",
+            Cause::HelloTimeout => "hello_timeout",
+            Cause::Shutdown => "shutdown",
+        }
+    }
+}
+
+impl Cause {
+    /// Rebuild a cause from its stored fields (NDJSON and recordings: `cause` key, close `code`,
+    /// `reason`, `missed`, `resumable`). A line written before causes were stored (no `cause`)
+    /// gets the cause its origin implies.
+    pub fn from_fields(
+        key: Option<&str>,
+        origin: CloseOrigin,
+        code: Option<u16>,
+        reason: &str,
+        missed: Option<u32>,
+        resumable: Option<bool>,
+    ) -> Option<Cause> {
+        Some(match key {
+            Some("server_close") | Some("dropped") => Cause::Closed {
+                code,
+                reason: reason.to_owned(),
+            },
+            Some("transport_error") => Cause::Transport {
+                error: reason.to_owned(),
+            },
+            Some("reconnect_requested") => Cause::ReconnectRequested,
+            Some("invalid_session") => Cause::InvalidSession {
+                resumable: resumable.unwrap_or(false),
+            },
+            Some("zombie") => Cause::Zombie {
+                missed: missed.unwrap_or(1),
+            },
+            Some("hello_timeout") => Cause::HelloTimeout,
+            Some("shutdown") => Cause::Shutdown,
+            Some(_) => return None,
+            None => match origin {
+                CloseOrigin::Server => Cause::Closed {
+                    code,
+                    reason: reason.to_owned(),
+                },
+                // Recordings from before typed causes: the reason qqbot wrote is all there is.
+                CloseOrigin::Client if reason == crate::gateway::core::SHUTDOWN_REASON => {
+                    Cause::Shutdown
+                }
+                CloseOrigin::Client if reason.starts_with("zombie") => Cause::Zombie { missed: 1 },
+                CloseOrigin::Client if reason.contains("op 7") => Cause::ReconnectRequested,
+                CloseOrigin::Client if reason.starts_with("no Hello") => Cause::HelloTimeout,
+                CloseOrigin::Client => Cause::InvalidSession {
+                    resumable: resumable.unwrap_or(false),
+                },
+            },
+        })
+    }
+
+    /// Missed heartbeats, for a zombie.
+    pub const fn missed(&self) -> Option<u32> {
+        match self {
+            Cause::Zombie { missed } => Some(*missed),
+            _ => None,
+        }
+    }
+
+    /// Whether qqbot's own shutdown closed the connection (not a disconnect).
+    pub const fn is_shutdown(&self) -> bool {
+        matches!(self, Cause::Shutdown)
+    }
+}
+
+/// Why a shard stopped for good: the typed cause behind every [`ItemKind::Fatal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FatalCause {
+    /// The gateway closed with a code the close table marks fatal (4914 offline, 4915 banned, ...).
+    CloseCode(u16),
+    /// Identify was answered with op 9 (or 4903) [`MAX_IDENTIFY_REJECTIONS`](crate::gateway::core::MAX_IDENTIFY_REJECTIONS)
+    /// times in a row: intents not granted, wrong environment or IP.
+    IdentifyRejected,
+    /// The token endpoint refused the app id or secret (revoked or changed while running).
+    AuthFailed,
+    /// [`ReconnectConfig::max_attempts`](crate::gateway::ReconnectConfig::max_attempts)
+    /// consecutive attempts failed.
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+impl FatalCause {
+    /// A stable machine name (NDJSON `cause`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            FatalCause::CloseCode(_) => "close_code",
+            FatalCause::IdentifyRejected => "identify_rejected",
+            FatalCause::AuthFailed => "auth_failed",
+            FatalCause::RetriesExhausted { .. } => "retries_exhausted",
+        }
+    }
+
+    /// Rebuild from stored fields (`cause` key, close `code`, `attempts`); `None` for an unknown
+    /// key. A line without `cause` (older recordings) is read from its code.
+    pub fn from_fields(
+        key: Option<&str>,
+        code: Option<u16>,
+        attempts: Option<u32>,
+    ) -> Option<FatalCause> {
+        Some(match key {
+            Some("close_code") => FatalCause::CloseCode(code.unwrap_or(0)),
+            Some("identify_rejected") => FatalCause::IdentifyRejected,
+            Some("auth_failed") => FatalCause::AuthFailed,
+            Some("retries_exhausted") => FatalCause::RetriesExhausted {
+                attempts: attempts.unwrap_or(0),
+            },
+            Some(_) => return None,
+            None => match code {
+                Some(code) => FatalCause::CloseCode(code),
+                None => FatalCause::RetriesExhausted {
+                    attempts: attempts.unwrap_or(0),
+                },
+            },
+        })
+    }
+
+    /// Attempts made, when retries ran out.
+    pub const fn attempts(self) -> Option<u32> {
+        match self {
+            FatalCause::RetriesExhausted { attempts } => Some(attempts),
+            _ => None,
+        }
+    }
+
+    /// The credentials were refused (CLI exit code 4).
+    pub const fn is_auth(self) -> bool {
+        matches!(self, FatalCause::AuthFailed)
+    }
+
+    /// The gateway refused the session (CLI exit code 5).
+    pub const fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            FatalCause::CloseCode(_) | FatalCause::IdentifyRejected
+        )
+    }
+}
+
 /// Everything a consumer can see.
 #[derive(Debug, Clone)]
 pub enum ItemKind {
@@ -153,6 +342,13 @@ pub enum ItemKind {
         origin: CloseOrigin,
         /// What qqbot does next.
         action: CloseAction,
+        /// Why, typed.
+        cause: Cause,
+    },
+    /// Waiting for the identify queue (at most `max_concurrency` sessions start per 5 s).
+    IdentifyWait {
+        /// How long, at most.
+        delay: Duration,
     },
     /// Waiting before the next connection attempt.
     Backoff {
@@ -163,7 +359,8 @@ pub enum ItemKind {
         /// Whether the next connection will resume.
         resume: bool,
     },
-    /// Items were dropped because the consumer was too slow.
+    /// Items were dropped by a consumer that samples (the gateway itself never drops: it stops
+    /// reading the socket until the consumer catches up).
     Lagged {
         /// How many.
         dropped: u64,
@@ -181,6 +378,8 @@ pub enum ItemKind {
         hint: Option<String>,
         /// The close code behind it, if any.
         code: Option<u16>,
+        /// Why, typed.
+        cause: FatalCause,
     },
 }
 
@@ -200,6 +399,7 @@ impl ItemKind {
             ItemKind::ReconnectRequested => "reconnect",
             ItemKind::InvalidSession { .. } => "invalid_session",
             ItemKind::Closed { .. } => "close",
+            ItemKind::IdentifyWait { .. } => "identify_wait",
             ItemKind::Backoff { .. } => "backoff",
             ItemKind::Lagged { .. } => "lagged",
             ItemKind::Error { .. } => "error",

@@ -50,8 +50,17 @@ pub struct ShardMetrics {
     pub connect_successes: u64,
     /// Heartbeats that went unacknowledged.
     pub missed_acks: u64,
-    /// Items dropped because the consumer's buffer was full.
+    /// Always 0: a shard never drops items (it pauses reading instead). Kept for consumers that
+    /// read it.
     pub dropped_items: u64,
+    /// op 7 reconnect requests received.
+    pub reconnect_requests: u64,
+    /// Connections closed by qqbot as zombies (heartbeats not acknowledged).
+    pub zombies: u64,
+    /// Times the shard stopped reading its socket because the consumer was behind.
+    pub read_pauses: u64,
+    /// Total time spent not reading because the consumer was behind (backpressure).
+    pub read_paused_for: Duration,
     /// Time since the shard started (filled in when the snapshot is read).
     pub uptime: Duration,
 }
@@ -85,6 +94,10 @@ impl ShardMetrics {
             connect_successes: 0,
             missed_acks: 0,
             dropped_items: 0,
+            reconnect_requests: 0,
+            zombies: 0,
+            read_pauses: 0,
+            read_paused_for: Duration::ZERO,
             uptime: Duration::ZERO,
         }
     }
@@ -129,6 +142,14 @@ pub struct TotalMetrics {
     pub dropped_items: u64,
     /// Sum of [`ShardMetrics::duplicates_dropped`].
     pub duplicates_dropped: u64,
+    /// Sum of [`ShardMetrics::reconnect_requests`].
+    pub reconnect_requests: u64,
+    /// Sum of [`ShardMetrics::zombies`].
+    pub zombies: u64,
+    /// Sum of [`ShardMetrics::read_pauses`].
+    pub read_pauses: u64,
+    /// Sum of [`ShardMetrics::read_paused_for`].
+    pub read_paused_for: Duration,
     /// Time since the cluster started.
     pub uptime: Duration,
 }
@@ -180,6 +201,10 @@ impl ClusterMetrics {
             missed_acks: sum(|s| s.missed_acks),
             dropped_items: sum(|s| s.dropped_items),
             duplicates_dropped: sum(|s| s.duplicates_dropped),
+            reconnect_requests: sum(|s| s.reconnect_requests),
+            zombies: sum(|s| s.zombies),
+            read_pauses: sum(|s| s.read_pauses),
+            read_paused_for: shards.iter().map(|s| s.read_paused_for).sum(),
             uptime,
         };
         ClusterMetrics { shards, total }

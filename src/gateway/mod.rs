@@ -22,8 +22,8 @@ pub use cluster::{Cluster, StartError};
 pub use config::{
     FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection,
 };
-pub use core::{Action, Cause, ReconnectPlan, ShardCore, ShardState};
-pub use item::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
+pub use core::{Action, ReconnectPlan, ShardCore, ShardState};
+pub use item::{Cause, CloseOrigin, Dispatch, FatalCause, GatewayItem, ItemKind, ShardId};
 pub use latency::LatencySummary;
 pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};
 pub use queue::{BucketQueue, IdentifyQueue};

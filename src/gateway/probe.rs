@@ -149,6 +149,7 @@ pub async fn trial_identify(
             _ => return Err(ProbeError::NoHello(text.chars().take(200).collect())),
         },
         Incoming::Garbage => return Err(ProbeError::NoHello("a binary frame".to_owned())),
+        Incoming::Broken { error } => return Err(ProbeError::NoHello(error.clone())),
         Incoming::Closed { code, reason } => {
             return Ok(TrialOutcome::Closed {
                 code: *code,
@@ -193,8 +194,10 @@ pub async fn trial_identify(
                         // The close usually follows ~100 ms later; its code tells why.
                         let after = tokio::time::timeout(AFTER_OP9, async {
                             loop {
-                                if let Incoming::Closed { code, reason } = ws.next().await {
-                                    return (code, reason);
+                                match ws.next().await {
+                                    Incoming::Closed { code, reason } => return (code, reason),
+                                    Incoming::Broken { error } => return (None, error),
+                                    _ => {}
                                 }
                             }
                         })
@@ -213,6 +216,12 @@ pub async fn trial_identify(
             }
             Incoming::Garbage => continue,
             Incoming::Closed { code, reason } => return Ok(TrialOutcome::Closed { code, reason }),
+            Incoming::Broken { error } => {
+                return Ok(TrialOutcome::Closed {
+                    code: None,
+                    reason: error,
+                });
+            }
         }
     }
 }

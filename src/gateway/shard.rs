@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until, timeout};
 
 use crate::gateway::config::{FrameDir, FrameTap};
-use crate::gateway::core::{Action, ReconnectPlan, ShardCore};
+use crate::gateway::core::{Action, ConnectFailure, ReconnectPlan, ShardCore};
 use crate::gateway::item::{GatewayItem, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
@@ -94,16 +94,15 @@ impl ShardHandle {
     }
 }
 
-/// Bounded delivery with counted overflow.
+/// Bounded delivery that never drops: items the channel has no room for wait here (at most one
+/// burst of frames' worth, because the driver stops reading the socket while any wait).
 struct Delivery {
     tx: mpsc::Sender<GatewayItem>,
     shard: ShardId,
-    lagged: u64,
     processed: u64,
-    dropped: u64,
-    /// Items of the current burst of frames, handed over together by [`Delivery::flush`]: one
-    /// wake-up of the consumer per burst instead of one per item.
-    pending: Vec<GatewayItem>,
+    /// Items not yet handed over, oldest first. Handed over together by [`Delivery::flush`]:
+    /// one wake-up of the consumer per burst instead of one per item.
+    pending: VecDeque<GatewayItem>,
 }
 
 impl Delivery {
@@ -118,68 +117,66 @@ impl Delivery {
     /// Queue an item for the next [`flush`](Self::flush) (stamped now).
     fn deliver(&mut self, kind: ItemKind) {
         let item = self.item(kind);
-        self.pending.push(item);
+        self.pending.push_back(item);
     }
 
-    /// Hand the queued items over. Never waits: a full buffer drops items and reports them
-    /// later as `Lagged`.
+    /// Hand over as many queued items as the channel has room for, in order, without waiting.
     /// Returns whether anything was handed over.
     fn flush(&mut self) -> bool {
-        if self.pending.is_empty() {
-            return false;
-        }
-        let mut pending = std::mem::take(&mut self.pending);
-        for item in pending.drain(..) {
-            self.send_now(item);
-        }
-        // Keep the allocation for the next burst.
-        self.pending = pending;
-        true
-    }
-
-    fn send_now(&mut self, item: GatewayItem) {
-        if self.lagged > 0 {
-            let lagged = self.item(ItemKind::Lagged {
-                dropped: self.lagged,
-            });
-            match self.tx.try_send(lagged) {
-                Ok(()) => self.lagged = 0,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    self.drop_one();
-                    return;
+        let mut any = false;
+        while let Some(item) = self.pending.pop_front() {
+            let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
+            match self.tx.try_send(item) {
+                Ok(()) => {
+                    any = true;
+                    self.processed += u64::from(is_dispatch);
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(mpsc::error::TrySendError::Full(item)) => {
+                    self.pending.push_front(item);
+                    break;
+                }
+                // Nobody is listening any more: there is nobody to lose anything to.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.pending.clear();
+                    break;
+                }
             }
         }
-        let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
-        match self.tx.try_send(item) {
-            Ok(()) => self.processed += u64::from(is_dispatch),
-            Err(mpsc::error::TrySendError::Full(_)) => self.drop_one(),
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        any
+    }
+
+    /// Whether items wait for room (the driver must not read the socket).
+    fn backlogged(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Hand the oldest queued item over with a permit obtained by waiting.
+    fn send_with(
+        &mut self,
+        permit: Result<mpsc::OwnedPermit<GatewayItem>, mpsc::error::SendError<()>>,
+    ) {
+        match permit {
+            Ok(permit) => {
+                if let Some(item) = self.pending.pop_front() {
+                    self.processed += u64::from(matches!(item.kind, ItemKind::Dispatch(_)));
+                    permit.send(item);
+                }
+            }
+            Err(_) => self.pending.clear(),
         }
     }
 
-    fn drop_one(&mut self) {
-        self.lagged += 1;
-        self.dropped += 1;
-    }
-
-    /// The shard is stopping: wait (bounded) so the final item is not lost.
-    async fn deliver_last(&mut self, kind: ItemKind) {
-        let _ = self.flush();
-        if self.lagged > 0 {
-            let lagged = self.item(ItemKind::Lagged {
-                dropped: self.lagged,
-            });
-            if timeout(FATAL_DELIVERY_TIMEOUT, self.tx.send(lagged))
-                .await
-                .is_ok()
-            {
-                self.lagged = 0;
+    /// Hand everything over, waiting for room as long as it takes (the consumer is alive; a
+    /// closed channel ends the wait).
+    async fn flush_all(&mut self) {
+        while self.backlogged() {
+            self.flush();
+            if !self.backlogged() {
+                break;
             }
+            let permit = self.tx.clone().reserve_owned().await;
+            self.send_with(permit);
         }
-        let item = self.item(kind);
-        let _ = timeout(FATAL_DELIVERY_TIMEOUT, self.tx.send(item)).await;
     }
 }
 
@@ -239,10 +236,8 @@ impl ShardDriver {
             delivery: Delivery {
                 tx,
                 shard,
-                lagged: 0,
                 processed: 0,
-                dropped: 0,
-                pending: Vec::with_capacity(64),
+                pending: VecDeque::with_capacity(64),
             },
             shared,
             rate_window: (now, 0),
@@ -259,6 +254,9 @@ impl ShardDriver {
         while let Flow::Reconnect(next) = self.connect_and_drive(plan).await {
             plan = next;
         }
+        // The last items (the close of a shutdown, a fatal reason) reach a consumer that still
+        // reads; one that stopped reading is not waited for forever.
+        let _ = timeout(FATAL_DELIVERY_TIMEOUT, self.delivery.flush_all()).await;
         self.publish(true);
         self.core.session_info()
     }
@@ -274,6 +272,20 @@ impl ShardDriver {
             }
         };
         tokio::pin!(shutdown_signal);
+        // What the last connection produced is handed over before the next one starts.
+        tokio::select! {
+            biased;
+            _ = &mut shutdown_signal => return self.stop().await,
+            () = self.delivery.flush_all() => {}
+        }
+        if !plan.resume {
+            let wait = self.queue.wait_hint(shard).saturating_sub(plan.delay);
+            if !wait.is_zero() {
+                self.delivery
+                    .deliver(ItemKind::IdentifyWait { delay: wait });
+                self.delivery.flush();
+            }
+        }
         let prepared = async {
             if !plan.delay.is_zero() {
                 tokio::time::sleep(plan.delay).await;
@@ -293,15 +305,29 @@ impl ShardDriver {
         self.core.on_connecting(Instant::now());
         self.publish(true);
         let connected = async {
-            let token = self.tokens.token().await.map_err(|e| error_chain(&e))?;
+            let token = self.tokens.token().await.map_err(|e| {
+                let message = format!("access token: {}", error_chain(&e));
+                if e.is_auth() {
+                    ConnectFailure::TokenAuth(message)
+                } else {
+                    ConnectFailure::Token(message)
+                }
+            })?;
             let transport = match timeout(CONNECT_TIMEOUT, Transport::connect(&self.url)).await {
                 Ok(Ok(transport)) => transport,
-                Ok(Err(e)) => return Err(error_chain(&e)),
+                Ok(Err(e)) => {
+                    return Err(ConnectFailure::Transport(format!(
+                        "{}: {}",
+                        self.url,
+                        error_chain(&e)
+                    )));
+                }
                 Err(_) => {
-                    return Err(format!(
-                        "no connection within {} s",
+                    return Err(ConnectFailure::Timeout(format!(
+                        "{}: no connection within {} s",
+                        self.url,
                         CONNECT_TIMEOUT.as_secs()
-                    ));
+                    )));
                 }
             };
             Ok((token, transport))
@@ -313,8 +339,8 @@ impl ShardDriver {
         };
         let (token, transport) = match result {
             Ok(ok) => ok,
-            Err(message) => {
-                let actions = self.core.on_connect_failed(Instant::now(), &message);
+            Err(failure) => {
+                let actions = self.core.on_connect_failed(Instant::now(), &failure);
                 let mut none = None;
                 return self.execute(actions, &mut none, &Secret::default()).await;
             }
@@ -352,6 +378,17 @@ impl ShardDriver {
             let Some(socket) = transport.as_mut() else {
                 return Flow::Stop;
             };
+            if self.delivery.backlogged() {
+                // The consumer is behind: stop reading (TCP pushes back on the gateway) until
+                // there is room, heartbeating meanwhile.
+                match self
+                    .stalled(&mut transport, token, sleep.as_mut(), &mut armed)
+                    .await
+                {
+                    Flow::Continue => continue,
+                    flow => return flow,
+                }
+            }
             let actions = tokio::select! {
                 biased;
                 _ = self.shutdown.changed() => self.core.on_shutdown(Instant::now()),
@@ -363,6 +400,14 @@ impl ShardDriver {
                     match self.drain_ready(&mut transport, token, MAX_DRAIN).await {
                         Flow::Continue => {}
                         flow => return flow,
+                    }
+                    if self.delivery.backlogged() {
+                        // Frames are still unread (the ACK may be among them): judge the
+                        // deadline with reads paused.
+                        match self.stalled(&mut transport, token, sleep.as_mut(), &mut armed).await {
+                            Flow::Continue => continue,
+                            flow => return flow,
+                        }
                     }
                     self.core.on_heartbeat_due(Instant::now())
                 }
@@ -381,6 +426,51 @@ impl ShardDriver {
         }
     }
 
+    /// Wait for room in the consumer's channel without reading the socket; heartbeats and
+    /// shutdown go on. Returns when everything pending was handed over.
+    async fn stalled(
+        &mut self,
+        transport: &mut Option<Transport>,
+        token: &Secret,
+        mut sleep: std::pin::Pin<&mut tokio::time::Sleep>,
+        armed: &mut Option<Instant>,
+    ) -> Flow {
+        let far = || Instant::now() + Duration::from_secs(86_400);
+        let since = Instant::now();
+        self.core.pause_reads();
+        self.publish(true);
+        let flow = loop {
+            self.delivery.flush();
+            if !self.delivery.backlogged() {
+                break Flow::Continue;
+            }
+            let deadline = self.core.deadline();
+            if deadline != *armed {
+                *armed = deadline;
+                sleep.as_mut().reset(deadline.unwrap_or_else(far));
+            }
+            let actions = tokio::select! {
+                biased;
+                _ = self.shutdown.changed() => self.core.on_shutdown(Instant::now()),
+                _ = sleep.as_mut(), if armed.is_some() => {
+                    *armed = None;
+                    self.core.on_heartbeat_due(Instant::now())
+                }
+                permit = self.delivery.tx.clone().reserve_owned() => {
+                    self.delivery.send_with(permit);
+                    continue;
+                }
+            };
+            match self.execute(actions, transport, token).await {
+                Flow::Continue => {}
+                flow => break flow,
+            }
+        };
+        self.core.resume_reads(since.elapsed());
+        self.publish(true);
+        flow
+    }
+
     /// Handle up to `limit` frames that have already arrived, without waiting for more. (`execute`
     /// hands pending items over whenever the connection ends.)
     async fn drain_ready(
@@ -390,6 +480,14 @@ impl ShardDriver {
         limit: usize,
     ) -> Flow {
         for _ in 0..limit {
+            if self.delivery.backlogged() {
+                if self.delivery.flush() {
+                    self.publish(false);
+                }
+                if self.delivery.backlogged() {
+                    break; // no room: stop reading until the consumer catches up
+                }
+            }
             let Some(socket) = transport.as_mut() else {
                 break;
             };
@@ -408,18 +506,22 @@ impl ShardDriver {
     fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
         match incoming {
             Incoming::Frame(frame) => {
-                if let Some(tap) = &self.tap {
-                    tap.observe(FrameDir::Rx, self.delivery.shard, &frame);
-                }
                 let mut actions = std::mem::take(&mut self.spare);
                 self.core
                     .on_frame_into(Instant::now(), &frame, &mut actions);
+                // Dispatches reach consumers as items; the tap sees every other frame.
+                if let Some(tap) = &self.tap
+                    && !self.core.last_frame_was_dispatch()
+                {
+                    tap.observe(FrameDir::Rx, self.delivery.shard, &frame);
+                }
                 actions
             }
             Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
                 message: "binary frame that is not UTF-8".into(),
             })],
             Incoming::Closed { code, reason } => self.core.on_close(Instant::now(), code, &reason),
+            Incoming::Broken { error } => self.core.on_transport_error(Instant::now(), &error),
         }
     }
 
@@ -436,7 +538,8 @@ impl ShardDriver {
         while let Some(action) = queue.pop_front() {
             let frame = match action {
                 Action::Emit(kind @ ItemKind::Fatal { .. }) => {
-                    self.delivery.deliver_last(kind).await;
+                    self.delivery.deliver(kind);
+                    let _ = timeout(FATAL_DELIVERY_TIMEOUT, self.delivery.flush_all()).await;
                     lifecycle = true;
                     continue;
                 }
@@ -537,17 +640,22 @@ impl ShardDriver {
             }
         }
         shared.metrics.events_processed = self.delivery.processed;
-        shared.metrics.dropped_items = self.delivery.dropped;
     }
 }
 
-/// `error: cause: cause` on one line (no secrets: errors never carry them).
+/// `error: cause: cause` on one line (no secrets: errors never carry them). A cause whose text
+/// the previous layer already showed (`IO error: refused` over `refused`) is not repeated.
 pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
+    let mut last = text.clone();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let shown = cause.to_string();
+        if !last.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        last = shown;
         source = cause.source();
     }
     text

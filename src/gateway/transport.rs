@@ -32,6 +32,45 @@ pub enum Incoming {
         /// Close reason.
         reason: String,
     },
+    /// The connection broke on a WebSocket protocol violation or an I/O error other than a
+    /// plain drop (invalid UTF-8, an oversized message, a masked server frame, RSV bits, ...).
+    Broken {
+        /// What went wrong, in one line.
+        error: String,
+    },
+}
+
+/// What a read error means: a plain drop, or a protocol/I-O error worth naming.
+fn read_error(error: &tungstenite::Error) -> Incoming {
+    use std::io::ErrorKind;
+    use tungstenite::error::ProtocolError;
+    let dropped = Incoming::Closed {
+        code: None,
+        reason: String::new(),
+    };
+    let error = match error {
+        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => return dropped,
+        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            return dropped;
+        }
+        tungstenite::Error::Io(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::BrokenPipe
+            ) =>
+        {
+            return dropped;
+        }
+        tungstenite::Error::Io(e) => format!("I/O error: {e}"),
+        tungstenite::Error::Utf8(_) => "a text frame is not valid UTF-8".to_owned(),
+        tungstenite::Error::Capacity(e) => format!("frame too large: {e}"),
+        tungstenite::Error::Protocol(e) => format!("WebSocket protocol error: {e}"),
+        other => other.to_string(),
+    };
+    Incoming::Broken { error }
 }
 
 /// One gateway connection.
@@ -77,7 +116,8 @@ impl Transport {
                     };
                 }
                 Some(Ok(_)) => continue, // ping/pong are answered by tungstenite
-                Some(Err(_)) | None => {
+                Some(Err(e)) => return read_error(&e),
+                None => {
                     return Incoming::Closed {
                         code: None,
                         reason: String::new(),

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::fields::EventFields;
-use crate::gateway::core::SHUTDOWN_REASON;
-use crate::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind};
+use crate::gateway::core::CLIENT_RESUME_CLOSE;
+use crate::gateway::{Cause, Dispatch, GatewayItem, ItemKind};
 use crate::protocol::close_info;
 use chrono::Local;
 
@@ -186,36 +186,53 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
         ItemKind::Closed {
             code,
             reason,
-            origin,
             action,
+            cause,
+            ..
         } => {
-            let who = match origin {
-                CloseOrigin::Server => "closed by the gateway",
-                CloseOrigin::Client => "closed by qqbot",
-            };
-            let text = match (origin, code) {
-                (CloseOrigin::Server, Some(code)) => {
+            let text = match cause {
+                Cause::Closed {
+                    code: Some(code), ..
+                } => {
                     let info = close_info(*code);
                     let reason = if reason.is_empty() { info.name } else { reason };
                     format!(
-                        "{who}: {code} {reason}: {} → {}",
+                        "closed by the gateway: {code} {reason}: {} → {}",
                         info.meaning,
                         action.describe()
                     )
                 }
-                (CloseOrigin::Client, Some(code)) if reason == SHUTDOWN_REASON => {
-                    format!("{who} on shutdown ({code}); the session stays resumable")
+                Cause::Closed { code: None, .. } => format!(
+                    "the connection dropped without a close frame ({reason}) → {}",
+                    action.describe()
+                ),
+                Cause::Transport { error } => {
+                    format!("the connection broke: {error} → {}", action.describe())
                 }
-                (CloseOrigin::Client, Some(code)) => {
-                    format!("{who} ({code}, {reason}) → {}", action.describe())
-                }
-                (_, None) => format!(
-                    "{who} without a close frame ({reason}) → {}",
+                Cause::Shutdown => format!(
+                    "closed by qqbot on shutdown ({}); the session stays resumable",
+                    code.unwrap_or(CLIENT_RESUME_CLOSE)
+                ),
+                Cause::Zombie { missed } => format!(
+                    "closed by qqbot ({}): zombie connection, {missed} heartbeat(s) not acknowledged → {}",
+                    code.unwrap_or(CLIENT_RESUME_CLOSE),
+                    action.describe()
+                ),
+                _ => format!(
+                    "closed by qqbot ({}, {reason}) → {}",
+                    code.map_or_else(|| "-".to_owned(), |c| c.to_string()),
                     action.describe()
                 ),
             };
             ("33", text)
         }
+        ItemKind::IdentifyWait { delay } => (
+            "33",
+            format!(
+                "waiting {:.1} s for the identify window (at most max_concurrency sessions start per 5 s)",
+                delay.as_secs_f64()
+            ),
+        ),
         ItemKind::Backoff {
             delay,
             attempt,
@@ -312,8 +329,12 @@ mod tests {
         let (_, text) = describe(&ItemKind::Closed {
             code: Some(4009),
             reason: "Session timed out".into(),
-            origin: CloseOrigin::Server,
+            origin: crate::gateway::CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: crate::gateway::Cause::Closed {
+                code: Some(4009),
+                reason: "Session timed out".into(),
+            },
         });
         assert!(text.contains("4009 Session timed out"), "{text}");
         assert!(text.contains("resume"), "{text}");

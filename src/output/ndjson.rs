@@ -129,6 +129,7 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             reason,
             origin,
             action,
+            cause,
         } => {
             field_opt_num(out, "code", *code);
             field_str(out, "reason", reason);
@@ -141,10 +142,15 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
                 },
             );
             field_str(out, "action", action.key());
+            field_str(out, "cause", cause.key());
+            if let Some(missed) = cause.missed() {
+                field_num(out, "missed", missed);
+            }
             if let Some(code) = code {
                 field_str(out, "meaning", close_info(*code).meaning);
             }
         }
+        ItemKind::IdentifyWait { delay } => field_num(out, "delay_ms", delay.as_millis()),
         ItemKind::Backoff {
             delay,
             attempt,
@@ -156,10 +162,19 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
         ItemKind::Error { message } => field_str(out, "message", message),
-        ItemKind::Fatal { reason, hint, code } => {
+        ItemKind::Fatal {
+            reason,
+            hint,
+            code,
+            cause,
+        } => {
             field_str(out, "reason", reason);
             field_opt_str(out, "hint", hint.as_deref());
             field_opt_num(out, "code", *code);
+            field_str(out, "cause", cause.key());
+            if let Some(attempts) = cause.attempts() {
+                field_num(out, "attempts", attempts);
+            }
         }
     }
     out.push_str("}\n");
@@ -262,6 +277,10 @@ mod tests {
                 reason: "Session timed out".into(),
                 origin: CloseOrigin::Server,
                 action: CloseAction::Resume,
+                cause: crate::gateway::Cause::Closed {
+                    code: Some(4009),
+                    reason: "Session timed out".into(),
+                },
             },
             ItemKind::HeartbeatAck {
                 rtt: Duration::from_micros(1500),
@@ -270,6 +289,7 @@ mod tests {
                 reason: "bot banned".into(),
                 hint: None,
                 code: Some(4915),
+                cause: crate::gateway::FatalCause::CloseCode(4915),
             },
             ItemKind::ReconnectRequested,
         ];
@@ -292,6 +312,10 @@ mod tests {
                 reason: "Session timed out".into(),
                 origin: CloseOrigin::Server,
                 action: CloseAction::Resume,
+                cause: crate::gateway::Cause::Closed {
+                    code: Some(4009),
+                    reason: "Session timed out".into(),
+                },
             },
         });
         assert!(close.contains(r#""action":"resume""#), "{close}");

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::gateway::core::SHUTDOWN_REASON;
-use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
+use crate::gateway::{Cause, GatewayItem, ItemKind};
 
 /// Aggregates over a stream of items.
 #[derive(Debug, Clone)]
@@ -16,8 +15,18 @@ pub struct Stats {
     pub by_type: BTreeMap<String, u64>,
     /// Dispatches in total.
     pub events: u64,
-    /// Connections closed (any cause).
+    /// Connections that ended (any cause but qqbot's own shutdown).
     pub closes: u64,
+    /// Of those: closed by the gateway with a close frame.
+    pub server_closes: u64,
+    /// Of those: dropped without a close frame, or broken by a protocol/I-O error.
+    pub drops: u64,
+    /// Of those: op 7 reconnect requests (qqbot closed with 4000 and resumed).
+    pub reconnect_requests: u64,
+    /// Of those: closed by qqbot as zombies (heartbeats not acknowledged).
+    pub zombies: u64,
+    /// Of those: closed by qqbot for another reason (op 9, no Hello).
+    pub client_closes: u64,
     /// Close codes seen, with counts (`None` = no close frame).
     pub close_codes: BTreeMap<Option<u16>, u64>,
     /// Sessions resumed.
@@ -40,6 +49,11 @@ impl Default for Stats {
             by_type: BTreeMap::new(),
             events: 0,
             closes: 0,
+            server_closes: 0,
+            drops: 0,
+            reconnect_requests: 0,
+            zombies: 0,
+            client_closes: 0,
             close_codes: BTreeMap::new(),
             resumes: 0,
             readies: 0,
@@ -63,9 +77,16 @@ impl Stats {
                     self.by_type.insert(d.t.to_string(), 1);
                 }
             }
-            ItemKind::Closed { origin, reason, .. }
-                if *origin == CloseOrigin::Client && reason == SHUTDOWN_REASON => {}
-            ItemKind::Closed { code, .. } => {
+            ItemKind::Closed { cause, code, .. } => {
+                let counter = match cause {
+                    Cause::Shutdown => return,
+                    Cause::Closed { code: Some(_), .. } => &mut self.server_closes,
+                    Cause::Closed { code: None, .. } | Cause::Transport { .. } => &mut self.drops,
+                    Cause::ReconnectRequested => &mut self.reconnect_requests,
+                    Cause::Zombie { .. } => &mut self.zombies,
+                    Cause::InvalidSession { .. } | Cause::HelloTimeout => &mut self.client_closes,
+                };
+                *counter += 1;
                 self.closes += 1;
                 *self.close_codes.entry(*code).or_default() += 1;
             }
@@ -118,6 +139,21 @@ impl Stats {
                 self.rtt_us.len()
             );
         }
+        if self.closes > 0 {
+            let mut parts = Vec::new();
+            for (n, what) in [
+                (self.server_closes, "closed by the gateway"),
+                (self.drops, "dropped or broken"),
+                (self.reconnect_requests, "op 7 reconnect request(s)"),
+                (self.zombies, "zombie(s) closed by qqbot"),
+                (self.client_closes, "other close(s) by qqbot"),
+            ] {
+                if n > 0 {
+                    parts.push(format!("{n} {what}"));
+                }
+            }
+            let _ = writeln!(out, "  disconnects: {}", parts.join(", "));
+        }
         if !self.close_codes.is_empty() {
             let codes: Vec<String> = self
                 .close_codes
@@ -169,6 +205,17 @@ mod tests {
             reason: String::new(),
             origin: crate::gateway::CloseOrigin::Server,
             action: CloseAction::Resume,
+            cause: Cause::Closed {
+                code: Some(4009),
+                reason: String::new(),
+            },
+        }));
+        stats.record(&item(ItemKind::Closed {
+            code: Some(4000),
+            reason: "zombie".into(),
+            origin: crate::gateway::CloseOrigin::Client,
+            action: CloseAction::Resume,
+            cause: Cause::Zombie { missed: 1 },
         }));
         stats.record(&item(ItemKind::Resumed {
             replayed: 2,
@@ -183,10 +230,14 @@ mod tests {
         let text = stats.summary(Duration::from_secs(63));
         assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
         assert!(
-            text.contains("1 disconnect(s), 1 resume(s), 5 dropped"),
+            text.contains("2 disconnect(s), 1 resume(s), 5 dropped"),
             "{text}"
         );
-        assert!(text.contains("closes: 4009×1"), "{text}");
+        assert!(
+            text.contains("disconnects: 1 closed by the gateway, 1 zombie(s) closed by qqbot"),
+            "{text}"
+        );
+        assert!(text.contains("closes: 4000×1, 4009×1"), "{text}");
         assert!(text.contains("p50 2.0 ms"), "{text}");
         let p99 = stats.rtt_quantile(0.99).unwrap();
         assert!(
@@ -200,9 +251,10 @@ mod tests {
         let mut stats = Stats::default();
         stats.record(&item(ItemKind::Closed {
             code: Some(4000),
-            reason: SHUTDOWN_REASON.into(),
-            origin: CloseOrigin::Client,
+            reason: "client shutting down".into(),
+            origin: crate::gateway::CloseOrigin::Client,
             action: CloseAction::Resume,
+            cause: Cause::Shutdown,
         }));
         assert_eq!(stats.closes, 0);
         assert!(stats.close_codes.is_empty());

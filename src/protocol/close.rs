@@ -118,6 +118,15 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         hint: None,
     },
     CloseInfo {
+        code: 4000,
+        last: 4000,
+        name: "closed by qqbot to resume",
+        meaning: "qqbot's own close before reconnecting with the session kept (op 7, a zombie connection, no Hello, an invalid but resumable session, or shutdown); the platform does not send it",
+        docs: "qqbot's choice: any code other than 1000/1001 keeps the session resumable (PROTOCOL.md §5)",
+        action: CloseAction::Resume,
+        hint: None,
+    },
+    CloseInfo {
         code: 4001,
         last: 4001,
         name: "invalid opcode",

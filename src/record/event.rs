@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::LineError;
 use super::redact::Redactor;
-use crate::gateway::{CloseOrigin, ItemKind};
+use crate::gateway::{Cause, CloseOrigin, FatalCause, ItemKind};
 use crate::output::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
 use crate::protocol::CloseAction;
 
@@ -84,12 +84,18 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             reason,
             origin,
             action,
+            cause,
         } => {
             field_opt_num(out, "code", *code);
             field_str(out, "reason", &text(reason));
             field_str(out, "origin", origin_key(*origin));
             field_str(out, "action", action.key());
+            field_str(out, "cause", cause.key());
+            if let Some(missed) = cause.missed() {
+                field_num(out, "missed", missed);
+            }
         }
+        ItemKind::IdentifyWait { delay } => field_num(out, "delay_ns", ns(*delay)),
         ItemKind::Backoff {
             delay,
             attempt,
@@ -101,10 +107,19 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
         ItemKind::Error { message } => field_str(out, "message", &text(message)),
-        ItemKind::Fatal { reason, hint, code } => {
+        ItemKind::Fatal {
+            reason,
+            hint,
+            code,
+            cause,
+        } => {
             field_str(out, "reason", &text(reason));
             field_opt_str(out, "hint", hint.as_deref().map(text).as_deref());
             field_opt_num(out, "code", *code);
+            field_str(out, "cause", cause.key());
+            if let Some(attempts) = cause.attempts() {
+                field_num(out, "attempts", attempts);
+            }
         }
     }
 }
@@ -134,6 +149,9 @@ pub(crate) struct EventFields {
     dropped: Option<u64>,
     message: Option<String>,
     hint: Option<String>,
+    cause: Option<String>,
+    missed: Option<u32>,
+    attempts: Option<u32>,
 }
 
 impl EventFields {
@@ -174,20 +192,37 @@ impl EventFields {
                 resumable: self.resumable.unwrap_or(false),
                 reason: self.reason.unwrap_or_default(),
             },
-            "close" => ItemKind::Closed {
-                code: self.code,
-                reason: self.reason.unwrap_or_default(),
-                origin: match self.origin.as_deref() {
+            "close" => {
+                let origin = match self.origin.as_deref() {
                     Some("client") => CloseOrigin::Client,
                     Some("server") | None => CloseOrigin::Server,
                     Some(other) => return Err(LineError::invalid("origin", other)),
-                },
-                action: match self.action.as_deref() {
-                    None => CloseAction::Resume,
-                    Some(key) => {
-                        action_from_key(key).ok_or_else(|| LineError::invalid("action", key))?
-                    }
-                },
+                };
+                let reason = self.reason.unwrap_or_default();
+                let cause = Cause::from_fields(
+                    self.cause.as_deref(),
+                    origin,
+                    self.code,
+                    &reason,
+                    self.missed,
+                    self.resumable,
+                )
+                .ok_or_else(|| LineError::invalid("cause", self.cause.as_deref().unwrap_or("")))?;
+                ItemKind::Closed {
+                    code: self.code,
+                    reason,
+                    origin,
+                    action: match self.action.as_deref() {
+                        None => CloseAction::Resume,
+                        Some(key) => {
+                            action_from_key(key).ok_or_else(|| LineError::invalid("action", key))?
+                        }
+                    },
+                    cause,
+                }
+            }
+            "identify_wait" => ItemKind::IdentifyWait {
+                delay: nanos(self.delay_ns),
             },
             "backoff" => ItemKind::Backoff {
                 delay: nanos(self.delay_ns),
@@ -201,6 +236,10 @@ impl EventFields {
                 message: self.message.unwrap_or_default(),
             },
             "fatal" => ItemKind::Fatal {
+                cause: FatalCause::from_fields(self.cause.as_deref(), self.code, self.attempts)
+                    .ok_or_else(|| {
+                        LineError::invalid("cause", self.cause.as_deref().unwrap_or(""))
+                    })?,
                 reason: self.reason.unwrap_or_default(),
                 hint: self.hint,
                 code: self.code,
@@ -240,6 +279,10 @@ mod tests {
                 reason: "Session timed out".into(),
                 origin: CloseOrigin::Server,
                 action: CloseAction::Resume,
+                cause: crate::gateway::Cause::Closed {
+                    code: Some(4009),
+                    reason: "Session timed out".into(),
+                },
             },
             &redactor,
         );

@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use hdrhistogram::Histogram;
 
-use crate::gateway::{CloseOrigin, GatewayItem, ItemKind, ShardId};
+use crate::gateway::{Cause, CloseOrigin, GatewayItem, ItemKind, ShardId};
 use crate::output::Stats;
 use crate::output::human::describe;
 
@@ -164,6 +164,8 @@ pub struct LastClose {
     pub origin: CloseOrigin,
     /// The reason text that came with it.
     pub reason: String,
+    /// Why it ended, typed (`None` for a fatal stop without a close).
+    pub cause: Option<Cause>,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -193,6 +195,8 @@ pub struct ShardView {
     pub beat_outstanding: Option<DateTime<Utc>>,
     /// Heartbeats sent while the previous one was still unacknowledged.
     pub missed_acks: u64,
+    /// Connections qqbot closed as zombies.
+    pub zombies: u64,
     /// Successful connections (`Connected` items).
     pub connects: u64,
     /// Failed connection attempts: `Error` items while no connection was up.
@@ -231,6 +235,7 @@ impl ShardView {
             rtt_samples: VecDeque::with_capacity(RTT_SAMPLES),
             beat_outstanding: None,
             missed_acks: 0,
+            zombies: 0,
             connects: 0,
             connect_failures: 0,
             awaiting_connect: true,
@@ -348,17 +353,28 @@ impl ShardView {
                 code,
                 reason,
                 origin,
+                cause,
                 ..
             } => {
                 if self.state != ShardState::Fatal {
                     self.state = ShardState::Connecting;
                 }
-                self.reconnects += 1;
+                if !cause.is_shutdown() {
+                    self.reconnects += 1;
+                }
+                if let Cause::Zombie { .. } = cause {
+                    // The zombie close comes before the next beat would have shown the last miss.
+                    if self.beat_outstanding.is_some() {
+                        self.missed_acks += 1;
+                    }
+                    self.zombies += 1;
+                }
                 self.awaiting_connect = true;
                 self.last_close = Some(LastClose {
                     code: *code,
                     origin: *origin,
                     reason: reason.clone(),
+                    cause: Some(cause.clone()),
                     at: now,
                 });
                 self.active_since = None;
@@ -380,6 +396,7 @@ impl ShardView {
                         code: *code,
                         origin: CloseOrigin::Server,
                         reason: reason.clone(),
+                        cause: None,
                         at: now,
                     });
                 }
@@ -390,6 +407,7 @@ impl ShardView {
             ItemKind::Error { .. } if self.awaiting_connect => self.connect_failures += 1,
             ItemKind::ReconnectRequested
             | ItemKind::InvalidSession { .. }
+            | ItemKind::IdentifyWait { .. }
             | ItemKind::Lagged { .. }
             | ItemKind::Error { .. } => {}
         }

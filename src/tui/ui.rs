@@ -18,7 +18,7 @@ use ratatui::widgets::{
 };
 
 use super::app::{App, Focus, LogEntry, LogKind, ShardState, ShardView, View};
-use crate::gateway::CloseOrigin;
+use crate::gateway::{Cause, CloseOrigin};
 use crate::output::fields::EventFields;
 use crate::output::human::snippet;
 use crate::protocol::close::lookup;
@@ -175,8 +175,15 @@ fn close_text(shard: &ShardView, wide: bool) -> String {
         (None, _) if wide => "no close frame".into(),
         (None, _) => "none".into(),
         (Some(code), _) if !wide => code.to_string(),
-        // qqbot's own close codes (op 7, zombie, shutdown) are not the gateway's table.
-        (Some(code), CloseOrigin::Client) => format!("{code} by qqbot"),
+        // qqbot's own closes (op 7, zombie, shutdown) say why, not the gateway's table.
+        (Some(code), CloseOrigin::Client) => match &close.cause {
+            Some(Cause::Zombie { .. }) => format!("{code} zombie"),
+            Some(Cause::ReconnectRequested) => format!("{code} op 7"),
+            Some(Cause::Shutdown) => format!("{code} shutdown"),
+            Some(Cause::InvalidSession { .. }) => format!("{code} op 9"),
+            Some(Cause::HelloTimeout) => format!("{code} no hello"),
+            _ => format!("{code} by qqbot"),
+        },
         (Some(code), CloseOrigin::Server) => match lookup(code) {
             Some(info) => format!("{code} {}", info.name),
             None if !close.reason.is_empty() => format!("{code} {}", close.reason),

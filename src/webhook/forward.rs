@@ -230,8 +230,22 @@ impl Forwarder {
 
     /// Hand an item over without waiting. Dispatches are queued; `Ready` starts a new session
     /// (sequence numbers restart) for its shard; other items are ignored. Returns whether a
-    /// dispatch was queued.
+    /// dispatch was queued; a full queue drops it (counted) and says so.
     pub fn try_forward(&self, item: &GatewayItem) -> Result<bool, QueueFull> {
+        self.forward_with(item, |tx, job| tx.try_send(job).is_ok())
+    }
+
+    /// Hand an item over, waiting while the queue is full (backpressure: nothing is dropped).
+    /// Call it from a blocking thread (the CLI's output pipeline), never from async code.
+    pub fn forward_blocking(&self, item: &GatewayItem) -> Result<bool, QueueFull> {
+        self.forward_with(item, |tx, job| tx.blocking_send(job).is_ok())
+    }
+
+    fn forward_with(
+        &self,
+        item: &GatewayItem,
+        send: impl FnOnce(&mpsc::Sender<Job>, Job) -> bool,
+    ) -> Result<bool, QueueFull> {
         match &item.kind {
             ItemKind::Ready { .. } => {
                 let mut cursors = self.shared.cursors();
@@ -260,17 +274,14 @@ impl Forwarder {
                     epoch,
                     dispatch: dispatch.clone(),
                 };
-                match tx.try_send(job) {
-                    Ok(()) => {
-                        self.shared.queued.fetch_add(1, Ordering::Relaxed);
-                        Ok(true)
-                    }
-                    Err(_) => {
-                        // The seq stays unacked: the cursor is pinned below it.
-                        self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(t = %dispatch.t, "forward queue full; event not forwarded");
-                        Err(QueueFull)
-                    }
+                if send(tx, job) {
+                    self.shared.queued.fetch_add(1, Ordering::Relaxed);
+                    Ok(true)
+                } else {
+                    // The seq stays unacked: the cursor is pinned below it.
+                    self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(t = %dispatch.t, "forward queue full; event not forwarded");
+                    Err(QueueFull)
                 }
             }
             _ => Ok(false),

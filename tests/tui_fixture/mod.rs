@@ -268,6 +268,10 @@ pub fn items() -> Vec<GatewayItem> {
                 reason: "Session timed out".into(),
                 origin: CloseOrigin::Server,
                 action: CloseAction::Resume,
+                cause: qqbot::gateway::Cause::Closed {
+                    code: Some(4009),
+                    reason: "Session timed out".into(),
+                },
             },
         ),
         &mut timed,

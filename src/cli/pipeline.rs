@@ -323,6 +323,7 @@ impl<W: Write> Pipeline<W> {
                 | ItemKind::Closed { .. }
                 | ItemKind::InvalidSession { .. }
                 | ItemKind::Backoff { .. }
+                | ItemKind::IdentifyWait { .. }
                 | ItemKind::Lagged { .. }
                 | ItemKind::Error { .. }
                 | ItemKind::Fatal { .. }

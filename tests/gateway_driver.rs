@@ -103,6 +103,8 @@ struct Fake {
     config: GatewayConfig,
     conns: mpsc::Receiver<Conn>,
     tokens: Arc<AtomicU64>,
+    /// Once set, the token endpoint refuses the secret (100016), as after a revocation.
+    revoked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Fake {
@@ -123,6 +125,8 @@ async fn fake() -> Fake {
 async fn fake_with(shards: u32, max_concurrency: u32, remaining: u32) -> Fake {
     let tokens = Arc::new(AtomicU64::new(0));
     let minted = Arc::clone(&tokens);
+    let revoked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let refused = Arc::clone(&revoked);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, conns) = mpsc::channel(8);
@@ -132,7 +136,14 @@ async fn fake_with(shards: u32, max_concurrency: u32, remaining: u32) -> Fake {
             "/app/getAppAccessToken",
             post(move || {
                 let n = minted.fetch_add(1, Ordering::SeqCst);
-                async move { Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"})) }
+                let refused = refused.load(Ordering::SeqCst);
+                async move {
+                    if refused {
+                        Json(json!({"code": 100016, "message": "invalid appsecret"}))
+                    } else {
+                        Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"}))
+                    }
+                }
             }),
         )
         .route(
@@ -174,6 +185,7 @@ async fn fake_with(shards: u32, max_concurrency: u32, remaining: u32) -> Fake {
         config,
         conns,
         tokens,
+        revoked,
     }
 }
 
@@ -486,5 +498,27 @@ async fn driver_malformed_frames_become_error_items_and_the_session_goes_on() {
     .await;
     assert!(matches!(d, ItemKind::Dispatch(d) if d.seq == Some(3)));
     assert!(cluster.is_connected());
+    cluster.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn driver_a_secret_revoked_mid_run_is_an_authentication_failure() {
+    let mut fake = fake().await;
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut conn = fake.accept().await;
+    conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    conn.recv_op(2).await;
+    conn.send(ready(1, "sess"));
+    next_item(&mut items, "READY", |k| matches!(k, ItemKind::Ready { .. })).await;
+    fake.revoked.store(true, Ordering::SeqCst);
+    conn.close(4004, "invalid token"); // qqbot refreshes the token, which is now refused
+    let fatal = next_item(&mut items, "fatal", |k| matches!(k, ItemKind::Fatal { .. })).await;
+    let ItemKind::Fatal { cause, reason, .. } = fatal else {
+        unreachable!()
+    };
+    assert_eq!(cause, qqbot::gateway::FatalCause::AuthFailed);
+    assert!(cause.is_auth() && !cause.is_refusal());
+    assert!(reason.contains("refused the credentials"), "{reason}");
+    assert!(!reason.contains("secret\""), "{reason}");
     cluster.shutdown().await;
 }

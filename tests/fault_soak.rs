@@ -129,7 +129,7 @@ async fn soak_a_thousand_faults_lose_and_duplicate_nothing() {
             let mut n = 0u64;
             while let Some(item) = items.recv().await {
                 n += 1;
-                if n % 3 == 0 {
+                if n.is_multiple_of(3) {
                     tokio::task::yield_now().await; // a consumer slower than the gateway
                 }
                 let shard = item.shard.id;
@@ -297,57 +297,58 @@ async fn soak_a_thousand_faults_lose_and_duplicate_nothing() {
         })
         .await;
 
-    let seen = shared.seen.lock().unwrap();
-    for (shard, ids) in &expected {
-        let got = &seen.messages[shard];
-        let unique: HashSet<&String> = got.iter().collect();
-        assert_eq!(unique.len(), got.len(), "shard {shard}: a duplicate");
-        assert_eq!(got, ids, "shard {shard}: every event, in order, once");
-    }
-    for ((shard, session), seqs) in &seen.seqs {
-        assert!(
-            seqs.windows(2).all(|w| w[1] > w[0]),
-            "shard {shard} session {session}: s went backwards"
+    {
+        let seen = shared.seen.lock().unwrap();
+        for (shard, ids) in &expected {
+            let got = &seen.messages[shard];
+            let unique: HashSet<&String> = got.iter().collect();
+            assert_eq!(unique.len(), got.len(), "shard {shard}: a duplicate");
+            assert_eq!(got, ids, "shard {shard}: every event, in order, once");
+        }
+        for ((shard, session), seqs) in &seen.seqs {
+            assert!(
+                seqs.windows(2).all(|w| w[1] > w[0]),
+                "shard {shard} session {session}: s went backwards"
+            );
+        }
+        let frames = emu.received_frames();
+        let identifies = frames.iter().filter(|f| f.op == Some(2)).count() as u64;
+        let resumes_sent = frames.iter().filter(|f| f.op == Some(6)).count() as u64;
+        let readies: u64 = seen.readies.values().sum();
+        let resumed: u64 = seen.resumes.values().sum();
+        assert_eq!(
+            identifies,
+            u64::from(SHARDS) + non_resumable,
+            "exactly one fresh Identify per non-resumable fault ({by_kind:?})"
         );
-    }
-    let frames = emu.received_frames();
-    let identifies = frames.iter().filter(|f| f.op == Some(2)).count() as u64;
-    let resumes_sent = frames.iter().filter(|f| f.op == Some(6)).count() as u64;
-    let readies: u64 = seen.readies.values().sum();
-    let resumed: u64 = seen.resumes.values().sum();
-    assert_eq!(
-        identifies,
-        u64::from(SHARDS) + non_resumable,
-        "exactly one fresh Identify per non-resumable fault ({by_kind:?})"
-    );
-    assert_eq!(readies, identifies, "every Identify got its READY");
-    assert_eq!(resumed, resumes_sent, "every Resume got its RESUMED");
-    assert_eq!(seen.fatal, 0);
-    assert_eq!(seen.lagged, 0, "nothing dropped");
-    assert!(seen.zombies >= 1, "zombies were detected: {by_kind:?}");
-    // No reconnect loop: at most one connection per fault beyond the first ones, plus a few
-    // the emulator's own 30-minute session timeouts cause over the virtual hours.
-    let slack = 1 + (started.elapsed().as_secs() / 1800) * u64::from(SHARDS);
-    assert!(
-        seen.connects <= u64::from(SHARDS) + faults as u64 + slack,
-        "{} connections for {faults} faults",
-        seen.connects
-    );
-    let m = cluster.metrics();
-    eprintln!(
-        "soak: {faults} faults {by_kind:?}; {} events; {identifies} Identify / {readies} READY, \
+        assert_eq!(readies, identifies, "every Identify got its READY");
+        assert_eq!(resumed, resumes_sent, "every Resume got its RESUMED");
+        assert_eq!(seen.fatal, 0);
+        assert_eq!(seen.lagged, 0, "nothing dropped");
+        assert!(seen.zombies >= 1, "zombies were detected: {by_kind:?}");
+        // No reconnect loop: at most one connection per fault beyond the first ones, plus a few
+        // the emulator's own 30-minute session timeouts cause over the virtual hours.
+        let slack = 1 + (started.elapsed().as_secs() / 1800) * u64::from(SHARDS);
+        assert!(
+            seen.connects <= u64::from(SHARDS) + faults as u64 + slack,
+            "{} connections for {faults} faults",
+            seen.connects
+        );
+        let m = cluster.metrics();
+        eprintln!(
+            "soak: {faults} faults {by_kind:?}; {} events; {identifies} Identify / {readies} READY, \
          {resumes_sent} Resume / {resumed} RESUMED, {} zombies, {} connections, {} read pauses",
-        next_message, seen.zombies, seen.connects, m.total.read_pauses
-    );
-    assert_eq!(m.total.events_received, m.total.events_processed);
-    assert_eq!(m.total.dropped_items, 0);
-    assert!(
-        m.total.read_pauses > 0,
-        "backpressure was in the loop: {m:?}"
-    );
-    // The emulator's replay buffers are trimmed by the heartbeated seq: bounded.
-    assert!(emu.sessions().iter().all(|s| s.buffered < 1000));
-    drop(seen);
+            next_message, seen.zombies, seen.connects, m.total.read_pauses
+        );
+        assert_eq!(m.total.events_received, m.total.events_processed);
+        assert_eq!(m.total.dropped_items, 0);
+        assert!(
+            m.total.read_pauses > 0,
+            "backpressure was in the loop: {m:?}"
+        );
+        // The emulator's replay buffers are trimmed by the heartbeated seq: bounded.
+        assert!(emu.sessions().iter().all(|s| s.buffered < 1000));
+    }
     cluster.shutdown().await;
     consumer.await.unwrap();
 }

@@ -17,6 +17,11 @@ use crate::gateway::session::SessionInfo;
 use crate::gateway::shard::{ShardDriver, ShardHandle};
 use crate::http::{GatewayBot, GatewayInfoError, TokenError, TokenSource, get_gateway_bot};
 
+/// The most shards one process runs (each costs a task, a socket and ~0.5 MiB). A gateway that
+/// recommends more (a broken or hostile `/gateway/bot`) is refused before anything is
+/// allocated; split a larger bot across processes with `ShardSelection::One`.
+pub const MAX_SHARDS_PER_PROCESS: u32 = 4096;
+
 /// HTTP timeout for the token endpoint and `/gateway/bot`.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -242,7 +247,16 @@ impl Cluster {
 }
 
 fn select_shards(selection: ShardSelection, recommended: u32) -> Result<Vec<ShardId>, StartError> {
+    let too_many = |n: u32, whose: &str| {
+        StartError::Config(format!(
+            "{whose} {n} shards; one process runs at most {MAX_SHARDS_PER_PROCESS} (run one shard per process with --shard ID/COUNT)"
+        ))
+    };
     match selection {
+        ShardSelection::Auto if recommended > MAX_SHARDS_PER_PROCESS => {
+            Err(too_many(recommended, "/gateway/bot recommends"))
+        }
+        ShardSelection::Count(n) if n > MAX_SHARDS_PER_PROCESS => Err(too_many(n, "asked for")),
         ShardSelection::Auto => Ok(all(recommended.max(1))),
         ShardSelection::Count(0) => {
             Err(StartError::Config("shard count must be at least 1".into()))
@@ -281,6 +295,21 @@ mod tests {
         );
         assert!(select_shards(ShardSelection::One(ShardId { id: 4, count: 4 }), 1).is_err());
         assert!(select_shards(ShardSelection::Count(0), 1).is_err());
+        let absurd = select_shards(ShardSelection::Auto, 100_000).unwrap_err();
+        assert!(
+            absurd.to_string().contains("recommends 100000 shards"),
+            "{absurd}"
+        );
+        assert!(select_shards(ShardSelection::Count(u32::MAX), 1).is_err());
+        let one = ShardId {
+            id: 7,
+            count: 100_000,
+        };
+        assert_eq!(
+            select_shards(ShardSelection::One(one), 100_000).unwrap(),
+            vec![one],
+            "one shard of a huge bot is fine"
+        );
     }
 
     #[test]

@@ -152,6 +152,42 @@ impl ConnectFailure {
     }
 }
 
+/// Fingerprints of the last [`RecentIds::CAPACITY`] event ids, oldest evicted first (no
+/// allocation per event).
+#[derive(Debug, Default)]
+struct RecentIds {
+    order: std::collections::VecDeque<u64>,
+    set: std::collections::HashSet<u64>,
+}
+
+impl RecentIds {
+    const CAPACITY: usize = 256;
+
+    fn fingerprint(id: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        id.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.set.contains(&Self::fingerprint(id))
+    }
+
+    fn remember(&mut self, id: &str) {
+        let key = Self::fingerprint(id);
+        if !self.set.insert(key) {
+            return;
+        }
+        if self.order.len() == Self::CAPACITY
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        self.order.push_back(key);
+    }
+}
+
 /// A random source in `[0, 1)`, injectable for tests.
 pub type Rng = Box<dyn FnMut() -> f64 + Send>;
 
@@ -176,6 +212,8 @@ pub struct ShardCore {
     last_dispatch: bool,
     /// Whether the driver has stopped reading the socket (backpressure).
     reads_paused: bool,
+    /// Ids of the latest dispatches, to tell a replayed event from a new one with a stale `s`.
+    recent_ids: RecentIds,
     replayed: u64,
     connected_once: bool,
     metrics: ShardMetrics,
@@ -227,6 +265,7 @@ impl ShardCore {
             established_at: None,
             last_dispatch: false,
             reads_paused: false,
+            recent_ids: RecentIds::default(),
             replayed: 0,
             connected_once: false,
             metrics,
@@ -509,12 +548,37 @@ impl ShardCore {
         let t = env.t.as_deref().unwrap_or("");
         if let Some(s) = env.seq {
             let resumed_session = matches!(self.state, ShardState::Resuming | ShardState::Active);
-            if resumed_session && t != "READY" && self.seq.is_some_and(|last| s <= last) {
-                self.metrics.duplicates_dropped += 1;
-                return;
+            if resumed_session
+                && t != "READY"
+                && let Some(last) = self.seq.filter(|last| s <= *last)
+            {
+                // A replay of an event already delivered is dropped (counted and said); a new
+                // event id with a stale `s` is a gateway bug, and the event is kept.
+                let seen = env
+                    .id
+                    .as_deref()
+                    .is_some_and(|id| self.recent_ids.contains(id));
+                out.push(Action::Emit(ItemKind::Error {
+                    message: format!(
+                        "dispatch {t} with s = {s} at or below the last s = {last}: {}",
+                        if seen {
+                            "already delivered (same id), dropped"
+                        } else {
+                            "a new event id, kept"
+                        }
+                    ),
+                }));
+                if seen {
+                    self.metrics.duplicates_dropped += 1;
+                    return;
+                }
+            } else {
+                self.seq = Some(s);
+                self.metrics.last_seq = self.seq;
             }
-            self.seq = Some(s);
-            self.metrics.last_seq = self.seq;
+        }
+        if let Some(id) = env.id.as_deref() {
+            self.recent_ids.remember(id);
         }
         match t {
             "READY" => {

@@ -328,10 +328,34 @@ fn replayed_duplicates_are_dropped() {
     active(&mut c, t0);
     c.on_frame(t0, &event(2));
     c.on_frame(t0, &event(3));
-    assert!(c.on_frame(t0, &event(3)).is_empty());
-    assert!(c.on_frame(t0, &event(2)).is_empty());
+    for s in [3, 2] {
+        let actions = c.on_frame(t0, &event(s));
+        let said = items(&actions);
+        assert_eq!(said.len(), 1, "said, not silently dropped");
+        assert!(
+            matches!(said[0], ItemKind::Error { message } if message.contains("already delivered")),
+            "{said:?}"
+        );
+    }
     assert_eq!(c.metrics().duplicates_dropped, 2);
     assert_eq!(c.metrics().events_received, 2);
+    // A new event id with a stale `s` is a gateway bug: kept, and said.
+    let stale = f(&dispatch_frame(
+        Some(3),
+        "AT_MESSAGE_CREATE",
+        "AT_MESSAGE_CREATE:new",
+        r#"{"content":"hi"}"#,
+    ));
+    let actions = c.on_frame(t0, &stale);
+    let said = items(&actions);
+    assert!(matches!(said[0], ItemKind::Error { message } if message.contains("kept")));
+    assert!(matches!(said[1], ItemKind::Dispatch(d) if d.seq == Some(3)));
+    assert_eq!(c.metrics().events_received, 3);
+    assert_eq!(
+        c.metrics().last_seq,
+        Some(3),
+        "the cursor does not move back"
+    );
 }
 
 #[test]

@@ -46,8 +46,8 @@ use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::Secret;
 use crate::gateway::{
-    Cluster, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig, ItemKind,
-    ReconnectConfig, SessionInfo, ShardId, ShardSelection, StartError,
+    Cluster, ClusterMetrics, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig,
+    ItemKind, ReconnectConfig, SessionInfo, ShardHandle, ShardId, ShardSelection, StartError,
 };
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
@@ -388,6 +388,8 @@ struct Shared {
     handler_errors: AtomicU64,
     connected: AtomicBool,
     sessions: Mutex<Vec<SessionSummary>>,
+    /// The running shards (set once the gateway started): live metrics and per-shard state.
+    shards: Mutex<Option<(Vec<ShardHandle>, tokio::time::Instant)>>,
 }
 
 impl Shared {
@@ -398,6 +400,7 @@ impl Shared {
             handler_errors: AtomicU64::new(0),
             connected: AtomicBool::new(false),
             sessions: Mutex::new(Vec::new()),
+            shards: Mutex::new(None),
         }
     }
 
@@ -462,6 +465,26 @@ impl Shared {
             session.connected = false;
         }
         self.connected.store(false, Ordering::Relaxed);
+    }
+
+    fn metrics(&self) -> Option<ClusterMetrics> {
+        let shards = self.shards.lock().unwrap_or_else(|e| e.into_inner());
+        let (handles, started) = shards.as_ref()?;
+        Some(ClusterMetrics::collect(handles, started.elapsed()))
+    }
+
+    fn shard_connected(&self, shard: ShardId) -> bool {
+        let shards = self.shards.lock().unwrap_or_else(|e| e.into_inner());
+        match shards.as_ref() {
+            Some((handles, _)) => handles
+                .iter()
+                .any(|h| h.shard() == shard && h.is_connected()),
+            // An item stream fed by hand (`run_items`): what its lifecycle items said.
+            None => self
+                .sessions()
+                .iter()
+                .any(|s| s.shard == shard && s.connected),
+        }
     }
 
     fn sessions(&self) -> Vec<SessionSummary> {
@@ -593,6 +616,27 @@ impl Context {
         self.shared.sessions()
     }
 
+    /// Whether the shard this event came on has a running session right now (the answer for a
+    /// `/status` command: other shards may be reconnecting meanwhile).
+    pub fn is_connected(&self) -> bool {
+        self.shared.shard_connected(self.shard)
+    }
+
+    /// Whether every shard of the client has a running session.
+    pub fn all_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Relaxed)
+    }
+
+    /// Whether `shard` has a running session.
+    pub fn shard_connected(&self, shard: ShardId) -> bool {
+        self.shared.shard_connected(shard)
+    }
+
+    /// Gateway metrics per shard and in total (`None` for a client fed with `run_items`).
+    pub fn metrics(&self) -> Option<ClusterMetrics> {
+        self.shared.metrics()
+    }
+
     /// Passive reply to a guild channel message or guild DM (`msg_id` set; DMs go to
     /// `/dms/{guild_id}`).
     pub async fn reply(
@@ -659,6 +703,27 @@ pub enum ClientError {
     },
 }
 
+/// Connection diagnostics over all shards ([`Client::diagnostics`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostics {
+    /// TCP/WebSocket connection attempts.
+    pub connect_attempts: u64,
+    /// Attempts that reached the gateway.
+    pub connect_successes: u64,
+    /// Successes over attempts (`None` before the first attempt).
+    pub success_rate: Option<f64>,
+    /// Dispatches per second over the last full second.
+    pub events_per_sec: f64,
+    /// Connections lost (and re-established) after the first.
+    pub reconnects: u64,
+    /// Sessions resumed.
+    pub resumes: u64,
+    /// Shards with a running session.
+    pub active_shards: usize,
+    /// Shards run.
+    pub shards: usize,
+}
+
 /// Stops a running client from elsewhere (a signal handler, a test).
 #[derive(Clone, Debug)]
 pub struct ShutdownHandle(Arc<watch::Sender<bool>>);
@@ -684,7 +749,7 @@ pub struct Client<H: EventHandler> {
     intents: Intents,
     handler: Arc<H>,
     sandbox: bool,
-    shard: Option<ShardId>,
+    shards: ShardSelection,
     api_base: Option<String>,
     token_url: Option<String>,
     gateway_url: Option<String>,
@@ -703,7 +768,7 @@ impl<H: EventHandler> fmt::Debug for Client<H> {
             .field("token", &self.token)
             .field("intents", &self.intents)
             .field("sandbox", &self.sandbox)
-            .field("shard", &self.shard)
+            .field("shards", &self.shards)
             .field("api_base", &self.api_base())
             .finish_non_exhaustive()
     }
@@ -717,7 +782,7 @@ impl<H: EventHandler> Client<H> {
             intents,
             handler: Arc::new(handler),
             sandbox,
-            shard: None,
+            shards: ShardSelection::Auto,
             api_base: None,
             token_url: None,
             gateway_url: None,
@@ -740,7 +805,7 @@ impl<H: EventHandler> Client<H> {
         shard: ShardId,
     ) -> Client<H> {
         Client {
-            shard: Some(shard),
+            shards: ShardSelection::One(shard),
             ..Client::new(token, intents, handler, sandbox)
         }
     }
@@ -772,6 +837,14 @@ impl<H: EventHandler> Client<H> {
     /// Capacity of the buffer between the gateway and the handlers (default 1000).
     pub fn with_event_buffer_size(mut self, n: usize) -> Client<H> {
         self.event_buffer_size = n.max(1);
+        self
+    }
+
+    /// Which shards to run: `ShardSelection::Auto` (the default: what `/gateway/bot`
+    /// recommends), `Count(n)` (all n shards in this process, identifies spaced per
+    /// `max_concurrency`), or `One(shard)` (one shard of a bot split across processes).
+    pub fn with_shards(mut self, shards: ShardSelection) -> Client<H> {
+        self.shards = shards;
         self
     }
 
@@ -817,6 +890,32 @@ impl<H: EventHandler> Client<H> {
         self.shared.connected.load(Ordering::Relaxed)
     }
 
+    /// Gateway metrics per shard and in total, while the client runs (`None` before `start` or
+    /// with `run_items`): events received and handed on, reconnects, resumes, op 7 requests,
+    /// zombies, heartbeat latency, read pauses (backpressure), events per second.
+    pub fn metrics(&self) -> Option<ClusterMetrics> {
+        self.shared.metrics()
+    }
+
+    /// Connection diagnostics: attempts, successes, success rate and event rate over all shards.
+    pub fn diagnostics(&self) -> Option<Diagnostics> {
+        self.shared.metrics().map(|m| Diagnostics {
+            connect_attempts: m.total.connect_attempts,
+            connect_successes: m.total.connect_successes,
+            success_rate: m.total.success_rate(),
+            events_per_sec: m.total.events_per_sec,
+            reconnects: m.total.reconnects,
+            resumes: m.total.resumes,
+            active_shards: m.total.active_shards,
+            shards: m.total.shards,
+        })
+    }
+
+    /// Whether `shard` has a running session.
+    pub fn shard_connected(&self, shard: ShardId) -> bool {
+        self.shared.shard_connected(shard)
+    }
+
     /// Session state per shard.
     pub fn get_session_info(&self) -> Vec<SessionSummary> {
         self.shared.sessions()
@@ -849,16 +948,15 @@ impl<H: EventHandler> Client<H> {
             self.token_url(),
         );
         config.intents = self.intents;
-        config.shards = match self.shard {
-            Some(shard) => ShardSelection::One(shard),
-            None => ShardSelection::Auto,
-        };
+        config.shards = self.shards;
         config.gateway_url = self.gateway_url.clone();
         config.event_buffer_size = self.event_buffer_size;
         config.reconnect = self.reconnect.clone();
         config.heartbeat = self.heartbeat.clone();
         config.resume = self.resume.clone();
         let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
+        *self.shared.shards.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((cluster.shards().to_vec(), tokio::time::Instant::now()));
         // One token cache for the gateway and the API: a refresh on either side serves both.
         let api = Api::new(
             self.api_base().to_owned(),
@@ -926,10 +1024,16 @@ impl<H: EventHandler> Client<H> {
             let ctx = Context::new(api.clone(), Arc::clone(&self.shared), &item);
             let handler = Arc::clone(&self.handler);
             let shared = Arc::clone(&self.shared);
-            tokio::spawn(async move {
+            if matches!(item.kind, ItemKind::Dispatch(_)) {
+                tokio::spawn(async move {
+                    handle_item(&*handler, &shared, ctx, item).await;
+                    drop(permit);
+                });
+            } else {
+                // Lifecycle callbacks run in order (a "resumed" never before its "resume").
                 handle_item(&*handler, &shared, ctx, item).await;
                 drop(permit);
-            });
+            }
             if let Some(fatal) = fatal {
                 break LoopEnd::Fatal(fatal);
             }

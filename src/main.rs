@@ -11,9 +11,11 @@ use cli::exit::Exit;
 use cli::{Cli, style};
 
 fn init_tracing(global: &cli::GlobalArgs, dashboard: bool) {
+    // The gateway's own lifecycle events are printed as human lines (or NDJSON) already; its
+    // tracing shows with -v or RUST_LOG=qqbot::gateway=debug.
     let default = match (global.quiet, global.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "error,qqbot::gateway=off",
+        (false, 0) => "warn,qqbot::gateway=off",
         (false, 1) => "qqbot=debug,info",
         (false, _) => "qqbot=trace,debug",
     };

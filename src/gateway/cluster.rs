@@ -183,16 +183,7 @@ impl Cluster {
 
     /// Metrics per shard and in total.
     pub fn metrics(&self) -> ClusterMetrics {
-        let mut latency = Latency::new();
-        let shards = self
-            .shards
-            .iter()
-            .map(|h| {
-                latency.merge(&h.latency());
-                h.metrics()
-            })
-            .collect();
-        ClusterMetrics::from_shards(shards, latency.summary(), self.started.elapsed())
+        ClusterMetrics::collect(&self.shards, self.started.elapsed())
     }
 
     /// Sessions held by the shards (write them to a state file to resume after a restart).
@@ -243,6 +234,21 @@ impl Cluster {
             }
         }
         sessions
+    }
+}
+
+impl ClusterMetrics {
+    /// Snapshots of running shards, with the latency histograms merged for the totals.
+    pub fn collect(shards: &[ShardHandle], uptime: Duration) -> ClusterMetrics {
+        let mut latency = Latency::new();
+        let snapshots = shards
+            .iter()
+            .map(|h| {
+                latency.merge(&h.latency());
+                h.metrics()
+            })
+            .collect();
+        ClusterMetrics::from_shards(snapshots, latency.summary(), uptime)
     }
 }
 

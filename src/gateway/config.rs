@@ -14,9 +14,12 @@ use crate::secret::Secret;
 pub struct HeartbeatConfig {
     /// Use this interval instead of the one in Hello (testing only; the gateway decides).
     pub interval_override: Option<Duration>,
-    /// How long to wait for an ACK before counting a beat as missed. `None`: until the next beat.
+    /// How long an ACK may take, measured from the oldest unacknowledged beat; may be longer
+    /// than Hello's interval (beats keep going out meanwhile). When it passes, the connection is
+    /// a zombie (closed and resumed). `None` (the default): a beat not acknowledged by the next
+    /// one is missed, and `max_missed` misses in a row make a zombie.
     pub timeout: Option<Duration>,
-    /// Missed ACKs in a row that mark the connection as a zombie (closed and resumed). Default 1.
+    /// Without a `timeout`: missed ACKs in a row that mark the connection as a zombie. Default 1.
     pub max_missed: u32,
     /// Send the first beat after a random fraction of the interval instead of one full interval.
     pub first_beat_jitter: bool,

@@ -367,9 +367,6 @@ impl ShardCore {
 
     /// A connection attempt starts.
     pub fn on_connecting(&mut self, _now: Instant) {
-        if self.connected_once {
-            self.metrics.reconnects += 1;
-        }
         self.metrics.connect_attempts += 1;
         self.set_state(ShardState::Connecting);
     }
@@ -706,6 +703,10 @@ impl ShardCore {
             // Our own close already decided what happens next; a late server close changes nothing.
             return Vec::new();
         }
+        if cause != Cause::Shutdown {
+            // A connection was lost (a failed attempt to connect is not a reconnect).
+            self.metrics.reconnects += 1;
+        }
         // A session that stayed up long enough was a success: failures count from zero again.
         if let Some(at) = self.established_at.take()
             && now.saturating_duration_since(at) >= self.stable_after
@@ -859,6 +860,12 @@ impl ShardCore {
         }
         let resume = resume && self.session_id.is_some();
         let refresh = action == CloseAction::RefreshTokenThenIdentify;
+        if refresh {
+            // An expired token is not a network failure: the refresh is not delayed by the
+            // failures that came before it (after an outage, a restarted gateway often answers
+            // the resume with 4004).
+            self.backoff.reset();
+        }
         self.schedule(&mut actions, action, resume, refresh, true);
         actions
     }

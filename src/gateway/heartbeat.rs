@@ -23,13 +23,19 @@ pub enum Tick {
 }
 
 /// Heartbeat state for one connection.
+///
+/// Without a `timeout`, a beat not acknowledged by the time the next one is due counts as
+/// missed, and `max_missed` misses in a row make the connection a zombie. With a `timeout`
+/// (which may be longer than the interval), beats keep going out while unacknowledged and the
+/// connection is a zombie once the oldest unacknowledged beat is older than the timeout;
+/// `max_missed` does not apply then.
 #[derive(Debug, Clone)]
 pub struct Heartbeat {
     interval: Duration,
     timeout: Option<Duration>,
     max_missed: u32,
     next_beat: Instant,
-    /// The latest unacknowledged beat.
+    /// Beats sent since the last ACK.
     pending: Option<Pending>,
     missed: u32,
     /// Whether the driver has stopped reading the socket (the consumer is behind): an ACK sent
@@ -37,10 +43,15 @@ pub struct Heartbeat {
     reads_paused: bool,
 }
 
-/// A beat not yet acknowledged.
+/// Beats not yet acknowledged.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
-    sent: Instant,
+    /// The oldest unacknowledged beat (the timeout runs from it).
+    oldest: Instant,
+    /// The latest beat (the round trip is measured from it).
+    latest: Instant,
+    /// How many beats since the last ACK.
+    beats: u32,
     /// Already counted as missed.
     counted: bool,
     /// Reading was paused at some point while it was outstanding: its ACK may be sitting unread
@@ -93,14 +104,7 @@ impl Heartbeat {
     /// When [`on_due`](Self::on_due) must be called next.
     pub fn deadline(&self) -> Instant {
         match (self.pending, self.timeout) {
-            (
-                Some(Pending {
-                    sent,
-                    counted: false,
-                    blind: false,
-                }),
-                Some(timeout),
-            ) => self.next_beat.min(sent + timeout),
+            (Some(p), Some(timeout)) if !p.blind => self.next_beat.min(p.oldest + timeout),
             _ => self.next_beat,
         }
     }
@@ -116,37 +120,48 @@ impl Heartbeat {
         self.missed >= self.max_missed
     }
 
+    fn fresh(&self, now: Instant) -> Pending {
+        Pending {
+            oldest: now,
+            latest: now,
+            beats: 1,
+            counted: false,
+            blind: self.reads_paused,
+        }
+    }
+
     /// Advance to `now`.
     pub fn on_due(&mut self, now: Instant) -> Tick {
-        if let (
-            Some(Pending {
-                sent,
-                counted: false,
-                blind: false,
-            }),
-            Some(timeout),
-        ) = (self.pending, self.timeout)
-            && now >= sent + timeout
-            && self.count_missed()
+        if let (Some(p), Some(timeout)) = (self.pending, self.timeout)
+            && !p.blind
+            && now >= p.oldest + timeout
         {
-            return Tick::Zombie {
-                missed: self.missed,
-            };
+            self.missed = p.beats;
+            return Tick::Zombie { missed: p.beats };
         }
         if now < self.next_beat {
             return Tick::Idle;
         }
-        // A beat whose ACK qqbot could not read (reading was paused) is not a missed beat.
-        if self.pending.is_some_and(|p| !p.blind) && self.count_missed() {
-            return Tick::Zombie {
-                missed: self.missed,
-            };
+        match (self.timeout, self.pending) {
+            // The next-beat rule. A beat whose ACK qqbot could not read (reading was paused)
+            // is not a missed beat.
+            (None, pending) => {
+                if pending.is_some_and(|p| !p.blind) && self.count_missed() {
+                    return Tick::Zombie {
+                        missed: self.missed,
+                    };
+                }
+                self.pending = Some(self.fresh(now));
+            }
+            // The timeout rule: keep the oldest unacknowledged beat.
+            (Some(_), Some(mut p)) if !p.blind || self.reads_paused => {
+                p.beats += 1;
+                p.latest = now;
+                p.blind |= self.reads_paused;
+                self.pending = Some(p);
+            }
+            (Some(_), _) => self.pending = Some(self.fresh(now)),
         }
-        self.pending = Some(Pending {
-            sent: now,
-            counted: false,
-            blind: self.reads_paused,
-        });
         self.next_beat = now + self.interval;
         Tick::Beat
     }
@@ -156,7 +171,7 @@ impl Heartbeat {
     pub fn on_ack(&mut self, now: Instant) -> Option<Duration> {
         let pending = self.pending.take()?;
         self.missed = 0;
-        (!pending.blind).then(|| now.saturating_duration_since(pending.sent))
+        (!pending.blind).then(|| now.saturating_duration_since(pending.latest))
     }
 }
 
@@ -233,6 +248,37 @@ mod tests {
         assert_eq!(h.on_ack(t0 + 6 * SEC + SEC / 2), None, "blind ACK: no RTT");
         assert_eq!(h.on_due(t0 + 8 * SEC), Tick::Beat);
         assert_eq!(h.on_due(t0 + 10 * SEC), Tick::Zombie { missed: 1 });
+    }
+
+    #[test]
+    fn a_timeout_longer_than_the_interval_is_honoured() {
+        let (mut h, t0) = hb(HeartbeatConfig {
+            timeout: Some(5 * SEC),
+            ..Default::default()
+        });
+        assert_eq!(h.on_due(t0 + 2 * SEC), Tick::Beat);
+        assert_eq!(
+            h.on_due(t0 + 4 * SEC),
+            Tick::Beat,
+            "not judged at the next beat"
+        );
+        assert_eq!(h.on_due(t0 + 6 * SEC), Tick::Beat);
+        assert_eq!(
+            h.deadline(),
+            t0 + 7 * SEC,
+            "five seconds after the oldest beat"
+        );
+        assert_eq!(h.on_due(t0 + 7 * SEC), Tick::Zombie { missed: 3 });
+        // An ACK in time restarts the clock, and the round trip runs from the latest beat.
+        let (mut h, t0) = hb(HeartbeatConfig {
+            timeout: Some(5 * SEC),
+            ..Default::default()
+        });
+        h.on_due(t0 + 2 * SEC);
+        h.on_due(t0 + 4 * SEC);
+        assert_eq!(h.on_ack(t0 + 4 * SEC + SEC / 10), Some(SEC / 10));
+        assert_eq!(h.on_due(t0 + 6 * SEC), Tick::Beat);
+        assert_eq!(h.on_due(t0 + 8 * SEC), Tick::Beat);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct ShardMetrics {
     pub events_per_sec: f64,
     /// Dispatches whose `s` was already seen (replays), dropped so nothing is delivered twice.
     pub duplicates_dropped: u64,
-    /// Reconnections after the first connection.
+    /// Connections lost after being established (closes, drops, op 7, zombies; not failed attempts).
     pub reconnects: u64,
     /// Successful resumes (RESUMED).
     pub resumes: u64,

@@ -50,6 +50,9 @@ pub struct ShardShared {
     pub connected: bool,
     /// When the shard started.
     pub started: Instant,
+    /// When the last dispatch was counted (an idle shard's rate reads as 0, not the last
+    /// busy second's).
+    pub last_event: Instant,
 }
 
 /// A read handle on a running shard.
@@ -80,6 +83,9 @@ impl ShardHandle {
         let shared = self.lock();
         let mut metrics = shared.metrics.clone();
         metrics.uptime = shared.started.elapsed();
+        if shared.last_event.elapsed() >= Duration::from_secs(1) {
+            metrics.events_per_sec = 0.0; // no event in the last full second
+        }
         metrics
     }
 
@@ -222,6 +228,7 @@ impl ShardDriver {
             session: core.session_info(),
             connected: false,
             started: now,
+            last_event: now,
         }));
         let handle = ShardHandle {
             shard,
@@ -538,13 +545,18 @@ impl ShardDriver {
         while let Some(action) = queue.pop_front() {
             let frame = match action {
                 Action::Emit(kind @ ItemKind::Fatal { .. }) => {
+                    trace_item(self.delivery.shard, &kind);
                     self.delivery.deliver(kind);
                     let _ = timeout(FATAL_DELIVERY_TIMEOUT, self.delivery.flush_all()).await;
                     lifecycle = true;
                     continue;
                 }
                 Action::Emit(kind) => {
-                    lifecycle |= !matches!(kind, ItemKind::Dispatch(_));
+                    let is_lifecycle = !matches!(kind, ItemKind::Dispatch(_));
+                    if is_lifecycle {
+                        trace_item(self.delivery.shard, &kind);
+                    }
+                    lifecycle |= is_lifecycle;
                     self.delivery.deliver(kind);
                     continue;
                 }
@@ -615,6 +627,9 @@ impl ShardDriver {
         let (window_start, window_count) = self.rate_window;
         let elapsed = now.saturating_duration_since(window_start);
         let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        if core.events_received != shared.metrics.events_received {
+            shared.last_event = now;
+        }
         if elapsed >= Duration::from_secs(1) {
             shared.metrics.events_per_sec =
                 (core.events_received - window_count) as f64 / elapsed.as_secs_f64();
@@ -640,6 +655,83 @@ impl ShardDriver {
             }
         }
         shared.metrics.events_processed = self.delivery.processed;
+    }
+}
+
+/// Lifecycle items as tracing events (target `qqbot::gateway::shard`, so a filter such as
+/// `qqbot::gateway=debug` shows connections, closes with their cause, resumes, identify waits and
+/// backoff; heartbeats at `trace`).
+fn trace_item(shard: ShardId, kind: &ItemKind) {
+    use tracing::{debug, error, info, trace, warn};
+    let shard = shard.to_string();
+    match kind {
+        ItemKind::Dispatch(_) => {}
+        ItemKind::Connected { url, attempt } => debug!(%shard, %url, attempt, "connected"),
+        ItemKind::Hello { heartbeat_interval } => {
+            debug!(%shard, interval_ms = heartbeat_interval.as_millis() as u64, "hello")
+        }
+        ItemKind::Identifying { intents } => debug!(%shard, intents, "identify sent"),
+        ItemKind::Resuming { session_id, seq } => {
+            debug!(%shard, %session_id, seq = ?seq, "resume sent")
+        }
+        ItemKind::Ready {
+            session_id,
+            username,
+            ..
+        } => info!(%shard, %session_id, %username, "ready"),
+        ItemKind::Resumed {
+            replayed,
+            recovered_in,
+        } => info!(
+            %shard,
+            replayed,
+            recovered_ms = recovered_in.map(|d| d.as_millis() as u64),
+            "resumed"
+        ),
+        ItemKind::HeartbeatSent { seq } => trace!(%shard, seq = ?seq, "heartbeat sent"),
+        ItemKind::HeartbeatAck { rtt } => {
+            trace!(%shard, rtt_us = rtt.as_micros() as u64, "heartbeat ack")
+        }
+        ItemKind::ReconnectRequested => debug!(%shard, "op 7: reconnect requested"),
+        ItemKind::InvalidSession { resumable, reason } => {
+            warn!(%shard, resumable, %reason, "invalid session (op 9)")
+        }
+        ItemKind::Closed {
+            code,
+            reason,
+            action,
+            cause,
+            ..
+        } => warn!(
+            %shard,
+            code = ?code,
+            cause = cause.key(),
+            %reason,
+            next = action.key(),
+            "connection closed"
+        ),
+        ItemKind::IdentifyWait { delay } => {
+            debug!(%shard, wait_ms = delay.as_millis() as u64, "waiting for the identify window")
+        }
+        ItemKind::Backoff {
+            delay,
+            attempt,
+            resume,
+        } => debug!(
+            %shard,
+            delay_ms = delay.as_millis() as u64,
+            attempt,
+            resume,
+            "backing off"
+        ),
+        ItemKind::Lagged { dropped } => warn!(%shard, dropped, "items dropped"),
+        ItemKind::Error { message } => warn!(%shard, %message, "gateway error"),
+        ItemKind::Fatal {
+            reason,
+            code,
+            cause,
+            ..
+        } => error!(%shard, code = ?code, cause = cause.key(), %reason, "shard stopped"),
     }
 }
 

@@ -90,6 +90,21 @@ impl Message {
     }
 }
 
+impl GroupMessage {
+    /// `content` trimmed (the platform leaves a leading space where the @bot mention was) and
+    /// with `&amp;`/`&lt;`/`&gt;` unescaped: `" /ping"` gives `"/ping"`.
+    pub fn plain_content(&self) -> String {
+        unescape(self.content.trim())
+    }
+}
+
+impl C2cMessage {
+    /// `content` trimmed and with `&amp;`/`&lt;`/`&gt;` unescaped.
+    pub fn plain_content(&self) -> String {
+        unescape(self.content.trim())
+    }
+}
+
 fn is_mention(inner: &str) -> bool {
     let id = inner.strip_prefix('!').unwrap_or(inner);
     !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -124,6 +124,7 @@ async fn generate(tx: mpsc::Sender<GatewayItem>, shards: u32, rate: u32) {
                 session_id: format!("demo-session-{}", shard.id),
                 user_id: "1144".into(),
                 username: "demo-bot".into(),
+                version: Some(1),
             },
         ));
         for it in items {

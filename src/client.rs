@@ -434,6 +434,7 @@ impl Shared {
                 session_id,
                 user_id,
                 username,
+                ..
             } => {
                 let i = slot(&mut sessions);
                 sessions[i].session_id = Some(session_id.clone());
@@ -1105,9 +1106,10 @@ async fn handle_item<H: EventHandler>(
             ref session_id,
             ref user_id,
             ref username,
+            version,
         } => {
             let ready = Ready {
-                version: Some(1),
+                version,
                 session_id: session_id.clone(),
                 user: ReadyUser {
                     id: user_id.clone(),

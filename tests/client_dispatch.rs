@@ -61,6 +61,7 @@ fn ready_item() -> GatewayItem {
         session_id: "sess-1".into(),
         user_id: "615".into(),
         username: "testbot".into(),
+        version: Some(1),
     })
 }
 

@@ -103,6 +103,7 @@ fn session() -> Vec<GatewayItem> {
                 session_id: "082ee18c-0be3-491b-9d8b-fbd95c51673a".into(),
                 user_id: "6158788878435714165".into(),
                 username: "bot".into(),
+                version: Some(1),
             },
         ),
         dispatch(
@@ -420,6 +421,7 @@ fn redact_ids_is_consistent_and_keeps_shapes() {
                 session_id: "s".into(),
                 user_id: "6158788878435714165".into(),
                 username: "bot".into(),
+                version: Some(1),
             },
         ),
         dispatch(

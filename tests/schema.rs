@@ -49,6 +49,7 @@ fn every_kind() -> Vec<ItemKind> {
             session_id: "abc".into(),
             user_id: "1".into(),
             username: "bot".into(),
+            version: Some(1),
         },
         ItemKind::Resumed {
             replayed: 2,

@@ -65,6 +65,7 @@ fn ready(app: &mut App, shard: u32, secs: f64) {
             session_id: "sess-1".into(),
             user_id: "1".into(),
             username: "b".into(),
+            version: Some(1),
         },
     );
 }
@@ -94,6 +95,7 @@ fn shard_state_follows_the_lifecycle() {
             session_id: "s".into(),
             user_id: "1".into(),
             username: "b".into(),
+            version: Some(1),
         },
     );
     assert_eq!(state(&app, 0), ShardState::Active);

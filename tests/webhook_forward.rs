@@ -362,6 +362,7 @@ async fn an_event_that_never_succeeds_pins_the_cursor_below_it() {
             session_id: "s2".into(),
             user_id: "1".into(),
             username: "bot".into(),
+            version: Some(1),
         },
     };
     assert!(!forwarder.try_forward(&ready).unwrap());

@@ -591,10 +591,13 @@ impl ShardCore {
                 self.session_id = Some(ready.session_id.clone());
                 self.metrics.session_id = self.session_id.clone();
                 self.established(now);
+                // `version` defaults to 0 when READY has none; 0 is never a gateway version.
+                let version = Some(ready.version).filter(|v| *v != 0);
                 out.push(Action::Emit(ItemKind::Ready {
                     session_id: ready.session_id,
                     user_id: ready.user.id,
                     username: ready.user.username,
+                    version,
                 }));
             }
             "RESUMED" if self.state == ShardState::Resuming => {

@@ -305,6 +305,8 @@ pub enum ItemKind {
         user_id: String,
         /// The bot's name.
         username: String,
+        /// The gateway version READY announced (`version`; `None` when absent).
+        version: Option<u32>,
     },
     /// RESUMED received.
     Resumed {

@@ -147,6 +147,7 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
             session_id,
             username,
             user_id,
+            ..
         } => (
             "32",
             format!(

@@ -105,10 +105,14 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             session_id,
             user_id,
             username,
+            version,
         } => {
             field_str(out, "session_id", session_id);
             field_str(out, "user_id", user_id);
             field_str(out, "username", username);
+            if let Some(version) = version {
+                field_num(out, "version", version);
+            }
         }
         ItemKind::Resumed {
             replayed,

@@ -60,10 +60,14 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             session_id,
             user_id,
             username,
+            version,
         } => {
             field_str(out, "session_id", &text(session_id));
             field_str(out, "user_id", &redactor.id(user_id));
             field_str(out, "username", &text(username));
+            if let Some(version) = version {
+                field_num(out, "version", version);
+            }
         }
         ItemKind::Resumed {
             replayed,
@@ -151,6 +155,7 @@ pub(crate) struct EventFields {
     hint: Option<String>,
     cause: Option<String>,
     missed: Option<u32>,
+    version: Option<u32>,
     attempts: Option<u32>,
 }
 
@@ -178,6 +183,7 @@ impl EventFields {
                 session_id: self.session_id.unwrap_or_default(),
                 user_id: self.user_id.unwrap_or_default(),
                 username: self.username.unwrap_or_default(),
+                version: self.version,
             },
             "resumed" => ItemKind::Resumed {
                 replayed: self.replayed.unwrap_or(0),

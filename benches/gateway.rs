@@ -686,18 +686,9 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
 /// an `Arc<str>` (as `Transport` does), `ShardCore::on_frame_into`, build the item, write its
 /// NDJSON line. Separates parsing cost from socket and thread hand-off cost.
 fn micro(options: &Options, rows: &mut Vec<Row>) {
-    use qqbot::emulator::generate::{Generator, beijing};
     use qqbot::gateway::{HeartbeatConfig, ReconnectConfig, ShardCore, ShardId};
-    use qqbot::protocol::payloads::dispatch_frame;
-    let mut generator = Generator::new(0, DEFAULT_APP_ID);
-    let now = chrono::Utc::now().with_timezone(&beijing());
-    let frames: Vec<String> = (0..256u64)
-        .map(|i| {
-            let e = generator.next_event(now);
-            let id = format!("{}:{:032x}", e.t, i);
-            dispatch_frame(Some(i), e.t, &id, &e.d.to_string())
-        })
-        .collect();
+    // The real-shaped corpus (guild, group and C2C messages with the platform's escapes).
+    let frames: Vec<String> = (1..=256u64).map(support::corpus::frame).collect();
     let mean_len = frames.iter().map(String::len).sum::<usize>() / frames.len();
     let mut core = ShardCore::new(
         ShardId::ONE,

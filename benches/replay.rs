@@ -4,7 +4,9 @@
 //! 200k and a 1M event file, to show memory does not grow with file size.
 //!
 //! Run with `cargo bench --bench replay`. Optional argument: number of events (default 1000000;
-//! 10000 when run as a test through `cargo test --benches`).
+//! 10000 when run as a test through `cargo test --benches`), e.g. `cargo bench --bench replay --
+//! 300000` for a shorter run. The frames are the real-shaped corpus of `support/corpus.rs`
+//! (guild, group and C2C messages with the platform's `\u0026`-style escapes).
 
 use std::fs::File;
 use std::hint::black_box;
@@ -20,26 +22,9 @@ use qqbot::output::ndjson;
 use qqbot::protocol::Envelope;
 use qqbot::record::{Header, RecordReader, RecordWriter, Redaction, Replay, Selection};
 
-fn frame(seq: u64) -> String {
-    if seq.is_multiple_of(2) {
-        format!(
-            r#"{{"op":0,"s":{seq},"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:3c1f0d2e-8a4b-4f7c-9e61-{seq:012}","d":{{"author":{{"avatar":"http://thirdqq.qlogo.cn/g?b=oidb&k=IU4JJatZtNXCVrf44eshNg&s=0","bot":false,"id":"{}","username":"user {}"}},"channel_id":"{}","content":"<@!6158788878435714165> /ping number {seq} 你好","guild_id":"18700000000{:03}","id":"08cac39bf6d0aaeccf4810bcaae7d80138{seq:014}","member":{{"joined_at":"2021-04-12T16:34:42+08:00","roles":["1","4"]}},"mentions":[{{"avatar":"http://thirdqq.qlogo.cn/0","bot":true,"id":"6158788878435714165","username":"testbot"}}],"seq":{seq},"seq_in_channel":"{seq}","timestamp":"2026-11-27T15:14:58+08:00"}}}}"#,
-            1_000_000 + seq % 977,
-            seq % 977,
-            100_010 + seq % 13,
-            seq % 17,
-        )
-    } else {
-        format!(
-            r#"{{"op":0,"s":{seq},"t":"GROUP_AT_MESSAGE_CREATE","id":"GROUP_AT_MESSAGE_CREATE:yit7pdisg1ugi2ejzlc2ftxchdbcvuwyprx6jusrlcb3ifop7ft9sk{seq:012}","d":{{"id":"ROBOT1.0_yiT7pd.iSG1ugi2eJZLC-4hjLnBZLEexTLIZboQEsNgdqRNv9EV2xw0aYNn76KurHB.MGL6iFrTqL73j.uv-{seq:012}!","content":" lssv {seq}","timestamp":"2026-11-27T23:13:34+08:00","author":{{"id":"0BA13D42931777D3922F226B6B5D{:04X}","member_openid":"0BA13D42931777D3922F226B6B5D{:04X}","union_openid":"0BA13D42931777D3922F226B6B5D{:04X}","bot":false,"member_role":"member"}},"group_id":"82B3406CB35C23E1071C8D6EC61C{:04X}","group_openid":"82B3406CB35C23E1071C8D6EC61C{:04X}","message_scene":{{"source":"default","ext":["msg_idx=REFIDX_CKzs6I8GEMK3p8cGGIjnvEc="]}},"message_type":0}}}}"#,
-            seq % 4099,
-            seq % 4099,
-            seq % 4099,
-            seq % 31,
-            seq % 31,
-        )
-    }
-}
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::frame;
 
 fn item(seq: u64, frame: &str) -> GatewayItem {
     let env = Envelope::peek(frame).expect("valid frame");
@@ -296,6 +281,12 @@ fn main() {
         return;
     }
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let sample: Vec<String> = (1..=1000).map(frame).collect();
+    println!(
+        "corpus: mean frame {} bytes, {}% of frames with \\u escapes",
+        sample.iter().map(String::len).sum::<usize>() / sample.len(),
+        sample.iter().filter(|f| f.contains("\\u")).count() / 10
+    );
     println!(
         "generated {events} events ({:.0} MB, {:.0} MB as .zst) and {small_events} events ({:.0} MB) in {:.1}s",
         size(&big),

@@ -3,14 +3,12 @@
 //!
 //! The emulator's flood writes and flushes one frame at a time and does session bookkeeping per
 //! frame, so on a small machine it, not the client, sets the pace. This feeder removes that
-//! ceiling, so the bare-reader / `Shard` ratio measures the client. Its frames have the same
-//! shape and bodies as the emulator's (the emulator's own generator, same seed).
+//! ceiling, so the bare-reader / `Shard` ratio measures the client. Its frames are the real-shaped
+//! corpus of [`super::corpus`] (guild, group and C2C messages with the platform's escapes).
 
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use qqbot::emulator::DEFAULT_APP_ID;
-use qqbot::emulator::generate::{Generator, beijing};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -21,14 +19,16 @@ const MAX_FRAMES: u64 = 50_000_000;
 /// Longest one connection is fed.
 const MAX_FEED: Duration = Duration::from_secs(90);
 
-/// Pre-rendered event pool: (t, d) pairs.
+/// Pre-rendered event pool: (t, d) pairs of the real-shaped corpus ([`super::corpus`]).
 fn pool() -> Vec<(String, String)> {
-    let mut generator = Generator::new(0, DEFAULT_APP_ID);
-    let now = chrono::Utc::now().with_timezone(&beijing());
-    (0..256)
-        .map(|_| {
-            let e = generator.next_event(now);
-            (e.t.to_owned(), e.d.to_string())
+    (1..=1000)
+        .map(|seq| {
+            let frame = super::corpus::frame(seq);
+            let env = qqbot::protocol::Envelope::peek(&frame).expect("corpus frame");
+            (
+                env.t.expect("t").into_owned(),
+                env.d.expect("d").get().to_owned(),
+            )
         })
         .collect()
 }

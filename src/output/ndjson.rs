@@ -234,6 +234,30 @@ mod tests {
         assert_eq!(parsed["d"]["x"][1], 2);
     }
 
+    /// `d` with the platform's escapes (and ones serde keeps raw, like a lone surrogate) is copied
+    /// byte-exact, through the fast peek.
+    #[test]
+    fn escaped_d_is_copied_byte_exact() {
+        let d = r#"{"avatar":"https://thirdqq.qlogo.cn/g?b=oidb\u0026k=x\u0026s=0","content":"\u003c@!1\u003e \"q\" \\ \/ \ud83d\ude00 \ud800\n"}"#;
+        let frame = format!(
+            r#"{{"op":0,"s":7,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{d}}}"#
+        );
+        let peeked = crate::protocol::fastpeek::peek(&frame, &mut Default::default()).unwrap();
+        let item = GatewayItem {
+            shard: ShardId::ONE,
+            received_at: at(),
+            kind: ItemKind::Dispatch(Dispatch {
+                seq: peeked.seq,
+                t: "AT_MESSAGE_CREATE".into(),
+                id: peeked.id.clone(),
+                frame: Arc::from(frame.as_str()),
+                d_range: peeked.d_range.clone(),
+            }),
+        };
+        let text = line(&item);
+        assert!(text.ends_with(&format!(",\"d\":{d}}}\n")), "{text}");
+    }
+
     #[test]
     fn strings_are_escaped_exactly_as_serde_json_does() {
         for value in [
@@ -241,6 +265,10 @@ mod tests {
             "文字 and /slashes/",
             "del \u{7f} line separator \u{2028} emoji 🦀",
             "quote \" backslash \\ tab \t nl \n nul \u{0} del \u{7f} sep \u{2028}",
+            // What the platform escapes, decoded (serde_json writes these as they are).
+            "https://thirdqq.qlogo.cn/g?b=oidb&k=IU4J&s=0 <@!1> a>b",
+            "emoji \u{1f600} bs \\u0026 \u{8}\u{c}\r\u{1f}",
+            r"\u0026\ud800",
             "",
         ] {
             let mut out = String::new();

@@ -1,11 +1,20 @@
 //! The hot path of the shard and of the recording reader: validate a frame as JSON and read its
 //! envelope in one tight pass.
 //!
-//! [`peek`] is a faster stand-in for [`Envelope::peek`] on the common shape of frames. It accepts only valid JSON, and whenever anything is unusual (escapes
-//! in `t`/`id`, `\u` escapes anywhere, a non-integer `s`, duplicate keys, deep nesting) it returns
-//! `None` so the caller falls back to the serde peek, which has the final word. So: `Some` is
-//! always what the serde peek would say; `None` means "ask serde".
+//! [`peek`] is a faster stand-in for [`Envelope::peek`] on the common shape of frames. It accepts
+//! only valid JSON, and whenever anything is unusual (escaped top-level keys, a non-integer `s`,
+//! duplicate keys, deep nesting) it returns `None` so the caller falls back to the serde peek,
+//! which has the final word. So: `Some` is always what the serde peek would say; `None` means
+//! "ask serde".
+//!
+//! Escapes are on the fast path: the platform writes `&`, `<` and `>` as `\u0026`, `\u003c` and
+//! `\u003e`, so nearly every message frame has some (avatar URLs). Inside `d` and other skipped
+//! values an escape is only validated, the way serde_json validates what it does not decode: a
+//! backslash must be followed by one of `"\/bfnrt` or by `u` and four hex digits (surrogates are
+//! not checked there, by serde either, since `d` is passed on byte-exact). `t` and `id` values
+//! with escapes are decoded by serde_json itself, which also rejects lone surrogates there.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -41,7 +50,8 @@ impl<'a> Scan<'a> {
 
     /// At an opening quote: skip the string. Returns the body range and whether it had escapes.
     /// Inlined so that keys and values (short and long strings) predict their exits apart.
-    /// Bails on `\u` escapes (surrogate rules are serde's business).
+    /// Escapes are validated as serde_json validates strings it skips: `\u` needs four hex
+    /// digits, and surrogates are not paired up (that matters only when decoding).
     #[inline(always)]
     fn string(&mut self) -> Option<(usize, usize, bool)> {
         self.eat(b'"')?;
@@ -58,6 +68,13 @@ impl<'a> Scan<'a> {
                     escaped = true;
                     match self.b.get(self.i + 1)? {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 2..self.i + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
                         _ => return None,
                     }
                 }
@@ -302,14 +319,18 @@ pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
                     2 | 3 if null => s.i += 4,
                     2 | 3 => {
                         let (vs, ve, escaped) = s.string()?;
-                        if escaped {
-                            return None;
-                        }
-                        let text = frame.get(vs..ve)?;
-                        if slot == 2 {
-                            t = Some(names.get(text))
+                        let text = if escaped {
+                            // Rare: let serde_json decode it, with its rules (lone surrogates
+                            // fail, and then so does the serde peek).
+                            let quoted = frame.get(vs - 1..ve + 1)?;
+                            Cow::Owned(serde_json::from_str::<String>(quoted).ok()?)
                         } else {
-                            id = Some(text.to_owned())
+                            Cow::Borrowed(frame.get(vs..ve)?)
+                        };
+                        if slot == 2 {
+                            t = Some(names.get(&text))
+                        } else {
+                            id = Some(text.into_owned())
                         }
                     }
                     _ if null => s.i += 4,
@@ -365,7 +386,74 @@ mod tests {
         r#"{"op":9,"d":false}"#,
         r#"{"op":0,"s":1,"t":"X","d":[1,2,3]}"#,
         "{\"op\":0,\r\n\t\"d\" : 7 }",
+        r#"{"op":0,"s":7,"t":"MESSAGE_CREATE","id":"MESSAGE_CREATE:7","d":{"author":{"avatar":"https://thirdqq.qlogo.cn/g?b=oidb\u0026k=IU4JJatZtNXCVrf44eshNg\u0026s=0","id":"1"},"content":"\u003c@!1\u003e a\u003eb \ud83d\ude00 \u6587"}}"#,
     ];
+
+    /// Escapes the fast path takes, compared with serde: in `d` (validated only, kept byte-exact),
+    /// in skipped top-level values, and in `t`/`id` (decoded).
+    const ESCAPED: &[&str] = &[
+        r#"{"op":0,"d":"\u0026\u003c\u003e\u003C\u003E"}"#,
+        r#"{"op":0,"d":{"k\u0026":"\" \\ \/ \b \f \n \r \t"}}"#,
+        r#"{"op":0,"d":["\ud83d\ude00","\uD83D\uDE00"]}"#,
+        // serde_json does not pair surrogates in text it skips or keeps raw, so neither do we.
+        r#"{"op":0,"d":"lone \ud800 and \udc00 and \ude00\ud83d"}"#,
+        r#"{"op":0,"x":"\u0026\ud800","d":1}"#,
+        r#"{"op":0,"t":"READ\u0059","id":"a\u0026b"}"#,
+        r#"{"op":0,"t":"a\"b\\c\/","id":"\ud83d\ude00"}"#,
+        r#"{"op":0,"t":"\u0041T_MESSAGE_CREATE","id":"\t\n"}"#,
+    ];
+
+    /// Escapes serde rejects (or, for an escaped top-level key, reads differently): the fast
+    /// peek must not answer.
+    const BAD_ESCAPES: &[&str] = &[
+        r#"{"op":0,"d":"\x"}"#,
+        r#"{"op":0,"d":"\u12"}"#,
+        r#"{"op":0,"d":"\u12"#,
+        r#"{"op":0,"d":"\u12G4"}"#,
+        r#"{"op":0,"d":"\U0026"}"#,
+        r#"{"op":0,"d":"\"#,
+        r#"{"op":0,"d":"\'"}"#,
+        r#"{"op":0,"t":"\ud800"}"#,
+        r#"{"op":0,"id":"\udc00x"}"#,
+        r#"{"op":0,"t":"\ud83d\u0041"}"#,
+        r#"{"op":0,"t":"\x"}"#,
+        r#"{"o\u0070":0}"#,
+    ];
+
+    #[test]
+    fn escapes_stay_on_the_fast_path_and_agree_with_serde() {
+        for frame in ESCAPED {
+            let fast = peek(frame);
+            assert!(fast.is_some(), "{frame}");
+            assert_eq!(fast, serde_peek(frame), "{frame}");
+        }
+        let mut names = EventNames::default();
+        let p = super::peek(ESCAPED[7], &mut names).unwrap();
+        assert_eq!(p.t.as_deref(), Some("AT_MESSAGE_CREATE"));
+        assert_eq!(p.id.as_deref(), Some("\t\n"));
+        let p = super::peek(ESCAPED[6], &mut names).unwrap();
+        assert_eq!(p.id.as_deref(), Some("\u{1f600}"));
+        // `d` is not decoded: its text is the frame's own bytes.
+        let frame = FRAMES[FRAMES.len() - 1];
+        let p = super::peek(frame, &mut names).unwrap();
+        assert!(p.d(frame).contains(r"oidb\u0026k=") && p.d(frame).ends_with(r#"\u6587"}"#));
+    }
+
+    #[test]
+    fn bad_escapes_fall_back_to_serde() {
+        for frame in BAD_ESCAPES {
+            assert_eq!(peek(frame), None, "{frame}");
+            assert_eq!(
+                Peeked::of(frame, &mut EventNames::default()),
+                serde_peek(frame),
+                "{frame}"
+            );
+        }
+        // serde rejects all but the escaped key.
+        for frame in &BAD_ESCAPES[..BAD_ESCAPES.len() - 1] {
+            assert_eq!(serde_peek(frame), None, "{frame}");
+        }
+    }
 
     #[test]
     fn agrees_with_the_serde_peek_on_real_frames() {
@@ -379,9 +467,6 @@ mod tests {
     #[test]
     fn unusual_or_invalid_frames_defer_to_serde() {
         for frame in [
-            r#"{"op":0,"t":"READ\u0059"}"#,
-            r#"{"op":0,"d":"\ud800"}"#,
-            r#"{"op":0,"t":"a\"b"}"#,
             r#"{"op":0,"op":1}"#,
             r#"{"op":0,"s":1.0}"#,
             r#"{"op":-1}"#,
@@ -405,7 +490,7 @@ mod tests {
     /// (and so the text must be valid JSON).
     #[test]
     fn never_accepts_what_serde_rejects() {
-        let alphabet = b" \t{}[]\",:\\-+.eE0123456789tfnulx";
+        let alphabet = b" \t{}[]\",:\\-+.eE0123456789tfnulxuuudDaF";
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
             state ^= state << 13;
@@ -415,7 +500,12 @@ mod tests {
         };
         let mut answered = 0;
         for round in 0..30_000 {
-            let base = FRAMES[round % FRAMES.len()].as_bytes();
+            let pool = FRAMES.len() + ESCAPED.len();
+            let base = match round % pool {
+                i if i < FRAMES.len() => FRAMES[i],
+                i => ESCAPED[i - FRAMES.len()],
+            }
+            .as_bytes();
             let mut bytes = base.to_vec();
             for _ in 0..1 + next() % 3 {
                 let pos = (next() as usize) % (bytes.len() + 1);

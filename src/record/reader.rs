@@ -445,6 +445,42 @@ mod tests {
         assert_eq!(a.at, b.at);
     }
 
+    /// Frames with the platform's escapes stay on the fast line path, agree with the generic one,
+    /// and keep `d` byte-exact; bad escapes are errors on both.
+    #[test]
+    fn escaped_frames_take_the_fast_path() {
+        let prefix = r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":"#;
+        let d = r#"{"author":{"avatar":"https://thirdqq.qlogo.cn/g?b=oidb\u0026k=x\u0026s=0"},"content":"\u003c@!1\u003e \"q\" \\ \ud83d\ude00 \ud800"}"#;
+        let frame =
+            format!(r#"{{"op":0,"s":3,"t":"AT_MESSAGE_\u0043REATE","id":"X:\u0026","d":{d}}}"#);
+        let line = format!("{prefix}{frame}}}");
+        let fast = fast_frame(&line, &mut LineCache::default()).expect("fast path");
+        let reordered = format!(
+            r#"{{"frame":{frame},"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx"}}"#
+        );
+        let Some(Record::Frame(slow)) = generic(&reordered, &mut EventNames::default()).unwrap()
+        else {
+            panic!("frame expected")
+        };
+        for f in [&fast, &slow] {
+            let env = f.envelope.as_ref().unwrap();
+            assert_eq!(env.t.as_deref(), Some("AT_MESSAGE_CREATE"));
+            assert_eq!(env.id.as_deref(), Some("X:&"));
+            assert_eq!(env.d(&f.text), d);
+        }
+        for bad in [r#""\x""#, r#""\u12""#, r#""\u12"#] {
+            let line = format!(r#"{prefix}{{"op":0,"d":{bad}}}}}"#);
+            assert!(
+                fast_frame(&line, &mut LineCache::default()).is_none(),
+                "{bad}"
+            );
+            assert!(
+                parse_line(&line, &mut LineCache::default()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
     #[test]
     fn bad_lines_say_what_is_wrong() {
         let cases = [

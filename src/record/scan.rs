@@ -32,17 +32,19 @@ fn decode(raw: &str) -> Option<Cow<'_, str>> {
     }
 }
 
-/// Index of the closing quote of the string whose body starts at `from`.
+/// Index of the closing quote of the string whose body starts at `from`. Escapes (the platform's
+/// `\u0026` in every avatar URL among them) are stepped over, the rest found 16 bytes at a time.
 fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
+    loop {
+        i = crate::jsonscan::next_special(bytes, i);
+        match bytes.get(i)? {
             b'"' => return Some(i),
             b'\\' => i += 2,
+            // A control character: not valid JSON, but callers have checked; step over it.
             _ => i += 1,
         }
     }
-    None
 }
 
 /// Call `visit` for every string (keys and values) in `json`; where it returns a replacement,
@@ -183,6 +185,20 @@ mod tests {
     fn escaped_keys_and_values_are_decoded() {
         let seen = collect(r#"{"to\u006ben":"a\nb"}"#);
         assert_eq!(seen[1], ("token".to_owned(), false, "a\nb".to_owned()));
+    }
+
+    #[test]
+    fn platform_escapes_are_decoded_and_kept_byte_exact() {
+        let json = r#"{"d":{"avatar":"https://q.cn/g?b=oidb\u0026k=x\u0026s=0","content":"\u003c@!1\u003e \"a\\\" \ud83d\ude00","token":"\u0054"}}"#;
+        let seen = collect(json);
+        let values: Vec<_> = seen.iter().filter(|(_, k, _)| !k).collect();
+        assert_eq!(values[0].2, "https://q.cn/g?b=oidb&k=x&s=0");
+        assert_eq!(values[1].2, "<@!1> \"a\\\" \u{1f600}");
+        let out = rewrite_strings(json, |site, _| {
+            (site.path.last() == Some(&"token") && !site.is_key).then(|| "[redacted]".to_owned())
+        })
+        .unwrap();
+        assert_eq!(out, json.replace(r#""\u0054""#, r#""[redacted]""#));
     }
 
     #[test]

@@ -745,6 +745,26 @@ enum LoopEnd {
 }
 
 /// Runs the gateway and your handler. See the [module docs](self).
+///
+/// Built with [`Client::new`] (credentials, intents, handler, sandbox) or
+/// [`Client::new_with_shard`], then configured with:
+///
+/// | Builder option | Default |
+/// |---|---|
+/// | [`with_shards`](Client::with_shards) | `ShardSelection::Auto` (what `/gateway/bot` recommends) |
+/// | [`with_reconnect`](Client::with_reconnect) | never give up; 1 s → 30 s backoff with jitter; stable after 5 s |
+/// | [`with_heartbeat`](Client::with_heartbeat) | interval from Hello; a beat not ACKed by the next one is a zombie |
+/// | [`with_event_buffer_size`](Client::with_event_buffer_size) | 1000 items (backpressure beyond it, no drops) |
+/// | [`with_max_concurrent_handlers`](Client::with_max_concurrent_handlers) | 64 |
+/// | [`with_resume`](Client::with_resume) | none: every shard identifies |
+/// | [`with_api_base`](Client::with_api_base) | production or sandbox OpenAPI |
+/// | [`with_token_url`](Client::with_token_url) | `https://bots.qq.com/app/getAppAccessToken` |
+/// | [`with_gateway_url`](Client::with_gateway_url) | the URL `/gateway/bot` returns |
+///
+/// While [`start`](Client::start) runs: [`metrics`](Client::metrics),
+/// [`diagnostics`](Client::diagnostics), [`is_connected`](Client::is_connected),
+/// [`shard_connected`](Client::shard_connected), [`get_session_info`](Client::get_session_info)
+/// and [`shutdown_handle`](Client::shutdown_handle).
 pub struct Client<H: EventHandler> {
     token: Token,
     intents: Intents,

@@ -1,6 +1,6 @@
 //! Webhook mode: QQ's HTTP callback transport.
 //!
-//! - [`sign`]: Ed25519 with QQ's key derivation (secret repeated to a 32-byte seed).
+//! - [`sign`](mod@sign): Ed25519 with QQ's key derivation (secret repeated to a 32-byte seed).
 //! - [`receiver`]: an HTTP(S) endpoint that verifies callbacks, answers op 13 validation, ACKs
 //!   dispatches with op 12 at once and feeds them into the same [`GatewayItem`] pipeline as the
 //!   gateway (shard `[0,1]`, no `s`).

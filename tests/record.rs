@@ -1152,3 +1152,100 @@ fn lines_across_read_buffer_boundaries_read_back_exactly() {
     assert!(reader.warnings().is_empty());
     assert_eq!(progress.bytes(), size);
 }
+
+/// A valid recording header line (with its newline).
+fn header_line() -> Vec<u8> {
+    let mut w = RecordWriter::new(Vec::new(), &header(), &Redaction::default()).unwrap();
+    w.flush().unwrap();
+    w.finish().unwrap()
+}
+
+/// Counts the bytes a reader takes from its source.
+struct Counted<R> {
+    inner: R,
+    taken: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_oversized_line_is_an_error_with_its_line_number_read_no_further() {
+    use std::io::Read as _;
+    let frame = at_message(1, "1234", "hi");
+    let mut w = RecordWriter::new(Vec::new(), &header(), &Redaction::default()).unwrap();
+    w.write_item(&dispatch(ShardId::ONE, 1, &frame)).unwrap();
+    let mut good = w.finish().unwrap();
+    let limit = good.iter().rposition(|&b| b == b'\n').unwrap() + 10;
+
+    // A terminated line past the limit, in the middle of a file.
+    let mut middle = good.clone();
+    middle.extend(std::iter::repeat_n(b' ', limit + 1));
+    middle.extend_from_slice(b"\n");
+    middle.extend_from_slice(&good[header_line().len()..]);
+    let mut reader =
+        RecordReader::from_reader_with_max_line(std::io::Cursor::new(middle), limit).unwrap();
+    assert!(reader.next_record().unwrap().is_some());
+    let err = reader.next_record().unwrap_err();
+    assert!(
+        matches!(err, RecordError::LineTooLong { line: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("line 3 is longer than {limit} bytes, the limit for one recording line")
+    );
+    assert!(reader.next_record().unwrap().is_none(), "reading stops");
+
+    // A line of exactly the limit is still read (and judged on its content).
+    let mut exact = good.clone();
+    exact.extend(std::iter::repeat_n(b' ', limit));
+    exact.extend_from_slice(b"\n");
+    let reader =
+        RecordReader::from_reader_with_max_line(std::io::Cursor::new(exact), limit).unwrap();
+    assert_eq!(reader.map(Result::unwrap).count(), 1);
+
+    // An endless unterminated tail: bounded, an error, and the source is read only a little
+    // past the limit (one read buffer), not to its end.
+    let taken = Arc::new(AtomicU64::new(0));
+    good.extend_from_slice(b"{\"type\":\"frame\"");
+    let source = Counted {
+        inner: std::io::Cursor::new(good).chain(std::io::repeat(b'x').take(1 << 30)),
+        taken: taken.clone(),
+    };
+    let mut reader = RecordReader::from_reader_with_max_line(source, limit).unwrap();
+    assert!(reader.next_record().unwrap().is_some());
+    let err = reader.next_record().unwrap_err();
+    assert_eq!(err.line(), Some(3), "{err}");
+    let taken = taken.load(Ordering::Relaxed);
+    assert!(taken < 2 * 1024 * 1024, "read {taken} bytes");
+}
+
+#[test]
+fn a_zstd_line_past_32_mib_is_refused_at_the_limit() {
+    use std::io::Write as _;
+    assert_eq!(qqbot::record::MAX_LINE, 32 * 1024 * 1024);
+    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+    enc.write_all(&header_line()).unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    // 4 GiB would be the attack; 33 MiB is enough to cross the limit and keeps the test quick.
+    for _ in 0..33 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let bytes = enc.finish().unwrap();
+    assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.ndjson.zst");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut reader = RecordReader::open(&path).unwrap();
+    let err = reader.next_record().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 2 is longer than 32 MiB, the limit for one recording line"
+    );
+}

@@ -53,6 +53,15 @@ pub enum RecordError {
         /// The version in the header.
         found: String,
     },
+    /// A line is longer than the reader's limit ([`MAX_LINE`](super::reader::MAX_LINE) unless
+    /// set otherwise); reading stops there.
+    #[error("line {line} is longer than {}, the limit for one recording line", bytes(*limit))]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A line in the middle of the file is not a valid record.
     #[error("invalid record at line {line}")]
     InvalidLine {
@@ -74,12 +83,26 @@ impl RecordError {
     /// The 1-based line number the error is about, when there is one.
     pub fn line(&self) -> Option<u64> {
         match self {
-            RecordError::Read { line, .. } | RecordError::InvalidLine { line, .. } => Some(*line),
+            RecordError::Read { line, .. }
+            | RecordError::InvalidLine { line, .. }
+            | RecordError::LineTooLong { line, .. } => Some(*line),
             RecordError::NotARecording { .. }
             | RecordError::NewerVersion { .. }
             | RecordError::UnsupportedVersion { .. } => Some(1),
             _ => None,
         }
+    }
+}
+
+/// `32 MiB`, `1 KiB` or `100 bytes`.
+fn bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
     }
 }
 

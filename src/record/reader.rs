@@ -88,11 +88,18 @@ pub struct EventRecord {
     pub kind: ItemKind,
 }
 
+/// The longest line a reader accepts, newline excluded: 32 MiB, twice the gateway's 16 MiB frame
+/// limit (a recorded frame plus its keys, or a text frame escaped as a string). A longer line is
+/// an error naming its line number ([`RecordError::LineTooLong`]), found after reading at most
+/// this much of it, so memory stays bounded whatever the file holds.
+pub const MAX_LINE: usize = 32 * 1024 * 1024;
+
 /// Reads a recording: the header on open, then records one by one.
 pub struct RecordReader {
     input: Input,
     header: Header,
     buf: Vec<u8>,
+    max_line: usize,
     line: u64,
     warnings: Vec<Warning>,
     skipped: u64,
@@ -121,16 +128,29 @@ impl RecordReader {
 
     /// Read from any source (stdin for `-`), decompressing when it starts with zstd's magic.
     pub fn from_reader<R: Read + Send + 'static>(reader: R) -> Result<RecordReader, RecordError> {
+        RecordReader::from_reader_with_max_line(reader, MAX_LINE)
+    }
+
+    /// [`RecordReader::from_reader`] with another line-length limit than [`MAX_LINE`].
+    pub fn from_reader_with_max_line<R: Read + Send + 'static>(
+        reader: R,
+        max_line: usize,
+    ) -> Result<RecordReader, RecordError> {
         let input =
             compress::input(reader).map_err(|source| RecordError::Read { line: 1, source })?;
-        RecordReader::start(input)
+        RecordReader::start_with(input, max_line)
     }
 
     fn start(input: Input) -> Result<RecordReader, RecordError> {
+        RecordReader::start_with(input, MAX_LINE)
+    }
+
+    fn start_with(input: Input, max_line: usize) -> Result<RecordReader, RecordError> {
         let mut reader = RecordReader {
             input,
             header: Header::new(DateTime::<Utc>::UNIX_EPOCH),
             buf: Vec::with_capacity(4096),
+            max_line,
             line: 0,
             warnings: Vec::new(),
             skipped: 0,
@@ -242,28 +262,58 @@ impl RecordReader {
         }
     }
 
-    /// Read the next raw line into `buf`: `Some(terminated)`, or `None` at the end.
+    /// Read the next raw line into `buf`: `Some(terminated)`, or `None` at the end. A line longer
+    /// than `max_line` is an error once that much of it has been read.
     fn read_line(&mut self) -> Result<Option<bool>, RecordError> {
         self.buf.clear();
-        match self.input.lines.read_until(b'\n', &mut self.buf) {
-            Ok(0) => Ok(None),
-            Ok(n) => {
-                self.input.progress.line_read(n);
-                self.line += 1;
-                Ok(Some(self.buf.last() == Some(&b'\n')))
+        let mut terminated = false;
+        let compressed = self.input.compressed();
+        while !terminated {
+            let available = match self.input.lines.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if compressed => {
+                    self.line += 1;
+                    self.torn(format!(
+                        "compressed data ends early or is damaged ({e}); the rest is ignored"
+                    ));
+                    return Ok(None);
+                }
+                Err(source) => {
+                    return Err(RecordError::Read {
+                        line: self.line + 1,
+                        source,
+                    });
+                }
+            };
+            if available.is_empty() {
+                break;
             }
-            Err(e) if self.input.compressed() && e.kind() != io::ErrorKind::Interrupted => {
+            let take = match memchr::memchr(b'\n', available) {
+                Some(end) => {
+                    terminated = true;
+                    end + 1
+                }
+                None => available.len(),
+            };
+            let content = self.buf.len() + take - usize::from(terminated);
+            if content > self.max_line {
                 self.line += 1;
-                self.torn(format!(
-                    "compressed data ends early or is damaged ({e}); the rest is ignored"
-                ));
-                Ok(None)
+                self.done = true;
+                return Err(RecordError::LineTooLong {
+                    line: self.line,
+                    limit: self.max_line,
+                });
             }
-            Err(source) => Err(RecordError::Read {
-                line: self.line + 1,
-                source,
-            }),
+            self.buf.extend_from_slice(&available[..take]);
+            self.input.lines.consume(take);
         }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        self.input.progress.line_read(self.buf.len());
+        self.line += 1;
+        Ok(Some(terminated))
     }
 }
 

@@ -1249,3 +1249,144 @@ fn a_zstd_line_past_32_mib_is_refused_at_the_limit() {
         "line 2 is longer than 32 MiB, the limit for one recording line"
     );
 }
+
+/// Every record of `reader`, or the error that stopped it (bounded).
+fn drain(mut reader: RecordReader) -> (RecordReader, usize, Option<RecordError>) {
+    let mut n = 0;
+    for _ in 0..100_000 {
+        match reader.next_record() {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => return (reader, n, None),
+            Err(e) => return (reader, n, Some(e)),
+        }
+    }
+    panic!("reader did not end");
+}
+
+#[test]
+fn zstd_recordings_carry_a_checksum_and_damage_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.ndjson.zst");
+    let items = session();
+    record(&path, &items, &redaction());
+    let good = std::fs::read(&path).unwrap();
+    // Frame header descriptor byte: bit 2 is the content-checksum flag.
+    assert_eq!(good[4] & 0b100, 0b100, "content checksum flag set");
+
+    let damaged = dir.path().join("damaged.ndjson.zst");
+    let mut corrupt = 0;
+    // Flip one byte at a time across the compressed body (after the frame header, before the
+    // checksum itself); every flip is noticed, most as corruption.
+    for pos in (8..good.len() - 4).step_by(7) {
+        let mut bytes = good.clone();
+        bytes[pos] ^= 0x55;
+        std::fs::write(&damaged, &bytes).unwrap();
+        let err = match RecordReader::open(&damaged) {
+            Err(e) => e,
+            Ok(reader) => match drain(reader) {
+                (_, _, Some(e)) => e,
+                // A damaged block header can read as a frame cut short: the truncation warning.
+                (reader, _, None) => {
+                    assert_eq!(reader.warnings().len(), 1, "flip at {pos} unnoticed");
+                    continue;
+                }
+            },
+        };
+        assert!(err.line().is_some(), "{err}");
+        assert!(!matches!(err, RecordError::Empty), "flip at {pos}: {err}");
+        if let RecordError::Corrupt { .. } = err {
+            corrupt += 1;
+            assert!(
+                err.to_string()
+                    .starts_with("the recording's compressed data is corrupt"),
+                "{err}"
+            );
+        }
+    }
+    assert!(corrupt > 0, "no flip reported as corrupt");
+
+    // The very first block damaged: a corrupt file, not "the file is empty".
+    let mut bytes = good.clone();
+    for b in &mut bytes[6..14] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let err = match RecordReader::open(&damaged) {
+        Err(e) => e,
+        Ok(reader) => drain(reader).2.expect("an error"),
+    };
+    let text = err.to_string();
+    assert!(!text.contains("empty"), "{text}");
+    assert!(text.contains("corrupt"), "{text}");
+}
+
+#[test]
+fn a_zstd_stream_starting_with_a_skippable_frame_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plain.ndjson.zst");
+    let items = session();
+    record(&path, &items, &redaction());
+    let good = std::fs::read(&path).unwrap();
+    let skippable = |tag: u8, data: &[u8]| {
+        let mut frame = vec![0x50 | tag, 0x2A, 0x4D, 0x18];
+        frame.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        frame.extend_from_slice(data);
+        frame
+    };
+    let mut bytes = skippable(0, b"metadata");
+    bytes.extend_from_slice(&good);
+    bytes.extend(skippable(0xF, b"trailer"));
+    let prefixed = dir.path().join("prefixed.ndjson.zst");
+    std::fs::write(&prefixed, &bytes).unwrap();
+    assert_eq!(
+        replayed_ndjson(&prefixed, Selection::everything()),
+        ndjson_of(&items)
+    );
+    let (reader, _) = read_all(&prefixed);
+    assert!(reader.warnings().is_empty(), "{:?}", reader.warnings());
+}
+
+#[test]
+fn random_mutations_of_a_zstd_recording_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("good.ndjson.zst");
+    record(&path, &session(), &redaction());
+    let good = std::fs::read(&path).unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut outcomes = [0usize; 3];
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + next() % 3 {
+            let pos = (next() as usize) % bytes.len();
+            bytes[pos] = next() as u8;
+        }
+        if next() % 4 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        }
+        let reader = match RecordReader::from_reader(std::io::Cursor::new(bytes)) {
+            Ok(reader) => reader,
+            Err(e) => {
+                assert!(e.line().is_some() || matches!(e, RecordError::Empty), "{e}");
+                outcomes[0] += 1;
+                continue;
+            }
+        };
+        match drain(reader) {
+            (_, _, Some(e)) => {
+                assert!(e.line().is_some_and(|l| l >= 1), "{e}");
+                outcomes[1] += 1;
+            }
+            (reader, _, None) => {
+                assert!(reader.warnings().iter().all(|w| w.line >= 2));
+                outcomes[2] += 1;
+            }
+        }
+    }
+    assert!(outcomes[0] > 0 && outcomes[2] > 0, "{outcomes:?}");
+}

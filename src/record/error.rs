@@ -53,6 +53,16 @@ pub enum RecordError {
         /// The version in the header.
         found: String,
     },
+    /// The compressed data is damaged (a zstd decoding error or checksum mismatch, not a
+    /// truncated tail, which is a [`Warning`]).
+    #[error("the recording's compressed data is corrupt (at line {line})")]
+    Corrupt {
+        /// 1-based line being read when the damage showed.
+        line: u64,
+        /// zstd's words.
+        #[source]
+        source: io::Error,
+    },
     /// A line is longer than the reader's limit ([`MAX_LINE`](super::reader::MAX_LINE) unless
     /// set otherwise); reading stops there.
     #[error("line {line} is longer than {}, the limit for one recording line", bytes(*limit))]
@@ -85,7 +95,8 @@ impl RecordError {
         match self {
             RecordError::Read { line, .. }
             | RecordError::InvalidLine { line, .. }
-            | RecordError::LineTooLong { line, .. } => Some(*line),
+            | RecordError::LineTooLong { line, .. }
+            | RecordError::Corrupt { line, .. } => Some(*line),
             RecordError::NotARecording { .. }
             | RecordError::NewerVersion { .. }
             | RecordError::UnsupportedVersion { .. } => Some(1),

@@ -105,6 +105,8 @@ pub struct RecordReader {
     skipped: u64,
     done: bool,
     cache: LineCache,
+    /// A read error the fast path met, kept for the general path to report.
+    pending: Option<io::Error>,
 }
 
 impl std::fmt::Debug for RecordReader {
@@ -156,16 +158,25 @@ impl RecordReader {
             skipped: 0,
             done: false,
             cache: LineCache::default(),
+            pending: None,
         };
         match reader.read_line()? {
-            None => return Err(RecordError::Empty),
+            None if !reader.warnings.is_empty() => Err(RecordError::not_a_recording(
+                "the compressed data ends before line 1 is complete",
+            )),
+            None => Err(RecordError::Empty),
             Some(_) => {
-                let text = std::str::from_utf8(trim_eol(&reader.buf))
-                    .map_err(|_| RecordError::not_a_recording("line 1 is not UTF-8"))?;
-                reader.header = Header::parse(text)?;
+                let header = std::str::from_utf8(trim_eol(&reader.buf))
+                    .map_err(|_| RecordError::not_a_recording("line 1 is not UTF-8"))
+                    .and_then(Header::parse);
+                match header {
+                    Ok(header) => reader.header = header,
+                    // Garbage from damaged compressed data: say so rather than judge the text.
+                    Err(e) => return Err(reader.corruption().unwrap_or(e)),
+                }
+                Ok(reader)
             }
         }
-        Ok(reader)
     }
 
     /// The header.
@@ -214,7 +225,17 @@ impl RecordReader {
                 Ok(Some(record)) => return Ok(Some(record)),
                 Ok(None) => self.skipped += 1,
                 Err(source) => {
-                    if !terminated || self.at_end() {
+                    let last = if terminated { self.at_end() } else { Ok(true) };
+                    let last = match last {
+                        Ok(last) => last,
+                        Err(e) => return Err(self.corrupt(e)),
+                    };
+                    // Damaged compressed data decodes to garbage before zstd notices (at the
+                    // latest, at the frame's checksum): report the damage, not the garbage.
+                    if let Some(e) = self.corruption() {
+                        return Err(e);
+                    }
+                    if last {
                         self.torn(format!("torn last line ignored ({source})"));
                         return Ok(None);
                     }
@@ -236,7 +257,16 @@ impl RecordReader {
         if self.done {
             return None;
         }
-        let available = self.input.lines.fill_buf().ok()?;
+        if self.pending.is_some() {
+            return None;
+        }
+        let available = match self.input.lines.fill_buf() {
+            Ok(available) => available,
+            Err(e) => {
+                self.pending = Some(e);
+                return None;
+            }
+        };
         let end = memchr::memchr(b'\n', available)?;
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
         let record = parse_line(text, &mut self.cache).ok()??;
@@ -254,11 +284,48 @@ impl RecordReader {
         self.done = true;
     }
 
-    /// Whether nothing follows the current line. A decompression error here counts as the end.
-    fn at_end(&mut self) -> bool {
-        match self.input.lines.fill_buf() {
-            Ok(rest) => rest.is_empty(),
-            Err(_) => true,
+    /// Whether nothing follows the current line. A truncated compressed tail counts as the end;
+    /// other errors are returned.
+    fn at_end(&mut self) -> io::Result<bool> {
+        let compressed = self.input.compressed();
+        loop {
+            match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok(rest) => return Ok(rest.is_empty()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if compressed && e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Ok(true);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// For compressed input, decode (and discard) the rest to see whether it is damaged: the
+    /// error to report instead of a garbage line. Reads at most the rest of the source.
+    fn corruption(&mut self) -> Option<RecordError> {
+        if !self.input.compressed() {
+            return None;
+        }
+        loop {
+            match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok([]) => return None,
+                Ok(rest) => {
+                    let n = rest.len();
+                    self.input.lines.consume(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
+                Err(e) => return Some(self.corrupt(e)),
+            }
+        }
+    }
+
+    /// A decoding error as the error that ends reading.
+    fn corrupt(&mut self, source: io::Error) -> RecordError {
+        self.done = true;
+        RecordError::Corrupt {
+            line: self.line.max(1),
+            source,
         }
     }
 
@@ -269,9 +336,13 @@ impl RecordReader {
         let mut terminated = false;
         let compressed = self.input.compressed();
         while !terminated {
-            let available = match self.input.lines.fill_buf() {
+            let available = match fill(&mut self.pending, &mut *self.input.lines) {
                 Ok(available) => available,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if compressed && e.kind() != io::ErrorKind::UnexpectedEof => {
+                    self.line += 1;
+                    return Err(self.corrupt(e));
+                }
                 Err(e) if compressed => {
                     self.line += 1;
                     self.torn(format!(
@@ -323,6 +394,17 @@ impl Iterator for RecordReader {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record().transpose()
     }
+}
+
+/// The read buffer, or the error the fast path met (`pending`).
+fn fill<'a>(
+    pending: &mut Option<io::Error>,
+    lines: &'a mut (dyn io::BufRead + Send),
+) -> io::Result<&'a [u8]> {
+    if let Some(e) = pending.take() {
+        return Err(e);
+    }
+    lines.fill_buf()
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {

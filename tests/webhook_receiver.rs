@@ -536,3 +536,29 @@ fn rejection_messages_show_values_not_rust_debug() {
     );
     assert_eq!(qqbot::webhook::MAX_BODY, 2 * 1024 * 1024);
 }
+
+#[tokio::test]
+async fn a_non_ascii_signature_is_malformed_not_missing() {
+    use tokio::io::AsyncWriteExt as _;
+    let (receiver, _rx) = WebhookReceiver::bind(config()).await.unwrap();
+    let payload = body(1);
+    let head = raw_head(&payload, payload.len());
+    // Replace the signature's value with non-ASCII bytes (obs-text, allowed on the wire).
+    let start = head.find("X-Signature-Ed25519: ").unwrap() + "X-Signature-Ed25519: ".len();
+    let end = start + head[start..].find("\r\n").unwrap();
+    let mut bytes = head.as_bytes()[..start].to_vec();
+    bytes.extend_from_slice("签名".as_bytes());
+    bytes.extend_from_slice(&head.as_bytes()[end..]);
+    bytes.extend_from_slice(payload.as_bytes());
+    let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+        .await
+        .unwrap();
+    stream.write_all(&bytes).await.unwrap();
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(
+        response.contains("bad signature: signature is malformed (not ASCII hex)"),
+        "{response}"
+    );
+    assert_eq!(receiver.stats().bad_signature, 1);
+}

@@ -537,16 +537,23 @@ impl Ctx {
                 expected: expected.clone(),
             });
         }
-        let app_id = header(headers, HEADER_APP_ID);
-        if app_id.map(str::trim) != Some(self.app_id.as_str()) {
+        let app_id = headers
+            .get(HEADER_APP_ID)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        if app_id.as_deref().map(str::trim) != Some(self.app_id.as_str()) {
             return Err(Rejection::WrongAppId {
-                got: app_id.map(str::to_owned),
+                got: app_id.map(|a| a.into_owned()),
                 expected: self.app_id.clone(),
             });
         }
         let timestamp = header(headers, HEADER_TIMESTAMP).ok_or(Rejection::BadTimestamp)?;
         self.check_timestamp(timestamp)?;
-        let signature = header(headers, HEADER_SIGNATURE).unwrap_or("");
+        let signature = match headers.get(HEADER_SIGNATURE) {
+            None => "",
+            Some(value) => value
+                .to_str()
+                .map_err(|_| Rejection::Signature(SignatureError::Malformed))?,
+        };
         self.public
             .verify(timestamp, &body, signature)
             .map_err(Rejection::Signature)?;

@@ -562,3 +562,106 @@ async fn a_non_ascii_signature_is_malformed_not_missing() {
     );
     assert_eq!(receiver.stats().bad_signature, 1);
 }
+
+/// Whether the server closes `stream` (EOF, a reset, or an error status then EOF) within WAIT.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    for _ in 0..100 {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn slow_header_connections_are_cut_while_valid_deliveries_arrive() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut cfg = config();
+    cfg.header_timeout = Duration::from_millis(300);
+    let (receiver, mut rx) = WebhookReceiver::bind(cfg).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut slow = Vec::new();
+    for n in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        // Half a request line, then nothing (slowloris).
+        stream.write_all(b"POST / HT").await.unwrap();
+        slow.push(stream);
+        assert_eq!(
+            Req::signed(&body(n)).send(&client, &receiver.url()).await.0,
+            200
+        );
+        let item = next_dispatch(&mut rx).await;
+        let ItemKind::Dispatch(d) = &item.kind else {
+            unreachable!()
+        };
+        assert_eq!(d.id.as_deref(), Some(event(n).0.as_str()));
+    }
+    for stream in &mut slow {
+        assert!(closed_by_server(stream).await, "slow connection still open");
+    }
+    assert_eq!(receiver.stats().dispatches, 3);
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_are_closed_and_slots_free_up_after_the_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut cfg = config();
+    cfg.max_connections = 2;
+    cfg.header_timeout = Duration::from_secs(2);
+    let (receiver, mut rx) = WebhookReceiver::bind(cfg).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        stream.write_all(b"POST / HT").await.unwrap();
+        held.push(stream);
+    }
+    // Both slots are taken: a complete, valid request on a third connection is closed unanswered.
+    // Poll: the server may accept the first two a moment after the connects return.
+    let payload = body(6);
+    let mut refused = false;
+    for _ in 0..50 {
+        let mut third = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        let mut request = raw_head(&payload, payload.len()).into_bytes();
+        request.extend_from_slice(payload.as_bytes());
+        let _ = third.write_all(&request).await;
+        let response = read_response(&mut third).await;
+        if response.is_empty() {
+            refused = true;
+            break;
+        }
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+    assert!(refused, "a connection past the limit was served");
+    // The header timeout frees the slots; a valid delivery then gets through.
+    for stream in &mut held {
+        assert!(closed_by_server(stream).await);
+    }
+    let client = reqwest::Client::new();
+    let mut delivered = false;
+    for _ in 0..50 {
+        let req = Req::signed(&body(7));
+        let sent = timeout(WAIT, async {
+            let (status, _) = req.send(&client, &receiver.url()).await;
+            status
+        })
+        .await;
+        if sent == Ok(200) {
+            delivered = true;
+            break;
+        }
+    }
+    assert!(delivered);
+    let item = next_dispatch(&mut rx).await;
+    assert!(matches!(item.kind, ItemKind::Dispatch(_)));
+}

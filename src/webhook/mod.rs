@@ -23,8 +23,8 @@ pub use deliver::{Attempt, RetryPolicy, parse_header};
 pub use forward::{ForwardConfig, ForwardError, ForwardResult, ForwardStats, Forwarder, QueueFull};
 pub use payload::{ValidationAnswer, ValidationRequest};
 pub use receiver::{
-    DEFAULT_BODY_TIMEOUT, MAX_BODY, ReceiverConfig, ReceiverError, ReceiverStats, Rejection,
-    WebhookReceiver,
+    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, MAX_BODY,
+    ReceiverConfig, ReceiverError, ReceiverStats, Rejection, WebhookReceiver,
 };
 pub use sign::{KeyError, PublicKey, SignatureError, WebhookKey, derive_seed, sign, verify};
 pub use tls::{TlsError, TlsErrorKind, TlsFiles};

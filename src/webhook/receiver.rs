@@ -13,6 +13,12 @@
 //! | the body arrives within the body timeout | 408 |
 //! | the body is a UTF-8 JSON envelope (op 13 with `d`, op 0 with `t`) | 400 |
 //!
+//! Connections are served over HTTP/1.1 with limits: a request's headers must arrive within
+//! [`DEFAULT_HEADER_TIMEOUT`] (10 s) and its body within [`DEFAULT_BODY_TIMEOUT`] (30 s) of them;
+//! at most [`DEFAULT_MAX_CONNECTIONS`] (256) are served at once, and a connection beyond that is
+//! closed as soon as it is accepted (QQ retries). The timeouts bound how long a slow client can
+//! hold a slot, so slots keep freeing up for valid deliveries.
+//!
 //! op 13 is answered with the signed `plain_token`; op 0 is queued with `try_send` and ACKed with
 //! `200 {"op":12,"d":0}` before any consumer sees it. A full queue answers `503 {"op":12,"d":1}`
 //! so the platform redelivers instead of the event being lost. Other opcodes are ACKed and counted.
@@ -52,6 +58,10 @@ pub const DEFAULT_QUEUE: usize = 1024;
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Default time a client has to send the whole body once its headers have arrived.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a client has to send a request's headers (the connection is closed after it).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of connections served at once; more are closed as soon as they are accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// How to run a receiver. Build with [`ReceiverConfig::new`] and adjust fields.
 #[derive(Debug, Clone)]
@@ -74,6 +84,11 @@ pub struct ReceiverConfig {
     pub queue: usize,
     /// Time a client has to send the whole body after its headers (408 after that).
     pub body_timeout: Duration,
+    /// Time a client has to send a request's headers; the connection is closed after it.
+    pub header_timeout: Duration,
+    /// Connections served at once; a connection beyond it is closed when accepted. The timeouts
+    /// bound how long a slow client holds a slot.
+    pub max_connections: usize,
 }
 
 impl ReceiverConfig {
@@ -89,6 +104,8 @@ impl ReceiverConfig {
             tls: None,
             queue: DEFAULT_QUEUE,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -366,29 +383,21 @@ impl WebhookReceiver {
             counters: Counters::default(),
         });
         let app = Router::new().fallback(handle).with_state(ctx.clone());
-        let (stop, mut stop_rx) = watch::channel(false);
+        let (stop, stop_rx) = watch::channel(false);
         let is_tls = tls.is_some();
+        let limits = Limits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections.max(1),
+        };
         let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stop_rx.wait_for(|s| *s).await;
-            };
-            let result = match tls {
-                Some(tls) => {
-                    axum::serve(TlsListener::new(listener, tls), app)
-                        .with_graceful_shutdown(shutdown)
-                        .await
-                }
+            match tls {
+                Some(tls) => serve(TlsListener::new(listener, tls), app, limits, stop_rx).await,
                 None => {
                     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                         let _ = tcp.set_nodelay(true);
                     });
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(shutdown)
-                        .await
+                    serve(listener, app, limits, stop_rx).await;
                 }
-            };
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "webhook receiver stopped with an error");
             }
         });
         tracing::info!(%addr, tls = is_tls, "webhook receiver listening");
@@ -457,6 +466,74 @@ impl Drop for WebhookReceiver {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// Connection-level limits.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Accept connections and serve each over HTTP/1.1 with a header-read timeout, at most
+/// `max_connections` at once (one more is closed at once, logged once until a slot frees). On
+/// `stop`, stop accepting and let open connections finish.
+async fn serve<L: axum::serve::Listener>(
+    mut listener: L,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
+    let mut warned = false;
+    loop {
+        let (io, _) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = async { stop.wait_for(|s| *s).await.is_ok() } => break,
+        };
+        // Reap finished connections so the set stays bounded by the limit.
+        while connections.try_join_next().is_some() {}
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !warned {
+                tracing::warn!(
+                    limit = limits.max_connections,
+                    "webhook: connection limit reached; closing new connections until one ends"
+                );
+                warned = true;
+            }
+            drop(io);
+            continue;
+        };
+        warned = false;
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    // HTTP-level failures (a malformed request or oversized head, answered 400 or
+                    // 431 by hyper; a header timeout): once per connection, like a rejection.
+                    if let Err(e) = result
+                        && !e.is_incomplete_message()
+                    {
+                        tracing::warn!("webhook: closed a connection: {e}");
+                    }
+                }
+                _ = async { stop.wait_for(|s| *s).await.is_ok() } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    while connections.join_next().await.is_some() {}
 }
 
 fn normalize_path(path: &str) -> String {

@@ -1165,3 +1165,241 @@ fn lines_across_read_buffer_boundaries_read_back_exactly() {
     assert!(reader.warnings().is_empty());
     assert_eq!(progress.bytes(), size);
 }
+
+/// A valid recording header line (with its newline).
+fn header_line() -> Vec<u8> {
+    let mut w = RecordWriter::new(Vec::new(), &header(), &Redaction::default()).unwrap();
+    w.flush().unwrap();
+    w.finish().unwrap()
+}
+
+/// Counts the bytes a reader takes from its source.
+struct Counted<R> {
+    inner: R,
+    taken: Arc<AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.taken.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_oversized_line_is_an_error_with_its_line_number_read_no_further() {
+    use std::io::Read as _;
+    let frame = at_message(1, "1234", "hi");
+    let mut w = RecordWriter::new(Vec::new(), &header(), &Redaction::default()).unwrap();
+    w.write_item(&dispatch(ShardId::ONE, 1, &frame)).unwrap();
+    let mut good = w.finish().unwrap();
+    let limit = good.iter().rposition(|&b| b == b'\n').unwrap() + 10;
+
+    // A terminated line past the limit, in the middle of a file.
+    let mut middle = good.clone();
+    middle.extend(std::iter::repeat_n(b' ', limit + 1));
+    middle.extend_from_slice(b"\n");
+    middle.extend_from_slice(&good[header_line().len()..]);
+    let mut reader =
+        RecordReader::from_reader_with_max_line(std::io::Cursor::new(middle), limit).unwrap();
+    assert!(reader.next_record().unwrap().is_some());
+    let err = reader.next_record().unwrap_err();
+    assert!(
+        matches!(err, RecordError::LineTooLong { line: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("line 3 is longer than {limit} bytes, the limit for one recording line")
+    );
+    assert!(reader.next_record().unwrap().is_none(), "reading stops");
+
+    // A line of exactly the limit is still read (and judged on its content).
+    let mut exact = good.clone();
+    exact.extend(std::iter::repeat_n(b' ', limit));
+    exact.extend_from_slice(b"\n");
+    let reader =
+        RecordReader::from_reader_with_max_line(std::io::Cursor::new(exact), limit).unwrap();
+    assert_eq!(reader.map(Result::unwrap).count(), 1);
+
+    // An endless unterminated tail: bounded, an error, and the source is read only a little
+    // past the limit (one read buffer), not to its end.
+    let taken = Arc::new(AtomicU64::new(0));
+    good.extend_from_slice(b"{\"type\":\"frame\"");
+    let source = Counted {
+        inner: std::io::Cursor::new(good).chain(std::io::repeat(b'x').take(1 << 30)),
+        taken: taken.clone(),
+    };
+    let mut reader = RecordReader::from_reader_with_max_line(source, limit).unwrap();
+    assert!(reader.next_record().unwrap().is_some());
+    let err = reader.next_record().unwrap_err();
+    assert_eq!(err.line(), Some(3), "{err}");
+    let taken = taken.load(Ordering::Relaxed);
+    assert!(taken < 2 * 1024 * 1024, "read {taken} bytes");
+}
+
+#[test]
+fn a_zstd_line_past_32_mib_is_refused_at_the_limit() {
+    use std::io::Write as _;
+    assert_eq!(qqbot::record::MAX_LINE, 32 * 1024 * 1024);
+    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+    enc.write_all(&header_line()).unwrap();
+    let zeros = vec![0u8; 1024 * 1024];
+    // 4 GiB would be the attack; 33 MiB is enough to cross the limit and keeps the test quick.
+    for _ in 0..33 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let bytes = enc.finish().unwrap();
+    assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.ndjson.zst");
+    std::fs::write(&path, &bytes).unwrap();
+    let mut reader = RecordReader::open(&path).unwrap();
+    let err = reader.next_record().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 2 is longer than 32 MiB, the limit for one recording line"
+    );
+}
+
+/// Every record of `reader`, or the error that stopped it (bounded).
+fn drain(mut reader: RecordReader) -> (RecordReader, usize, Option<RecordError>) {
+    let mut n = 0;
+    for _ in 0..100_000 {
+        match reader.next_record() {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => return (reader, n, None),
+            Err(e) => return (reader, n, Some(e)),
+        }
+    }
+    panic!("reader did not end");
+}
+
+#[test]
+fn zstd_recordings_carry_a_checksum_and_damage_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.ndjson.zst");
+    let items = session();
+    record(&path, &items, &redaction());
+    let good = std::fs::read(&path).unwrap();
+    // Frame header descriptor byte: bit 2 is the content-checksum flag.
+    assert_eq!(good[4] & 0b100, 0b100, "content checksum flag set");
+
+    let damaged = dir.path().join("damaged.ndjson.zst");
+    let mut corrupt = 0;
+    // Flip one byte at a time across the compressed body (after the frame header, before the
+    // checksum itself); every flip is noticed, most as corruption.
+    for pos in (8..good.len() - 4).step_by(7) {
+        let mut bytes = good.clone();
+        bytes[pos] ^= 0x55;
+        std::fs::write(&damaged, &bytes).unwrap();
+        let err = match RecordReader::open(&damaged) {
+            Err(e) => e,
+            Ok(reader) => match drain(reader) {
+                (_, _, Some(e)) => e,
+                // A damaged block header can read as a frame cut short: the truncation warning.
+                (reader, _, None) => {
+                    assert_eq!(reader.warnings().len(), 1, "flip at {pos} unnoticed");
+                    continue;
+                }
+            },
+        };
+        assert!(err.line().is_some(), "{err}");
+        assert!(!matches!(err, RecordError::Empty), "flip at {pos}: {err}");
+        if let RecordError::Corrupt { .. } = err {
+            corrupt += 1;
+            assert!(
+                err.to_string()
+                    .starts_with("the recording's compressed data is corrupt"),
+                "{err}"
+            );
+        }
+    }
+    assert!(corrupt > 0, "no flip reported as corrupt");
+
+    // The very first block damaged: a corrupt file, not "the file is empty".
+    let mut bytes = good.clone();
+    for b in &mut bytes[6..14] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let err = match RecordReader::open(&damaged) {
+        Err(e) => e,
+        Ok(reader) => drain(reader).2.expect("an error"),
+    };
+    let text = err.to_string();
+    assert!(!text.contains("empty"), "{text}");
+    assert!(text.contains("corrupt"), "{text}");
+}
+
+#[test]
+fn a_zstd_stream_starting_with_a_skippable_frame_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plain.ndjson.zst");
+    let items = session();
+    record(&path, &items, &redaction());
+    let good = std::fs::read(&path).unwrap();
+    let skippable = |tag: u8, data: &[u8]| {
+        let mut frame = vec![0x50 | tag, 0x2A, 0x4D, 0x18];
+        frame.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        frame.extend_from_slice(data);
+        frame
+    };
+    let mut bytes = skippable(0, b"metadata");
+    bytes.extend_from_slice(&good);
+    bytes.extend(skippable(0xF, b"trailer"));
+    let prefixed = dir.path().join("prefixed.ndjson.zst");
+    std::fs::write(&prefixed, &bytes).unwrap();
+    assert_eq!(
+        replayed_ndjson(&prefixed, Selection::everything()),
+        ndjson_of(&items)
+    );
+    let (reader, _) = read_all(&prefixed);
+    assert!(reader.warnings().is_empty(), "{:?}", reader.warnings());
+}
+
+#[test]
+fn random_mutations_of_a_zstd_recording_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("good.ndjson.zst");
+    record(&path, &session(), &redaction());
+    let good = std::fs::read(&path).unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut outcomes = [0usize; 3];
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + next() % 3 {
+            let pos = (next() as usize) % bytes.len();
+            bytes[pos] = next() as u8;
+        }
+        if next() % 4 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        }
+        let reader = match RecordReader::from_reader(std::io::Cursor::new(bytes)) {
+            Ok(reader) => reader,
+            Err(e) => {
+                assert!(e.line().is_some() || matches!(e, RecordError::Empty), "{e}");
+                outcomes[0] += 1;
+                continue;
+            }
+        };
+        match drain(reader) {
+            (_, _, Some(e)) => {
+                assert!(e.line().is_some_and(|l| l >= 1), "{e}");
+                outcomes[1] += 1;
+            }
+            (reader, _, None) => {
+                assert!(reader.warnings().iter().all(|w| w.line >= 2));
+                outcomes[2] += 1;
+            }
+        }
+    }
+    assert!(outcomes[0] > 0 && outcomes[2] > 0, "{outcomes:?}");
+}

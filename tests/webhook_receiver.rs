@@ -290,7 +290,9 @@ async fn redeliveries_are_acked_and_dropped_only_with_dedup() {
         assert_eq!(id(&second), expected_second, "dedup={dedup}");
         assert_eq!(receiver.stats().redeliveries, 1);
         assert_eq!(receiver.stats().dispatches, if dedup { 2 } else { 3 });
-        receiver.shutdown().await;
+        // What the listen summary adds to "duplicate(s) skipped".
+        let stats = receiver.shutdown().await;
+        assert_eq!(stats.duplicates_dropped, u64::from(dedup));
     }
 }
 
@@ -392,4 +394,274 @@ async fn setup_errors_are_reported_not_panics() {
     assert_eq!(err.to_string(), "cannot set up HTTPS");
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("/nonexistent/cert.pem"), "{source}");
+}
+
+/// A raw HTTP/1.1 request head for a signed delivery of `body`.
+fn raw_head(body: &str, content_length: usize) -> String {
+    let ts = now().to_string();
+    let signature = sign(&Secret::new(SECRET), &ts, body.as_bytes()).unwrap();
+    format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Bot-Appid: {APP_ID}\r\n\
+         X-Signature-Timestamp: {ts}\r\nX-Signature-Ed25519: {signature}\r\n\
+         Content-Length: {content_length}\r\n\r\n"
+    )
+}
+
+/// Read an HTTP response from `stream` until the connection closes or the body (by
+/// Content-Length) is complete; bounded by WAIT.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    for _ in 0..1000 {
+        let n = tokio::time::timeout_at(deadline, stream.read(&mut buf))
+            .await
+            .expect("answered in time")
+            .unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if let Some((head, rest)) = text.split_once("\r\n\r\n") {
+            let length = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap())
+            });
+            if length.is_some_and(|l| rest.len() >= l) {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[tokio::test]
+async fn a_huge_content_length_is_refused_with_413_before_the_body() {
+    use tokio::io::AsyncWriteExt as _;
+    let (receiver, mut rx) = WebhookReceiver::bind(config()).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+        .await
+        .unwrap();
+    // Headers only: 4 GiB announced, nothing sent. The answer must not wait for the body.
+    stream
+        .write_all(raw_head(&body(1), 4 << 30).as_bytes())
+        .await
+        .unwrap();
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(
+        response.contains(r#"{"error":"body larger than 2 MiB"}"#),
+        "{response}"
+    );
+    let stats = receiver.stats();
+    assert_eq!((stats.bad_body, stats.rejected), (1, 1));
+    // Logged and reported like the other rejections.
+    let item = timeout(WAIT, rx.recv()).await.unwrap().unwrap();
+    let ItemKind::Error { message } = item.kind else {
+        panic!("{item:?}")
+    };
+    assert_eq!(
+        message,
+        "webhook: rejected POST /: body larger than 2 MiB (413)"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_cut_after_the_body_timeout_while_valid_deliveries_arrive() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut cfg = config();
+    cfg.body_timeout = Duration::from_millis(300);
+    let (receiver, mut rx) = WebhookReceiver::bind(cfg).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut stalled = Vec::new();
+    for n in 0..3 {
+        let full = body(100 + n);
+        let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        // Headers and half the body, then nothing.
+        stream
+            .write_all(raw_head(&full, full.len()).as_bytes())
+            .await
+            .unwrap();
+        stream
+            .write_all(&full.as_bytes()[..full.len() / 2])
+            .await
+            .unwrap();
+        stalled.push(stream);
+        // A valid delivery while the stalled ones hang.
+        assert_eq!(
+            Req::signed(&body(n)).send(&client, &receiver.url()).await.0,
+            200
+        );
+        let item = next_dispatch(&mut rx).await;
+        let ItemKind::Dispatch(d) = &item.kind else {
+            unreachable!()
+        };
+        assert_eq!(d.id.as_deref(), Some(event(n).0.as_str()));
+    }
+    for stream in &mut stalled {
+        let response = read_response(stream).await;
+        assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+        assert!(
+            response.contains(r#"{"error":"body not received within 0.3 s"}"#),
+            "{response}"
+        );
+    }
+    assert_eq!(receiver.stats().dispatches, 3);
+    assert_eq!(receiver.stats().bad_body, 3);
+}
+
+#[test]
+fn rejection_messages_show_values_not_rust_debug() {
+    use qqbot::webhook::Rejection;
+    let wrong = Rejection::WrongAppId {
+        got: Some("2".into()),
+        expected: APP_ID.into(),
+    };
+    assert_eq!(
+        wrong.to_string(),
+        "wrong app id (X-Bot-Appid `2`, expected 11111111)"
+    );
+    let missing = Rejection::WrongAppId {
+        got: None,
+        expected: APP_ID.into(),
+    };
+    assert_eq!(
+        missing.to_string(),
+        "wrong app id (X-Bot-Appid missing, expected 11111111)"
+    );
+    assert_eq!(qqbot::webhook::MAX_BODY, 2 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn a_non_ascii_signature_is_malformed_not_missing() {
+    use tokio::io::AsyncWriteExt as _;
+    let (receiver, _rx) = WebhookReceiver::bind(config()).await.unwrap();
+    let payload = body(1);
+    let head = raw_head(&payload, payload.len());
+    // Replace the signature's value with non-ASCII bytes (obs-text, allowed on the wire).
+    let start = head.find("X-Signature-Ed25519: ").unwrap() + "X-Signature-Ed25519: ".len();
+    let end = start + head[start..].find("\r\n").unwrap();
+    let mut bytes = head.as_bytes()[..start].to_vec();
+    bytes.extend_from_slice("签名".as_bytes());
+    bytes.extend_from_slice(&head.as_bytes()[end..]);
+    bytes.extend_from_slice(payload.as_bytes());
+    let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+        .await
+        .unwrap();
+    stream.write_all(&bytes).await.unwrap();
+    let response = read_response(&mut stream).await;
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(
+        response.contains("bad signature: signature is malformed (not ASCII hex)"),
+        "{response}"
+    );
+    assert_eq!(receiver.stats().bad_signature, 1);
+}
+
+/// Whether the server closes `stream` (EOF, a reset, or an error status then EOF) within WAIT.
+async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    for _ in 0..100 {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn slow_header_connections_are_cut_while_valid_deliveries_arrive() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut cfg = config();
+    cfg.header_timeout = Duration::from_millis(300);
+    let (receiver, mut rx) = WebhookReceiver::bind(cfg).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut slow = Vec::new();
+    for n in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        // Half a request line, then nothing (slowloris).
+        stream.write_all(b"POST / HT").await.unwrap();
+        slow.push(stream);
+        assert_eq!(
+            Req::signed(&body(n)).send(&client, &receiver.url()).await.0,
+            200
+        );
+        let item = next_dispatch(&mut rx).await;
+        let ItemKind::Dispatch(d) = &item.kind else {
+            unreachable!()
+        };
+        assert_eq!(d.id.as_deref(), Some(event(n).0.as_str()));
+    }
+    for stream in &mut slow {
+        assert!(closed_by_server(stream).await, "slow connection still open");
+    }
+    assert_eq!(receiver.stats().dispatches, 3);
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_are_closed_and_slots_free_up_after_the_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let mut cfg = config();
+    cfg.max_connections = 2;
+    cfg.header_timeout = Duration::from_secs(2);
+    let (receiver, mut rx) = WebhookReceiver::bind(cfg).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        stream.write_all(b"POST / HT").await.unwrap();
+        held.push(stream);
+    }
+    // Both slots are taken: a complete, valid request on a third connection is closed unanswered.
+    // Poll: the server may accept the first two a moment after the connects return.
+    let payload = body(6);
+    let mut refused = false;
+    for _ in 0..50 {
+        let mut third = tokio::net::TcpStream::connect(receiver.addr())
+            .await
+            .unwrap();
+        let mut request = raw_head(&payload, payload.len()).into_bytes();
+        request.extend_from_slice(payload.as_bytes());
+        let _ = third.write_all(&request).await;
+        let response = read_response(&mut third).await;
+        if response.is_empty() {
+            refused = true;
+            break;
+        }
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+    assert!(refused, "a connection past the limit was served");
+    // The header timeout frees the slots; a valid delivery then gets through.
+    for stream in &mut held {
+        assert!(closed_by_server(stream).await);
+    }
+    let client = reqwest::Client::new();
+    let mut delivered = false;
+    for _ in 0..50 {
+        let req = Req::signed(&body(7));
+        let sent = timeout(WAIT, async {
+            let (status, _) = req.send(&client, &receiver.url()).await;
+            status
+        })
+        .await;
+        if sent == Ok(200) {
+            delivered = true;
+            break;
+        }
+    }
+    assert!(delivered);
+    let item = next_dispatch(&mut rx).await;
+    assert!(matches!(item.kind, ItemKind::Dispatch(_)));
 }

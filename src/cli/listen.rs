@@ -187,11 +187,17 @@ pub(crate) enum Source {
 impl Source {
     /// Close cleanly; the gateway's sessions stay resumable and are returned.
     pub(crate) async fn close(self) -> Vec<SessionInfo> {
+        self.close_counting().await.0
+    }
+
+    /// [`Source::close`], also returning the redeliveries the webhook receiver dropped (ACKed
+    /// and never passed on), which the summary counts as duplicates skipped.
+    pub(crate) async fn close_counting(self) -> (Vec<SessionInfo>, u64) {
         match self {
-            Source::Gateway { cluster, .. } => cluster.shutdown().await,
+            Source::Gateway { cluster, .. } => (cluster.shutdown().await, 0),
             Source::Webhook { receiver, .. } => {
-                receiver.shutdown().await;
-                Vec::new()
+                let stats = receiver.shutdown().await;
+                (Vec::new(), stats.duplicates_dropped)
             }
         }
     }
@@ -579,7 +585,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     }
     // Close cleanly (the channel ends, the consumer drains what is left and stops), then keep the
     // still-resumable sessions for the next run.
-    let mut sessions = source.close().await;
+    let (mut sessions, dropped_redeliveries) = source.close_counting().await;
     let mut outcome = match finished {
         Some(outcome) => outcome,
         None => consumer.await,
@@ -598,6 +604,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
                 .and_then(|s| s.last_seq),
         };
     }
+    outcome.stats.duplicates += dropped_redeliveries;
     if let Some(forwarder) = outcome.forwarder.take() {
         // With forwarding, a restart resumes from the last event every handler accepted.
         for session in &mut sessions {

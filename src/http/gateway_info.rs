@@ -35,7 +35,10 @@ pub enum GatewayInfoError {
     #[error("could not reach GET /gateway/bot")]
     Unreachable(#[source] reqwest::Error),
     /// The token was refused (HTTP 401 or an auth error code).
-    #[error("GET /gateway/bot refused the access token (HTTP {status}, code {code:?})")]
+    #[error(
+        "GET /gateway/bot refused the access token (HTTP {status}{})",
+        code.map(|c| format!(", code {c}")).unwrap_or_default()
+    )]
     Unauthorized {
         /// HTTP status.
         status: u16,
@@ -93,4 +96,29 @@ pub async fn get_gateway_bot(
         return Err(GatewayInfoError::Status { status, message });
     }
     serde_json::from_slice(&bytes).map_err(GatewayInfoError::Malformed)
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn unauthorized_shows_the_code_without_rust_debug() {
+        let with = GatewayInfoError::Unauthorized {
+            status: 401,
+            code: Some(11244),
+        };
+        assert_eq!(
+            with.to_string(),
+            "GET /gateway/bot refused the access token (HTTP 401, code 11244)"
+        );
+        let without = GatewayInfoError::Unauthorized {
+            status: 401,
+            code: None,
+        };
+        assert_eq!(
+            without.to_string(),
+            "GET /gateway/bot refused the access token (HTTP 401)"
+        );
+    }
 }

@@ -59,27 +59,56 @@ struct TokenResponse {
     #[serde(default)]
     access_token: Option<String>,
     #[serde(default)]
-    expires_in: Option<ExpiresIn>,
+    expires_in: Option<serde_json::Value>,
     #[serde(default)]
     code: Option<i64>,
     #[serde(default)]
     message: Option<String>,
 }
 
-/// `expires_in` as a JSON string (documented example) or number (documented type).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ExpiresIn {
-    Number(u64),
-    Text(String),
-}
+/// The longest token lifetime believed: a year (the platform gives 7200 s).
+const MAX_EXPIRES_IN: u64 = 365 * 24 * 3600;
 
-impl ExpiresIn {
-    fn seconds(&self) -> Option<u64> {
-        match self {
-            ExpiresIn::Number(n) => Some(*n),
-            ExpiresIn::Text(s) => s.trim().parse().ok(),
+/// `expires_in` as a JSON string (documented example) or number (documented type), in seconds,
+/// or what is wrong with it.
+fn expires_in_seconds(value: Option<&serde_json::Value>) -> Result<u64, String> {
+    let shown = |v: &serde_json::Value| crate::output::human::snippet(&v.to_string(), 40);
+    let number = match value {
+        None | Some(serde_json::Value::Null) => return Err("missing expires_in".to_owned()),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::String(s)) => s.trim().to_owned(),
+        Some(other) => {
+            return Err(format!(
+                "expires_in {} is not a number of seconds",
+                shown(other)
+            ));
         }
+    };
+    let v = value.expect("matched above");
+    if let Ok(n) = number.parse::<i128>() {
+        return match u64::try_from(n) {
+            Err(_) if n < 0 => Err(format!("expires_in {} is negative", shown(v))),
+            Ok(n) if n <= MAX_EXPIRES_IN => Ok(n),
+            _ => Err(format!(
+                "expires_in {} is out of range (at most {MAX_EXPIRES_IN} s)",
+                shown(v)
+            )),
+        };
+    }
+    match number.parse::<f64>() {
+        Ok(f) if f < 0.0 => Err(format!("expires_in {} is negative", shown(v))),
+        Ok(f) if f.is_finite() && f.fract() != 0.0 && f <= MAX_EXPIRES_IN as f64 => Err(format!(
+            "expires_in {} is not a whole number of seconds",
+            shown(v)
+        )),
+        Ok(_) => Err(format!(
+            "expires_in {} is out of range (at most {MAX_EXPIRES_IN} s)",
+            shown(v)
+        )),
+        Err(_) => Err(format!(
+            "expires_in {} is not a number of seconds",
+            shown(v)
+        )),
     }
 }
 
@@ -222,14 +251,11 @@ impl TokenSource {
             });
         }
         let parsed = parsed.map_err(TokenError::Malformed)?;
-        let (Some(token), Some(seconds)) = (
-            parsed.access_token,
-            parsed.expires_in.as_ref().and_then(ExpiresIn::seconds),
-        ) else {
-            return Err(TokenError::Malformed(serde::de::Error::custom(
-                "missing access_token or expires_in",
-            )));
+        let malformed = |why: String| TokenError::Malformed(serde::de::Error::custom(why));
+        let Some(token) = parsed.access_token else {
+            return Err(malformed("missing access_token".to_owned()));
         };
+        let seconds = expires_in_seconds(parsed.expires_in.as_ref()).map_err(malformed)?;
         Ok(Cached {
             token: Secret::new(token),
             expires_at: Instant::now() + Duration::from_secs(seconds),
@@ -262,8 +288,46 @@ mod tests {
             r#"{"access_token":"t","expires_in":7200}"#,
         ] {
             let r: TokenResponse = serde_json::from_str(body).unwrap();
-            assert_eq!(r.expires_in.unwrap().seconds(), Some(7200));
+            assert_eq!(expires_in_seconds(r.expires_in.as_ref()), Ok(7200));
         }
+    }
+
+    #[test]
+    fn unusable_expires_in_says_what_is_wrong() {
+        let why = |json: &str| {
+            let r: TokenResponse = serde_json::from_str(json).expect("any expires_in parses");
+            expires_in_seconds(r.expires_in.as_ref()).unwrap_err()
+        };
+        assert_eq!(why(r#"{"expires_in":-5}"#), "expires_in -5 is negative");
+        assert_eq!(
+            why(r#"{"expires_in":"-5"}"#),
+            r#"expires_in "-5" is negative"#
+        );
+        assert_eq!(
+            why(r#"{"expires_in":184467440737095516150}"#),
+            "expires_in 1.844674407370955e+20 is out of range (at most 31536000 s)"
+        );
+        assert_eq!(
+            why(r#"{"expires_in":1e300}"#),
+            "expires_in 1e+300 is out of range (at most 31536000 s)"
+        );
+        assert_eq!(
+            why(r#"{"expires_in":18446744073709551615}"#),
+            "expires_in 18446744073709551615 is out of range (at most 31536000 s)"
+        );
+        assert_eq!(
+            why(r#"{"expires_in":7.5}"#),
+            "expires_in 7.5 is not a whole number of seconds"
+        );
+        assert_eq!(
+            why(r#"{"expires_in":"soon"}"#),
+            r#"expires_in "soon" is not a number of seconds"#
+        );
+        assert_eq!(
+            why(r#"{"expires_in":[1]}"#),
+            "expires_in [1] is not a number of seconds"
+        );
+        assert_eq!(why(r#"{"access_token":"t"}"#), "missing expires_in");
     }
 
     #[test]

@@ -74,7 +74,13 @@ fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
         .map(|s| format!("#{s}"))
         .unwrap_or_else(|| "#-".into());
     let _ = write!(out, "{seq:>7} ");
-    painter.paint(out, event_color(&d.t), &format!("{:<26}", d.t));
+    // `t` comes from the wire: show at most 64 characters of it, on one line.
+    let t = if d.t.len() <= 64 && !d.t.chars().any(char::is_control) {
+        std::borrow::Cow::Borrowed(&*d.t)
+    } else {
+        std::borrow::Cow::Owned(snippet(&d.t, 64))
+    };
+    painter.paint(out, event_color(&d.t), &format!("{t:<26}"));
     let fields = EventFields::peek(d.d());
     let mut parts: Vec<String> = Vec::new();
     if let Some(g) = fields.group() {
@@ -323,6 +329,13 @@ mod tests {
             let text = line(&dispatch("RESUMED", d), Painter::new(false));
             assert!(text.ends_with('\n'));
         }
+    }
+
+    #[test]
+    fn a_huge_event_type_is_elided() {
+        let text = line(&dispatch(&"T".repeat(70_000), "{}"), Painter::new(false));
+        assert!(text.len() < 300, "{} bytes", text.len());
+        assert!(text.contains(&format!("{}…", "T".repeat(63))), "{text}");
     }
 
     #[test]

@@ -126,8 +126,17 @@ impl Stats {
             self.dropped,
             self.duplicates,
         );
-        let width = self.by_type.keys().map(String::len).max().unwrap_or(0);
-        for (t, n) in &self.by_type {
+        let shown: Vec<(String, u64)> = self
+            .by_type
+            .iter()
+            .map(|(t, n)| (display_type(t), *n))
+            .collect();
+        let width = shown
+            .iter()
+            .map(|(t, _)| t.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (t, n) in &shown {
             let _ = writeln!(out, "  {t:<width$}  {n}");
         }
         if let (Some(p50), Some(p99)) = (self.rtt_quantile(0.5), self.rtt_quantile(0.99)) {
@@ -167,6 +176,25 @@ impl Stats {
         }
         out
     }
+}
+
+/// The most characters of an event type the summary shows; longer ones are elided with `…`.
+/// (`t` comes from the wire: a 64 KiB one would otherwise overflow the formatter's width.)
+pub const MAX_TYPE_DISPLAY: usize = 64;
+
+/// An event type as the summary shows it: control characters as spaces, at most
+/// [`MAX_TYPE_DISPLAY`] characters.
+fn display_type(t: &str) -> String {
+    let mut shown: String = t
+        .chars()
+        .take(MAX_TYPE_DISPLAY + 1)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if shown.chars().count() > MAX_TYPE_DISPLAY {
+        shown = shown.chars().take(MAX_TYPE_DISPLAY - 1).collect();
+        shown.push('…');
+    }
+    shown
 }
 
 /// `1m03s`, `850ms`, `2h01m`.
@@ -258,6 +286,29 @@ mod tests {
         }));
         assert_eq!(stats.closes, 0);
         assert!(stats.close_codes.is_empty());
+    }
+
+    #[test]
+    fn a_huge_event_type_is_elided_not_a_panic() {
+        let huge = "X".repeat(70_000);
+        let mut stats = Stats::default();
+        for t in [huge.as_str(), "AT_MESSAGE_CREATE", "A\nB"] {
+            stats.record(&item(ItemKind::Dispatch(crate::gateway::Dispatch {
+                seq: None,
+                t: t.into(),
+                id: None,
+                frame: "{}".into(),
+                d_range: 0..0,
+            })));
+        }
+        let text = stats.summary(Duration::from_secs(1));
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        let line = text.lines().find(|l| l.contains("XXX")).unwrap();
+        assert!(line.contains(&format!("{}…  1", "X".repeat(63))), "{line}");
+        assert!(!line.contains(&"X".repeat(64)), "{line}");
+        assert!(text.contains("  A B"), "{text}");
+        // The raw type is kept for NDJSON and the counts.
+        assert!(stats.by_type.contains_key(&huge));
     }
 
     #[test]

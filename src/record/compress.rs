@@ -10,6 +10,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// zstd frame magic number, little-endian on the wire.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
+/// Whether `head` starts with a zstd skippable frame (magic `0x184D2A50`–`0x184D2A5F`), which
+/// decoders skip: a valid zstd stream may start with one (metadata some tools add).
+fn starts_with_skippable(head: &[u8]) -> bool {
+    matches!(head, [m, 0x2A, 0x4D, 0x18, ..] if m & 0xF0 == 0x50)
+}
+
 /// Compression level for recordings: fast, still a large gain on repetitive JSON.
 const LEVEL: i32 = 3;
 
@@ -41,9 +47,10 @@ impl FileSink {
     pub fn create(path: &Path) -> io::Result<FileSink> {
         let file = BufWriter::with_capacity(64 * 1024, File::create(path)?);
         if is_zstd_path(path) {
-            Ok(FileSink::Zstd(zstd::stream::write::Encoder::new(
-                file, LEVEL,
-            )?))
+            let mut encoder = zstd::stream::write::Encoder::new(file, LEVEL)?;
+            // A content checksum per frame, so damaged bytes are detected on read.
+            encoder.include_checksum(true)?;
+            Ok(FileSink::Zstd(encoder))
         } else {
             Ok(FileSink::Plain(file))
         }
@@ -153,7 +160,7 @@ pub(crate) fn input<R: Read + Send + 'static>(reader: R) -> io::Result<Input> {
     };
     let mut buffered = BufReader::with_capacity(READ_BUF, counting);
     let head = buffered.fill_buf()?;
-    if head.starts_with(&ZSTD_MAGIC) {
+    if head.starts_with(&ZSTD_MAGIC) || starts_with_skippable(head) {
         progress.compressed = true;
         let decoder = zstd::stream::read::Decoder::with_buffer(buffered)?;
         Ok(Input {

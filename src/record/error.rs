@@ -53,6 +53,25 @@ pub enum RecordError {
         /// The version in the header.
         found: String,
     },
+    /// The compressed data is damaged (a zstd decoding error or checksum mismatch, not a
+    /// truncated tail, which is a [`Warning`]).
+    #[error("the recording's compressed data is corrupt (at line {line})")]
+    Corrupt {
+        /// 1-based line being read when the damage showed.
+        line: u64,
+        /// zstd's words.
+        #[source]
+        source: io::Error,
+    },
+    /// A line is longer than the reader's limit ([`MAX_LINE`](super::reader::MAX_LINE) unless
+    /// set otherwise); reading stops there.
+    #[error("line {line} is longer than {}, the limit for one recording line", bytes(*limit))]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A line in the middle of the file is not a valid record.
     #[error("invalid record at line {line}")]
     InvalidLine {
@@ -74,12 +93,27 @@ impl RecordError {
     /// The 1-based line number the error is about, when there is one.
     pub fn line(&self) -> Option<u64> {
         match self {
-            RecordError::Read { line, .. } | RecordError::InvalidLine { line, .. } => Some(*line),
+            RecordError::Read { line, .. }
+            | RecordError::InvalidLine { line, .. }
+            | RecordError::LineTooLong { line, .. }
+            | RecordError::Corrupt { line, .. } => Some(*line),
             RecordError::NotARecording { .. }
             | RecordError::NewerVersion { .. }
             | RecordError::UnsupportedVersion { .. } => Some(1),
             _ => None,
         }
+    }
+}
+
+/// `32 MiB`, `1 KiB` or `100 bytes`.
+fn bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -25,7 +25,7 @@ pub use compress::{FileSink, ReadProgress, is_zstd_path};
 pub use error::{LineError, RecordError, Warning};
 pub use format::{Dir, FORMAT_MAJOR, FORMAT_NAME, FORMAT_VERSION, Header, RedactionInfo};
 pub use pace::{Pacer, Speed, SpeedError};
-pub use reader::{EventRecord, FrameRecord, Record, RecordReader};
+pub use reader::{EventRecord, FrameRecord, MAX_LINE, Record, RecordReader};
 pub use redact::Redaction;
 pub use replay::{Replay, ReplayItem, Selection, to_item};
 pub use stats::ReplayStats;

@@ -88,16 +88,25 @@ pub struct EventRecord {
     pub kind: ItemKind,
 }
 
+/// The longest line a reader accepts, newline excluded: 32 MiB, twice the gateway's 16 MiB frame
+/// limit (a recorded frame plus its keys, or a text frame escaped as a string). A longer line is
+/// an error naming its line number ([`RecordError::LineTooLong`]), found after reading at most
+/// this much of it, so memory stays bounded whatever the file holds.
+pub const MAX_LINE: usize = 32 * 1024 * 1024;
+
 /// Reads a recording: the header on open, then records one by one.
 pub struct RecordReader {
     input: Input,
     header: Header,
     buf: Vec<u8>,
+    max_line: usize,
     line: u64,
     warnings: Vec<Warning>,
     skipped: u64,
     done: bool,
     cache: LineCache,
+    /// A read error the fast path met, kept for the general path to report.
+    pending: Option<io::Error>,
 }
 
 impl std::fmt::Debug for RecordReader {
@@ -121,31 +130,53 @@ impl RecordReader {
 
     /// Read from any source (stdin for `-`), decompressing when it starts with zstd's magic.
     pub fn from_reader<R: Read + Send + 'static>(reader: R) -> Result<RecordReader, RecordError> {
+        RecordReader::from_reader_with_max_line(reader, MAX_LINE)
+    }
+
+    /// [`RecordReader::from_reader`] with another line-length limit than [`MAX_LINE`].
+    pub fn from_reader_with_max_line<R: Read + Send + 'static>(
+        reader: R,
+        max_line: usize,
+    ) -> Result<RecordReader, RecordError> {
         let input =
             compress::input(reader).map_err(|source| RecordError::Read { line: 1, source })?;
-        RecordReader::start(input)
+        RecordReader::start_with(input, max_line)
     }
 
     fn start(input: Input) -> Result<RecordReader, RecordError> {
+        RecordReader::start_with(input, MAX_LINE)
+    }
+
+    fn start_with(input: Input, max_line: usize) -> Result<RecordReader, RecordError> {
         let mut reader = RecordReader {
             input,
             header: Header::new(DateTime::<Utc>::UNIX_EPOCH),
             buf: Vec::with_capacity(4096),
+            max_line,
             line: 0,
             warnings: Vec::new(),
             skipped: 0,
             done: false,
             cache: LineCache::default(),
+            pending: None,
         };
         match reader.read_line()? {
-            None => return Err(RecordError::Empty),
+            None if !reader.warnings.is_empty() => Err(RecordError::not_a_recording(
+                "the compressed data ends before line 1 is complete",
+            )),
+            None => Err(RecordError::Empty),
             Some(_) => {
-                let text = std::str::from_utf8(trim_eol(&reader.buf))
-                    .map_err(|_| RecordError::not_a_recording("line 1 is not UTF-8"))?;
-                reader.header = Header::parse(text)?;
+                let header = std::str::from_utf8(trim_eol(&reader.buf))
+                    .map_err(|_| RecordError::not_a_recording("line 1 is not UTF-8"))
+                    .and_then(Header::parse);
+                match header {
+                    Ok(header) => reader.header = header,
+                    // Garbage from damaged compressed data: say so rather than judge the text.
+                    Err(e) => return Err(reader.corruption().unwrap_or(e)),
+                }
+                Ok(reader)
             }
         }
-        Ok(reader)
     }
 
     /// The header.
@@ -194,7 +225,17 @@ impl RecordReader {
                 Ok(Some(record)) => return Ok(Some(record)),
                 Ok(None) => self.skipped += 1,
                 Err(source) => {
-                    if !terminated || self.at_end() {
+                    let last = if terminated { self.at_end() } else { Ok(true) };
+                    let last = match last {
+                        Ok(last) => last,
+                        Err(e) => return Err(self.corrupt(e)),
+                    };
+                    // Damaged compressed data decodes to garbage before zstd notices (at the
+                    // latest, at the frame's checksum): report the damage, not the garbage.
+                    if let Some(e) = self.corruption() {
+                        return Err(e);
+                    }
+                    if last {
                         self.torn(format!("torn last line ignored ({source})"));
                         return Ok(None);
                     }
@@ -216,7 +257,16 @@ impl RecordReader {
         if self.done {
             return None;
         }
-        let available = self.input.lines.fill_buf().ok()?;
+        if self.pending.is_some() {
+            return None;
+        }
+        let available = match self.input.lines.fill_buf() {
+            Ok(available) => available,
+            Err(e) => {
+                self.pending = Some(e);
+                return None;
+            }
+        };
         let end = memchr::memchr(b'\n', available)?;
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
         let record = parse_line(text, &mut self.cache).ok()??;
@@ -234,36 +284,107 @@ impl RecordReader {
         self.done = true;
     }
 
-    /// Whether nothing follows the current line. A decompression error here counts as the end.
-    fn at_end(&mut self) -> bool {
-        match self.input.lines.fill_buf() {
-            Ok(rest) => rest.is_empty(),
-            Err(_) => true,
+    /// Whether nothing follows the current line. A truncated compressed tail counts as the end;
+    /// other errors are returned.
+    fn at_end(&mut self) -> io::Result<bool> {
+        let compressed = self.input.compressed();
+        loop {
+            match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok(rest) => return Ok(rest.is_empty()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if compressed && e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Ok(true);
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
-    /// Read the next raw line into `buf`: `Some(terminated)`, or `None` at the end.
+    /// For compressed input, decode (and discard) the rest to see whether it is damaged: the
+    /// error to report instead of a garbage line. Reads at most the rest of the source.
+    fn corruption(&mut self) -> Option<RecordError> {
+        if !self.input.compressed() {
+            return None;
+        }
+        loop {
+            match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok([]) => return None,
+                Ok(rest) => {
+                    let n = rest.len();
+                    self.input.lines.consume(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return None,
+                Err(e) => return Some(self.corrupt(e)),
+            }
+        }
+    }
+
+    /// A decoding error as the error that ends reading.
+    fn corrupt(&mut self, source: io::Error) -> RecordError {
+        self.done = true;
+        RecordError::Corrupt {
+            line: self.line.max(1),
+            source,
+        }
+    }
+
+    /// Read the next raw line into `buf`: `Some(terminated)`, or `None` at the end. A line longer
+    /// than `max_line` is an error once that much of it has been read.
     fn read_line(&mut self) -> Result<Option<bool>, RecordError> {
         self.buf.clear();
-        match self.input.lines.read_until(b'\n', &mut self.buf) {
-            Ok(0) => Ok(None),
-            Ok(n) => {
-                self.input.progress.line_read(n);
-                self.line += 1;
-                Ok(Some(self.buf.last() == Some(&b'\n')))
+        let mut terminated = false;
+        let compressed = self.input.compressed();
+        while !terminated {
+            let available = match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if compressed && e.kind() != io::ErrorKind::UnexpectedEof => {
+                    self.line += 1;
+                    return Err(self.corrupt(e));
+                }
+                Err(e) if compressed => {
+                    self.line += 1;
+                    self.torn(format!(
+                        "compressed data ends early or is damaged ({e}); the rest is ignored"
+                    ));
+                    return Ok(None);
+                }
+                Err(source) => {
+                    return Err(RecordError::Read {
+                        line: self.line + 1,
+                        source,
+                    });
+                }
+            };
+            if available.is_empty() {
+                break;
             }
-            Err(e) if self.input.compressed() && e.kind() != io::ErrorKind::Interrupted => {
+            let take = match memchr::memchr(b'\n', available) {
+                Some(end) => {
+                    terminated = true;
+                    end + 1
+                }
+                None => available.len(),
+            };
+            let content = self.buf.len() + take - usize::from(terminated);
+            if content > self.max_line {
                 self.line += 1;
-                self.torn(format!(
-                    "compressed data ends early or is damaged ({e}); the rest is ignored"
-                ));
-                Ok(None)
+                self.done = true;
+                return Err(RecordError::LineTooLong {
+                    line: self.line,
+                    limit: self.max_line,
+                });
             }
-            Err(source) => Err(RecordError::Read {
-                line: self.line + 1,
-                source,
-            }),
+            self.buf.extend_from_slice(&available[..take]);
+            self.input.lines.consume(take);
         }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        self.input.progress.line_read(self.buf.len());
+        self.line += 1;
+        Ok(Some(terminated))
     }
 }
 
@@ -273,6 +394,17 @@ impl Iterator for RecordReader {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record().transpose()
     }
+}
+
+/// The read buffer, or the error the fast path met (`pending`).
+fn fill<'a>(
+    pending: &mut Option<io::Error>,
+    lines: &'a mut (dyn io::BufRead + Send),
+) -> io::Result<&'a [u8]> {
+    if let Some(e) = pending.take() {
+        return Err(e);
+    }
+    lines.fill_buf()
 }
 
 fn trim_eol(line: &[u8]) -> &[u8] {

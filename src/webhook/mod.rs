@@ -22,7 +22,10 @@ pub mod warnings;
 pub use deliver::{Attempt, RetryPolicy, parse_header};
 pub use forward::{ForwardConfig, ForwardError, ForwardResult, ForwardStats, Forwarder, QueueFull};
 pub use payload::{ValidationAnswer, ValidationRequest};
-pub use receiver::{ReceiverConfig, ReceiverError, ReceiverStats, Rejection, WebhookReceiver};
+pub use receiver::{
+    DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, MAX_BODY,
+    ReceiverConfig, ReceiverError, ReceiverStats, Rejection, WebhookReceiver,
+};
 pub use sign::{KeyError, PublicKey, SignatureError, WebhookKey, derive_seed, sign, verify};
 pub use tls::{TlsError, TlsErrorKind, TlsFiles};
 pub use warnings::{ALLOWED_PORTS, setup_warnings};

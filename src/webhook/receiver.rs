@@ -9,7 +9,15 @@
 //! | `X-Bot-Appid` equals the app id | 403 |
 //! | `X-Signature-Timestamp` is unix seconds within the window | 401 |
 //! | `X-Signature-Ed25519` verifies over timestamp ‖ raw body | 401 |
+//! | `Content-Length` (or the body read so far) within [`MAX_BODY`] | 413 |
+//! | the body arrives within the body timeout | 408 |
 //! | the body is a UTF-8 JSON envelope (op 13 with `d`, op 0 with `t`) | 400 |
+//!
+//! Connections are served over HTTP/1.1 with limits: a request's headers must arrive within
+//! [`DEFAULT_HEADER_TIMEOUT`] (10 s) and its body within [`DEFAULT_BODY_TIMEOUT`] (30 s) of them;
+//! at most [`DEFAULT_MAX_CONNECTIONS`] (256) are served at once, and a connection beyond that is
+//! closed as soon as it is accepted (QQ retries). The timeouts bound how long a slow client can
+//! hold a slot, so slots keep freeing up for valid deliveries.
 //!
 //! op 13 is answered with the signed `plain_token`; op 0 is queued with `try_send` and ACKed with
 //! `200 {"op":12,"d":0}` before any consumer sees it. A full queue answers `503 {"op":12,"d":1}`
@@ -45,6 +53,15 @@ use crate::secret::Secret;
 pub const DEFAULT_TIMESTAMP_WINDOW: Duration = Duration::from_secs(300);
 /// Default capacity of the item queue.
 pub const DEFAULT_QUEUE: usize = 1024;
+/// The largest request body accepted: 2 MiB. A larger `Content-Length` is answered 413 before
+/// anything is read; a body without one is cut at this size.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Default time a client has to send the whole body once its headers have arrived.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a client has to send a request's headers (the connection is closed after it).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of connections served at once; more are closed as soon as they are accepted.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// How to run a receiver. Build with [`ReceiverConfig::new`] and adjust fields.
 #[derive(Debug, Clone)]
@@ -65,6 +82,13 @@ pub struct ReceiverConfig {
     pub tls: Option<TlsFiles>,
     /// Capacity of the item queue; when full, dispatches are answered 503 so QQ retries.
     pub queue: usize,
+    /// Time a client has to send the whole body after its headers (408 after that).
+    pub body_timeout: Duration,
+    /// Time a client has to send a request's headers; the connection is closed after it.
+    pub header_timeout: Duration,
+    /// Connections served at once; a connection beyond it is closed when accepted. The timeouts
+    /// bound how long a slow client holds a slot.
+    pub max_connections: usize,
 }
 
 impl ReceiverConfig {
@@ -79,6 +103,9 @@ impl ReceiverConfig {
             dedup: true,
             tls: None,
             queue: DEFAULT_QUEUE,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -116,7 +143,10 @@ pub enum Rejection {
         expected: String,
     },
     /// `X-Bot-Appid` missing or different.
-    #[error("wrong app id (X-Bot-Appid {got:?}, expected {expected})")]
+    #[error("wrong app id (X-Bot-Appid {}, expected {expected})", match got {
+        Some(got) => format!("`{}`", crate::output::human::snippet(got, 40)),
+        None => "missing".to_owned(),
+    })]
     WrongAppId {
         /// What arrived (`None` when absent).
         got: Option<String>,
@@ -137,6 +167,21 @@ pub enum Rejection {
     /// The signature is missing, malformed or does not verify.
     #[error("bad signature: {0}")]
     Signature(SignatureError),
+    /// The body is larger than [`MAX_BODY`] (by its `Content-Length`, or as it arrived).
+    #[error("body larger than {} MiB", limit / (1024 * 1024))]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body did not arrive within the body timeout.
+    #[error("body not received within {} s", timeout.as_secs_f64())]
+    BodyTimeout {
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// The body could not be read (the client went away, or bad chunked encoding).
+    #[error("cannot read the body")]
+    BodyUnreadable,
     /// The body is not UTF-8.
     #[error("body is not UTF-8")]
     NotUtf8,
@@ -161,7 +206,10 @@ impl Rejection {
             Rejection::BadTimestamp
             | Rejection::StaleTimestamp { .. }
             | Rejection::Signature(_) => StatusCode::UNAUTHORIZED,
-            Rejection::NotUtf8
+            Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Rejection::BodyUnreadable
+            | Rejection::NotUtf8
             | Rejection::NotEnvelope(_)
             | Rejection::BadValidation
             | Rejection::DispatchWithoutT => StatusCode::BAD_REQUEST,
@@ -180,6 +228,8 @@ pub struct ReceiverStats {
     pub dispatches: u64,
     /// Dispatches whose event id was seen before (dropped when dedup is on).
     pub redeliveries: u64,
+    /// Redeliveries dropped by dedup (ACKed, never queued): duplicates the consumer never saw.
+    pub duplicates_dropped: u64,
     /// Dispatches answered 503 because the queue was full (QQ retries them).
     pub overflow: u64,
     /// Verified requests with an opcode other than 0 or 13 (ACKed).
@@ -192,7 +242,7 @@ pub struct ReceiverStats {
     pub bad_timestamp: u64,
     /// Rejected: 403 app id.
     pub wrong_app_id: u64,
-    /// Rejected: 400 body.
+    /// Rejected: 400 body, 408 body timeout, 413 body too large.
     pub bad_body: u64,
     /// Rejected: 405 method or 404 path.
     pub wrong_route: u64,
@@ -204,6 +254,7 @@ struct Counters {
     validations: AtomicU64,
     dispatches: AtomicU64,
     redeliveries: AtomicU64,
+    duplicates_dropped: AtomicU64,
     overflow: AtomicU64,
     other_ops: AtomicU64,
     bad_signature: AtomicU64,
@@ -225,6 +276,7 @@ impl Counters {
             validations: get(&self.validations),
             dispatches: get(&self.dispatches),
             redeliveries: get(&self.redeliveries),
+            duplicates_dropped: get(&self.duplicates_dropped),
             overflow: get(&self.overflow),
             other_ops: get(&self.other_ops),
             rejected: 0,
@@ -260,6 +312,7 @@ struct Ctx {
     seen: Mutex<Dedup>,
     tx: mpsc::Sender<GatewayItem>,
     capacity: usize,
+    body_timeout: Duration,
     counters: Counters,
 }
 
@@ -326,32 +379,25 @@ impl WebhookReceiver {
             seen: Mutex::new(Dedup::default()),
             tx,
             capacity,
+            body_timeout: config.body_timeout,
             counters: Counters::default(),
         });
         let app = Router::new().fallback(handle).with_state(ctx.clone());
-        let (stop, mut stop_rx) = watch::channel(false);
+        let (stop, stop_rx) = watch::channel(false);
         let is_tls = tls.is_some();
+        let limits = Limits {
+            header_timeout: config.header_timeout,
+            max_connections: config.max_connections.max(1),
+        };
         let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stop_rx.wait_for(|s| *s).await;
-            };
-            let result = match tls {
-                Some(tls) => {
-                    axum::serve(TlsListener::new(listener, tls), app)
-                        .with_graceful_shutdown(shutdown)
-                        .await
-                }
+            match tls {
+                Some(tls) => serve(TlsListener::new(listener, tls), app, limits, stop_rx).await,
                 None => {
                     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                         let _ = tcp.set_nodelay(true);
                     });
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(shutdown)
-                        .await
+                    serve(listener, app, limits, stop_rx).await;
                 }
-            };
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "webhook receiver stopped with an error");
             }
         });
         tracing::info!(%addr, tls = is_tls, "webhook receiver listening");
@@ -399,8 +445,9 @@ impl WebhookReceiver {
         self.ctx.0.counters.snapshot()
     }
 
-    /// Stop accepting, let in-flight requests finish (up to 5 s), then return.
-    pub async fn shutdown(mut self) {
+    /// Stop accepting, let in-flight requests finish (up to 5 s), then return the final
+    /// counters.
+    pub async fn shutdown(mut self) -> ReceiverStats {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
@@ -411,6 +458,7 @@ impl WebhookReceiver {
                 abort.abort();
             }
         }
+        self.stats()
     }
 }
 
@@ -418,6 +466,74 @@ impl Drop for WebhookReceiver {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
     }
+}
+
+/// Connection-level limits.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    header_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Accept connections and serve each over HTTP/1.1 with a header-read timeout, at most
+/// `max_connections` at once (one more is closed at once, logged once until a slot frees). On
+/// `stop`, stop accepting and let open connections finish.
+async fn serve<L: axum::serve::Listener>(
+    mut listener: L,
+    app: Router,
+    limits: Limits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut connections = tokio::task::JoinSet::new();
+    let mut warned = false;
+    loop {
+        let (io, _) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = async { stop.wait_for(|s| *s).await.is_ok() } => break,
+        };
+        // Reap finished connections so the set stays bounded by the limit.
+        while connections.try_join_next().is_some() {}
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            if !warned {
+                tracing::warn!(
+                    limit = limits.max_connections,
+                    "webhook: connection limit reached; closing new connections until one ends"
+                );
+                warned = true;
+            }
+            drop(io);
+            continue;
+        };
+        warned = false;
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(io), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    // HTTP-level failures (a malformed request or oversized head, answered 400 or
+                    // 431 by hyper; a header timeout): once per connection, like a rejection.
+                    if let Err(e) = result
+                        && !e.is_incomplete_message()
+                    {
+                        tracing::warn!("webhook: closed a connection: {e}");
+                    }
+                }
+                _ = async { stop.wait_for(|s| *s).await.is_ok() } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    while connections.join_next().await.is_some() {}
 }
 
 fn normalize_path(path: &str) -> String {
@@ -434,9 +550,13 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     bump(&ctx.counters.requests);
+    let body = match ctx.read_body(&headers, body).await {
+        Ok(body) => body,
+        Err(rejection) => return ctx.reject(&method, uri.path(), rejection),
+    };
     match ctx.process(&method, uri.path(), &headers, body) {
         Ok(response) => response,
         Err(rejection) => ctx.reject(&method, uri.path(), rejection),
@@ -444,6 +564,39 @@ async fn handle(
 }
 
 impl Ctx {
+    /// The whole body, within [`MAX_BODY`] and the body timeout. A declared length over the
+    /// limit is refused before anything is read.
+    async fn read_body(&self, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+        let too_large = Rejection::TooLarge { limit: MAX_BODY };
+        if let Some(length) = headers.get(axum::http::header::CONTENT_LENGTH)
+            && length
+                .to_str()
+                .ok()
+                .and_then(|l| l.trim().parse::<u64>().ok())
+                .is_none_or(|l| l > MAX_BODY as u64)
+        {
+            return Err(too_large);
+        }
+        let read = async {
+            use futures_util::StreamExt as _;
+            let mut stream = body.into_data_stream();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|_| Rejection::BodyUnreadable)?;
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(too_large);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Bytes::from(bytes))
+        };
+        tokio::time::timeout(self.body_timeout, read)
+            .await
+            .unwrap_or(Err(Rejection::BodyTimeout {
+                timeout: self.body_timeout,
+            }))
+    }
+
     fn process(
         &self,
         method: &Method,
@@ -461,16 +614,23 @@ impl Ctx {
                 expected: expected.clone(),
             });
         }
-        let app_id = header(headers, HEADER_APP_ID);
-        if app_id.map(str::trim) != Some(self.app_id.as_str()) {
+        let app_id = headers
+            .get(HEADER_APP_ID)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        if app_id.as_deref().map(str::trim) != Some(self.app_id.as_str()) {
             return Err(Rejection::WrongAppId {
-                got: app_id.map(str::to_owned),
+                got: app_id.map(|a| a.into_owned()),
                 expected: self.app_id.clone(),
             });
         }
         let timestamp = header(headers, HEADER_TIMESTAMP).ok_or(Rejection::BadTimestamp)?;
         self.check_timestamp(timestamp)?;
-        let signature = header(headers, HEADER_SIGNATURE).unwrap_or("");
+        let signature = match headers.get(HEADER_SIGNATURE) {
+            None => "",
+            Some(value) => value
+                .to_str()
+                .map_err(|_| Rejection::Signature(SignatureError::Malformed))?,
+        };
         self.public
             .verify(timestamp, &body, signature)
             .map_err(Rejection::Signature)?;
@@ -563,6 +723,7 @@ impl Ctx {
                 bump(&self.counters.redeliveries);
                 tracing::info!(id, dropped = self.dedup, "webhook: redelivered event");
                 if self.dedup {
+                    bump(&self.counters.duplicates_dropped);
                     return json(StatusCode::OK, ACK_BODY.to_owned());
                 }
             }

@@ -41,6 +41,9 @@ pub enum SignatureError {
     /// The header was absent or empty.
     #[error("missing signature")]
     Missing,
+    /// The header holds bytes other than visible ASCII, so it cannot be a hex signature.
+    #[error("signature is malformed (not ASCII hex)")]
+    Malformed,
     /// The header is not an even-length hex string.
     #[error("signature is not hex")]
     NotHex,

@@ -834,6 +834,25 @@ async fn signals_follow_the_session_lifecycle() {
 }
 
 #[tokio::test]
+async fn a_client_close_is_echoed_with_the_same_code() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    let mut c = Client::connect(&emu).await;
+    c.identify(&tok, AT, None).await;
+    assert_eq!(
+        c.close_with(4000, "bye").await,
+        Next::Closed(4000, "bye".into())
+    );
+    // Before a login too.
+    let mut c = Client::connect(&emu).await;
+    c.hello().await;
+    assert_eq!(
+        c.close_with(1000, "").await,
+        Next::Closed(1000, String::new())
+    );
+}
+
+#[tokio::test]
 async fn shutdown_closes_connections() {
     let emu = start(quiet()).await;
     let tok = token(&emu).await;

@@ -46,6 +46,10 @@ pub struct EmulateArgs {
     /// session_start_limit.max_concurrency (identifies allowed per 5 s).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub max_concurrency: u32,
+    /// Close an Identify faster than --max-concurrency per 5 s with 4008, as the platform may
+    /// (default: accept it with a warning).
+    #[arg(long)]
+    pub strict_identify_rate: bool,
     /// Also deliver every event as a signed webhook to this URL (op 13 validation first, then
     /// POSTs with QQ's headers; retried with backoff).
     #[arg(long, value_name = "URL")]
@@ -125,6 +129,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         seed: args.seed,
         shards: args.shards.max(1),
         max_concurrency: args.max_concurrency.max(1),
+        strict_identify_rate: args.strict_identify_rate,
         webhook_to: args.webhook_to.clone(),
         ..EmulatorConfig::default()
     })

@@ -41,6 +41,11 @@ pub struct EmulatorConfig {
     pub shards: u32,
     /// `session_start_limit.max_concurrency`: Identify calls allowed per 5 s.
     pub max_concurrency: u32,
+    /// Close an Identify faster than `max_concurrency` per 5 s with 4008, as the platform may.
+    /// `false` (the default): accept it, log a warning and list it in
+    /// [`Emulator::warnings`](super::Emulator::warnings). The `rate-limit-4008` scenario is
+    /// always strict.
+    pub strict_identify_rate: bool,
     /// `session_start_limit.total` (and the initial `remaining`).
     pub session_start_total: u32,
     /// Access token lifetime.
@@ -64,6 +69,7 @@ impl Default for EmulatorConfig {
             seed: 0,
             shards: 1,
             max_concurrency: 1,
+            strict_identify_rate: false,
             session_start_total: 1000,
             token_ttl: Duration::from_secs(7200),
             webhook_to: None,

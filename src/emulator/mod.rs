@@ -38,7 +38,9 @@ use tokio::task::JoinHandle;
 
 pub use config::{DEFAULT_APP_ID, DEFAULT_SECRET, EmulatorConfig, Scenario, UnknownScenario};
 pub use gateway::fault_period;
-pub use records::{EmulatorEvent, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot};
+pub use records::{
+    EmulatorEvent, EmulatorWarning, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot,
+};
 
 use state::{Shared, lock};
 
@@ -191,6 +193,12 @@ impl Emulator {
     /// Every call to a send route, accepted or refused, oldest first.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         self.shared().sent_messages()
+    }
+
+    /// What clients did that the emulator accepted but the platform may refuse (an Identify
+    /// faster than `max_concurrency` per 5 s without `strict_identify_rate`), oldest first.
+    pub fn warnings(&self) -> Vec<EmulatorWarning> {
+        self.shared().warnings()
     }
 
     /// `session_start_limit.remaining`.

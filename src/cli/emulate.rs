@@ -15,7 +15,11 @@ use super::exit::{CliError, CliResult, Exit};
 
 /// Arguments of `qqbot emulate`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EmulateArgs {
+    /// Drive an emulator that is already running (no subcommand: run one).
+    #[command(subcommand)]
+    pub control: Option<super::emulate_control::Control>,
     /// Address to serve everything on (HTTP API, token endpoint, gateway, control API).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
@@ -135,8 +139,11 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
     })
 }
 
-/// Run until Ctrl-C.
-pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
+/// Run until Ctrl-C, or drive a running emulator's control API.
+pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
+    if let Some(control) = args.control.take() {
+        return super::emulate_control::run(global, control).await;
+    }
     let config = config_from(&args)?;
     let scenario = config.scenario;
     let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {

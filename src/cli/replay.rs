@@ -71,6 +71,9 @@ pub struct ReplayArgs {
     /// connects (any SDK; point its API base and token URL at the printed URLs).
     #[arg(long, value_name = "ADDR", help_heading = "Serving")]
     pub serve: Option<SocketAddr>,
+    /// With --serve: start the recording again for each session when it ends.
+    #[arg(long = "loop", requires = "serve", help_heading = "Serving")]
+    pub repeat: bool,
 }
 
 impl ReplayArgs {
@@ -391,74 +394,135 @@ async fn serve(
         ),
         "Delivery starts when a bot identifies. Ctrl-C to stop.",
     );
+    // Every new session (Identify) gets the recording from the start, at its own pace; a
+    // Resume continues the same session, so it carries on where it was.
     let mut signals = emulator.subscribe();
-    let identified = async {
+    let sessions = async {
         loop {
             match signals.recv().await {
-                Ok(EmulatorEvent::Identified { .. }) => return true,
+                Ok(EmulatorEvent::Identified { session_id, .. }) => {
+                    if !global.quiet {
+                        eprintln!(
+                            "qqbot: session {session_id} identified; delivering the recording"
+                        );
+                    }
+                    let feed = SessionFeed {
+                        emulator: emulator.clone(),
+                        session_id,
+                        file: args.file.clone(),
+                        selection: Selection {
+                            include_control: false,
+                            ..args.selection()
+                        },
+                        speed,
+                        repeat: args.repeat,
+                        quiet: global.quiet,
+                    };
+                    tokio::spawn(feed.run());
+                }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return false,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
+        _ = tokio::signal::ctrl_c() => {}
+        () = sessions => {
             emulator.shutdown().await;
-            return Ok(Exit::Interrupted);
+            return Err(CliError::failure("the emulator stopped"));
         }
-        ok = identified => if !ok { return Err(CliError::failure("the emulator stopped")); }
-    }
-    if !global.quiet {
-        eprintln!("qqbot: a bot identified; delivering the recording");
-    }
-    let (tx, mut rx) =
-        tokio::sync::mpsc::channel::<(Duration, Arc<str>, String, Option<String>)>(256);
-    let file = args.file.clone();
-    let selection = Selection {
-        include_control: false,
-        ..args.selection()
-    };
-    let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
-        let reader = open(&file)?;
-        let mut replay = Replay::new(reader, selection);
-        for next in replay.by_ref() {
-            let replayed = next.map_err(|e| {
-                CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
-            })?;
-            if let ItemKind::Dispatch(d) = replayed.item.kind {
-                let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
-                if tx.blocking_send(message).is_err() {
-                    break;
-                }
-            }
-        }
-        Ok(replay.reader().warnings().to_vec())
-    });
-    let mut pacer = Pacer::new(speed);
-    let started = tokio::time::Instant::now();
-    let mut delivered = 0u64;
-    let deliver = async {
-        while let Some((offset, t, d, id)) = rx.recv().await {
-            tokio::time::sleep_until(started + pacer.due(offset)).await;
-            if emulator.inject_raw(&t, &d, id).is_ok() {
-                delivered += 1;
-            }
-        }
-    };
-    let interrupted = tokio::select! {
-        _ = tokio::signal::ctrl_c() => true,
-        () = deliver => false,
-    };
-    if !interrupted {
-        let warnings = reader
-            .await
-            .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
-        print_warnings(&warnings, global.quiet);
-        if !global.quiet {
-            eprintln!("qqbot: all {delivered} recorded event(s) delivered; Ctrl-C to stop");
-        }
-        let _ = tokio::signal::ctrl_c().await;
     }
     emulator.shutdown().await;
     Ok(Exit::Interrupted)
+}
+
+/// The recording, delivered to one session.
+struct SessionFeed {
+    emulator: Emulator,
+    session_id: String,
+    file: PathBuf,
+    selection: Selection,
+    speed: Speed,
+    repeat: bool,
+    quiet: bool,
+}
+
+impl SessionFeed {
+    async fn run(self) {
+        let mut round = 0u64;
+        loop {
+            round += 1;
+            match self.once().await {
+                Ok((sent, filtered, warnings)) => {
+                    if self.quiet {
+                        // Nothing to say.
+                    } else {
+                        if round == 1 {
+                            print_warnings(&warnings, false);
+                        }
+                        eprintln!(
+                            "qqbot: session {}: {sent} recorded event(s) sent, {filtered} filtered out by its intents{}",
+                            self.session_id,
+                            if self.repeat {
+                                format!(" (round {round})")
+                            } else {
+                                String::new()
+                            }
+                        );
+                        if filtered > 0 && round == 1 {
+                            eprintln!(
+                                "qqbot: warning: the bot's intents do not cover {filtered} of the recording's events (hint: identify with the intents the recording was made with, e.g. `--intents all`)"
+                            );
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprint!("{}", e.render());
+                    return;
+                }
+            }
+            if !self.repeat {
+                return;
+            }
+        }
+    }
+
+    /// One pass over the recording: (sent, filtered out, reader warnings).
+    async fn once(&self) -> Result<(u64, u64, Vec<Warning>), CliError> {
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<(Duration, Arc<str>, String, Option<String>)>(256);
+        let file = self.file.clone();
+        let selection = self.selection.clone();
+        let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
+            let reader = open(&file)?;
+            let mut replay = Replay::new(reader, selection);
+            for next in replay.by_ref() {
+                let replayed = next.map_err(|e| {
+                    CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
+                })?;
+                if let ItemKind::Dispatch(d) = replayed.item.kind {
+                    let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
+                    if tx.blocking_send(message).is_err() {
+                        break;
+                    }
+                }
+            }
+            Ok(replay.reader().warnings().to_vec())
+        });
+        let mut pacer = Pacer::new(self.speed);
+        let started = tokio::time::Instant::now();
+        let (mut sent, mut filtered) = (0u64, 0u64);
+        while let Some((offset, t, d, id)) = rx.recv().await {
+            tokio::time::sleep_until(started + pacer.due(offset)).await;
+            match self.emulator.inject_raw_to(&self.session_id, &t, &d, id) {
+                Ok(0) => filtered += 1,
+                Ok(_) => sent += 1,
+                Err(_) => {}
+            }
+        }
+        let warnings = reader
+            .await
+            .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
+        Ok((sent, filtered, warnings))
+    }
 }

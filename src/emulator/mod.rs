@@ -170,6 +170,20 @@ impl Emulator {
         Ok(self.shared().deliver_raw(t, &d, d_raw, id, None))
     }
 
+    /// [`Emulator::inject_raw`] to one session only (intents still apply, shards do not).
+    pub fn inject_raw_to(
+        &self,
+        session_id: &str,
+        t: &str,
+        d_raw: &str,
+        id: Option<String>,
+    ) -> Result<usize, serde_json::Error> {
+        let d: serde_json::Value = serde_json::from_str(d_raw)?;
+        Ok(self
+            .shared()
+            .deliver_raw(t, &d, d_raw, id, Some(session_id)))
+    }
+
     /// Deliver an event to one session only (intents still apply, shards do not).
     pub fn inject_to(&self, session_id: &str, t: &str, d: serde_json::Value) -> usize {
         self.shared().deliver(t, &d, None, Some(session_id))

@@ -385,6 +385,9 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
             "--max-speed",
         ])
         .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        // Configured credentials are accepted besides the development ones.
+        .env("QQBOT_APP_ID", "4242")
+        .env("QQBOT_SECRET", "replay-configured-secret")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -394,14 +397,35 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
         .read_line(&mut first)
         .unwrap();
     let urls: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(!first.contains("replay-configured-secret"));
+    let refused: serde_json::Value = rt.block_on(async {
+        reqwest::Client::new()
+            .post(urls["token_url"].as_str().unwrap())
+            .json(&serde_json::json!({"appId": "4242", "clientSecret": "wrong"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(refused["code"], 100016, "{refused}");
 
-    // Two bots, one after the other: each gets every recorded event, in order.
-    for bot in 0..2 {
+    // Two bots, one after the other (development, then configured credentials): each gets every
+    // recorded event, in order.
+    let creds = [
+        (
+            urls["app_id"].as_str().unwrap().to_owned(),
+            urls["secret"].as_str().unwrap().to_owned(),
+        ),
+        ("4242".to_owned(), "replay-configured-secret".to_owned()),
+    ];
+    for (bot, (app_id, secret)) in creds.iter().enumerate() {
         let ids = rt.block_on(async {
             use qqbot::gateway::{Cluster, GatewayConfig, ItemKind};
             let mut config = GatewayConfig::new(
-                urls["app_id"].as_str().unwrap(),
-                qqbot::Secret::new(urls["secret"].as_str().unwrap()),
+                app_id.as_str(),
+                qqbot::Secret::new(secret.as_str()),
                 urls["api_base"].as_str().unwrap(),
                 urls["token_url"].as_str().unwrap(),
             );

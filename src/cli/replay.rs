@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
+use qqbot::Secret;
+use qqbot::emulator::{
+    DEFAULT_APP_ID, DEFAULT_SECRET, Emulator, EmulatorConfig, EmulatorEvent, Scenario,
+};
 use qqbot::gateway::ItemKind;
 use qqbot::output::human::Painter;
 use qqbot::record::{
@@ -74,6 +77,11 @@ pub struct ReplayArgs {
     /// With --serve: start the recording again for each session when it ends.
     #[arg(long = "loop", requires = "serve", help_heading = "Serving")]
     pub repeat: bool,
+    /// With --serve: also accept this app id (with the development secret, or the configured
+    /// one: QQBOT_SECRET, --secret-file or a profile). The recording's app id and the configured
+    /// credentials are accepted too.
+    #[arg(long, value_name = "ID", requires = "serve", help_heading = "Serving")]
+    pub app_id: Option<String>,
 }
 
 impl ReplayArgs {
@@ -370,15 +378,74 @@ fn print_with(
     }
 }
 
+/// The credentials `replay --serve` accepts besides the development ones.
+struct Accepted {
+    pairs: Vec<(String, Secret)>,
+    /// For the banner (no secret in it).
+    description: String,
+}
+
+/// The recording's app id and the configured credentials (`--app-id`, QQBOT_APP_ID,
+/// QQBOT_SECRET, --secret-file, a profile), each with the development secret or the configured
+/// one.
+fn accepted_credentials(global: &GlobalArgs, args: &ReplayArgs) -> Accepted {
+    let recorded = if args.file.as_os_str() == "-" {
+        None
+    } else {
+        open(&args.file)
+            .ok()
+            .map(|r| r.header().app_id.clone())
+            .filter(|id| !id.is_empty())
+    };
+    let settings = listen::settings(global).ok();
+    let configured_id = settings
+        .as_ref()
+        .and_then(|s| s.app_id.as_ref().map(|a| a.value.clone()));
+    let configured_secret = settings.and_then(|s| s.secret.map(|s| s.value));
+    let mut ids: Vec<String> = Vec::new();
+    for id in [args.app_id.clone(), recorded.clone(), configured_id]
+        .into_iter()
+        .flatten()
+    {
+        if id != DEFAULT_APP_ID && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let mut pairs = Vec::new();
+    for id in &ids {
+        pairs.push((id.clone(), Secret::new(DEFAULT_SECRET)));
+        if let Some(secret) = &configured_secret {
+            pairs.push((id.clone(), secret.clone()));
+        }
+    }
+    let mut description = format!("Accepted credentials: app id {DEFAULT_APP_ID} (development)");
+    for id in &ids {
+        let from = if Some(id) == recorded.as_ref() {
+            " (the recording's)"
+        } else {
+            ""
+        };
+        description.push_str(&format!(", app id {id}{from}"));
+    }
+    description.push_str(", each with the development secret");
+    if configured_secret.is_some() {
+        description.push_str(" or the configured one (not printed)");
+    }
+    description.push('.');
+    Accepted { pairs, description }
+}
+
 async fn serve(
     global: &GlobalArgs,
     args: &ReplayArgs,
     addr: SocketAddr,
     speed: Speed,
 ) -> CliResult {
+    let accepted = accepted_credentials(global, args);
     let emulator = Emulator::bind(
         EmulatorConfig {
             scenario: Scenario::Quiet,
+            also_accept: accepted.pairs,
             ..EmulatorConfig::default()
         },
         addr,
@@ -392,7 +459,10 @@ async fn serve(
             "qqbot replay: serving {} as a QQ platform,",
             args.file.display()
         ),
-        "Delivery starts when a bot identifies. Ctrl-C to stop.",
+        &format!(
+            "{}\nEach bot that identifies gets the recording from the start. Ctrl-C to stop.",
+            accepted.description
+        ),
     );
     // Every new session (Identify) gets the recording from the start, at its own pace; a
     // Resume continues the same session, so it carries on where it was.

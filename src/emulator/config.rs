@@ -23,6 +23,10 @@ pub struct EmulatorConfig {
     pub app_id: String,
     /// The app secret the token endpoint accepts. Never printed.
     pub secret: Secret,
+    /// Further (app id, secret) pairs the token endpoint accepts besides `app_id`/`secret`
+    /// (`replay --serve` accepts a recording's app id and the configured credentials). Never
+    /// printed.
+    pub also_accept: Vec<(String, Secret)>,
     /// Intents the app is granted; an Identify asking for more gets op 9 + close 4903.
     pub grant: Intents,
     /// What the emulator does on its own (events, faults).
@@ -60,6 +64,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             app_id: DEFAULT_APP_ID.to_owned(),
             secret: Secret::new(DEFAULT_SECRET),
+            also_accept: Vec::new(),
             grant: Intents::all(),
             scenario: Scenario::Demo,
             rate: 2.0,

@@ -471,3 +471,75 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
     Command::new("kill").args(["-INT", &pid]).status().unwrap();
     let _ = server.wait();
 }
+
+#[test]
+fn replay_serve_accepts_listen_ndjson_output() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let printed = listen_and_record(&source, &dir.path().join("rec.ndjson"), &["--count", "8"]);
+    let listened = dir.path().join("listen.ndjson");
+    std::fs::write(&listened, &printed).unwrap();
+    let recorded: Vec<serde_json::Value> = printed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recorded.len(), 8);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args([
+            "--json",
+            "replay",
+            listened.to_str().unwrap(),
+            "--serve",
+            "127.0.0.1:0",
+            "--max-speed",
+        ])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let got = rt.block_on(async {
+        use qqbot::gateway::{Cluster, GatewayConfig, ItemKind};
+        let mut config = GatewayConfig::new(
+            urls["app_id"].as_str().unwrap(),
+            qqbot::Secret::new(urls["secret"].as_str().unwrap()),
+            urls["api_base"].as_str().unwrap(),
+            urls["token_url"].as_str().unwrap(),
+        );
+        config.intents = qqbot::protocol::Intents::all();
+        let (cluster, mut items) = Cluster::start(config).await.unwrap();
+        let mut got = Vec::new();
+        let waited = tokio::time::timeout(Duration::from_secs(30), async {
+            while got.len() < 8 {
+                if let ItemKind::Dispatch(d) = items.recv().await.expect("items").kind {
+                    got.push((d.t.to_string(), d.id.clone(), d.d().to_owned()));
+                }
+            }
+        })
+        .await;
+        cluster.shutdown().await;
+        assert!(waited.is_ok(), "only {} of 8 events", got.len());
+        got
+    });
+    let pid = server.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let _ = server.wait();
+    for ((t, id, d), original) in got.iter().zip(&recorded) {
+        assert_eq!(t, original["t"].as_str().unwrap());
+        assert_eq!(id.as_deref(), original["id"].as_str());
+        let got_d: serde_json::Value = serde_json::from_str(d).unwrap();
+        assert_eq!(got_d, original["d"]);
+    }
+}

@@ -564,6 +564,10 @@ impl SessionFeed {
         let file = self.file.clone();
         let selection = self.selection.clone();
         let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
+            if is_listen_ndjson(&file) {
+                feed_listen_lines(&file, &selection, &tx)?;
+                return Ok(Vec::new());
+            }
             let reader = open(&file)?;
             let mut replay = Replay::new(reader, selection);
             for next in replay.by_ref() {
@@ -595,4 +599,101 @@ impl SessionFeed {
             .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
         Ok((sent, filtered, warnings))
     }
+}
+
+/// What the per-session feed sends on: offset, t, d (raw JSON), id.
+type FeedLine = (Duration, Arc<str>, String, Option<String>);
+
+/// Whether `file` is `qqbot listen --json` output (lines with `kind`) rather than a recording
+/// (whose first line is a header with `format`).
+fn is_listen_ndjson(file: &Path) -> bool {
+    use std::io::BufRead;
+    if file.as_os_str() == "-" {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(f).read_line(&mut first).is_err() {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&first)
+        .is_ok_and(|v| v.get("kind").is_some() && v.get("format").is_none())
+}
+
+/// Send the dispatch lines of `listen --json` output (kind, t, s, id, d, received_at), paced by
+/// `received_at`, honouring the event-type and seq selection.
+fn feed_listen_lines(
+    file: &Path,
+    selection: &Selection,
+    tx: &tokio::sync::mpsc::Sender<FeedLine>,
+) -> Result<(), CliError> {
+    use std::io::BufRead;
+
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        kind: &'a str,
+        #[serde(default)]
+        t: Option<String>,
+        #[serde(default)]
+        s: Option<u64>,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(borrow, default)]
+        d: Option<&'a serde_json::value::RawValue>,
+        #[serde(default)]
+        received_at: Option<String>,
+    }
+
+    let cannot = |e: &(dyn std::error::Error + 'static)| {
+        CliError::failure(format!("cannot replay {}", file.display())).caused_by(e)
+    };
+    let f = std::fs::File::open(file).map_err(|e| cannot(&e))?;
+    let mut first_at: Option<chrono::DateTime<chrono::FixedOffset>> = None;
+    for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| cannot(&e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line).map_err(|e| {
+            CliError::failure(format!(
+                "cannot replay {}: line {} is not a listen line",
+                file.display(),
+                n + 1
+            ))
+            .caused_by(&e)
+        })?;
+        let (Some(t), Some(d)) = (parsed.t, parsed.d) else {
+            continue;
+        };
+        if parsed.kind != "dispatch"
+            || (!selection.types.is_empty()
+                && !selection.types.iter().any(|x| x.eq_ignore_ascii_case(&t)))
+            || selection
+                .from_seq
+                .is_some_and(|from| parsed.s.is_none_or(|s| s < from))
+            || selection
+                .to_seq
+                .is_some_and(|to| parsed.s.is_none_or(|s| s > to))
+        {
+            continue;
+        }
+        let at = parsed
+            .received_at
+            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok());
+        let offset = match (at, first_at) {
+            (Some(at), None) => {
+                first_at = Some(at);
+                Duration::ZERO
+            }
+            (Some(at), Some(first)) => (at - first).to_std().unwrap_or(Duration::ZERO),
+            (None, _) => Duration::ZERO,
+        };
+        let line = (offset, Arc::from(t.as_str()), d.get().to_owned(), parsed.id);
+        if tx.blocking_send(line).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }

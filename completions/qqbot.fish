@@ -90,31 +90,92 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s q -l quiet -d 'Pr
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l listen -d 'Address to serve everything on (HTTP API, token endpoint, gateway, control API)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l app-id -d 'App id bots must use' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l secret -d 'Secret bots must use (a development value; never a real secret)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l grant -d 'Intents the emulated app is granted (an Identify asking for more gets op 9 + close 4903)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l scenario -d 'What the emulator does: demo, quiet, flood, or a fault scenario (see `--help`)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l rate -d 'Generated events per second (demo scenario)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l heartbeat-interval -d 'Heartbeat interval sent in Hello, in milliseconds' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l session-timeout -d 'Send op 7 and close 4009 this often per connection, in seconds' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l shards -d 'Shard count recommended by /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l max-concurrency -d 'session_start_limit.max_concurrency (identifies allowed per 5 s)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l webhook-to -d 'Also deliver every event as a signed webhook to this URL (op 13 validation first, then POSTs with QQ\'s headers; retried with backoff)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l seed -d 'Seed for generated events (same seed, same events)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l listen -d 'Address to serve everything on (HTTP API, token endpoint, gateway, control API)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l app-id -d 'App id bots must use' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l secret -d 'Secret bots must use (a development value; never a real secret)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l grant -d 'Intents the emulated app is granted (an Identify asking for more gets op 9 + close 4903)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l scenario -d 'What the emulator does: demo, quiet, flood, or a fault scenario (see `--help`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l rate -d 'Generated events per second (demo scenario)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l heartbeat-interval -d 'Heartbeat interval sent in Hello, in milliseconds' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l session-timeout -d 'Send op 7 and close 4009 this often per connection, in seconds' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l shards -d 'Shard count recommended by /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l max-concurrency -d 'session_start_limit.max_concurrency (identifies allowed per 5 s)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l webhook-to -d 'Also deliver every event as a signed webhook to this URL (op 13 validation first, then POSTs with QQ\'s headers; retried with backoff)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l seed -d 'Seed for generated events (same seed, same events)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s q -l quiet -d 'Print less: errors only'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l strict-identify-rate -d 'Close an Identify faster than --max-concurrency per 5 s with 4008, as the platform may (default: accept it with a warning)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "fault" -d 'Inject a fault into live sessions'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "state" -d 'Show the sessions and the messages the bot sent (`--json`: the raw state)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l content -d 'Message content' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l group -d 'group_openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l user -d 'The author\'s id / member_openid / user_openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l guild -d 'guild_id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l channel -d 'channel_id' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l data -d 'The event\'s `d`, verbatim (JSON object); the other overrides still apply' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l session -d 'Deliver to this session only' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l code -d 'Close code (`close`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l reason -d 'Close reason (`close`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l session -d 'Only this session' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "fault" -d 'Inject a fault into live sessions'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "state" -d 'Show the sessions and the messages the bot sent (`--json`: the raw state)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
@@ -198,6 +259,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l user -d 'Only eve
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l serve -d 'Act as a QQ platform on ADDR and deliver the recording\'s dispatches to whatever bot connects (any SDK; point its API base and token URL at the printed URLs)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l app-id -d 'With --serve: also accept this app id (with the development secret, or the configured one: QQBOT_SECRET, --secret-file or a profile). The recording\'s app id and the configured credentials are accepted too' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -209,6 +271,7 @@ never\t'Never colour'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l max-speed -d 'No pacing: as fast as possible'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l include-control -d 'Also replay lifecycle lines (connected, closes, resumes, heartbeats)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l stats -d 'Print a summary instead of the events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l loop -d 'With --serve: start the recording again for each session when it ends'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
@@ -427,6 +490,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_su
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "fault" -d 'Inject a fault into live sessions'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "state" -d 'Show the sessions and the messages the bot sent (`--json`: the raw state)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from intents" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'

@@ -76,6 +76,11 @@ fn ndjson_output_validates_against_the_schema() {
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("summary: 5 event(s)"), "{stderr}");
+    // The banner names the control API, for `qqbot emulate dispatch|fault|state --emulator-url`.
+    assert!(
+        stderr.contains("(control API http://127.0.0.1:") && stderr.contains("/_emulator/)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -353,3 +353,193 @@ fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
         assert_eq!(serde_json::to_string(&got_d).unwrap(), original_d);
     }
 }
+
+#[test]
+fn replay_serve_gives_each_new_session_the_whole_recording() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson");
+    let printed = listen_and_record(&source, &file, &["--count", "12"]);
+    let recorded: Vec<String> = printed
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(recorded.len(), 12);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args([
+            "--json",
+            "replay",
+            file.to_str().unwrap(),
+            "--serve",
+            "127.0.0.1:0",
+            "--max-speed",
+        ])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        // Configured credentials are accepted besides the development ones.
+        .env("QQBOT_APP_ID", "4242")
+        .env("QQBOT_SECRET", "replay-configured-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert!(!first.contains("replay-configured-secret"));
+    let refused: serde_json::Value = rt.block_on(async {
+        reqwest::Client::new()
+            .post(urls["token_url"].as_str().unwrap())
+            .json(&serde_json::json!({"appId": "4242", "clientSecret": "wrong"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(refused["code"], 100016, "{refused}");
+
+    // Two bots, one after the other (development, then configured credentials): each gets every
+    // recorded event, in order.
+    let creds = [
+        (
+            urls["app_id"].as_str().unwrap().to_owned(),
+            urls["secret"].as_str().unwrap().to_owned(),
+        ),
+        ("4242".to_owned(), "replay-configured-secret".to_owned()),
+    ];
+    for (bot, (app_id, secret)) in creds.iter().enumerate() {
+        let ids = rt.block_on(async {
+            use qqbot::gateway::{Cluster, GatewayConfig, ItemKind};
+            let mut config = GatewayConfig::new(
+                app_id.as_str(),
+                qqbot::Secret::new(secret.as_str()),
+                urls["api_base"].as_str().unwrap(),
+                urls["token_url"].as_str().unwrap(),
+            );
+            config.intents = qqbot::protocol::Intents::all();
+            let (cluster, mut items) = Cluster::start(config).await.unwrap();
+            let mut ids = Vec::new();
+            let waited = tokio::time::timeout(Duration::from_secs(30), async {
+                while ids.len() < 12 {
+                    if let ItemKind::Dispatch(d) = items.recv().await.expect("items").kind {
+                        ids.push(d.id.clone().unwrap());
+                    }
+                }
+            })
+            .await;
+            cluster.shutdown().await;
+            assert!(waited.is_ok(), "bot {bot}: only {} of 12 events", ids.len());
+            ids
+        });
+        assert_eq!(ids, recorded, "bot {bot}");
+    }
+    // The log says per session what was sent (read until both summaries are there).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = server.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut summaries = 0;
+    let mut seen = Vec::new();
+    while summaries < 2 {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no second summary in {seen:?}"));
+        if line.contains("12 recorded event(s) sent, 0 filtered out by its intents") {
+            summaries += 1;
+        }
+        seen.push(line);
+    }
+    let pid = server.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let _ = server.wait();
+}
+
+#[test]
+fn replay_serve_accepts_listen_ndjson_output() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            rate: 50.0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let printed = listen_and_record(&source, &dir.path().join("rec.ndjson"), &["--count", "8"]);
+    let listened = dir.path().join("listen.ndjson");
+    std::fs::write(&listened, &printed).unwrap();
+    let recorded: Vec<serde_json::Value> = printed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recorded.len(), 8);
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+        .args([
+            "--json",
+            "replay",
+            listened.to_str().unwrap(),
+            "--serve",
+            "127.0.0.1:0",
+            "--max-speed",
+        ])
+        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let got = rt.block_on(async {
+        use qqbot::gateway::{Cluster, GatewayConfig, ItemKind};
+        let mut config = GatewayConfig::new(
+            urls["app_id"].as_str().unwrap(),
+            qqbot::Secret::new(urls["secret"].as_str().unwrap()),
+            urls["api_base"].as_str().unwrap(),
+            urls["token_url"].as_str().unwrap(),
+        );
+        config.intents = qqbot::protocol::Intents::all();
+        let (cluster, mut items) = Cluster::start(config).await.unwrap();
+        let mut got = Vec::new();
+        let waited = tokio::time::timeout(Duration::from_secs(30), async {
+            while got.len() < 8 {
+                if let ItemKind::Dispatch(d) = items.recv().await.expect("items").kind {
+                    got.push((d.t.to_string(), d.id.clone(), d.d().to_owned()));
+                }
+            }
+        })
+        .await;
+        cluster.shutdown().await;
+        assert!(waited.is_ok(), "only {} of 8 events", got.len());
+        got
+    });
+    let pid = server.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let _ = server.wait();
+    for ((t, id, d), original) in got.iter().zip(&recorded) {
+        assert_eq!(t, original["t"].as_str().unwrap());
+        assert_eq!(id.as_deref(), original["id"].as_str());
+        let got_d: serde_json::Value = serde_json::from_str(d).unwrap();
+        assert_eq!(got_d, original["d"]);
+    }
+}

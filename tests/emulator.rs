@@ -464,9 +464,45 @@ async fn bad_token_closes_4004() {
 }
 
 #[tokio::test]
-async fn identify_faster_than_max_concurrency_gets_4008() {
+async fn identify_faster_than_max_concurrency_is_accepted_with_a_warning_by_default() {
     let emu = start(EmulatorConfig {
         max_concurrency: 1,
+        ..quiet()
+    })
+    .await;
+    let tok = token(&emu).await;
+    let mut first = Client::connect(&emu).await;
+    first.identify(&tok, AT, None).await;
+    assert!(emu.warnings().is_empty());
+    let mut second = Client::connect(&emu).await;
+    second.identify(&tok, AT, None).await;
+    assert_eq!(emu.sessions().len(), 2);
+    let warnings = emu.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].kind, "identify_rate");
+    assert_eq!(warnings[0].connection, 2);
+    assert!(
+        warnings[0].message.contains("4008"),
+        "{}",
+        warnings[0].message
+    );
+    let state: Value = support::http()
+        .get(format!("{}/_emulator/state", emu.api_base()))
+        .send()
+        .await
+        .expect("state request")
+        .json()
+        .await
+        .expect("state json");
+    assert_eq!(state["warnings"][0]["kind"], "identify_rate", "{state}");
+    assert_eq!(state["warnings"][0]["connection"], 2, "{state}");
+}
+
+#[tokio::test]
+async fn identify_faster_than_max_concurrency_gets_4008_when_strict() {
+    let emu = start(EmulatorConfig {
+        max_concurrency: 1,
+        strict_identify_rate: true,
         ..quiet()
     })
     .await;
@@ -645,6 +681,7 @@ async fn rate_limit_scenario_refuses_the_first_two_connections() {
     let emu = start(EmulatorConfig {
         scenario: Scenario::RateLimit4008,
         rate: 0.0,
+        max_concurrency: 1,
         ..quiet()
     })
     .await;
@@ -656,6 +693,12 @@ async fn rate_limit_scenario_refuses_the_first_two_connections() {
         assert_eq!(c.closed().await.0, 4008);
     }
     Client::connect(&emu).await.identify(&tok, AT, None).await;
+    // The scenario is strict about Identify spacing too.
+    let mut c = Client::connect(&emu).await;
+    c.hello().await;
+    c.send_identify(&tok, AT, None).await;
+    assert_eq!(c.closed().await, (4008, "rate limit".to_owned()));
+    assert!(emu.warnings().is_empty());
 }
 
 #[tokio::test]
@@ -831,6 +874,25 @@ async fn signals_follow_the_session_lifecycle() {
         }
     );
     c.frame().await;
+}
+
+#[tokio::test]
+async fn a_client_close_is_echoed_with_the_same_code() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    let mut c = Client::connect(&emu).await;
+    c.identify(&tok, AT, None).await;
+    assert_eq!(
+        c.close_with(4000, "bye").await,
+        Next::Closed(4000, "bye".into())
+    );
+    // Before a login too.
+    let mut c = Client::connect(&emu).await;
+    c.hello().await;
+    assert_eq!(
+        c.close_with(1000, "").await,
+        Next::Closed(1000, String::new())
+    );
 }
 
 #[tokio::test]

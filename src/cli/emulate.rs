@@ -15,7 +15,11 @@ use super::exit::{CliError, CliResult, Exit};
 
 /// Arguments of `qqbot emulate`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EmulateArgs {
+    /// Drive an emulator that is already running (no subcommand: run one).
+    #[command(subcommand)]
+    pub control: Option<super::emulate_control::Control>,
     /// Address to serve everything on (HTTP API, token endpoint, gateway, control API).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: SocketAddr,
@@ -46,6 +50,10 @@ pub struct EmulateArgs {
     /// session_start_limit.max_concurrency (identifies allowed per 5 s).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub max_concurrency: u32,
+    /// Close an Identify faster than --max-concurrency per 5 s with 4008, as the platform may
+    /// (default: accept it with a warning).
+    #[arg(long)]
+    pub strict_identify_rate: bool,
     /// Also deliver every event as a signed webhook to this URL (op 13 validation first, then
     /// POSTs with QQ's headers; retried with backoff).
     #[arg(long, value_name = "URL")]
@@ -125,13 +133,17 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         seed: args.seed,
         shards: args.shards.max(1),
         max_concurrency: args.max_concurrency.max(1),
+        strict_identify_rate: args.strict_identify_rate,
         webhook_to: args.webhook_to.clone(),
         ..EmulatorConfig::default()
     })
 }
 
-/// Run until Ctrl-C.
-pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
+/// Run until Ctrl-C, or drive a running emulator's control API.
+pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
+    if let Some(control) = args.control.take() {
+        return super::emulate_control::run(global, control).await;
+    }
     let config = config_from(&args)?;
     let scenario = config.scenario;
     let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {

@@ -232,7 +232,11 @@ pub(crate) async fn open_source(
             let emulator = start_emulator(config).await?;
             target.api_base = emulator.api_base();
             target.token_url = emulator.token_url();
-            target.label = format!("{} at {}", target.label, emulator.api_base());
+            target.label = format!(
+                "{0} at {1} (control API {1}/_emulator/)",
+                target.label,
+                emulator.api_base()
+            );
             Some(emulator)
         }
         None => None,

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod config_cmd;
 pub mod doctor;
 pub mod emulate;
+pub mod emulate_control;
 pub mod exit;
 pub mod explain;
 pub mod forward;

@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
+use qqbot::Secret;
+use qqbot::emulator::{
+    DEFAULT_APP_ID, DEFAULT_SECRET, Emulator, EmulatorConfig, EmulatorEvent, Scenario,
+};
 use qqbot::gateway::ItemKind;
 use qqbot::output::human::Painter;
 use qqbot::record::{
@@ -71,6 +74,14 @@ pub struct ReplayArgs {
     /// connects (any SDK; point its API base and token URL at the printed URLs).
     #[arg(long, value_name = "ADDR", help_heading = "Serving")]
     pub serve: Option<SocketAddr>,
+    /// With --serve: start the recording again for each session when it ends.
+    #[arg(long = "loop", requires = "serve", help_heading = "Serving")]
+    pub repeat: bool,
+    /// With --serve: also accept this app id (with the development secret, or the configured
+    /// one: QQBOT_SECRET, --secret-file or a profile). The recording's app id and the configured
+    /// credentials are accepted too.
+    #[arg(long, value_name = "ID", requires = "serve", help_heading = "Serving")]
+    pub app_id: Option<String>,
 }
 
 impl ReplayArgs {
@@ -367,15 +378,74 @@ fn print_with(
     }
 }
 
+/// The credentials `replay --serve` accepts besides the development ones.
+struct Accepted {
+    pairs: Vec<(String, Secret)>,
+    /// For the banner (no secret in it).
+    description: String,
+}
+
+/// The recording's app id and the configured credentials (`--app-id`, QQBOT_APP_ID,
+/// QQBOT_SECRET, --secret-file, a profile), each with the development secret or the configured
+/// one.
+fn accepted_credentials(global: &GlobalArgs, args: &ReplayArgs) -> Accepted {
+    let recorded = if args.file.as_os_str() == "-" {
+        None
+    } else {
+        open(&args.file)
+            .ok()
+            .map(|r| r.header().app_id.clone())
+            .filter(|id| !id.is_empty())
+    };
+    let settings = listen::settings(global).ok();
+    let configured_id = settings
+        .as_ref()
+        .and_then(|s| s.app_id.as_ref().map(|a| a.value.clone()));
+    let configured_secret = settings.and_then(|s| s.secret.map(|s| s.value));
+    let mut ids: Vec<String> = Vec::new();
+    for id in [args.app_id.clone(), recorded.clone(), configured_id]
+        .into_iter()
+        .flatten()
+    {
+        if id != DEFAULT_APP_ID && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let mut pairs = Vec::new();
+    for id in &ids {
+        pairs.push((id.clone(), Secret::new(DEFAULT_SECRET)));
+        if let Some(secret) = &configured_secret {
+            pairs.push((id.clone(), secret.clone()));
+        }
+    }
+    let mut description = format!("Accepted credentials: app id {DEFAULT_APP_ID} (development)");
+    for id in &ids {
+        let from = if Some(id) == recorded.as_ref() {
+            " (the recording's)"
+        } else {
+            ""
+        };
+        description.push_str(&format!(", app id {id}{from}"));
+    }
+    description.push_str(", each with the development secret");
+    if configured_secret.is_some() {
+        description.push_str(" or the configured one (not printed)");
+    }
+    description.push('.');
+    Accepted { pairs, description }
+}
+
 async fn serve(
     global: &GlobalArgs,
     args: &ReplayArgs,
     addr: SocketAddr,
     speed: Speed,
 ) -> CliResult {
+    let accepted = accepted_credentials(global, args);
     let emulator = Emulator::bind(
         EmulatorConfig {
             scenario: Scenario::Quiet,
+            also_accept: accepted.pairs,
             ..EmulatorConfig::default()
         },
         addr,
@@ -389,76 +459,241 @@ async fn serve(
             "qqbot replay: serving {} as a QQ platform,",
             args.file.display()
         ),
-        "Delivery starts when a bot identifies. Ctrl-C to stop.",
+        &format!(
+            "{}\nEach bot that identifies gets the recording from the start. Ctrl-C to stop.",
+            accepted.description
+        ),
     );
+    // Every new session (Identify) gets the recording from the start, at its own pace; a
+    // Resume continues the same session, so it carries on where it was.
     let mut signals = emulator.subscribe();
-    let identified = async {
+    let sessions = async {
         loop {
             match signals.recv().await {
-                Ok(EmulatorEvent::Identified { .. }) => return true,
+                Ok(EmulatorEvent::Identified { session_id, .. }) => {
+                    if !global.quiet {
+                        eprintln!(
+                            "qqbot: session {session_id} identified; delivering the recording"
+                        );
+                    }
+                    let feed = SessionFeed {
+                        emulator: emulator.clone(),
+                        session_id,
+                        file: args.file.clone(),
+                        selection: Selection {
+                            include_control: false,
+                            ..args.selection()
+                        },
+                        speed,
+                        repeat: args.repeat,
+                        quiet: global.quiet,
+                    };
+                    tokio::spawn(feed.run());
+                }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return false,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
+        _ = tokio::signal::ctrl_c() => {}
+        () = sessions => {
             emulator.shutdown().await;
-            return Ok(Exit::Interrupted);
+            return Err(CliError::failure("the emulator stopped"));
         }
-        ok = identified => if !ok { return Err(CliError::failure("the emulator stopped")); }
-    }
-    if !global.quiet {
-        eprintln!("qqbot: a bot identified; delivering the recording");
-    }
-    let (tx, mut rx) =
-        tokio::sync::mpsc::channel::<(Duration, Arc<str>, String, Option<String>)>(256);
-    let file = args.file.clone();
-    let selection = Selection {
-        include_control: false,
-        ..args.selection()
-    };
-    let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
-        let reader = open(&file)?;
-        let mut replay = Replay::new(reader, selection);
-        for next in replay.by_ref() {
-            let replayed = next.map_err(|e| {
-                CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
-            })?;
-            if let ItemKind::Dispatch(d) = replayed.item.kind {
-                let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
-                if tx.blocking_send(message).is_err() {
-                    break;
-                }
-            }
-        }
-        Ok(replay.reader().warnings().to_vec())
-    });
-    let mut pacer = Pacer::new(speed);
-    let started = tokio::time::Instant::now();
-    let mut delivered = 0u64;
-    let deliver = async {
-        while let Some((offset, t, d, id)) = rx.recv().await {
-            tokio::time::sleep_until(started + pacer.due(offset)).await;
-            if emulator.inject_raw(&t, &d, id).is_ok() {
-                delivered += 1;
-            }
-        }
-    };
-    let interrupted = tokio::select! {
-        _ = tokio::signal::ctrl_c() => true,
-        () = deliver => false,
-    };
-    if !interrupted {
-        let warnings = reader
-            .await
-            .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
-        print_warnings(&warnings, global.quiet);
-        if !global.quiet {
-            eprintln!("qqbot: all {delivered} recorded event(s) delivered; Ctrl-C to stop");
-        }
-        let _ = tokio::signal::ctrl_c().await;
     }
     emulator.shutdown().await;
     Ok(Exit::Interrupted)
+}
+
+/// The recording, delivered to one session.
+struct SessionFeed {
+    emulator: Emulator,
+    session_id: String,
+    file: PathBuf,
+    selection: Selection,
+    speed: Speed,
+    repeat: bool,
+    quiet: bool,
+}
+
+impl SessionFeed {
+    async fn run(self) {
+        let mut round = 0u64;
+        loop {
+            round += 1;
+            match self.once().await {
+                Ok((sent, filtered, warnings)) => {
+                    if self.quiet {
+                        // Nothing to say.
+                    } else {
+                        if round == 1 {
+                            print_warnings(&warnings, false);
+                        }
+                        eprintln!(
+                            "qqbot: session {}: {sent} recorded event(s) sent, {filtered} filtered out by its intents{}",
+                            self.session_id,
+                            if self.repeat {
+                                format!(" (round {round})")
+                            } else {
+                                String::new()
+                            }
+                        );
+                        if filtered > 0 && round == 1 {
+                            eprintln!(
+                                "qqbot: warning: the bot's intents do not cover {filtered} of the recording's events (hint: identify with the intents the recording was made with, e.g. `--intents all`)"
+                            );
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprint!("{}", e.render());
+                    return;
+                }
+            }
+            if !self.repeat {
+                return;
+            }
+        }
+    }
+
+    /// One pass over the recording: (sent, filtered out, reader warnings).
+    async fn once(&self) -> Result<(u64, u64, Vec<Warning>), CliError> {
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<(Duration, Arc<str>, String, Option<String>)>(256);
+        let file = self.file.clone();
+        let selection = self.selection.clone();
+        let reader = tokio::task::spawn_blocking(move || -> Result<Vec<Warning>, CliError> {
+            if is_listen_ndjson(&file) {
+                feed_listen_lines(&file, &selection, &tx)?;
+                return Ok(Vec::new());
+            }
+            let reader = open(&file)?;
+            let mut replay = Replay::new(reader, selection);
+            for next in replay.by_ref() {
+                let replayed = next.map_err(|e| {
+                    CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
+                })?;
+                if let ItemKind::Dispatch(d) = replayed.item.kind {
+                    let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
+                    if tx.blocking_send(message).is_err() {
+                        break;
+                    }
+                }
+            }
+            Ok(replay.reader().warnings().to_vec())
+        });
+        let mut pacer = Pacer::new(self.speed);
+        let started = tokio::time::Instant::now();
+        let (mut sent, mut filtered) = (0u64, 0u64);
+        while let Some((offset, t, d, id)) = rx.recv().await {
+            tokio::time::sleep_until(started + pacer.due(offset)).await;
+            match self.emulator.inject_raw_to(&self.session_id, &t, &d, id) {
+                Ok(0) => filtered += 1,
+                Ok(_) => sent += 1,
+                Err(_) => {}
+            }
+        }
+        let warnings = reader
+            .await
+            .map_err(|e| CliError::failure("replay failed").caused_by(&e))??;
+        Ok((sent, filtered, warnings))
+    }
+}
+
+/// What the per-session feed sends on: offset, t, d (raw JSON), id.
+type FeedLine = (Duration, Arc<str>, String, Option<String>);
+
+/// Whether `file` is `qqbot listen --json` output (lines with `kind`) rather than a recording
+/// (whose first line is a header with `format`).
+fn is_listen_ndjson(file: &Path) -> bool {
+    use std::io::BufRead;
+    if file.as_os_str() == "-" {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(file) else {
+        return false;
+    };
+    let mut first = String::new();
+    if std::io::BufReader::new(f).read_line(&mut first).is_err() {
+        return false;
+    }
+    serde_json::from_str::<serde_json::Value>(&first)
+        .is_ok_and(|v| v.get("kind").is_some() && v.get("format").is_none())
+}
+
+/// Send the dispatch lines of `listen --json` output (kind, t, s, id, d, received_at), paced by
+/// `received_at`, honouring the event-type and seq selection.
+fn feed_listen_lines(
+    file: &Path,
+    selection: &Selection,
+    tx: &tokio::sync::mpsc::Sender<FeedLine>,
+) -> Result<(), CliError> {
+    use std::io::BufRead;
+
+    #[derive(serde::Deserialize)]
+    struct Line<'a> {
+        kind: &'a str,
+        #[serde(default)]
+        t: Option<String>,
+        #[serde(default)]
+        s: Option<u64>,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(borrow, default)]
+        d: Option<&'a serde_json::value::RawValue>,
+        #[serde(default)]
+        received_at: Option<String>,
+    }
+
+    let cannot = |e: &(dyn std::error::Error + 'static)| {
+        CliError::failure(format!("cannot replay {}", file.display())).caused_by(e)
+    };
+    let f = std::fs::File::open(file).map_err(|e| cannot(&e))?;
+    let mut first_at: Option<chrono::DateTime<chrono::FixedOffset>> = None;
+    for (n, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| cannot(&e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line).map_err(|e| {
+            CliError::failure(format!(
+                "cannot replay {}: line {} is not a listen line",
+                file.display(),
+                n + 1
+            ))
+            .caused_by(&e)
+        })?;
+        let (Some(t), Some(d)) = (parsed.t, parsed.d) else {
+            continue;
+        };
+        if parsed.kind != "dispatch"
+            || (!selection.types.is_empty()
+                && !selection.types.iter().any(|x| x.eq_ignore_ascii_case(&t)))
+            || selection
+                .from_seq
+                .is_some_and(|from| parsed.s.is_none_or(|s| s < from))
+            || selection
+                .to_seq
+                .is_some_and(|to| parsed.s.is_none_or(|s| s > to))
+        {
+            continue;
+        }
+        let at = parsed
+            .received_at
+            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok());
+        let offset = match (at, first_at) {
+            (Some(at), None) => {
+                first_at = Some(at);
+                Duration::ZERO
+            }
+            (Some(at), Some(first)) => (at - first).to_std().unwrap_or(Duration::ZERO),
+            (None, _) => Duration::ZERO,
+        };
+        let line = (offset, Arc::from(t.as_str()), d.get().to_owned(), parsed.id);
+        if tx.blocking_send(line).is_err() {
+            break;
+        }
+    }
+    Ok(())
 }

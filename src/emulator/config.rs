@@ -23,6 +23,10 @@ pub struct EmulatorConfig {
     pub app_id: String,
     /// The app secret the token endpoint accepts. Never printed.
     pub secret: Secret,
+    /// Further (app id, secret) pairs the token endpoint accepts besides `app_id`/`secret`
+    /// (`replay --serve` accepts a recording's app id and the configured credentials). Never
+    /// printed.
+    pub also_accept: Vec<(String, Secret)>,
     /// Intents the app is granted; an Identify asking for more gets op 9 + close 4903.
     pub grant: Intents,
     /// What the emulator does on its own (events, faults).
@@ -41,6 +45,11 @@ pub struct EmulatorConfig {
     pub shards: u32,
     /// `session_start_limit.max_concurrency`: Identify calls allowed per 5 s.
     pub max_concurrency: u32,
+    /// Close an Identify faster than `max_concurrency` per 5 s with 4008, as the platform may.
+    /// `false` (the default): accept it, log a warning and list it in
+    /// [`Emulator::warnings`](super::Emulator::warnings). The `rate-limit-4008` scenario is
+    /// always strict.
+    pub strict_identify_rate: bool,
     /// `session_start_limit.total` (and the initial `remaining`).
     pub session_start_total: u32,
     /// Access token lifetime.
@@ -55,6 +64,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             app_id: DEFAULT_APP_ID.to_owned(),
             secret: Secret::new(DEFAULT_SECRET),
+            also_accept: Vec::new(),
             grant: Intents::all(),
             scenario: Scenario::Demo,
             rate: 2.0,
@@ -64,6 +74,7 @@ impl Default for EmulatorConfig {
             seed: 0,
             shards: 1,
             max_concurrency: 1,
+            strict_identify_rate: false,
             session_start_total: 1000,
             token_ttl: Duration::from_secs(7200),
             webhook_to: None,

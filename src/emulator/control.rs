@@ -86,6 +86,7 @@ pub(crate) async fn state(State(shared): State<Arc<Shared>>) -> Response {
         "sessions": shared.sessions(),
         "session_start_limit": shared.session_start_limit(),
         "messages": shared.sent_messages(),
+        "warnings": shared.warnings(),
         "tokens": shared.token_summary(),
         "webhook": shared.webhook.get().map(|tap| tap.status()),
     });

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::SinkExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
@@ -137,6 +138,9 @@ impl Conn {
             }
             Some(Ok(Message::Close(frame))) => {
                 self.client_gone(frame.map(|f| f.code));
+                // Echo the client's close frame, same code (RFC 6455 §5.5.1), as the platform
+                // does. The WebSocket layer queued that echo; a flush writes it.
+                let _ = timeout(Duration::from_secs(2), SinkExt::flush(socket)).await;
                 Flow::Stop
             }
             Some(Ok(Message::Text(text))) => self.on_text(socket, text.as_str()).await,

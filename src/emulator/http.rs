@@ -201,13 +201,22 @@ async fn get_app_access_token(
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&body) else {
         return token_error(100007, "appid invalid");
     };
-    match map.get("appId") {
-        Some(Value::String(id)) if *id == shared.config.app_id => {}
+    let config = &shared.config;
+    let known = |id: &str| id == config.app_id || config.also_accept.iter().any(|(a, _)| a == id);
+    let app_id = match map.get("appId") {
+        Some(Value::String(id)) if known(id) => id,
         Some(Value::Number(_)) => return token_error(100002, "internal err"),
         _ => return token_error(100007, "appid invalid"),
-    }
+    };
+    let pair_ok = |secret: &str| {
+        (*app_id == config.app_id && secret == config.secret.expose())
+            || config
+                .also_accept
+                .iter()
+                .any(|(a, s)| a == app_id && secret == s.expose())
+    };
     match map.get("clientSecret") {
-        Some(Value::String(secret)) if secret == shared.config.secret.expose() => {}
+        Some(Value::String(secret)) if pair_ok(secret) => {}
         _ => return token_error(100016, "invalid appsecret"),
     }
     let (token, remaining) = lock(&shared.tokens).issue(Instant::now());

@@ -38,7 +38,9 @@ use tokio::task::JoinHandle;
 
 pub use config::{DEFAULT_APP_ID, DEFAULT_SECRET, EmulatorConfig, Scenario, UnknownScenario};
 pub use gateway::fault_period;
-pub use records::{EmulatorEvent, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot};
+pub use records::{
+    EmulatorEvent, EmulatorWarning, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot,
+};
 
 use state::{Shared, lock};
 
@@ -168,6 +170,20 @@ impl Emulator {
         Ok(self.shared().deliver_raw(t, &d, d_raw, id, None))
     }
 
+    /// [`Emulator::inject_raw`] to one session only (intents still apply, shards do not).
+    pub fn inject_raw_to(
+        &self,
+        session_id: &str,
+        t: &str,
+        d_raw: &str,
+        id: Option<String>,
+    ) -> Result<usize, serde_json::Error> {
+        let d: serde_json::Value = serde_json::from_str(d_raw)?;
+        Ok(self
+            .shared()
+            .deliver_raw(t, &d, d_raw, id, Some(session_id)))
+    }
+
     /// Deliver an event to one session only (intents still apply, shards do not).
     pub fn inject_to(&self, session_id: &str, t: &str, d: serde_json::Value) -> usize {
         self.shared().deliver(t, &d, None, Some(session_id))
@@ -191,6 +207,12 @@ impl Emulator {
     /// Every call to a send route, accepted or refused, oldest first.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         self.shared().sent_messages()
+    }
+
+    /// What clients did that the emulator accepted but the platform may refuse (an Identify
+    /// faster than `max_concurrency` per 5 s without `strict_identify_rate`), oldest first.
+    pub fn warnings(&self) -> Vec<EmulatorWarning> {
+        self.shared().warnings()
     }
 
     /// `session_start_limit.remaining`.

@@ -96,6 +96,20 @@ pub struct ReceivedFrame {
     pub offset: Duration,
 }
 
+/// Something a client did that the emulator accepted but the real platform may refuse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmulatorWarning {
+    /// What kind of thing: `identify_rate`.
+    pub kind: String,
+    /// What happened and what the platform may do about it.
+    pub message: String,
+    /// The connection number it happened on.
+    pub connection: u64,
+    /// Time since emulator start.
+    #[serde(rename = "offset_ms", serialize_with = "ser_ms")]
+    pub offset: Duration,
+}
+
 /// One call to an OpenAPI send route, accepted or refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentMessage {

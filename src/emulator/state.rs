@@ -28,7 +28,7 @@ use super::config::{EmulatorConfig, Scenario};
 use super::generate::{BOT_USER_ID, BOT_USERNAME, Generator, World, beijing};
 use super::passive::PassiveRegistry;
 use super::records::{
-    EmulatorEvent, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot,
+    EmulatorEvent, EmulatorWarning, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot,
 };
 use super::routing::shard_for;
 use super::token::TokenStore;
@@ -203,6 +203,7 @@ pub(crate) struct Shared {
     pub flood_pool: Vec<FloodEvent>,
     frames: Mutex<VecDeque<ReceivedFrame>>,
     sent: Mutex<Vec<SentMessage>>,
+    warnings: Mutex<Vec<EmulatorWarning>>,
     events: broadcast::Sender<EmulatorEvent>,
     pub shutdown: watch::Receiver<bool>,
     connections: AtomicU64,
@@ -257,6 +258,7 @@ impl Shared {
             flood_pool,
             frames: Mutex::new(VecDeque::new()),
             sent: Mutex::new(Vec::new()),
+            warnings: Mutex::new(Vec::new()),
             events,
             shutdown,
             connections: AtomicU64::new(0),
@@ -348,6 +350,10 @@ impl Shared {
 
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         lock(&self.sent).clone()
+    }
+
+    pub fn warnings(&self) -> Vec<EmulatorWarning> {
+        lock(&self.warnings).clone()
     }
 
     // ---- tokens --------------------------------------------------------------------------
@@ -443,11 +449,31 @@ impl Shared {
         {
             gw.identify_times.pop_front();
         }
-        if gw.identify_times.len() >= self.config.max_concurrency.max(1) as usize {
+        let too_fast = gw.identify_times.len() >= self.config.max_concurrency.max(1) as usize;
+        if too_fast
+            && (self.config.strict_identify_rate || self.config.scenario == Scenario::RateLimit4008)
+        {
             return Err(Reject::Close(4008, "rate limit"));
         }
         if gw.start_remaining == 0 {
             return Err(Reject::Close(4008, "session start limit exceeded"));
+        }
+        if too_fast {
+            let message = format!(
+                "Identify on connection {} came within 5 s of {} earlier Identify call(s) \
+                 (max_concurrency {}): accepted, but the real platform may close it with 4008 \
+                 (rate limit); --strict-identify-rate refuses it here too",
+                conn.conn_id,
+                gw.identify_times.len(),
+                self.config.max_concurrency.max(1),
+            );
+            tracing::warn!("{message}");
+            lock(&self.warnings).push(EmulatorWarning {
+                kind: "identify_rate".to_owned(),
+                message,
+                connection: conn.conn_id,
+                offset: now.saturating_duration_since(self.started),
+            });
         }
         gw.identify_times.push_back(now);
         gw.start_remaining -= 1;

@@ -172,6 +172,20 @@ impl Client {
             .await;
     }
 
+    /// Send a close frame with `code` and return the server's answer.
+    pub async fn close_with(&mut self, code: u16, reason: &str) -> Next {
+        use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: reason.to_owned().into(),
+        };
+        self.ws
+            .send(Message::Close(Some(frame)))
+            .await
+            .expect("send close");
+        self.next().await
+    }
+
     /// Close the connection from the client side.
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;

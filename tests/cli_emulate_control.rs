@@ -1,0 +1,185 @@
+//! `qqbot emulate dispatch|fault|state` through the real binary, against an in-process emulator
+//! with a library Cluster connected to it.
+
+mod cli_support;
+
+use cli_support::{Harness, WAIT, quiet, run};
+use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind};
+use qqbot::protocol::Intents;
+use tokio::sync::mpsc;
+
+/// Start a Cluster with GROUP_AND_C2C; its items are forwarded to the returned channel once
+/// READY was seen.
+fn connect(h: &Harness) -> (Cluster, mpsc::UnboundedReceiver<GatewayItem>) {
+    let mut config = GatewayConfig::new(
+        h.emu.config().app_id.clone(),
+        h.emu.config().secret.clone(),
+        h.emu.api_base(),
+        h.emu.token_url(),
+    );
+    config.intents = Intents::parse("GROUP_AND_C2C").unwrap();
+    h.rt.block_on(async {
+        let (cluster, mut items) = Cluster::start(config).await.unwrap();
+        tokio::time::timeout(WAIT, async {
+            while let Some(item) = items.recv().await {
+                if matches!(item.kind, ItemKind::Ready { .. }) {
+                    return;
+                }
+            }
+            panic!("items ended before READY");
+        })
+        .await
+        .expect("READY in time");
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(item) = items.recv().await {
+                let _ = tx.send(item);
+            }
+        });
+        (cluster, rx)
+    })
+}
+
+/// The next item matching `pred` (bounded).
+fn next_matching(
+    h: &Harness,
+    rx: &mut mpsc::UnboundedReceiver<GatewayItem>,
+    pred: impl Fn(&GatewayItem) -> bool,
+) -> GatewayItem {
+    h.rt.block_on(async {
+        tokio::time::timeout(WAIT, async {
+            while let Some(item) = rx.recv().await {
+                if pred(&item) {
+                    return item;
+                }
+            }
+            panic!("items ended");
+        })
+        .await
+        .expect("the item arrives in time")
+    })
+}
+
+#[test]
+fn dispatch_fault_and_state_drive_a_running_emulator() {
+    let h = Harness::start(quiet());
+    let (cluster, mut rx) = connect(&h);
+    let url = h.emu.api_base();
+
+    let (out, err, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "GROUP_AT_MESSAGE_CREATE",
+        "--content",
+        "/ping",
+        "--group",
+        "GROUPOPENID1",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("delivered to 1 session(s)"), "{out}");
+    let item = next_matching(&h, &mut rx, |i| matches!(i.kind, ItemKind::Dispatch(_)));
+    let ItemKind::Dispatch(d) = item.kind else {
+        unreachable!()
+    };
+    assert_eq!(&*d.t, "GROUP_AT_MESSAGE_CREATE");
+    let body: serde_json::Value = serde_json::from_str(d.d()).unwrap();
+    assert_eq!(body["content"], "/ping", "{body}");
+    assert_eq!(body["group_openid"], "GROUPOPENID1", "{body}");
+    assert!(body["author"]["member_openid"].is_string(), "{body}");
+    // Exactly one event after READY.
+    assert_eq!(h.emu.sessions()[0].seq, 2);
+
+    // --data gives d verbatim.
+    let (out, err, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "C2C_MESSAGE_CREATE",
+        "--data",
+        r#"{"content":"raw","author":{"user_openid":"U1"}}"#,
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("delivered to 1 session(s)"), "{out}");
+    let item = next_matching(&h, &mut rx, |i| matches!(i.kind, ItemKind::Dispatch(_)));
+    let ItemKind::Dispatch(d) = item.kind else {
+        unreachable!()
+    };
+    let body: serde_json::Value = serde_json::from_str(d.d()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"content":"raw","author":{"user_openid":"U1"}})
+    );
+
+    let (out, err, code) = run(h.bare().args([
+        "emulate",
+        "fault",
+        "session_timeout",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("delivered to 1 session(s)"), "{out}");
+    next_matching(&h, &mut rx, |i| matches!(i.kind, ItemKind::Resumed { .. }));
+
+    let (out, err, code) =
+        run(h
+            .bare()
+            .args(["--json", "emulate", "state", "--emulator-url", &url]));
+    assert_eq!(code, 0, "{err}");
+    let state: serde_json::Value = serde_json::from_str(&out).expect("state is JSON");
+    assert_eq!(state["sessions"].as_array().unwrap().len(), 1, "{state}");
+    assert_eq!(state["sessions"][0]["resumes"], 1, "{state}");
+
+    let (out, err, code) = run(h.bare().args(["emulate", "state", "--emulator-url", &url]));
+    assert_eq!(code, 0, "{err}");
+    let id = state["sessions"][0]["id"].as_str().unwrap();
+    assert!(out.contains(id), "{out}");
+    assert!(out.contains("0 message(s) sent by the bot"), "{out}");
+
+    h.rt.block_on(async { tokio::time::timeout(WAIT, cluster.shutdown()).await })
+        .expect("cluster stops");
+}
+
+#[test]
+fn control_commands_fail_clearly() {
+    let h = Harness::start(quiet());
+    let url = h.emu.api_base();
+    let (_, err, code) =
+        run(h
+            .bare()
+            .args(["emulate", "fault", "explode", "--emulator-url", &url]));
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("qqbot: error: unknown fault kind `explode`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: kinds: reconnect"), "{err}");
+
+    // A port nothing listens on: bind one, then free it.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", free.local_addr().unwrap());
+    drop(free);
+    let (_, err, code) = run(h.bare().args(["emulate", "state", "--emulator-url", &dead]));
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("qqbot: error: cannot reach the emulator at"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+
+    let (_, _, code) = run(h.bare().args(["emulate", "dispatch"]));
+    assert_eq!(code, 2, "a missing EVENT_TYPE is a usage error");
+    let (_, _, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "AT_MESSAGE_CREATE",
+        "--data",
+        "[1]",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 2, "--data must be an object");
+}

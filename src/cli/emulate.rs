@@ -151,6 +151,12 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
             .caused_by(&e)
             .hint("pick another address with --listen 127.0.0.1:0")
     })?;
+    // Listen for Ctrl-C before saying where the emulator is: a script that reads the URLs and
+    // interrupts at once must not kill the process before the handler is in place.
+    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+    if let Some(result) = futures_util::FutureExt::now_or_never(interrupted.as_mut()) {
+        result.map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
+    }
     announce(
         global,
         &emulator,
@@ -190,7 +196,7 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
             }
         });
     }
-    tokio::signal::ctrl_c()
+    interrupted
         .await
         .map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
     if let Some(status) = emulator.webhook_status()

@@ -258,7 +258,7 @@ async fn expired_token_is_refreshed_once_and_the_call_retried() {
     ])
     .await;
     let tokens = Arc::new(RotatingToken::default());
-    let api = Api::new(base, APP_ID.into(), tokens.clone());
+    let api = Api::new(base, APP_ID, tokens.clone());
     let sent = bounded(api.post_c2c_message("U", &MessageBody::text("x")))
         .await
         .unwrap();
@@ -280,7 +280,7 @@ async fn code_11244_on_another_status_also_refreshes() {
     ])
     .await;
     let tokens = Arc::new(RotatingToken::default());
-    let me = bounded(Api::new(base, APP_ID.into(), tokens.clone()).me())
+    let me = bounded(Api::new(base, APP_ID, tokens.clone()).me())
         .await
         .unwrap();
     assert_eq!(
@@ -296,7 +296,7 @@ async fn refresh_and_retry_happen_only_once() {
     let refused = || reply(401, json!({"message":"token expired","code":11244}));
     let (base, script) = serve(vec![refused(), refused(), refused()]).await;
     let tokens = Arc::new(RotatingToken::default());
-    let err = bounded(Api::new(base, APP_ID.into(), tokens.clone()).gateway_bot())
+    let err = bounded(Api::new(base, APP_ID, tokens.clone()).gateway_bot())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ApiErrorKind::Unauthorized);
@@ -561,7 +561,7 @@ impl TokenProvider for BrokenToken {
 #[tokio::test]
 async fn token_and_transport_failures_have_their_own_kinds() {
     let (base, script) = serve(vec![]).await;
-    let err = bounded(Api::new(base, APP_ID.into(), BrokenToken).me())
+    let err = bounded(Api::new(base, APP_ID, BrokenToken).me())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ApiErrorKind::Token);
@@ -588,11 +588,7 @@ async fn token_and_transport_failures_have_their_own_kinds() {
 
 #[test]
 fn api_debug_never_shows_the_token() {
-    let api = Api::new(
-        "http://127.0.0.1:9/".into(),
-        APP_ID.into(),
-        StaticToken::new(TOKEN),
-    );
+    let api = Api::new("http://127.0.0.1:9/", APP_ID, StaticToken::new(TOKEN));
     let shown = format!("{api:?}");
     assert!(!shown.contains(TOKEN), "{shown}");
     assert!(shown.contains(APP_ID));

@@ -66,11 +66,7 @@ fn ready_item() -> GatewayItem {
 }
 
 fn unused_api() -> Api {
-    Api::new(
-        "http://127.0.0.1:9".into(),
-        "1".into(),
-        StaticToken::new("t"),
-    )
+    Api::new("http://127.0.0.1:9", "1", StaticToken::new("t"))
 }
 
 fn client<H: EventHandler>(handler: H) -> Client<H> {
@@ -490,7 +486,7 @@ async fn context_replies_are_passive_with_incrementing_msg_seq() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let client = client(Replier);
-    let api = Api::new(base, "1".into(), StaticToken::new("t"));
+    let api = Api::new(base, "1", StaticToken::new("t"));
     let (tx, rx) = mpsc::channel(8);
     tx.send(dispatch(&frame(
         1,

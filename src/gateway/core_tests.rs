@@ -660,3 +660,25 @@ fn hello_timeout_reconnects() {
     let actions = c.on_heartbeat_due(t0 + HELLO_TIMEOUT);
     assert!(plan(&actions).is_some());
 }
+
+#[test]
+fn an_absurd_hello_interval_is_clamped_and_said() {
+    for (announced, used) in [(1u64, 1000u64), (u64::MAX, 600_000)] {
+        let mut c = core();
+        let t0 = Instant::now();
+        c.on_connecting(t0);
+        c.on_connected(t0, "ws://x");
+        let actions = c.on_frame(
+            t0,
+            &f(&format!(
+                r#"{{"op":10,"d":{{"heartbeat_interval":{announced}}}}}"#
+            )),
+        );
+        let said = items(&actions);
+        assert!(
+            matches!(said[0], ItemKind::Error { message } if message.contains(&format!("using {used} ms"))),
+            "{said:?}"
+        );
+        assert_eq!(c.deadline(), Some(t0 + Duration::from_millis(used)));
+    }
+}

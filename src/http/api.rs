@@ -543,7 +543,11 @@ impl Api {
     ///
     /// # Panics
     /// If the TLS backend cannot be initialised (as `reqwest::Client::new` does).
-    pub fn new(api_base: String, app_id: String, token: impl TokenProvider) -> Api {
+    pub fn new(
+        api_base: impl Into<String>,
+        app_id: impl Into<String>,
+        token: impl TokenProvider,
+    ) -> Api {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))
@@ -555,15 +559,15 @@ impl Api {
     /// Like [`Api::new`], with your own `reqwest::Client` (timeouts, proxies).
     pub fn with_http_client(
         http: reqwest::Client,
-        api_base: String,
-        app_id: String,
+        api_base: impl Into<String>,
+        app_id: impl Into<String>,
         token: impl TokenProvider,
     ) -> Api {
         Api {
             inner: Arc::new(Inner {
                 http,
-                api_base: api_base.trim_end_matches('/').to_owned(),
-                app_id,
+                api_base: api_base.into().trim_end_matches('/').to_owned(),
+                app_id: app_id.into(),
                 token: Box::new(token),
             }),
         }

@@ -11,3 +11,7 @@ pub use api::{Api, SendOutcome, StaticToken, TokenProvider};
 pub use error::{ApiError, ApiErrorKind};
 pub use gateway_info::{GatewayBot, GatewayInfoError, SessionStartLimit, get_gateway_bot};
 pub use token::{TokenError, TokenSource};
+
+/// The HTTP client crate [`TokenSource::new`] and [`Api::with_http_client`] take a client of
+/// (re-exported, so a bot needs no direct dependency at a matching version).
+pub use reqwest;

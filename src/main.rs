@@ -65,6 +65,7 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
+        Err(err) if err.is_broken_pipe() => ExitCode::from(Exit::Ok as u8),
         Err(err) => {
             eprint!("{}", err.render());
             ExitCode::from(err.exit as u8)

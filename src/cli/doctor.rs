@@ -129,22 +129,33 @@ struct Report {
     checks: Vec<Check>,
     human: bool,
     quiet: bool,
+    /// A write to stdout failed (a closed pipe): stop printing, report it at the end.
+    write_error: Option<std::io::Error>,
 }
 
 impl Report {
     fn push(&mut self, check: Check) {
-        if self.human && !(self.quiet && check.status == Status::Pass) {
-            println!(
-                "{} {:<12} {}",
-                check.status.mark(),
-                check.name,
-                check.detail
-            );
-            if let Some(action) = &check.action {
-                println!("  {:<12} → {action}", "");
-            }
+        if self.human
+            && self.write_error.is_none()
+            && !(self.quiet && check.status == Status::Pass)
+            && let Err(err) = Self::print(&check)
+        {
+            self.write_error = Some(err);
         }
         self.checks.push(check);
+    }
+
+    fn print(check: &Check) -> std::io::Result<()> {
+        outln!(
+            "{} {:<12} {}",
+            check.status.mark(),
+            check.name,
+            check.detail
+        )?;
+        if let Some(action) = &check.action {
+            outln!("  {:<12} → {action}", "")?;
+        }
+        Ok(())
     }
 
     fn failed(&self) -> bool {
@@ -184,8 +195,12 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         checks: Vec::new(),
         human: !global.json,
         quiet: global.quiet,
+        write_error: None,
     };
     diagnose(&settings, &args, intents, &mut report).await;
+    if let Some(err) = report.write_error.take() {
+        return Err(err.into());
+    }
 
     let exit = if !report.failed() {
         Exit::Ok
@@ -207,14 +222,14 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             json!({
                 "ok": exit == Exit::Ok, "exit": exit as u8, "profile": settings.profile.value,
                 "environment": if settings.sandbox.value { "sandbox" } else { "production" },
                 "api_base": settings.api_base.value, "checks": checks,
             })
-        );
+        )?;
     } else if !global.quiet {
         let failed = report
             .checks

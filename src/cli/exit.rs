@@ -53,6 +53,17 @@ impl CliError {
         CliError::new(Exit::Failure, message)
     }
 
+    /// The reader of stdout went away (`qqbot intents list | head -3`): not a failure; main
+    /// exits 0 without printing anything.
+    pub fn broken_pipe() -> CliError {
+        CliError::new(Exit::Ok, "broken pipe")
+    }
+
+    /// Whether this is the quiet broken-pipe exit.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.exit == Exit::Ok
+    }
+
     /// Add a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> CliError {
         self.hint = Some(hint.into());
@@ -90,6 +101,9 @@ impl fmt::Display for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return CliError::broken_pipe();
+        }
         CliError::failure("I/O error").caused_by(&err)
     }
 }

@@ -229,7 +229,7 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
                 )
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "events": stats.stats.events, "by_type": stats.stats.by_type,
@@ -240,10 +240,10 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
                 "span_ms": stats.span.as_millis() as u64,
                 "header": reader.header(),
             })
-        );
+        )?;
     } else {
         let header = reader.header();
-        println!(
+        outln!(
             "recording of {} (app {}, {} shard(s), intents {}), started {}",
             if header.gateway.is_empty() {
                 "an unknown gateway"
@@ -256,8 +256,8 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
             header
                 .started_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        );
-        print!("{}", stats.summary());
+        )?;
+        out!("{}", stats.summary())?;
     }
     Ok(Exit::Ok)
 }

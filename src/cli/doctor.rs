@@ -29,7 +29,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 #[command(
     after_help = "The gateway step identifies once (one session start of the daily \
 session_start_limit) and closes at once; --no-gateway skips it.\n\nExit codes: 0 all checks \
-pass, 1 another failure (network, platform), 4 credentials or token refused (also the IP \
+pass, 1 another failure (network, platform), 2 credentials missing, 4 credentials or token refused (also the IP \
 whitelist, 11298), 5 the gateway refused the session (intents, sandbox-only, banned)."
 )]
 pub struct DoctorArgs {
@@ -204,6 +204,9 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
 
     let exit = if !report.failed() {
         Exit::Ok
+    } else if report.checks.iter().any(|c| c.exit == Exit::Usage) {
+        // Missing credentials are a usage error (2), as in every other command.
+        Exit::Usage
     } else if report.checks.iter().any(|c| c.exit == Exit::Auth) {
         Exit::Auth
     } else if report.checks.iter().any(|c| c.exit == Exit::Refused) {
@@ -281,7 +284,7 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
                 Some(_) => "no secret",
             };
             report.push(
-                Check::fail("credentials", Exit::Auth, format!("{missing} (profile `{}`)", settings.profile.value))
+                Check::fail("credentials", Exit::Usage, format!("{missing} (profile `{}`)", settings.profile.value))
                     .action("set QQBOT_APP_ID and QQBOT_SECRET, pass --secret-file, or run `qqbot config init`"),
             );
             report.skip_rest(&STEPS[1..]);

@@ -143,6 +143,23 @@ fn print_warnings(warnings: &[Warning], quiet: bool) {
     }
 }
 
+/// ripgrep's soft-error rule: a recording the reader warned about (torn last line, damaged
+/// lines skipped) is printed in full, then the command fails (exit 1) with one summary line.
+fn soft_error(file: &std::path::Path, warnings: &[Warning]) -> CliResult {
+    let Some(first) = warnings.first() else {
+        return Ok(Exit::Ok);
+    };
+    let more = match warnings.len() {
+        1 => String::new(),
+        n => format!(" (and {} more warning(s))", n - 1),
+    };
+    Err(CliError::failure(format!(
+        "{} is torn or damaged: {first}{more}",
+        file.display()
+    ))
+    .hint("everything readable was printed; a recording cut short by a crash loses only its last line"))
+}
+
 /// Run `qqbot replay`.
 pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     let speed = args.speed()?;
@@ -259,7 +276,7 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
         )?;
         out!("{}", stats.summary())?;
     }
-    Ok(Exit::Ok)
+    soft_error(&args.file, reader.warnings())
 }
 
 fn print(
@@ -363,7 +380,7 @@ fn print_with(
         Stop::WriteError(message) => {
             Err(CliError::failure(format!("cannot write output: {message}")))
         }
-        _ => Ok(Exit::Ok),
+        _ => soft_error(&args.file, replay.reader().warnings()),
     }
 }
 

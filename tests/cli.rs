@@ -161,3 +161,31 @@ fn committed_completions_match_the_cli() {
         );
     }
 }
+
+#[test]
+fn clap_usage_errors_use_the_qqbot_error_prefix() {
+    qqbot()
+        .args(["listen", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: unexpected argument '--no-such-flag'",
+        ))
+        .stderr(predicate::str::contains("Usage: qqbot listen"));
+    qqbot()
+        .args(["no-such-command"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("qqbot: error: "));
+    // Help and version are not errors: stdout, exit 0, unchanged.
+    qqbot()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage: qqbot"));
+    qqbot()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("qqbot "));
+}

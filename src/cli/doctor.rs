@@ -261,6 +261,21 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
 
     // 1. Credentials.
     let (app_id, secret) = match (&settings.app_id, &settings.secret) {
+        (Some(app_id), Some(_)) if super::listen::check_app_id(&app_id.value).is_err() => {
+            report.push(
+                Check::fail(
+                    "credentials",
+                    Exit::Usage,
+                    format!(
+                        "the app id `{}` ({}) is not a number; the token endpoint would refuse it (100007)",
+                        app_id.value, app_id.source
+                    ),
+                )
+                .action("set QQBOT_APP_ID to the AppID number on q.qq.com → 开发设置"),
+            );
+            report.skip_rest(&STEPS[1..]);
+            return;
+        }
         (Some(app_id), Some(secret)) => {
             report.push(
                 Check::pass(

@@ -35,7 +35,8 @@ pub struct SourceArgs {
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
     /// Run N shards (default: as many as /gateway/bot recommends).
-    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    #[arg(long, value_name = "N", conflicts_with = "shard",
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
     /// Run one shard of a larger set, e.g. 2/4.
     #[arg(long, value_name = "ID/COUNT", value_parser = parse_shard)]
@@ -89,7 +90,8 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Stop after N events.
-    #[arg(long, short = 'n', value_name = "N", help_heading = "Output")]
+    #[arg(long, short = 'n', value_name = "N", help_heading = "Output",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Stop after this long (e.g. 30s, 5m, 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Output")]
@@ -267,10 +269,31 @@ pub(crate) fn intents_of(args: &SourceArgs, settings: &Settings) -> Result<Inten
         .clone()
         .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
         .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
-    Intents::parse(&spec).map_err(|e| {
+    let intents = Intents::parse(&spec).map_err(|e| {
         CliError::usage(format!("--intents: {e}"))
             .hint("`qqbot intents list` shows every name and alias")
-    })
+    })?;
+    // The gateway refuses an Identify with bits outside the table (close 4013/4014).
+    let unknown = intents.unknown_bits();
+    if unknown != 0 {
+        return Err(CliError::usage(format!(
+            "--intents: `{spec}` has bits outside the intents table ({unknown:#x}); the gateway would refuse the Identify"
+        ))
+        .hint("`qqbot intents list` shows every bit; `qqbot intents explain VALUE` breaks a value into bits"));
+    }
+    Ok(intents)
+}
+
+/// A QQ bot's app id is a number (q.qq.com → 开发设置 → AppID); anything else the token endpoint
+/// refuses with 100007, so refuse it here with a clearer message.
+pub(crate) fn check_app_id(app_id: &str) -> Result<(), CliError> {
+    if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(
+            CliError::usage(format!("the app id `{app_id}` is not a number"))
+                .hint("the AppID is the number on q.qq.com → 开发设置; set QQBOT_APP_ID to it"),
+        );
+    }
+    Ok(())
 }
 
 /// Resolve settings, printing config warnings.
@@ -287,6 +310,12 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
 
 pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
+        if matches!(settings.api_base.source, qqbot::config::Source::Flag(_)) {
+            return Err(CliError::usage(
+                "--emulator and --api-base cannot be used together: --emulator starts its own OpenAPI and gateway",
+            )
+            .hint("drop --api-base, or drop --emulator and point --api-base (and --token-url) at a running `qqbot emulate`"));
+        }
         let scenario = super::emulate::parse_scenario(&args.scenario)?;
         let config = EmulatorConfig {
             scenario,
@@ -306,6 +335,7 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
         return Err(CliError::usage("no bot credentials")
             .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
     };
+    check_app_id(&app_id.value)?;
     Ok(Target {
         app_id: app_id.value.clone(),
         secret: secret.value.clone(),

@@ -85,6 +85,18 @@ impl ReplayArgs {
         }
     }
 
+    fn check_range(&self) -> Result<(), CliError> {
+        if let (Some(from), Some(to)) = (self.from_seq, self.to_seq)
+            && from > to
+        {
+            return Err(CliError::usage(format!(
+                "--from-seq {from} is after --to-seq {to}: nothing would be replayed"
+            ))
+            .hint("give the range in order, e.g. --from-seq 10 --to-seq 50"));
+        }
+        Ok(())
+    }
+
     fn speed(&self) -> Result<Speed, CliError> {
         if self.max_speed {
             return Ok(Speed::Max);
@@ -163,6 +175,7 @@ fn soft_error(file: &std::path::Path, warnings: &[Warning]) -> CliResult {
 /// Run `qqbot replay`.
 pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     let speed = args.speed()?;
+    args.check_range()?;
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
     }

@@ -159,6 +159,7 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, CliError> {
             ),
         );
     };
+    super::listen::check_app_id(&app_id.value)?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))

@@ -139,3 +139,58 @@ fn emulator_with_api_base_is_refused() {
             "qqbot: error: --emulator and --api-base cannot be used together",
         ));
 }
+
+#[test]
+fn unknown_event_names_are_refused_with_a_suggestion() {
+    qqbot()
+        .args(["listen", "--emulator", "-e", "AT_MESSAGE_CREAT"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: -e/--events: unknown event type `AT_MESSAGE_CREAT`",
+        ))
+        .stderr(predicate::str::contains("did you mean AT_MESSAGE_CREATE?"));
+    qqbot()
+        .args(["listen", "--emulator", "--intents", "auto"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--intents auto needs -e/--events"));
+}
+
+#[test]
+fn undeliverable_events_warn_and_auto_picks_the_minimal_intents() {
+    qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "-i",
+            "default",
+            "-e",
+            "C2C_MESSAGE_CREATE,AT_MESSAGE_CREATE",
+            "-n",
+            "1",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "cannot deliver C2C_MESSAGE_CREATE (needs GROUP_AND_C2C_EVENT)",
+        ))
+        .stderr(predicate::str::contains("cannot deliver AT_MESSAGE_CREATE").not());
+    qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "-i",
+            "auto",
+            "-e",
+            "AT_MESSAGE_CREATE",
+            "-n",
+            "1",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("(PUBLIC_GUILD_MESSAGES)"))
+        .stderr(predicate::str::contains("warning").not());
+}

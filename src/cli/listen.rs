@@ -284,6 +284,46 @@ pub(crate) fn intents_of(args: &SourceArgs, settings: &Settings) -> Result<Inten
     Ok(intents)
 }
 
+/// The intents for `listen`/`record`: `--intents auto` is the minimal set for the `-e` list;
+/// `-e` names are checked against the event table, and a warning says when the intents cannot
+/// deliver a requested event.
+fn listen_intents(
+    args: &ListenArgs,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<Intents, CliError> {
+    use qqbot::protocol::events::EventIntent;
+    let events = args.filter.checked_types()?;
+    let auto = args
+        .source
+        .intents
+        .as_deref()
+        .is_some_and(|i| i.trim().eq_ignore_ascii_case("auto"));
+    let intents = if auto {
+        if events.is_empty() {
+            return Err(CliError::usage("--intents auto needs -e/--events: it picks the minimal intents for those event types")
+                .hint("e.g. qqbot listen --intents auto -e AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE"));
+        }
+        Intents::minimal_for(&events).0
+    } else {
+        intents_of(&args.source, settings)?
+    };
+    if !quiet {
+        for event in &events {
+            if let EventIntent::Intent(info) = event.intent()
+                && intents.bits() & info.value() == 0
+            {
+                eprintln!(
+                    "qqbot: warning: intents {} cannot deliver {event} (needs {})",
+                    intents.names(),
+                    info.name
+                );
+            }
+        }
+    }
+    Ok(intents)
+}
+
 /// A QQ bot's app id is a number (q.qq.com → 开发设置 → AppID); anything else the token endpoint
 /// refuses with 100007, so refuse it here with a clearer message.
 pub(crate) fn check_app_id(app_id: &str) -> Result<(), CliError> {
@@ -477,7 +517,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
 /// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
 pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
-    let intents = intents_of(&args.source, &settings)?;
+    let intents = listen_intents(&args, &settings, global.quiet)?;
     let mut target = target(&args.source, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),

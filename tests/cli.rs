@@ -189,3 +189,20 @@ fn clap_usage_errors_use_the_qqbot_error_prefix() {
         .success()
         .stdout(predicate::str::starts_with("qqbot "));
 }
+
+#[test]
+fn intents_check_public_never_suggests_a_bit_it_marks_as_a_problem() {
+    qqbot()
+        .args([
+            "intents",
+            "check",
+            "-i",
+            "guilds,guild_messages",
+            "--public",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("✗ GUILD_MESSAGES"))
+        .stdout(predicate::str::contains("use: --intents guilds\n"))
+        .stdout(predicate::str::contains("use: --intents guilds,").not());
+}

@@ -235,7 +235,21 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> CliResult {
         if findings.is_empty() {
             outln!("✓ no problems found")?;
         }
-        outln!("use: --intents {}", flag_value(intents))?;
+        // Never suggest a value that includes a bit marked ✗: a public bot drops the
+        // private-only bits.
+        let usable = if public == Some(true) {
+            Intents(
+                intents
+                    .infos()
+                    .filter(|i| i.access != intents::Access::PrivateOnly)
+                    .fold(intents.unknown_bits(), |bits, i| bits | i.value()),
+            )
+        } else {
+            intents
+        };
+        if usable.bits() != 0 {
+            outln!("use: --intents {}", flag_value(usable))?;
+        }
     }
     Ok(if problems == 0 {
         Exit::Ok

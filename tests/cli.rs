@@ -206,3 +206,28 @@ fn intents_check_public_never_suggests_a_bit_it_marks_as_a_problem() {
         .stdout(predicate::str::contains("use: --intents guilds\n"))
         .stdout(predicate::str::contains("use: --intents guilds,").not());
 }
+
+#[test]
+fn a_port_in_use_gets_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    qqbot()
+        .args(["emulate", "--listen", &addr])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(format!(
+            "qqbot: error: cannot listen on {addr}"
+        )))
+        .stderr(predicate::str::contains(
+            "hint: another qqbot emulator or replay (or another program) may be on that port; use --listen 127.0.0.1:0",
+        ));
+    qqbot()
+        .args(["listen", "--webhook", &addr])
+        .env("QQBOT_APP_ID", "1020304050")
+        .env("QQBOT_SECRET", "not-a-real-secret")
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("use --webhook 127.0.0.1:0"));
+}

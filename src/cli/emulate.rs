@@ -135,9 +135,7 @@ pub async fn run(global: &GlobalArgs, args: EmulateArgs) -> CliResult {
     let config = config_from(&args)?;
     let scenario = config.scenario;
     let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {
-        CliError::failure(format!("cannot listen on {}", args.listen))
-            .caused_by(&e)
-            .hint("pick another address with --listen 127.0.0.1:0")
+        super::exit::bind_error(format!("cannot listen on {}", args.listen), &e, "--listen")
     })?;
     announce(
         global,

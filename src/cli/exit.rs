@@ -93,6 +93,32 @@ impl CliError {
     }
 }
 
+/// A failed bind (`emulate --listen`, `replay --serve`, `listen --webhook`): the causes, and when
+/// the address is taken, a hint that another emulator or replay may hold it.
+pub fn bind_error(
+    message: String,
+    err: &(dyn std::error::Error + 'static),
+    flag: &str,
+) -> CliError {
+    let mut in_use = false;
+    let mut source = Some(err);
+    while let Some(e) = source {
+        in_use |= e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+            || e.to_string().contains("Address already in use");
+        source = e.source();
+    }
+    let err = CliError::failure(message).caused_by(err);
+    if in_use {
+        err.hint(format!(
+            "another qqbot emulator or replay (or another program) may be on that port; use {flag} 127.0.0.1:0 for a free port"
+        ))
+    } else {
+        err.hint(format!("pick another address, e.g. {flag} 127.0.0.1:0"))
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

@@ -422,7 +422,11 @@ async fn webhook_source(
         _ => None,
     };
     let (receiver, items) = WebhookReceiver::bind(config).await.map_err(|e| {
-        CliError::failure(format!("cannot receive webhooks on {addr}")).caused_by(&e)
+        super::exit::bind_error(
+            format!("cannot receive webhooks on {addr}"),
+            &e,
+            "--webhook",
+        )
     })?;
     let emulator = match target.emulator.take() {
         Some(mut config) => {

@@ -411,7 +411,7 @@ async fn serve(
         addr,
     )
     .await
-    .map_err(|e| CliError::failure(format!("cannot listen on {addr}")).caused_by(&e))?;
+    .map_err(|e| super::exit::bind_error(format!("cannot listen on {addr}"), &e, "--serve"))?;
     super::emulate::announce(
         global,
         &emulator,

@@ -231,3 +231,32 @@ fn a_port_in_use_gets_a_hint() {
         .code(1)
         .stderr(predicate::str::contains("use --webhook 127.0.0.1:0"));
 }
+
+#[test]
+fn send_to_an_unreachable_platform_does_not_claim_a_refusal() {
+    let cache = tempfile::tempdir().unwrap();
+    qqbot()
+        .env("QQBOT_APP_ID", "1020304050")
+        .env("QQBOT_SECRET", "not-a-real-secret")
+        .env("QQBOT_CACHE_DIR", cache.path())
+        .args([
+            "--api-base",
+            "http://127.0.0.1:9",
+            "--token-url",
+            "http://127.0.0.1:9/app/getAppAccessToken",
+            "send",
+            "--channel",
+            "1",
+            "--reply-to",
+            "abc",
+            "hi",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: could not reach the platform; the message was not sent",
+        ))
+        .stderr(predicate::str::contains("refused the reply").not())
+        .stderr(predicate::str::contains("sent with msg_seq").not());
+}

@@ -621,6 +621,18 @@ pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
                     ),
                 );
             }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    qqbot::http::ApiErrorKind::Transport | qqbot::http::ApiErrorKind::Token
+                ) && e.code().is_none() =>
+            {
+                // Nothing reached the platform: do not say it refused anything.
+                return Err(api_error(
+                    "could not reach the platform; the message was not sent",
+                    &e,
+                ));
+            }
             Err(e) => {
                 let what = if reply_id.is_some() {
                     "the platform refused the reply"

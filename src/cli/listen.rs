@@ -500,13 +500,34 @@ fn host_of(url: &str) -> String {
 /// Map a start-up failure to an exit code and a hint.
 pub fn start_error(err: StartError) -> CliError {
     match &err {
-        e if e.is_auth() => CliError::new(Exit::Auth, "cannot start the gateway connection")
-            .caused_by(&err)
-            .hint("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain 100016` explains token errors"),
-        StartError::SessionBudget { .. } => CliError::new(Exit::Refused, "not starting: the daily session budget is too small")
-            .caused_by(&err)
-            .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
-        StartError::Config(_) => CliError::usage("cannot start the gateway connection").caused_by(&err),
+        e if e.is_auth() => {
+            let err =
+                CliError::new(Exit::Auth, "cannot start the gateway connection").caused_by(&err);
+            // Point `explain` at the code the token endpoint actually sent (100007, 100016, …).
+            let code = err
+                .causes
+                .iter()
+                .find_map(|c| {
+                    let digits: String = c
+                        .split("code ")
+                        .nth(1)?
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    (!digits.is_empty()).then_some(digits)
+                })
+                .unwrap_or_else(|| "100016".to_owned());
+            err.hint(format!("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain {code}` explains this error"))
+        }
+        StartError::SessionBudget { .. } => CliError::new(
+            Exit::Refused,
+            "not starting: the daily session budget is too small",
+        )
+        .caused_by(&err)
+        .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
+        StartError::Config(_) => {
+            CliError::usage("cannot start the gateway connection").caused_by(&err)
+        }
         _ => CliError::failure("cannot start the gateway connection")
             .caused_by(&err)
             .hint("check the network path to the API base and token URL (--api-base, --token-url)"),

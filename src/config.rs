@@ -378,6 +378,12 @@ pub fn resolve(
             path: path.clone(),
             source,
         })?;
+        if text.trim().is_empty() {
+            return Err(ConfigError::SecretFile {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is empty"),
+            });
+        }
         Some(Sourced::new(
             Secret::new(text.trim()),
             Source::Flag("--secret-file"),

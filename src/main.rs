@@ -43,12 +43,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // Help and --version go to stdout with exit 0; real usage errors exit 2.
-            let _ = err.print();
-            return ExitCode::from(if err.use_stderr() {
-                Exit::Usage as u8
-            } else {
-                0
-            });
+            if !err.use_stderr() {
+                let _ = err.print();
+                return ExitCode::from(Exit::Ok as u8);
+            }
+            // One error prefix for every error: clap's `error: …` becomes `qqbot: error: …`.
+            let text = err.render().to_string();
+            match text.strip_prefix("error:") {
+                Some(rest) => eprint!("qqbot: error:{rest}"),
+                None => eprint!("{text}"),
+            }
+            return ExitCode::from(Exit::Usage as u8);
         }
     };
     init_tracing(&cli.global, matches!(cli.command, cli::Command::Tui(_)));
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
+        Err(err) if err.is_broken_pipe() => ExitCode::from(Exit::Ok as u8),
         Err(err) => {
             eprint!("{}", err.render());
             ExitCode::from(err.exit as u8)

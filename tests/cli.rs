@@ -161,3 +161,102 @@ fn committed_completions_match_the_cli() {
         );
     }
 }
+
+#[test]
+fn clap_usage_errors_use_the_qqbot_error_prefix() {
+    qqbot()
+        .args(["listen", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: unexpected argument '--no-such-flag'",
+        ))
+        .stderr(predicate::str::contains("Usage: qqbot listen"));
+    qqbot()
+        .args(["no-such-command"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("qqbot: error: "));
+    // Help and version are not errors: stdout, exit 0, unchanged.
+    qqbot()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage: qqbot"));
+    qqbot()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("qqbot "));
+}
+
+#[test]
+fn intents_check_public_never_suggests_a_bit_it_marks_as_a_problem() {
+    qqbot()
+        .args([
+            "intents",
+            "check",
+            "-i",
+            "guilds,guild_messages",
+            "--public",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("✗ GUILD_MESSAGES"))
+        .stdout(predicate::str::contains("use: --intents guilds\n"))
+        .stdout(predicate::str::contains("use: --intents guilds,").not());
+}
+
+#[test]
+fn a_port_in_use_gets_a_hint() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    qqbot()
+        .args(["emulate", "--listen", &addr])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(format!(
+            "qqbot: error: cannot listen on {addr}"
+        )))
+        .stderr(predicate::str::contains(
+            "hint: another qqbot emulator or replay (or another program) may be on that port; use --listen 127.0.0.1:0",
+        ));
+    qqbot()
+        .args(["listen", "--webhook", &addr])
+        .env("QQBOT_APP_ID", "1020304050")
+        .env("QQBOT_SECRET", "not-a-real-secret")
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("use --webhook 127.0.0.1:0"));
+}
+
+#[test]
+fn send_to_an_unreachable_platform_does_not_claim_a_refusal() {
+    let cache = tempfile::tempdir().unwrap();
+    qqbot()
+        .env("QQBOT_APP_ID", "1020304050")
+        .env("QQBOT_SECRET", "not-a-real-secret")
+        .env("QQBOT_CACHE_DIR", cache.path())
+        .args([
+            "--api-base",
+            "http://127.0.0.1:9",
+            "--token-url",
+            "http://127.0.0.1:9/app/getAppAccessToken",
+            "send",
+            "--channel",
+            "1",
+            "--reply-to",
+            "abc",
+            "hi",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "qqbot: error: could not reach the platform; the message was not sent",
+        ))
+        .stderr(predicate::str::contains("refused the reply").not())
+        .stderr(predicate::str::contains("sent with msg_seq").not());
+}

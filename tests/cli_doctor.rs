@@ -88,10 +88,10 @@ fn denied_intents_exit_5_and_point_to_intents_check() {
 }
 
 #[test]
-fn missing_credentials_exit_4() {
+fn missing_credentials_exit_2_as_everywhere() {
     let h = Harness::start(quiet());
     let (stdout, _, code) = run(h.bare().args(["doctor", "--json"]));
-    assert_eq!(code, 4);
+    assert_eq!(code, 2, "missing credentials are a usage error");
     let v: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["checks"][0]["status"], "fail");
     assert_eq!(

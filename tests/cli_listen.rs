@@ -281,7 +281,23 @@ fn wrong_secret_is_an_authentication_failure() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains("authentication failed"))
-        .stderr(predicate::str::contains("not-the-secret").not());
+        .stderr(predicate::str::contains("not-the-secret").not())
+        .stderr(predicate::str::contains("`qqbot explain 100016`"));
+    // A wrong app id is 100007: the hint points at that code, not at 100016.
+    qqbot()
+        .args([
+            "listen",
+            "--api-base",
+            &emulator.api_base(),
+            "--token-url",
+            &emulator.token_url(),
+        ])
+        .env("QQBOT_APP_ID", "999")
+        .env("QQBOT_SECRET", emulator.config().secret.expose())
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("`qqbot explain 100007`"))
+        .stderr(predicate::str::contains("explain 100016").not());
 }
 
 #[test]

@@ -200,8 +200,20 @@ fn torn_recordings_warn_and_newer_versions_are_refused() {
     qqbot()
         .args(["replay", torn.to_str().unwrap(), "--max-speed", "--json"])
         .assert()
-        .success()
+        .code(1)
         .stdout(predicate::function(|out: &str| out.lines().count() == 5))
+        .stderr(predicate::str::contains(format!("line {lines}")))
+        .stderr(predicate::str::contains(format!(
+            "qqbot: error: {} is torn or damaged",
+            torn.display()
+        )));
+    // The same soft error for --stats, after the summary; -q keeps the final error line.
+    qqbot()
+        .args(["-q", "replay", torn.to_str().unwrap(), "--stats"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("recording of"))
+        .stderr(predicate::str::starts_with("qqbot: error: "))
         .stderr(predicate::str::contains(format!("line {lines}")));
 
     // A damaged line in the middle is an error naming it; what came before is still printed.

@@ -637,7 +637,7 @@ fn quit_keys_and_help() {
     assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Quit);
     assert_eq!(
         app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        Action::Quit
+        Action::Interrupt
     );
     assert_eq!(press(&mut app, KeyCode::Char('x')), Action::None);
     assert_eq!(press(&mut app, KeyCode::Char('?')), Action::Redraw);
@@ -653,7 +653,7 @@ fn quit_keys_and_help() {
     press(&mut app, KeyCode::Char('/'));
     assert_eq!(
         app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        Action::Quit
+        Action::Interrupt
     );
 }
 

@@ -330,6 +330,18 @@ fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
     );
 }
 
+/// `q` is a normal quit (0); Ctrl-C is an interruption and exits 130, as `listen` does.
+#[test]
+fn ctrl_c_in_the_dashboard_exits_130() {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_qqbot"));
+    let tmux = Tmux::new_named("ctrlc");
+    start_demo_with(&tmux, &bin, "tui --emulator");
+    tmux.wait_for("the dashboard", |s| s.contains("Shards 1/1"));
+    tmux.run(&["send-keys", "-t", "tui", "C-c"]);
+    assert_eq!(wait_exit(&tmux), "130", "exit status of Ctrl-C");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+}
+
 #[test]
 fn refuses_when_stdout_is_not_a_terminal() {
     let out = Command::new(env!("CARGO_BIN_EXE_qqbot"))

@@ -1,5 +1,7 @@
 //! `qqbot completions <SHELL>`: completion scripts generated from the clap definition.
 
+use std::io::Write as _;
+
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
@@ -17,6 +19,11 @@ pub struct CompletionsArgs {
 /// Write the script to stdout.
 pub fn run(args: CompletionsArgs) -> CliResult {
     let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "qqbot", &mut std::io::stdout());
+    // Generate into memory, then write: clap_complete panics on a closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "qqbot", &mut script);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&script)?;
+    stdout.flush()?;
     Ok(Exit::Ok)
 }

@@ -249,10 +249,10 @@ fn init(global: &GlobalArgs, args: InitArgs) -> CliResult {
     }
     save(&path, &file)?;
     if global.json {
-        println!(
+        outln!(
             "{}",
             json!({"written": path.display().to_string(), "profile": name, "secret_stored": has_secret})
-        );
+        )?;
     } else if !global.quiet {
         eprintln!(
             "qqbot: wrote profile `{name}` to {} (mode 0600){}",
@@ -303,7 +303,7 @@ fn set(global: &GlobalArgs, args: SetArgs) -> CliResult {
     if key == "default_profile" {
         file.default_profile = if args.unset { None } else { value.clone() };
         save(&path, &file)?;
-        done(global, &key, &name, &path, args.unset);
+        done(global, &key, &name, &path, args.unset)?;
         return Ok(Exit::Ok);
     }
     let profile = file.profile.entry(name.clone()).or_default();
@@ -352,16 +352,22 @@ fn set(global: &GlobalArgs, args: SetArgs) -> CliResult {
         file.default_profile = Some(name.clone());
     }
     save(&path, &file)?;
-    done(global, &key, &name, &path, args.unset);
+    done(global, &key, &name, &path, args.unset)?;
     Ok(Exit::Ok)
 }
 
-fn done(global: &GlobalArgs, key: &str, profile: &str, path: &std::path::Path, unset: bool) {
+fn done(
+    global: &GlobalArgs,
+    key: &str,
+    profile: &str,
+    path: &std::path::Path,
+    unset: bool,
+) -> std::io::Result<()> {
     if global.json {
-        println!(
+        outln!(
             "{}",
             json!({"profile": profile, "key": key, "unset": unset, "written": path.display().to_string()})
-        );
+        )?;
     } else if !global.quiet {
         eprintln!(
             "qqbot: {} {key} in profile `{profile}` ({})",
@@ -369,6 +375,7 @@ fn done(global: &GlobalArgs, key: &str, profile: &str, path: &std::path::Path, u
             path.display()
         );
     }
+    Ok(())
 }
 
 fn row<T: ToString>(value: &Option<Sourced<T>>) -> (String, String) {
@@ -402,7 +409,7 @@ fn show(global: &GlobalArgs) -> CliResult {
             Some(v) => sourced(json!(v.value), v.source.to_string()),
             None => json!(null),
         };
-        println!(
+        outln!(
             "{}",
             json!({
                 "config_file": path, "config_exists": s.config_exists, "profiles": profiles,
@@ -416,27 +423,27 @@ fn show(global: &GlobalArgs) -> CliResult {
                 "intents": opt(&s.intents),
                 "warnings": s.warnings,
             })
-        );
+        )?;
         return Ok(Exit::Ok);
     }
-    println!(
+    outln!(
         "config file  {path}{}",
         if s.config_exists {
             ""
         } else {
             " (does not exist)"
         }
-    );
+    )?;
     if !profiles.is_empty() {
-        println!("profiles     {}", profiles.join(", "));
+        outln!("profiles     {}", profiles.join(", "))?;
     }
-    let line = |key: &str, value: &str, source: &str| {
-        println!("{key:<12} {value:<40} {source}");
+    let line = |key: &str, value: &str, source: &str| -> std::io::Result<()> {
+        outln!("{key:<12} {value:<40} {source}")
     };
-    line("profile", &s.profile.value, &s.profile.source.to_string());
+    line("profile", &s.profile.value, &s.profile.source.to_string())?;
     let (v, src) = row(&s.app_id);
-    line("app_id", &v, &src);
-    line("secret", &secret_text, "");
+    line("app_id", &v, &src)?;
+    line("secret", &secret_text, "")?;
     line(
         "environment",
         if s.sandbox.value {
@@ -445,7 +452,7 @@ fn show(global: &GlobalArgs) -> CliResult {
             "production"
         },
         &s.sandbox.source.to_string(),
-    );
+    )?;
     let public = match &s.public {
         Some(p) => (
             if p.value { "public" } else { "private" }.to_owned(),
@@ -453,18 +460,18 @@ fn show(global: &GlobalArgs) -> CliResult {
         ),
         None => ("(unknown)".to_owned(), "-".to_owned()),
     };
-    line("bot type", &public.0, &public.1);
+    line("bot type", &public.0, &public.1)?;
     line(
         "api_base",
         &s.api_base.value,
         &s.api_base.source.to_string(),
-    );
+    )?;
     line(
         "token_url",
         &s.token_url.value,
         &s.token_url.source.to_string(),
-    );
+    )?;
     let (v, src) = row(&s.intents);
-    line("intents", &v, &src);
+    line("intents", &v, &src)?;
     Ok(Exit::Ok)
 }

@@ -29,7 +29,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 #[command(
     after_help = "The gateway step identifies once (one session start of the daily \
 session_start_limit) and closes at once; --no-gateway skips it.\n\nExit codes: 0 all checks \
-pass, 1 another failure (network, platform), 4 credentials or token refused (also the IP \
+pass, 1 another failure (network, platform), 2 credentials missing, 4 credentials or token refused (also the IP \
 whitelist, 11298), 5 the gateway refused the session (intents, sandbox-only, banned)."
 )]
 pub struct DoctorArgs {
@@ -129,22 +129,33 @@ struct Report {
     checks: Vec<Check>,
     human: bool,
     quiet: bool,
+    /// A write to stdout failed (a closed pipe): stop printing, report it at the end.
+    write_error: Option<std::io::Error>,
 }
 
 impl Report {
     fn push(&mut self, check: Check) {
-        if self.human && !(self.quiet && check.status == Status::Pass) {
-            println!(
-                "{} {:<12} {}",
-                check.status.mark(),
-                check.name,
-                check.detail
-            );
-            if let Some(action) = &check.action {
-                println!("  {:<12} → {action}", "");
-            }
+        if self.human
+            && self.write_error.is_none()
+            && !(self.quiet && check.status == Status::Pass)
+            && let Err(err) = Self::print(&check)
+        {
+            self.write_error = Some(err);
         }
         self.checks.push(check);
+    }
+
+    fn print(check: &Check) -> std::io::Result<()> {
+        outln!(
+            "{} {:<12} {}",
+            check.status.mark(),
+            check.name,
+            check.detail
+        )?;
+        if let Some(action) = &check.action {
+            outln!("  {:<12} → {action}", "")?;
+        }
+        Ok(())
     }
 
     fn failed(&self) -> bool {
@@ -184,11 +195,18 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         checks: Vec::new(),
         human: !global.json,
         quiet: global.quiet,
+        write_error: None,
     };
     diagnose(&settings, &args, intents, &mut report).await;
+    if let Some(err) = report.write_error.take() {
+        return Err(err.into());
+    }
 
     let exit = if !report.failed() {
         Exit::Ok
+    } else if report.checks.iter().any(|c| c.exit == Exit::Usage) {
+        // Missing credentials are a usage error (2), as in every other command.
+        Exit::Usage
     } else if report.checks.iter().any(|c| c.exit == Exit::Auth) {
         Exit::Auth
     } else if report.checks.iter().any(|c| c.exit == Exit::Refused) {
@@ -207,14 +225,14 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             json!({
                 "ok": exit == Exit::Ok, "exit": exit as u8, "profile": settings.profile.value,
                 "environment": if settings.sandbox.value { "sandbox" } else { "production" },
                 "api_base": settings.api_base.value, "checks": checks,
             })
-        );
+        )?;
     } else if !global.quiet {
         let failed = report
             .checks
@@ -243,6 +261,21 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
 
     // 1. Credentials.
     let (app_id, secret) = match (&settings.app_id, &settings.secret) {
+        (Some(app_id), Some(_)) if super::listen::check_app_id(&app_id.value).is_err() => {
+            report.push(
+                Check::fail(
+                    "credentials",
+                    Exit::Usage,
+                    format!(
+                        "the app id `{}` ({}) is not a number; the token endpoint would refuse it (100007)",
+                        app_id.value, app_id.source
+                    ),
+                )
+                .action("set QQBOT_APP_ID to the AppID number on q.qq.com → 开发设置"),
+            );
+            report.skip_rest(&STEPS[1..]);
+            return;
+        }
         (Some(app_id), Some(secret)) => {
             report.push(
                 Check::pass(
@@ -266,7 +299,7 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
                 Some(_) => "no secret",
             };
             report.push(
-                Check::fail("credentials", Exit::Auth, format!("{missing} (profile `{}`)", settings.profile.value))
+                Check::fail("credentials", Exit::Usage, format!("{missing} (profile `{}`)", settings.profile.value))
                     .action("set QQBOT_APP_ID and QQBOT_SECRET, pass --secret-file, or run `qqbot config init`"),
             );
             report.skip_rest(&STEPS[1..]);

@@ -147,9 +147,7 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
     let config = config_from(&args)?;
     let scenario = config.scenario;
     let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {
-        CliError::failure(format!("cannot listen on {}", args.listen))
-            .caused_by(&e)
-            .hint("pick another address with --listen 127.0.0.1:0")
+        super::exit::bind_error(format!("cannot listen on {}", args.listen), &e, "--listen")
     })?;
     // Listen for Ctrl-C before saying where the emulator is: a script that reads the URLs and
     // interrupts at once must not kill the process before the handler is in place.

@@ -53,6 +53,17 @@ impl CliError {
         CliError::new(Exit::Failure, message)
     }
 
+    /// The reader of stdout went away (`qqbot intents list | head -3`): not a failure; main
+    /// exits 0 without printing anything.
+    pub fn broken_pipe() -> CliError {
+        CliError::new(Exit::Ok, "broken pipe")
+    }
+
+    /// Whether this is the quiet broken-pipe exit.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.exit == Exit::Ok
+    }
+
     /// Add a hint.
     pub fn hint(mut self, hint: impl Into<String>) -> CliError {
         self.hint = Some(hint.into());
@@ -82,6 +93,32 @@ impl CliError {
     }
 }
 
+/// A failed bind (`emulate --listen`, `replay --serve`, `listen --webhook`): the causes, and when
+/// the address is taken, a hint that another emulator or replay may hold it.
+pub fn bind_error(
+    message: String,
+    err: &(dyn std::error::Error + 'static),
+    flag: &str,
+) -> CliError {
+    let mut in_use = false;
+    let mut source = Some(err);
+    while let Some(e) = source {
+        in_use |= e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+            || e.to_string().contains("Address already in use");
+        source = e.source();
+    }
+    let err = CliError::failure(message).caused_by(err);
+    if in_use {
+        err.hint(format!(
+            "another qqbot emulator or replay (or another program) may be on that port; use {flag} 127.0.0.1:0 for a free port"
+        ))
+    } else {
+        err.hint(format!("pick another address, e.g. {flag} 127.0.0.1:0"))
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -90,6 +127,9 @@ impl fmt::Display for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            return CliError::broken_pipe();
+        }
         CliError::failure("I/O error").caused_by(&err)
     }
 }

@@ -30,16 +30,16 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> CliResult {
             format!("{}–{}", info.code, info.last)
         };
         if global.json {
-            println!(
+            outln!(
                 "{}",
                 json!({
                     "kind": "close_code", "code": code, "range": shown, "name": info.name,
                     "meaning": info.meaning, "docs": info.docs, "action": info.action.key(),
                     "action_text": info.action.describe(), "hint": info.hint,
                 })
-            );
+            )?;
         } else {
-            println!(
+            outln!(
                 "{code} {} (gateway close code{})",
                 info.name,
                 if info.code == info.last {
@@ -47,41 +47,41 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> CliResult {
                 } else {
                     format!(", range {shown}")
                 }
-            );
-            println!("  meaning: {}", info.meaning);
-            println!("  docs:    {}", info.docs);
-            println!("  qqbot:   {}", info.action.describe());
+            )?;
+            outln!("  meaning: {}", info.meaning)?;
+            outln!("  docs:    {}", info.docs)?;
+            outln!("  qqbot:   {}", info.action.describe())?;
             if let Some(hint) = info.hint {
-                println!("  hint:    {hint}");
+                outln!("  hint:    {hint}")?;
             }
         }
         return Ok(Exit::Ok);
     }
     if let Some(info) = api_error_info(code) {
         if global.json {
-            println!(
+            outln!(
                 "{}",
                 json!({"kind": "api_error", "code": code, "meaning": info.meaning, "hint": info.hint})
-            );
+            )?;
         } else {
-            println!("{code} (OpenAPI error code)");
-            println!("  meaning: {}", info.meaning);
-            println!("  hint:    {}", info.hint);
+            outln!("{code} (OpenAPI error code)")?;
+            outln!("  meaning: {}", info.meaning)?;
+            outln!("  hint:    {}", info.hint)?;
         }
         return Ok(Exit::Ok);
     }
     if (4000..5000).contains(&code) {
         let info = &close::UNKNOWN_CLOSE;
         if global.json {
-            println!(
+            outln!(
                 "{}",
                 json!({"kind": "close_code", "code": code, "name": info.name, "meaning": info.meaning,
                        "docs": info.docs, "action": info.action.key(), "action_text": info.action.describe(), "hint": null})
-            );
+            )?;
         } else {
-            println!("{code} {} (gateway close code)", info.name);
-            println!("  docs:    {}", info.docs);
-            println!("  qqbot:   {}", info.action.describe());
+            outln!("{code} {} (gateway close code)", info.name)?;
+            outln!("  docs:    {}", info.docs)?;
+            outln!("  qqbot:   {}", info.action.describe())?;
         }
         return Ok(Exit::Ok);
     }

@@ -41,7 +41,7 @@ pub(super) fn info_json(info: &IntentInfo) -> serde_json::Value {
 pub async fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
     match cmd {
         IntentsCommand::List => {
-            list(global.json);
+            list(global.json)?;
             Ok(Exit::Ok)
         }
         IntentsCommand::Explain(args) => explain(global.json, &args.spec),
@@ -49,46 +49,50 @@ pub async fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
     }
 }
 
-fn list(json: bool) {
+fn list(json: bool) -> std::io::Result<()> {
     if json {
         let rows: Vec<_> = INTENTS.iter().map(info_json).collect();
-        println!("{}", serde_json::Value::Array(rows));
-        return;
+        outln!("{}", serde_json::Value::Array(rows))?;
+        return Ok(());
     }
-    println!(
+    outln!(
         "{:<6} {:<11} {:<29} {:<18} EVENTS",
-        "BIT", "VALUE", "NAME", "ACCESS"
-    );
+        "BIT",
+        "VALUE",
+        "NAME",
+        "ACCESS"
+    )?;
     for info in INTENTS {
-        println!(
+        outln!(
             "1<<{:<3} {:<11} {:<29} {:<18} {}",
             info.bit,
             info.value(),
             info.name,
             info.access.label(),
             info.events.join(", ")
-        );
-        println!("{:<48}aliases: {}", "", info.aliases.join(", "));
+        )?;
+        outln!("{:<48}aliases: {}", "", info.aliases.join(", "))?;
     }
-    println!();
-    println!(
+    outln!()?;
+    outln!(
         "presets: default = {} ({}), all = {} (documented bits; botpy's Intents.all())",
         Intents::default_granted().bits(),
         Intents::default_granted().names(),
         Intents::all().bits()
-    );
-    println!(
+    )?;
+    outln!(
         "bits 1<<23 and 1<<24 are outside the official doc table (botgo / nonebot); `all` leaves them out"
-    );
+    )?;
+    Ok(())
 }
 
 fn explain(json: bool, spec: &str) -> CliResult {
     // A single name or alias: the full row.
     if let Some(info) = intents::lookup(spec.trim()) {
         if json {
-            println!("{}", info_json(info));
+            outln!("{}", info_json(info))?;
         } else {
-            print_info(info);
+            print_info(info)?;
         }
         return Ok(Exit::Ok);
     }
@@ -103,35 +107,35 @@ fn explain(json: bool, spec: &str) -> CliResult {
     })?;
     if let Some(info) = intents::lookup_value(parsed.bits()) {
         if json {
-            println!("{}", info_json(info));
+            outln!("{}", info_json(info))?;
         } else {
-            print_info(info);
+            print_info(info)?;
         }
         return Ok(Exit::Ok);
     }
     let unknown = parsed.unknown_bits();
     if json {
         let rows: Vec<_> = parsed.infos().map(info_json).collect();
-        println!(
+        outln!(
             "{}",
             json!({"value": parsed.bits(), "names": parsed.names(), "intents": rows, "unknown_bits": unknown})
-        );
+        )?;
         return Ok(Exit::Ok);
     }
-    println!("{} = {}", parsed.bits(), parsed.names());
+    outln!("{} = {}", parsed.bits(), parsed.names())?;
     for info in parsed.infos() {
-        println!(
+        outln!(
             "  1<<{:<3} {:<11} {:<29} {}",
             info.bit,
             info.value(),
             info.name,
             info.access.label()
-        );
+        )?;
     }
     if unknown != 0 {
-        println!(
+        outln!(
             "  unknown bits: {unknown} (not in the intents table; the gateway may refuse them)"
-        );
+        )?;
     }
     let private: Vec<&str> = parsed
         .infos()
@@ -139,21 +143,22 @@ fn explain(json: bool, spec: &str) -> CliResult {
         .map(|i| i.name)
         .collect();
     if !private.is_empty() {
-        println!(
+        outln!(
             "  note: {} only work for private-domain bots; a public bot's Identify is refused (op 9, then close 4903)",
             private.join(", ")
-        );
+        )?;
     }
     Ok(Exit::Ok)
 }
 
-fn print_info(info: &IntentInfo) {
-    println!("{} = 1<<{} = {}", info.name, info.bit, info.value());
-    println!("  {}", info.summary);
-    println!("  access:  {}", info.access.label());
+fn print_info(info: &IntentInfo) -> std::io::Result<()> {
+    outln!("{} = 1<<{} = {}", info.name, info.bit, info.value())?;
+    outln!("  {}", info.summary)?;
+    outln!("  access:  {}", info.access.label())?;
     if !info.documented {
-        println!("  note:    not in the official doc table; `all` leaves it out");
+        outln!("  note:    not in the official doc table; `all` leaves it out")?;
     }
-    println!("  aliases: {}", info.aliases.join(", "));
-    println!("  events:  {}", info.events.join(", "));
+    outln!("  aliases: {}", info.aliases.join(", "))?;
+    outln!("  events:  {}", info.events.join(", "))?;
+    Ok(())
 }

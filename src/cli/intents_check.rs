@@ -212,30 +212,44 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> CliResult {
             .iter()
             .map(|f| json!({"kind": f.key, "problem": f.problem, "text": f.text}))
             .collect();
-        println!(
+        outln!(
             "{}",
             json!({
                 "value": intents.bits(), "names": names(intents), "public": public,
                 "findings": rows, "ok": problems == 0,
             })
-        );
+        )?;
     } else {
-        println!("{} = {}", intents.bits(), intents.names());
+        outln!("{} = {}", intents.bits(), intents.names())?;
         for info in intents.infos() {
-            println!(
+            outln!(
                 "  1<<{:<3} {:<29} {}",
                 info.bit,
                 info.name,
                 info.access.label()
-            );
+            )?;
         }
         for f in &findings {
-            println!("{} {}", if f.problem { "✗" } else { "!" }, f.text);
+            outln!("{} {}", if f.problem { "✗" } else { "!" }, f.text)?;
         }
         if findings.is_empty() {
-            println!("✓ no problems found");
+            outln!("✓ no problems found")?;
         }
-        println!("use: --intents {}", flag_value(intents));
+        // Never suggest a value that includes a bit marked ✗: a public bot drops the
+        // private-only bits.
+        let usable = if public == Some(true) {
+            Intents(
+                intents
+                    .infos()
+                    .filter(|i| i.access != intents::Access::PrivateOnly)
+                    .fold(intents.unknown_bits(), |bits, i| bits | i.value()),
+            )
+        } else {
+            intents
+        };
+        if usable.bits() != 0 {
+            outln!("use: --intents {}", flag_value(usable))?;
+        }
     }
     Ok(if problems == 0 {
         Exit::Ok
@@ -257,14 +271,14 @@ fn for_events(global: &GlobalArgs, args: &CheckArgs) -> CliResult {
     }
     let (minimal, unknown) = Intents::minimal_for(&events);
     if global.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "events": events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
                 "value": minimal.bits(), "names": names(minimal), "intents": flag_value(minimal),
                 "unknown_events": unknown,
             })
-        );
+        )?;
     } else {
         for event in &events {
             let via = match event.intent() {
@@ -274,10 +288,10 @@ fn for_events(global: &GlobalArgs, args: &CheckArgs) -> CliResult {
                 }
                 qqbot::protocol::events::EventIntent::NotKnown => "unknown intent".to_owned(),
             };
-            println!("  {:<28} {via}", event.as_str());
+            outln!("  {:<28} {via}", event.as_str())?;
         }
-        println!("{} = {}", minimal.bits(), minimal.names());
-        println!("use: --intents {}", flag_value(minimal));
+        outln!("{} = {}", minimal.bits(), minimal.names())?;
+        outln!("use: --intents {}", flag_value(minimal))?;
     }
     if !unknown.is_empty() {
         let err = CliError::usage(format!("no known intent delivers {}", unknown.join(", ")));
@@ -390,7 +404,7 @@ async fn live(
         Ok(report) => report,
         Err(stop) => return Err(inconclusive(stop.error, stop.tried)),
     };
-    print_report(global, requested, &report, worst, limit.remaining);
+    print_report(global, requested, &report, worst, limit.remaining)?;
     Ok(if report.granted == requested {
         Exit::Ok
     } else {
@@ -470,9 +484,9 @@ fn print_report(
     report: &BisectReport,
     worst: u32,
     remaining_before: u32,
-) {
+) -> std::io::Result<()> {
     if global.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "requested": names(requested), "requested_value": requested.bits(),
@@ -488,8 +502,8 @@ fn print_report(
                     }
                 })).collect::<Vec<_>>(),
             })
-        );
-        return;
+        )?;
+        return Ok(());
     }
     for info in INTENTS.iter().filter(|i| requested.0 & i.value() != 0) {
         let state = if report.granted.0 & info.value() != 0 {
@@ -508,13 +522,14 @@ fn print_report(
         } else {
             ""
         };
-        println!("{state}  {:<29} 1<<{}{extra}", info.name, info.bit);
+        outln!("{state}  {:<29} 1<<{}{extra}", info.name, info.bit)?;
     }
-    println!(
+    outln!(
         "{} identify attempt(s) (worst case {worst})",
         report.attempts()
-    );
-    println!("use: --intents {}", flag_value(report.granted));
+    )?;
+    outln!("use: --intents {}", flag_value(report.granted))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ pub struct SourceArgs {
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
     /// Run N shards (default: as many as /gateway/bot recommends).
-    #[arg(long, value_name = "N", conflicts_with = "shard")]
+    #[arg(long, value_name = "N", conflicts_with = "shard",
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
     /// Run one shard of a larger set, e.g. 2/4.
     #[arg(long, value_name = "ID/COUNT", value_parser = parse_shard)]
@@ -90,7 +91,8 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Stop after N events.
-    #[arg(long, short = 'n', value_name = "N", help_heading = "Output")]
+    #[arg(long, short = 'n', value_name = "N", help_heading = "Output",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Stop after this long (e.g. 30s, 5m, 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Output")]
@@ -278,10 +280,71 @@ pub(crate) fn intents_of(args: &SourceArgs, settings: &Settings) -> Result<Inten
         .clone()
         .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()))
         .unwrap_or_else(|| if args.emulator { "all" } else { "default" }.to_owned());
-    Intents::parse(&spec).map_err(|e| {
+    let intents = Intents::parse(&spec).map_err(|e| {
         CliError::usage(format!("--intents: {e}"))
             .hint("`qqbot intents list` shows every name and alias")
-    })
+    })?;
+    // The gateway refuses an Identify with bits outside the table (close 4013/4014).
+    let unknown = intents.unknown_bits();
+    if unknown != 0 {
+        return Err(CliError::usage(format!(
+            "--intents: `{spec}` has bits outside the intents table ({unknown:#x}); the gateway would refuse the Identify"
+        ))
+        .hint("`qqbot intents list` shows every bit; `qqbot intents explain VALUE` breaks a value into bits"));
+    }
+    Ok(intents)
+}
+
+/// The intents for `listen`/`record`: `--intents auto` is the minimal set for the `-e` list;
+/// `-e` names are checked against the event table, and a warning says when the intents cannot
+/// deliver a requested event.
+fn listen_intents(
+    args: &ListenArgs,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<Intents, CliError> {
+    use qqbot::protocol::events::EventIntent;
+    let events = args.filter.checked_types()?;
+    let auto = args
+        .source
+        .intents
+        .as_deref()
+        .is_some_and(|i| i.trim().eq_ignore_ascii_case("auto"));
+    let intents = if auto {
+        if events.is_empty() {
+            return Err(CliError::usage("--intents auto needs -e/--events: it picks the minimal intents for those event types")
+                .hint("e.g. qqbot listen --intents auto -e AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE"));
+        }
+        Intents::minimal_for(&events).0
+    } else {
+        intents_of(&args.source, settings)?
+    };
+    if !quiet {
+        for event in &events {
+            if let EventIntent::Intent(info) = event.intent()
+                && intents.bits() & info.value() == 0
+            {
+                eprintln!(
+                    "qqbot: warning: intents {} cannot deliver {event} (needs {})",
+                    intents.names(),
+                    info.name
+                );
+            }
+        }
+    }
+    Ok(intents)
+}
+
+/// A QQ bot's app id is a number (q.qq.com → 开发设置 → AppID); anything else the token endpoint
+/// refuses with 100007, so refuse it here with a clearer message.
+pub(crate) fn check_app_id(app_id: &str) -> Result<(), CliError> {
+    if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(
+            CliError::usage(format!("the app id `{app_id}` is not a number"))
+                .hint("the AppID is the number on q.qq.com → 开发设置; set QQBOT_APP_ID to it"),
+        );
+    }
+    Ok(())
 }
 
 /// Resolve settings, printing config warnings.
@@ -298,6 +361,12 @@ pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
 
 pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, CliError> {
     if args.emulator {
+        if matches!(settings.api_base.source, qqbot::config::Source::Flag(_)) {
+            return Err(CliError::usage(
+                "--emulator and --api-base cannot be used together: --emulator starts its own OpenAPI and gateway",
+            )
+            .hint("drop --api-base, or drop --emulator and point --api-base (and --token-url) at a running `qqbot emulate`"));
+        }
         let scenario = super::emulate::parse_scenario(&args.scenario)?;
         let config = EmulatorConfig {
             scenario,
@@ -317,6 +386,7 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
         return Err(CliError::usage("no bot credentials")
             .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
     };
+    check_app_id(&app_id.value)?;
     Ok(Target {
         app_id: app_id.value.clone(),
         secret: secret.value.clone(),
@@ -363,7 +433,11 @@ async fn webhook_source(
         _ => None,
     };
     let (receiver, items) = WebhookReceiver::bind(config).await.map_err(|e| {
-        CliError::failure(format!("cannot receive webhooks on {addr}")).caused_by(&e)
+        super::exit::bind_error(
+            format!("cannot receive webhooks on {addr}"),
+            &e,
+            "--webhook",
+        )
     })?;
     let emulator = match target.emulator.take() {
         Some(mut config) => {
@@ -437,13 +511,34 @@ fn host_of(url: &str) -> String {
 /// Map a start-up failure to an exit code and a hint.
 pub fn start_error(err: StartError) -> CliError {
     match &err {
-        e if e.is_auth() => CliError::new(Exit::Auth, "cannot start the gateway connection")
-            .caused_by(&err)
-            .hint("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain 100016` explains token errors"),
-        StartError::SessionBudget { .. } => CliError::new(Exit::Refused, "not starting: the daily session budget is too small")
-            .caused_by(&err)
-            .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
-        StartError::Config(_) => CliError::usage("cannot start the gateway connection").caused_by(&err),
+        e if e.is_auth() => {
+            let err =
+                CliError::new(Exit::Auth, "cannot start the gateway connection").caused_by(&err);
+            // Point `explain` at the code the token endpoint actually sent (100007, 100016, …).
+            let code = err
+                .causes
+                .iter()
+                .find_map(|c| {
+                    let digits: String = c
+                        .split("code ")
+                        .nth(1)?
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    (!digits.is_empty()).then_some(digits)
+                })
+                .unwrap_or_else(|| "100016".to_owned());
+            err.hint(format!("check QQBOT_APP_ID and QQBOT_SECRET (the AppSecret in the QQ console); `qqbot explain {code}` explains this error"))
+        }
+        StartError::SessionBudget { .. } => CliError::new(
+            Exit::Refused,
+            "not starting: the daily session budget is too small",
+        )
+        .caused_by(&err)
+        .hint("wait for the budget to reset, or run fewer shards (--shard ID/COUNT)"),
+        StartError::Config(_) => {
+            CliError::usage("cannot start the gateway connection").caused_by(&err)
+        }
         _ => CliError::failure("cannot start the gateway connection")
             .caused_by(&err)
             .hint("check the network path to the API base and token URL (--api-base, --token-url)"),
@@ -458,7 +553,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
 /// Run `qqbot listen`, or `qqbot record` when `silent` (nothing on stdout, a spinner on stderr).
 pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
-    let intents = intents_of(&args.source, &settings)?;
+    let intents = listen_intents(&args, &settings, global.quiet)?;
     let mut target = target(&args.source, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),

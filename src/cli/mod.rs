@@ -1,5 +1,22 @@
 //! The command line: argument definitions and dispatch to one file per subcommand.
 
+/// `println!` on a locked stdout that returns `io::Result` (so a closed pipe is an error the
+/// caller propagates with `?`, not a panic); main maps `BrokenPipe` to a quiet exit 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 pub mod completions;
 pub mod config_cmd;
 pub mod doctor;

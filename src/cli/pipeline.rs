@@ -11,9 +11,11 @@ use super::recorder::Recorder;
 
 use indicatif::ProgressBar;
 
+use super::exit::CliError;
 use qqbot::gateway::{FatalCause, GatewayItem, ItemKind};
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
+use qqbot::protocol::events::{EventType, suggest_event};
 use qqbot::webhook::Forwarder;
 
 /// Filter options shared by `listen`, `record`, `replay` and `tui`.
@@ -41,6 +43,27 @@ impl FilterArgs {
     /// The event types asked for, trimmed (empty: all).
     pub fn types(&self) -> Vec<String> {
         self.events.iter().map(|e| e.trim().to_owned()).collect()
+    }
+
+    /// The `-e` types, each checked against the known event table: an unknown name is a usage
+    /// error with a did-you-mean suggestion (`listen -e AT_MESSAGE_CREAT`).
+    pub fn checked_types(&self) -> Result<Vec<EventType>, CliError> {
+        let mut types = Vec::new();
+        for name in self.types() {
+            match EventType::from_name(&name) {
+                EventType::Unknown(_) => {
+                    let err = CliError::usage(format!("-e/--events: unknown event type `{name}`"));
+                    return Err(match suggest_event(&name) {
+                        Some(close) => err.hint(format!(
+                            "did you mean {close}? `qqbot intents list` shows every event type"
+                        )),
+                        None => err.hint("`qqbot intents list` shows every event type"),
+                    });
+                }
+                known => types.push(known),
+            }
+        }
+        Ok(types)
     }
 
     /// The output filter; `with_types` false when the types are applied elsewhere (replay).

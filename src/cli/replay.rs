@@ -96,6 +96,18 @@ impl ReplayArgs {
         }
     }
 
+    fn check_range(&self) -> Result<(), CliError> {
+        if let (Some(from), Some(to)) = (self.from_seq, self.to_seq)
+            && from > to
+        {
+            return Err(CliError::usage(format!(
+                "--from-seq {from} is after --to-seq {to}: nothing would be replayed"
+            ))
+            .hint("give the range in order, e.g. --from-seq 10 --to-seq 50"));
+        }
+        Ok(())
+    }
+
     fn speed(&self) -> Result<Speed, CliError> {
         if self.max_speed {
             return Ok(Speed::Max);
@@ -154,9 +166,27 @@ fn print_warnings(warnings: &[Warning], quiet: bool) {
     }
 }
 
+/// ripgrep's soft-error rule: a recording the reader warned about (torn last line, damaged
+/// lines skipped) is printed in full, then the command fails (exit 1) with one summary line.
+fn soft_error(file: &std::path::Path, warnings: &[Warning]) -> CliResult {
+    let Some(first) = warnings.first() else {
+        return Ok(Exit::Ok);
+    };
+    let more = match warnings.len() {
+        1 => String::new(),
+        n => format!(" (and {} more warning(s))", n - 1),
+    };
+    Err(CliError::failure(format!(
+        "{} is torn or damaged: {first}{more}",
+        file.display()
+    ))
+    .hint("everything readable was printed; a recording cut short by a crash loses only its last line"))
+}
+
 /// Run `qqbot replay`.
 pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     let speed = args.speed()?;
+    args.check_range()?;
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
     }
@@ -240,7 +270,7 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
                 )
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "events": stats.stats.events, "by_type": stats.stats.by_type,
@@ -251,10 +281,10 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
                 "span_ms": stats.span.as_millis() as u64,
                 "header": reader.header(),
             })
-        );
+        )?;
     } else {
         let header = reader.header();
-        println!(
+        outln!(
             "recording of {} (app {}, {} shard(s), intents {}), started {}",
             if header.gateway.is_empty() {
                 "an unknown gateway"
@@ -267,10 +297,10 @@ fn stats(global: &GlobalArgs, args: &ReplayArgs) -> CliResult {
             header
                 .started_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        );
-        print!("{}", stats.summary());
+        )?;
+        out!("{}", stats.summary())?;
     }
-    Ok(Exit::Ok)
+    soft_error(&args.file, reader.warnings())
 }
 
 fn print(
@@ -374,7 +404,7 @@ fn print_with(
         Stop::WriteError(message) => {
             Err(CliError::failure(format!("cannot write output: {message}")))
         }
-        _ => Ok(Exit::Ok),
+        _ => soft_error(&args.file, replay.reader().warnings()),
     }
 }
 
@@ -451,7 +481,7 @@ async fn serve(
         addr,
     )
     .await
-    .map_err(|e| CliError::failure(format!("cannot listen on {addr}")).caused_by(&e))?;
+    .map_err(|e| super::exit::bind_error(format!("cannot listen on {addr}"), &e, "--serve"))?;
     super::emulate::announce(
         global,
         &emulator,

@@ -159,6 +159,7 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, CliError> {
             ),
         );
     };
+    super::listen::check_app_id(&app_id.value)?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))
@@ -602,7 +603,7 @@ pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
                     seq,
                     replies,
                     outcome,
-                );
+                )?;
                 return Ok(Exit::Ok);
             }
             Err(e)
@@ -619,6 +620,18 @@ pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
                         seq.unwrap_or(0)
                     ),
                 );
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    qqbot::http::ApiErrorKind::Transport | qqbot::http::ApiErrorKind::Token
+                ) && e.code().is_none() =>
+            {
+                // Nothing reached the platform: do not say it refused anything.
+                return Err(api_error(
+                    "could not reach the platform; the message was not sent",
+                    &e,
+                ));
             }
             Err(e) => {
                 let what = if reply_id.is_some() {
@@ -671,7 +684,7 @@ fn report(
     seq: Option<u32>,
     replies: Option<u32>,
     sent: Sent,
-) {
+) -> std::io::Result<()> {
     match sent {
         Sent::Delivered {
             id,
@@ -679,19 +692,19 @@ fn report(
             ref_idx,
         } => {
             if global.json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "status": "sent", "scene": scene.label(), "target": target, "id": id,
                         "timestamp": timestamp, "ref_idx": ref_idx, "reply_to": reply_to,
                         "msg_seq": seq, "replies": replies,
                     })
-                );
-                return;
+                )?;
+                return Ok(());
             }
-            println!("{id}");
+            outln!("{id}")?;
             if global.quiet {
-                return;
+                return Ok(());
             }
             let mut line = format!("qqbot: sent to {} {target}", scene.label());
             if let Some(reply_to) = reply_to {
@@ -711,15 +724,15 @@ fn report(
         }
         Sent::Audit(audit_id) => {
             if global.json {
-                println!(
+                outln!(
                     "{}",
                     json!({
                         "status": "queued_for_audit", "scene": scene.label(), "target": target,
                         "audit_id": audit_id, "reply_to": reply_to, "msg_seq": seq,
                     })
-                );
+                )?;
             } else {
-                println!("queued for audit (audit id {audit_id})");
+                outln!("queued for audit (audit id {audit_id})")?;
                 if !global.quiet {
                     eprintln!(
                         "qqbot: the platform holds the message for review (HTTP 202): not sent yet, not refused; the verdict arrives as MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT with this audit id"
@@ -728,6 +741,7 @@ fn report(
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

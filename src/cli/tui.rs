@@ -59,7 +59,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 utc_offset: offset,
                 ..header
             };
-            qqbot::tui::run(items, header, None, args.fps).await
+            qqbot::tui::run_dashboard(items, header, None, args.fps).await
         }
         None => {
             let settings = listen::settings(global)?;
@@ -100,7 +100,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 }
             };
             let stats = tokio::select! {
-                stats = qqbot::tui::run(items, header, diagnostics.map(|_| diag_rx), args.fps) => stats,
+                ended = qqbot::tui::run_dashboard(items, header, diagnostics.map(|_| diag_rx), args.fps) => ended,
                 () = refresh => unreachable!("the refresher never ends"),
             };
             let sessions = source.close().await;
@@ -110,11 +110,16 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             stats
         }
     };
-    let stats = stats.map_err(|e| CliError::failure("the dashboard failed").caused_by(&e))?;
+    let ended = stats.map_err(|e| CliError::failure("the dashboard failed").caused_by(&e))?;
     if !global.quiet {
-        eprint!("{}", stats.summary(started.elapsed()));
+        eprint!("{}", ended.stats.summary(started.elapsed()));
     }
-    Ok(Exit::Ok)
+    // `q` is a normal quit; Ctrl-C is an interruption, as in `listen`.
+    Ok(if ended.interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::Ok
+    })
 }
 
 /// Items from a recording, paced, on a blocking thread.

@@ -142,6 +142,23 @@ impl EventType {
     }
 }
 
+/// The closest known event name to a misspelt one (`AT_MESSAGE_CREAT` → `AT_MESSAGE_CREATE`),
+/// if any is close enough; case and `-`/`_` are ignored.
+pub fn suggest_event(name: &str) -> Option<&'static str> {
+    let norm = |s: &str| s.to_ascii_uppercase().replace('-', "_");
+    let wanted = norm(name);
+    let known: &'static [EventType] = EventType::KNOWN;
+    known
+        .iter()
+        .map(|e| {
+            let candidate: &'static str = e.as_str();
+            (strsim::jaro_winkler(&wanted, &norm(candidate)), candidate)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.8)
+        .map(|(_, name)| name)
+}
+
 impl fmt::Display for EventType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

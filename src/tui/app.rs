@@ -93,8 +93,10 @@ impl Diagnostics {
 pub enum Action {
     /// Nothing changed.
     None,
-    /// Leave the dashboard.
+    /// Leave the dashboard (`q`).
     Quit,
+    /// Leave the dashboard because of Ctrl-C (the binary exits 130, as `listen` does).
+    Interrupt,
     /// The view changed: draw now rather than at the next tick.
     Redraw,
 }
@@ -846,7 +848,7 @@ impl App {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c')) {
-            return Action::Quit;
+            return Action::Interrupt;
         }
         if let Some(input) = &mut self.filter_input {
             match key.code {

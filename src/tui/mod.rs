@@ -30,7 +30,8 @@
 //! Around it: refuse early when stdout is not a TTY ([`run`] also refuses, untouched terminal),
 //! point tracing at [`log_file`] before calling [`run`], and after it returns print
 //! `stats.summary(elapsed)` just as `listen` does. `q` and Ctrl-C both return `Ok(stats)`
-//! (raw mode turns Ctrl-C into a key, so no SIGINT arrives while the dashboard is up).
+//! (raw mode turns Ctrl-C into a key, so no SIGINT arrives while the dashboard is up);
+//! [`run_dashboard`] also says which (`Ended::interrupted`), so `qqbot tui` exits 130 on Ctrl-C.
 //! `examples/tui_demo.rs` does all of this (`--emulator [SCENARIO]`, or a synthetic feed).
 
 pub mod app;
@@ -38,5 +39,5 @@ pub mod term;
 pub mod ui;
 
 pub use app::{Action, App, Diagnostics, Focus, Header, LastClose, ShardState};
-pub use term::{DEFAULT_FPS, log_file, log_path, run};
+pub use term::{DEFAULT_FPS, Ended, log_file, log_path, run, run_dashboard};
 pub use ui::draw;

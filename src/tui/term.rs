@@ -118,8 +118,18 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// How the dashboard ended: its totals, and whether Ctrl-C (not `q`) ended it.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    /// The totals, for the summary `listen` prints too.
+    pub stats: Stats,
+    /// Ctrl-C ended the dashboard (the binary exits 130); `q` or a lost terminal did not.
+    pub interrupted: bool,
+}
+
 /// Run the dashboard until the user quits (`q`, Ctrl-C), then restore the terminal and return the
-/// totals so the caller can print the same summary `listen` prints.
+/// totals so the caller can print the same summary `listen` prints. [`run_dashboard`] also says
+/// whether Ctrl-C ended it.
 ///
 /// - `items`: everything the shards produce (bounded channel). When it closes (replay finished,
 ///   cluster stopped) the dashboard stays up and says "source ended".
@@ -128,11 +138,23 @@ impl Drop for TerminalGuard {
 ///
 /// Fails with a clear error when stdout is not a terminal, without touching the terminal.
 pub async fn run(
+    items: mpsc::Receiver<GatewayItem>,
+    header: Header,
+    diagnostics: Option<watch::Receiver<Diagnostics>>,
+    fps: u32,
+) -> io::Result<Stats> {
+    run_dashboard(items, header, diagnostics, fps)
+        .await
+        .map(|ended| ended.stats)
+}
+
+/// [`run`], also saying whether Ctrl-C ended the dashboard.
+pub async fn run_dashboard(
     mut items: mpsc::Receiver<GatewayItem>,
     header: Header,
     mut diagnostics: Option<watch::Receiver<Diagnostics>>,
     fps: u32,
-) -> io::Result<Stats> {
+) -> io::Result<Ended> {
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(
             "the dashboard needs a terminal, but stdout is not a TTY (use `qqbot listen` for piped output)",
@@ -147,7 +169,10 @@ pub async fn run(
     let guard = TerminalGuard::enter()?;
     let result = event_loop(&mut app, &mut items, &mut diagnostics, fps).await;
     drop(guard);
-    result.map(|()| app.stats().clone())
+    result.map(|interrupted| Ended {
+        stats: app.stats().clone(),
+        interrupted,
+    })
 }
 
 async fn event_loop(
@@ -155,7 +180,7 @@ async fn event_loop(
     items: &mut mpsc::Receiver<GatewayItem>,
     diagnostics: &mut Option<watch::Receiver<Diagnostics>>,
     fps: u32,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -184,7 +209,8 @@ async fn event_loop(
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     match app.on_key(key) {
-                        Action::Quit => return Ok(()),
+                        Action::Quit => return Ok(false),
+                        Action::Interrupt => return Ok(true),
                         Action::Redraw => redraw(&mut terminal, app)?,
                         Action::None => {}
                     }
@@ -196,7 +222,7 @@ async fn event_loop(
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),
                 // The terminal went away: nothing more can be shown.
-                None => return Ok(()),
+                None => return Ok(false),
             },
             item = items.recv(), if items_open => match item {
                 Some(item) => {

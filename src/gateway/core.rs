@@ -152,12 +152,21 @@ impl ConnectFailure {
     }
 }
 
-/// Fingerprints of the last [`RecentIds::CAPACITY`] event ids, oldest evicted first (no
-/// allocation per event).
-#[derive(Debug, Default)]
+/// Fingerprints of the last [`RecentIds::CAPACITY`] event ids in a ring: remembering costs one
+/// hash and a store per dispatch on the read loop; the scan happens only when `s` goes backwards.
+#[derive(Debug)]
 struct RecentIds {
-    order: std::collections::VecDeque<u64>,
-    set: std::collections::HashSet<u64>,
+    ring: Box<[u64; RecentIds::CAPACITY]>,
+    next: usize,
+}
+
+impl Default for RecentIds {
+    fn default() -> Self {
+        RecentIds {
+            ring: Box::new([0; RecentIds::CAPACITY]),
+            next: 0,
+        }
+    }
 }
 
 impl RecentIds {
@@ -167,24 +176,17 @@ impl RecentIds {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         id.hash(&mut hasher);
-        hasher.finish()
+        hasher.finish() | 1 // never 0, the empty slot
     }
 
     fn contains(&self, id: &str) -> bool {
-        self.set.contains(&Self::fingerprint(id))
+        let key = Self::fingerprint(id);
+        self.ring.contains(&key)
     }
 
     fn remember(&mut self, id: &str) {
-        let key = Self::fingerprint(id);
-        if !self.set.insert(key) {
-            return;
-        }
-        if self.order.len() == Self::CAPACITY
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        self.order.push_back(key);
+        self.ring[self.next] = Self::fingerprint(id);
+        self.next = (self.next + 1) % Self::CAPACITY;
     }
 }
 

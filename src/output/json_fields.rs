@@ -55,3 +55,19 @@ pub(crate) fn field_opt_num(out: &mut String, key: &str, value: Option<impl std:
         }
     }
 }
+
+/// `"cause"` (and `"missed"` for a zombie) of a close line: NDJSON and recordings alike.
+pub(crate) fn close_cause_fields(out: &mut String, cause: &crate::gateway::Cause) {
+    field_str(out, "cause", cause.key());
+    if let Some(missed) = cause.missed() {
+        field_num(out, "missed", missed);
+    }
+}
+
+/// `"cause"` (and `"attempts"` when retries ran out) of a fatal line.
+pub(crate) fn fatal_cause_fields(out: &mut String, cause: crate::gateway::FatalCause) {
+    field_str(out, "cause", cause.key());
+    if let Some(attempts) = cause.attempts() {
+        field_num(out, "attempts", attempts);
+    }
+}

@@ -146,10 +146,7 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
                 },
             );
             field_str(out, "action", action.key());
-            field_str(out, "cause", cause.key());
-            if let Some(missed) = cause.missed() {
-                field_num(out, "missed", missed);
-            }
+            crate::output::json_fields::close_cause_fields(out, cause);
             if let Some(code) = code {
                 field_str(out, "meaning", close_info(*code).meaning);
             }
@@ -175,10 +172,7 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             field_str(out, "reason", reason);
             field_opt_str(out, "hint", hint.as_deref());
             field_opt_num(out, "code", *code);
-            field_str(out, "cause", cause.key());
-            if let Some(attempts) = cause.attempts() {
-                field_num(out, "attempts", attempts);
-            }
+            crate::output::json_fields::fatal_cause_fields(out, *cause);
         }
     }
     out.push_str("}\n");

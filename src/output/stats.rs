@@ -163,6 +163,13 @@ impl Stats {
             }
             let _ = writeln!(out, "  disconnects: {}", parts.join(", "));
         }
+        if self.errors > 0 {
+            let _ = writeln!(
+                out,
+                "  errors: {} (bad frames, failed connection attempts, replayed events; see the error lines)",
+                self.errors
+            );
+        }
         if !self.close_codes.is_empty() {
             let codes: Vec<String> = self
                 .close_codes

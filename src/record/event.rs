@@ -94,10 +94,7 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             field_str(out, "reason", &text(reason));
             field_str(out, "origin", origin_key(*origin));
             field_str(out, "action", action.key());
-            field_str(out, "cause", cause.key());
-            if let Some(missed) = cause.missed() {
-                field_num(out, "missed", missed);
-            }
+            crate::output::json_fields::close_cause_fields(out, cause);
         }
         ItemKind::IdentifyWait { delay } => field_num(out, "delay_ns", ns(*delay)),
         ItemKind::Backoff {
@@ -120,10 +117,7 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             field_str(out, "reason", &text(reason));
             field_opt_str(out, "hint", hint.as_deref().map(text).as_deref());
             field_opt_num(out, "code", *code);
-            field_str(out, "cause", cause.key());
-            if let Some(attempts) = cause.attempts() {
-                field_num(out, "attempts", attempts);
-            }
+            crate::output::json_fields::fatal_cause_fields(out, *cause);
         }
     }
 }

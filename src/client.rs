@@ -443,15 +443,11 @@ impl Shared {
                     username: username.clone(),
                     bot: true,
                 });
-                sessions[i].connected = true;
             }
-            ItemKind::Resumed { .. } => {
+            // The core publishes its state; the client reads it rather than re-deriving it.
+            ItemKind::StateChange { to, .. } => {
                 let i = slot(&mut sessions);
-                sessions[i].connected = true;
-            }
-            ItemKind::Closed { .. } | ItemKind::Fatal { .. } => {
-                let i = slot(&mut sessions);
-                sessions[i].connected = false;
+                sessions[i].connected = to.is_active();
             }
             _ => return,
         }

@@ -65,6 +65,14 @@ fn ready_item() -> GatewayItem {
     })
 }
 
+/// The state change the core publishes after READY.
+fn active_item() -> GatewayItem {
+    item(ItemKind::StateChange {
+        from: qqbot::gateway::ShardState::Identifying,
+        to: qqbot::gateway::ShardState::Active,
+    })
+}
+
 fn unused_api() -> Api {
     Api::new("http://127.0.0.1:9", "1", StaticToken::new("t"))
 }
@@ -181,6 +189,7 @@ async fn events_reach_their_typed_handlers_and_the_catch_all() {
     let client = client(Rec(Arc::clone(&recorder)));
     let (tx, rx) = mpsc::channel(16);
     tx.send(ready_item()).await.unwrap();
+    tx.send(active_item()).await.unwrap();
     tx.send(dispatch(&frame(
         1,
         "AT_MESSAGE_CREATE",
@@ -220,6 +229,7 @@ async fn events_reach_their_typed_handlers_and_the_catch_all() {
         sorted(vec![
             "ready sess-1 testbot".into(),
             "lifecycle ready".into(),
+            "lifecycle state".into(),
             "dispatch AT_MESSAGE_CREATE".into(),
             "at /ping AT_MESSAGE_CREATE:ev-1 1".into(),
             "dispatch GROUP_AT_MESSAGE_CREATE".into(),
@@ -303,6 +313,7 @@ async fn fatal_item_stops_the_client_with_its_reason() {
     let client = client(Rec(Arc::clone(&recorder)));
     let (tx, rx) = mpsc::channel(16);
     tx.send(ready_item()).await.unwrap();
+    tx.send(active_item()).await.unwrap();
     tx.send(item(ItemKind::Closed {
         code: Some(4914),
         reason: "offline".into(),
@@ -312,6 +323,12 @@ async fn fatal_item_stops_the_client_with_its_reason() {
             code: Some(4914),
             reason: "offline".into(),
         },
+    }))
+    .await
+    .unwrap();
+    tx.send(item(ItemKind::StateChange {
+        from: qqbot::gateway::ShardState::Active,
+        to: qqbot::gateway::ShardState::FatallyClosed,
     }))
     .await
     .unwrap();

@@ -2,13 +2,18 @@
 
 mod tui_fixture;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use qqbot::gateway::{
+    Action as Action2, HeartbeatConfig, ReconnectConfig, ShardCore, ShardId, ShardState as GwState,
+};
 use qqbot::gateway::{CloseOrigin, ItemKind};
 use qqbot::protocol::CloseAction;
+use qqbot::protocol::Intents;
 use qqbot::tui::app::LOG_CAPACITY;
-use qqbot::tui::{Action, App, Focus, Header, ShardState};
+use qqbot::tui::{Action, App, Focus, Header};
 use tui_fixture::{at, dispatch, item};
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -34,7 +39,7 @@ fn apply(app: &mut App, shard: u32, secs: f64, kind: ItemKind) {
     app.apply(&it, at(secs));
 }
 
-fn state(app: &App, shard: usize) -> ShardState {
+fn state(app: &App, shard: usize) -> GwState {
     app.view().shards[shard].state
 }
 
@@ -68,151 +73,198 @@ fn ready(app: &mut App, shard: u32, secs: f64) {
             version: Some(1),
         },
     );
+    apply(
+        app,
+        shard,
+        secs,
+        ItemKind::StateChange {
+            from: GwState::Identifying,
+            to: GwState::Active,
+        },
+    );
+}
+
+/// A server close without a code, as the core reports it.
+fn closed(code: Option<u16>) -> ItemKind {
+    ItemKind::Closed {
+        code,
+        reason: String::new(),
+        origin: CloseOrigin::Server,
+        action: CloseAction::Resume,
+        cause: qqbot::gateway::Cause::Closed {
+            code,
+            reason: String::new(),
+        },
+    }
+}
+
+/// Every item a real gateway core emits for `step`, applied to the dashboard.
+fn feed(app: &mut App, secs: f64, actions: Vec<Action2>) {
+    for action in actions {
+        if let Action2::Emit(kind) = action {
+            apply(app, 0, secs, kind);
+        }
+    }
+}
+
+/// One call into the core.
+type Step = Box<dyn Fn(&mut ShardCore) -> Vec<Action2>>;
+
+fn frame(text: &str) -> Arc<str> {
+    Arc::from(text)
 }
 
 #[test]
-fn shard_state_follows_the_lifecycle() {
+fn shard_state_is_the_state_the_core_published() {
+    // The dashboard does not re-derive the state machine: a real core's items, applied in
+    // order, leave the dashboard showing exactly the core's state after every step.
     let mut app = App::new(Header::new("test", "GUILDS", 2));
     assert_eq!(app.view().shards.len(), 2);
-    assert_eq!(state(&app, 0), ShardState::Connecting);
+    assert_eq!(state(&app, 0), GwState::Disconnected { attempt: 0 });
+    assert_eq!(qqbot::tui::state_label(state(&app, 0)), "waiting");
+    let mut core = ShardCore::new(
+        ShardId { id: 0, count: 2 },
+        Intents(1),
+        HeartbeatConfig::default(),
+        ReconnectConfig::default(),
+        None,
+    )
+    .with_rng(Box::new(|| 1.0));
+    let t = tokio::time::Instant::now();
+    let hello = frame(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    let ready = frame(
+        r#"{"op":0,"s":1,"t":"READY","d":{"version":1,"session_id":"s","user":{"id":"1","username":"b","bot":true},"shard":[0,2]}}"#,
+    );
+    let steps: Vec<(&str, Step, GwState)> = vec![
+        (
+            "connecting",
+            Box::new(move |c| c.on_connecting(t)),
+            GwState::Connecting,
+        ),
+        (
+            "connected",
+            Box::new(move |c| c.on_connected(t, "ws://x")),
+            GwState::Connecting,
+        ),
+        (
+            "hello",
+            Box::new({
+                let h = hello.clone();
+                move |c| c.on_frame(t, &h)
+            }),
+            GwState::Identifying,
+        ),
+        (
+            "ready",
+            Box::new(move |c| c.on_frame(t, &ready)),
+            GwState::Active,
+        ),
+        (
+            "4009",
+            Box::new(move |c| c.on_close(t, Some(4009), "")),
+            GwState::Disconnected { attempt: 1 },
+        ),
+        (
+            "reconnecting",
+            Box::new(move |c| c.on_connecting(t)),
+            GwState::Connecting,
+        ),
+        (
+            "connected again",
+            Box::new(move |c| c.on_connected(t, "ws://x")),
+            GwState::Connecting,
+        ),
+        (
+            "hello again",
+            Box::new(move |c| c.on_frame(t, &hello)),
+            GwState::Resuming,
+        ),
+        (
+            "resumed",
+            Box::new(move |c| c.on_frame(t, &frame(r#"{"op":0,"s":2,"t":"RESUMED","d":""}"#))),
+            GwState::Active,
+        ),
+        (
+            "banned",
+            Box::new(move |c| c.on_close(t, Some(4915), "banned")),
+            GwState::FatallyClosed,
+        ),
+    ];
+    for (i, (name, step, want)) in steps.into_iter().enumerate() {
+        let actions = step(&mut core);
+        assert_eq!(core.state(), want, "the core after {name}");
+        feed(&mut app, i as f64, actions);
+        assert_eq!(state(&app, 0), core.state(), "the dashboard after {name}");
+        assert_eq!(
+            state(&app, 1),
+            GwState::Disconnected { attempt: 0 },
+            "shard 1 untouched"
+        );
+    }
+    let s = &app.view().shards[0];
+    assert_eq!(qqbot::tui::state_label(s.state), "fatal");
+    assert_eq!((s.reconnects, s.resumes, s.resume_attempts), (2, 1, 1));
+    assert_eq!(s.session_id.as_deref(), Some("s"));
+    assert_eq!(s.active_since, None, "no longer active");
+    assert_eq!(s.last_close.as_ref().map(|c| c.code), Some(Some(4915)));
+}
+
+#[test]
+fn active_since_is_when_the_state_became_active() {
+    let mut app = one_shard();
+    ready(&mut app, 0, 1.0);
+    assert_eq!(app.view().shards[0].active_since, Some(at(1.0)));
+    // A second "active" (nothing changed) keeps the first time.
     apply(
         &mut app,
         0,
-        0.0,
-        ItemKind::Connected {
-            url: "ws://x".into(),
-            attempt: 1,
+        2.0,
+        ItemKind::StateChange {
+            from: GwState::Resuming,
+            to: GwState::Active,
         },
     );
-    assert_eq!(state(&app, 0), ShardState::Connecting);
-    apply(&mut app, 0, 0.1, ItemKind::Identifying { intents: 1 });
-    assert_eq!(state(&app, 0), ShardState::Identifying);
+    assert_eq!(app.view().shards[0].active_since, Some(at(1.0)));
+    apply(&mut app, 0, 3.0, closed(None));
     apply(
         &mut app,
         0,
-        0.2,
-        ItemKind::Ready {
-            session_id: "s".into(),
-            user_id: "1".into(),
-            username: "b".into(),
-            version: Some(1),
+        3.0,
+        ItemKind::StateChange {
+            from: GwState::Active,
+            to: GwState::Disconnected { attempt: 1 },
         },
     );
-    assert_eq!(state(&app, 0), ShardState::Active);
-    assert_eq!(state(&app, 1), ShardState::Connecting, "shard 1 untouched");
+    assert_eq!(app.view().shards[0].active_since, None);
+    assert_eq!(qqbot::tui::state_label(state(&app, 0)), "reconnecting");
+    // A failed attempt while no connection is up counts as a connect failure.
     apply(
         &mut app,
         0,
-        5.0,
-        ItemKind::Closed {
-            code: Some(4009),
-            reason: String::new(),
-            origin: CloseOrigin::Server,
-            action: CloseAction::Resume,
-            cause: qqbot::gateway::Cause::Closed {
-                code: Some(4009),
-                reason: String::new(),
-            },
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::Connecting);
-    apply(
-        &mut app,
-        0,
-        5.0,
-        ItemKind::Backoff {
-            delay: Duration::from_secs(1),
-            attempt: 1,
-            resume: true,
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::BackingOff);
-    // A failed attempt while backing off (no connection up) counts as a connect failure.
-    apply(
-        &mut app,
-        0,
-        5.5,
+        3.5,
         ItemKind::Error {
             message: "connection attempt failed: refused".into(),
         },
     );
-    apply(
-        &mut app,
-        0,
-        6.0,
-        ItemKind::Connected {
-            url: "ws://x".into(),
-            attempt: 2,
-        },
-    );
-    apply(
-        &mut app,
-        0,
-        6.1,
-        ItemKind::Resuming {
-            session_id: "s".into(),
-            seq: Some(9),
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::Resuming);
-    apply(
-        &mut app,
-        0,
-        6.2,
-        ItemKind::Resumed {
-            replayed: 0,
-            recovered_in: None,
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::Active);
     let s = &app.view().shards[0];
-    assert_eq!((s.reconnects, s.resumes, s.resume_attempts), (1, 1, 1));
-    assert_eq!(s.last_close.as_ref().map(|c| c.code), Some(Some(4009)));
-    assert_eq!(s.last_seq, Some(9));
-    assert_eq!(s.session_id.as_deref(), Some("s"));
-    assert_eq!(s.active_since, Some(at(6.2)));
-    // Two successes and one failure.
-    assert_eq!((s.connects, s.connect_attempts()), (2, 3));
-    apply(
-        &mut app,
-        0,
-        7.0,
-        ItemKind::Fatal {
-            reason: "banned".into(),
-            hint: None,
-            code: Some(4915),
-            cause: qqbot::gateway::FatalCause::CloseCode(4915),
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::Fatal);
-    assert_eq!(
-        app.view().shards[0].last_close.as_ref().map(|c| c.code),
-        Some(Some(4915))
-    );
-    // Fatal is final even if a close trails it.
-    apply(
-        &mut app,
-        0,
-        7.1,
-        ItemKind::Closed {
-            code: None,
-            reason: String::new(),
-            origin: CloseOrigin::Client,
-            action: CloseAction::Fatal,
-            cause: qqbot::gateway::Cause::InvalidSession { resumable: false },
-        },
-    );
-    assert_eq!(state(&app, 0), ShardState::Fatal);
+    assert_eq!((s.connects, s.connect_attempts()), (1, 2));
 }
 
 #[test]
 fn items_for_an_unknown_shard_grow_the_table() {
     let mut app = one_shard();
-    let mut it = item(3, 1.0, ItemKind::Identifying { intents: 1 });
+    let mut it = item(
+        3,
+        1.0,
+        ItemKind::StateChange {
+            from: GwState::Connecting,
+            to: GwState::Identifying,
+        },
+    );
     it.shard.count = 4;
     app.apply(&it, at(1.0));
     assert_eq!(app.view().shards.len(), 4);
-    assert_eq!(state(&app, 3), ShardState::Identifying);
+    assert_eq!(state(&app, 3), GwState::Identifying);
 }
 
 #[test]
@@ -352,19 +404,14 @@ fn zombie_flag_for_a_late_ack_or_silence() {
         "a frame clears it"
     );
     // Not active: never a zombie.
+    apply(&mut app, 0, 42.0, closed(None));
     apply(
         &mut app,
         0,
         42.0,
-        ItemKind::Closed {
-            code: None,
-            reason: String::new(),
-            origin: CloseOrigin::Server,
-            action: CloseAction::Resume,
-            cause: qqbot::gateway::Cause::Closed {
-                code: None,
-                reason: String::new(),
-            },
+        ItemKind::StateChange {
+            from: GwState::Active,
+            to: GwState::Disconnected { attempt: 1 },
         },
     );
     app.tick(at(500.0));
@@ -662,8 +709,8 @@ fn the_fixture_adds_up() {
     let app = tui_fixture::app();
     let view = app.view();
     let (s0, s1) = (&view.shards[0], &view.shards[1]);
-    assert_eq!(s0.state, ShardState::Active);
-    assert_eq!(s1.state, ShardState::Active);
+    assert_eq!(s0.state, GwState::Active);
+    assert_eq!(s1.state, GwState::Active);
     assert_eq!(s0.missed_acks, 1);
     assert!(s0.zombie_suspect(view.now));
     assert!(!s1.zombie_suspect(view.now));

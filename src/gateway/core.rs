@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::gateway::backoff::Backoff;
 use crate::gateway::config::{HeartbeatConfig, ReconnectConfig};
 use crate::gateway::heartbeat::{Heartbeat, Tick};
+pub use crate::gateway::item::ShardState;
 use crate::gateway::item::{Cause, CloseOrigin, Dispatch, FatalCause, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
@@ -44,40 +45,6 @@ pub const HEARTBEAT_INTERVAL_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(600));
 
 const IDENTIFY_REJECTED: &str = "identify rejected (intents not granted, wrong environment or IP)";
-
-/// The one state of a shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShardState {
-    /// Not connected; `attempt` counts consecutive failures since the last READY/RESUMED.
-    Disconnected {
-        /// Consecutive failures.
-        attempt: u32,
-    },
-    /// Connecting, or connected and waiting for Hello.
-    Connecting,
-    /// Identify sent, waiting for READY.
-    Identifying,
-    /// Resume sent, waiting for RESUMED.
-    Resuming,
-    /// Session running.
-    Active,
-    /// Stopped for good.
-    FatallyClosed,
-}
-
-impl ShardState {
-    /// A stable lower-case name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ShardState::Disconnected { .. } => "disconnected",
-            ShardState::Connecting => "connecting",
-            ShardState::Identifying => "identifying",
-            ShardState::Resuming => "resuming",
-            ShardState::Active => "active",
-            ShardState::FatallyClosed => "fatally_closed",
-        }
-    }
-}
 
 /// How the next connection is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +166,8 @@ pub struct ShardCore {
     intents: Intents,
     heartbeat_config: HeartbeatConfig,
     state: ShardState,
+    /// The state last published as [`ItemKind::StateChange`].
+    published: ShardState,
     session_id: Option<String>,
     seq: Option<u64>,
     heartbeat: Option<Heartbeat>,
@@ -255,6 +224,7 @@ impl ShardCore {
             intents,
             heartbeat_config: heartbeat,
             state: ShardState::Disconnected { attempt: 0 },
+            published: ShardState::Disconnected { attempt: 0 },
             session_id,
             seq,
             heartbeat: None,
@@ -367,10 +337,29 @@ impl ShardCore {
         self.metrics.state = state.name();
     }
 
+    /// Append a [`ItemKind::StateChange`] if the state moved since the last one published. Every
+    /// public entry point ends with it, so the change follows the items that caused it (only
+    /// [`ItemKind::Fatal`] comes after its state change: it is the shard's last item).
+    fn publish_state(&mut self, out: &mut Vec<Action>) {
+        if self.state != self.published {
+            out.push(Action::Emit(ItemKind::StateChange {
+                from: self.published,
+                to: self.state,
+            }));
+            self.published = self.state;
+        }
+    }
+
+    fn published(&mut self, mut actions: Vec<Action>) -> Vec<Action> {
+        self.publish_state(&mut actions);
+        actions
+    }
+
     /// A connection attempt starts.
-    pub fn on_connecting(&mut self, _now: Instant) {
+    pub fn on_connecting(&mut self, _now: Instant) -> Vec<Action> {
         self.metrics.connect_attempts += 1;
         self.set_state(ShardState::Connecting);
+        self.published(Vec::new())
     }
 
     /// The WebSocket handshake succeeded.
@@ -379,14 +368,20 @@ impl ShardCore {
         self.metrics.connect_successes += 1;
         self.hello_deadline = Some(now + HELLO_TIMEOUT);
         self.set_state(ShardState::Connecting);
-        vec![Action::Emit(ItemKind::Connected {
+        let actions = vec![Action::Emit(ItemKind::Connected {
             url: url.to_owned(),
             attempt: self.backoff.attempt() + 1,
-        })]
+        })];
+        self.published(actions)
     }
 
     /// The connection attempt failed (DNS, TCP, TLS, handshake, token).
     pub fn on_connect_failed(&mut self, now: Instant, failure: &ConnectFailure) -> Vec<Action> {
+        let actions = self.connect_failed(now, failure);
+        self.published(actions)
+    }
+
+    fn connect_failed(&mut self, now: Instant, failure: &ConnectFailure) -> Vec<Action> {
         let mut actions = vec![Action::Emit(ItemKind::Error {
             message: format!("connection attempt failed: {}", failure.message()),
         })];
@@ -421,6 +416,11 @@ impl ShardCore {
     /// [`on_frame`](Self::on_frame), appending to a buffer the caller reuses (the read loop
     /// allocates nothing for a dispatch beyond the frame and its item).
     pub fn on_frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
+        self.frame_into(now, frame, out);
+        self.publish_state(out);
+    }
+
+    fn frame_into(&mut self, now: Instant, frame: &Arc<str>, out: &mut Vec<Action>) {
         let text: &str = frame;
         self.last_dispatch = false;
         // Dispatches (nearly every frame) take the fast scanner; anything it is unsure of, and
@@ -640,6 +640,11 @@ impl ShardCore {
 
     /// A deadline from [`deadline`](Self::deadline) passed.
     pub fn on_heartbeat_due(&mut self, now: Instant) -> Vec<Action> {
+        let actions = self.heartbeat_due(now);
+        self.published(actions)
+    }
+
+    fn heartbeat_due(&mut self, now: Instant) -> Vec<Action> {
         match self.state {
             ShardState::Connecting => {
                 if self.hello_deadline.is_some_and(|d| now >= d) {
@@ -699,6 +704,11 @@ impl ShardCore {
 
     /// The one place that decides what follows the end of a connection.
     pub fn disconnect(&mut self, now: Instant, cause: Cause) -> Vec<Action> {
+        let actions = self.disconnected(now, cause);
+        self.published(actions)
+    }
+
+    fn disconnected(&mut self, now: Instant, cause: Cause) -> Vec<Action> {
         let was = self.state;
         if matches!(was, ShardState::FatallyClosed) {
             return Vec::new();
@@ -933,6 +943,8 @@ impl ShardCore {
         cause: FatalCause,
     ) -> Vec<Action> {
         self.set_state(ShardState::FatallyClosed);
+        // The fatal item is a shard's last word (consumers stop at it), so its state goes first.
+        self.publish_state(&mut actions);
         actions.push(Action::Emit(ItemKind::Fatal {
             reason,
             hint,

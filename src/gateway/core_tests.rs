@@ -118,7 +118,7 @@ fn identify_then_ready() {
     assert_eq!(c.state(), ShardState::Identifying);
     let actions = c.on_frame(t0, &ready_frame(1, "abc"));
     assert!(
-        matches!(items(&actions)[..], [ItemKind::Ready { session_id, username, .. }] if session_id == "abc" && username == "bot")
+        matches!(items(&actions)[..], [ItemKind::Ready { session_id, username, .. }, ItemKind::StateChange { from: ShardState::Identifying, to: ShardState::Active }] if session_id == "abc" && username == "bot")
     );
     assert!(c.is_connected());
     assert_eq!(
@@ -681,4 +681,81 @@ fn an_absurd_hello_interval_is_clamped_and_said() {
         );
         assert_eq!(c.deadline(), Some(t0 + Duration::from_millis(used)));
     }
+}
+
+/// Every transition is published once, in order, after the items that caused it: a consumer that
+/// only reads `StateChange` items always agrees with the core.
+#[test]
+fn every_state_change_is_published_in_order() {
+    let mut c = core();
+    let mut t = Instant::now();
+    let mut published = ShardState::Disconnected { attempt: 0 };
+    let mut changes = 0;
+    let mut check = |c: &ShardCore, actions: Vec<Action>, step: &str| {
+        let kinds = items(&actions);
+        let at = kinds
+            .iter()
+            .position(|k| matches!(k, ItemKind::StateChange { .. }));
+        if let Some(i) = at {
+            let last = kinds.len() - 1;
+            let fatal_last = i + 1 == last && matches!(kinds[last], ItemKind::Fatal { .. });
+            assert!(
+                i == last || fatal_last,
+                "{step}: the change comes last (before a fatal item): {kinds:?}"
+            );
+            let ItemKind::StateChange { from, to } = kinds[i] else {
+                unreachable!()
+            };
+            assert_eq!(*from, published, "{step}: from the last published state");
+            assert_ne!(from, to, "{step}: only real changes");
+            published = *to;
+            changes += 1;
+        }
+        assert_eq!(
+            published,
+            c.state(),
+            "{step}: published state is the core's"
+        );
+    };
+    for round in 0..3u64 {
+        let a = c.on_connecting(t);
+        check(&c, a, "connecting");
+        let a = c.on_connected(t, "ws://x");
+        check(&c, a, "connected");
+        let a = c.on_frame(t, &f(&hello_frame(41250)));
+        check(&c, a, "hello");
+        let a = if round == 0 {
+            c.on_frame(t, &ready_frame(1, "abc"))
+        } else {
+            c.on_frame(
+                t,
+                &f(&format!(
+                    r#"{{"op":0,"s":{},"t":"RESUMED","d":""}}"#,
+                    round * 10
+                )),
+            )
+        };
+        check(&c, a, "ready/resumed");
+        let a = c.on_frame(t, &event(round * 10 + 2));
+        check(&c, a, "dispatch");
+        t += Duration::from_secs(10);
+        let a = match round {
+            0 => c.on_frame(t, &f(r#"{"op":7}"#)),
+            1 => c.on_close(t, Some(4009), "timeout"),
+            _ => c.on_transport_error(t, "reset"),
+        };
+        check(&c, a, "disconnect");
+        // A late server close after our own close changes nothing and publishes nothing.
+        let a = c.on_close(t, Some(4009), "late");
+        check(&c, a, "late close");
+    }
+    let a = c.on_connecting(t);
+    check(&c, a, "connecting");
+    let a = c.on_connected(t, "ws://x");
+    check(&c, a, "connected");
+    let a = c.on_close(t, Some(4914), "banned");
+    check(&c, a, "fatal");
+    assert_eq!(c.state(), ShardState::FatallyClosed);
+    // Per round: connecting, identifying|resuming, active, disconnected; then connecting, fatal.
+    assert_eq!(changes, 3 * 4 + 2);
 }

@@ -268,6 +268,58 @@ impl FatalCause {
     }
 }
 
+/// The one state of a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardState {
+    /// Not connected; `attempt` counts consecutive failures since the last READY/RESUMED.
+    Disconnected {
+        /// Consecutive failures.
+        attempt: u32,
+    },
+    /// Connecting, or connected and waiting for Hello.
+    Connecting,
+    /// Identify sent, waiting for READY.
+    Identifying,
+    /// Resume sent, waiting for RESUMED.
+    Resuming,
+    /// Session running.
+    Active,
+    /// Stopped for good.
+    FatallyClosed,
+}
+
+impl ShardState {
+    /// A stable lower-case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ShardState::Disconnected { .. } => "disconnected",
+            ShardState::Connecting => "connecting",
+            ShardState::Identifying => "identifying",
+            ShardState::Resuming => "resuming",
+            ShardState::Active => "active",
+            ShardState::FatallyClosed => "fatally_closed",
+        }
+    }
+
+    /// The state a [`name`](Self::name) stands for (`attempt` only matters for `disconnected`).
+    pub fn from_name(name: &str, attempt: u32) -> Option<ShardState> {
+        Some(match name {
+            "disconnected" => ShardState::Disconnected { attempt },
+            "connecting" => ShardState::Connecting,
+            "identifying" => ShardState::Identifying,
+            "resuming" => ShardState::Resuming,
+            "active" => ShardState::Active,
+            "fatally_closed" => ShardState::FatallyClosed,
+            _ => return None,
+        })
+    }
+
+    /// Whether a session is running (events flow).
+    pub const fn is_active(self) -> bool {
+        matches!(self, ShardState::Active)
+    }
+}
+
 /// Everything a consumer can see.
 #[derive(Debug, Clone)]
 pub enum ItemKind {
@@ -372,6 +424,15 @@ pub enum ItemKind {
         /// One-line description.
         message: String,
     },
+    /// The shard's state changed (published by the core on every transition, after the items
+    /// that caused it; before [`Fatal`](ItemKind::Fatal), a shard's last item), so consumers
+    /// read the state instead of re-deriving it.
+    StateChange {
+        /// The state before.
+        from: ShardState,
+        /// The state now.
+        to: ShardState,
+    },
     /// The shard stopped for good.
     Fatal {
         /// Why.
@@ -405,6 +466,7 @@ impl ItemKind {
             ItemKind::Backoff { .. } => "backoff",
             ItemKind::Lagged { .. } => "lagged",
             ItemKind::Error { .. } => "error",
+            ItemKind::StateChange { .. } => "state",
             ItemKind::Fatal { .. } => "fatal",
         }
     }

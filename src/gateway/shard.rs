@@ -309,8 +309,13 @@ impl ShardDriver {
             _ = &mut shutdown_signal => return self.stop().await,
             _ = prepared => {}
         }
-        self.core.on_connecting(Instant::now());
+        let actions = self.core.on_connecting(Instant::now());
         self.publish(true);
+        let mut none = None;
+        match self.execute(actions, &mut none, &Secret::default()).await {
+            Flow::Continue => {}
+            flow => return flow,
+        }
         let connected = async {
             let token = self.tokens.token().await.map_err(|e| {
                 let message = format!("access token: {}", error_chain(&e));
@@ -726,6 +731,9 @@ fn trace_item(shard: ShardId, kind: &ItemKind) {
         ),
         ItemKind::Lagged { dropped } => warn!(%shard, dropped, "items dropped"),
         ItemKind::Error { message } => warn!(%shard, %message, "gateway error"),
+        ItemKind::StateChange { from, to } => {
+            debug!(%shard, from = from.name(), to = to.name(), "state")
+        }
         ItemKind::Fatal {
             reason,
             code,

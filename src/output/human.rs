@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::fields::EventFields;
 use crate::gateway::core::CLIENT_RESUME_CLOSE;
-use crate::gateway::{Cause, Dispatch, GatewayItem, ItemKind};
+use crate::gateway::{Cause, Dispatch, GatewayItem, ItemKind, ShardState};
 use crate::protocol::close_info;
 use chrono::Local;
 
@@ -186,6 +186,16 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
             format!("heartbeat ack in {:.1} ms", rtt.as_secs_f64() * 1000.0),
         ),
         ItemKind::ReconnectRequested => ("33", "server asked to reconnect (op 7)".into()),
+        ItemKind::StateChange { from, to } => (
+            "2",
+            match to {
+                ShardState::Disconnected { attempt } if *attempt > 0 => format!(
+                    "state {} -> disconnected ({attempt} failed attempt(s))",
+                    from.name()
+                ),
+                _ => format!("state {} -> {}", from.name(), to.name()),
+            },
+        ),
         ItemKind::InvalidSession { resumable, reason } => (
             "31",
             format!("invalid session (op 9, resumable: {resumable}): {reason}"),

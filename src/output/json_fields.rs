@@ -71,3 +71,17 @@ pub(crate) fn fatal_cause_fields(out: &mut String, cause: crate::gateway::FatalC
         field_num(out, "attempts", attempts);
     }
 }
+
+/// The fields of a state change: `from`, `to` and, for a shard waiting to reconnect, the
+/// consecutive failed `attempt`s.
+pub(crate) fn state_fields(
+    out: &mut String,
+    from: crate::gateway::ShardState,
+    to: crate::gateway::ShardState,
+) {
+    field_str(out, "from", from.name());
+    field_str(out, "to", to.name());
+    if let crate::gateway::ShardState::Disconnected { attempt } = to {
+        field_num(out, "attempt", attempt);
+    }
+}

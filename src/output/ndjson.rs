@@ -162,6 +162,9 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             field_num(out, "resume", resume);
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::StateChange { from, to } => {
+            crate::output::json_fields::state_fields(out, *from, *to)
+        }
         ItemKind::Error { message } => field_str(out, "message", message),
         ItemKind::Fatal {
             reason,

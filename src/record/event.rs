@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::LineError;
 use super::redact::Redactor;
-use crate::gateway::{Cause, CloseOrigin, FatalCause, ItemKind};
+use crate::gateway::{Cause, CloseOrigin, FatalCause, ItemKind, ShardState};
 use crate::output::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
 use crate::protocol::CloseAction;
 
@@ -107,6 +107,9 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             field_num(out, "resume", resume);
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::StateChange { from, to } => {
+            crate::output::json_fields::state_fields(out, *from, *to)
+        }
         ItemKind::Error { message } => field_str(out, "message", &text(message)),
         ItemKind::Fatal {
             reason,
@@ -128,6 +131,8 @@ pub(crate) struct EventFields {
     kind: Option<String>,
     url: Option<String>,
     attempt: Option<u32>,
+    from: Option<String>,
+    to: Option<String>,
     heartbeat_interval_ns: Option<u64>,
     intents: Option<u64>,
     session_id: Option<String>,
@@ -229,6 +234,18 @@ impl EventFields {
                 attempt: self.attempt.unwrap_or(1),
                 resume: self.resume.unwrap_or(false),
             },
+            "state" => {
+                let state = |field: &'static str, name: Option<String>, attempt: u32| {
+                    let name = name.unwrap_or_default();
+                    ShardState::from_name(&name, attempt)
+                        .ok_or_else(|| LineError::invalid(field, &name))
+                };
+                ItemKind::StateChange {
+                    // The attempt count of a `from` state is not kept: it only matters for `to`.
+                    from: state("from", self.from, 0)?,
+                    to: state("to", self.to, self.attempt.unwrap_or(0))?,
+                }
+            }
             "lagged" => ItemKind::Lagged {
                 dropped: self.dropped.unwrap_or(0),
             },

@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use hdrhistogram::Histogram;
 
-use crate::gateway::{Cause, CloseOrigin, GatewayItem, ItemKind, ShardId};
+use crate::gateway::{Cause, CloseOrigin, GatewayItem, ItemKind, ShardId, ShardState};
 use crate::output::Stats;
 use crate::output::human::describe;
 
@@ -126,34 +126,14 @@ impl Focus {
     }
 }
 
-/// A shard's state, derived from its lifecycle items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShardState {
-    /// Opening the socket or waiting for Hello.
-    Connecting,
-    /// Identify sent, waiting for READY.
-    Identifying,
-    /// READY or RESUMED received: events flow.
-    Active,
-    /// Resume sent, waiting for RESUMED.
-    Resuming,
-    /// Waiting before the next connection attempt.
-    BackingOff,
-    /// Stopped for good.
-    Fatal,
-}
-
-impl ShardState {
-    /// Lower-case label for the table.
-    pub const fn label(self) -> &'static str {
-        match self {
-            ShardState::Connecting => "connecting",
-            ShardState::Identifying => "identifying",
-            ShardState::Active => "active",
-            ShardState::Resuming => "resuming",
-            ShardState::BackingOff => "backing off",
-            ShardState::Fatal => "fatal",
-        }
+/// The dashboard's word for a shard state (the state itself is the gateway core's, published as
+/// [`ItemKind::StateChange`]; the dashboard does not re-derive it).
+pub const fn state_label(state: ShardState) -> &'static str {
+    match state {
+        ShardState::Disconnected { attempt: 0 } => "waiting",
+        ShardState::Disconnected { .. } => "reconnecting",
+        ShardState::FatallyClosed => "fatal",
+        other => other.name(),
     }
 }
 
@@ -177,7 +157,8 @@ pub struct LastClose {
 pub struct ShardView {
     /// `[id, count]`.
     pub id: ShardId,
-    /// Current state.
+    /// Current state, as the gateway core last published it (`Disconnected { attempt: 0 }`
+    /// until the first state change arrives).
     pub state: ShardState,
     /// Session id from the last READY (kept across resumes).
     pub session_id: Option<String>,
@@ -227,7 +208,7 @@ impl ShardView {
     fn new(id: ShardId) -> ShardView {
         ShardView {
             id,
-            state: ShardState::Connecting,
+            state: ShardState::Disconnected { attempt: 0 },
             session_id: None,
             session_started: None,
             last_seq: None,
@@ -306,7 +287,6 @@ impl ShardView {
                 self.last_dispatch_at = Some(now);
             }
             ItemKind::Connected { .. } => {
-                self.state = ShardState::Connecting;
                 self.connects += 1;
                 self.awaiting_connect = false;
                 self.beat_outstanding = None;
@@ -314,25 +294,26 @@ impl ShardView {
             ItemKind::Hello { heartbeat_interval } => {
                 self.heartbeat_interval = Some(*heartbeat_interval);
             }
-            ItemKind::Identifying { .. } => self.state = ShardState::Identifying,
+            ItemKind::Identifying { .. } => {}
             ItemKind::Resuming { seq, .. } => {
-                self.state = ShardState::Resuming;
                 self.resume_attempts += 1;
                 if seq.is_some() {
                     self.last_seq = *seq;
                 }
             }
             ItemKind::Ready { session_id, .. } => {
-                self.state = ShardState::Active;
                 self.session_id = Some(session_id.clone());
                 self.session_started = Some(now);
-                self.active_since = Some(now);
                 self.last_seq = None;
             }
-            ItemKind::Resumed { .. } => {
-                self.state = ShardState::Active;
-                self.resumes += 1;
-                self.active_since = Some(now);
+            ItemKind::Resumed { .. } => self.resumes += 1,
+            ItemKind::StateChange { to, .. } => {
+                if to.is_active() && !self.state.is_active() {
+                    self.active_since = Some(now);
+                } else if !to.is_active() {
+                    self.active_since = None;
+                }
+                self.state = *to;
             }
             ItemKind::HeartbeatSent { .. } => {
                 if self.beat_outstanding.is_some() {
@@ -358,9 +339,6 @@ impl ShardView {
                 cause,
                 ..
             } => {
-                if self.state != ShardState::Fatal {
-                    self.state = ShardState::Connecting;
-                }
                 if !cause.is_shutdown() {
                     self.reconnects += 1;
                 }
@@ -379,19 +357,13 @@ impl ShardView {
                     cause: Some(cause.clone()),
                     at: now,
                 });
-                self.active_since = None;
                 self.beat_outstanding = None;
             }
             ItemKind::Backoff { .. } => {
-                if self.state != ShardState::Fatal {
-                    self.state = ShardState::BackingOff;
-                }
                 self.awaiting_connect = true;
-                self.active_since = None;
                 self.beat_outstanding = None;
             }
             ItemKind::Fatal { reason, code, .. } => {
-                self.state = ShardState::Fatal;
                 self.fatal_reason = Some(reason.clone());
                 if code.is_some() && self.last_close.as_ref().is_none_or(|c| c.code != *code) {
                     self.last_close = Some(LastClose {
@@ -402,7 +374,6 @@ impl ShardView {
                         at: now,
                     });
                 }
-                self.active_since = None;
                 self.beat_outstanding = None;
             }
             // While no connection is up, an error is a failed connection attempt.

@@ -70,6 +70,29 @@ type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
 /// on another thread, such as a shard task, does not unwind through the loop).
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// Held while a frame is drawn, and by the panic hook while it restores the terminal and prints:
+/// a panic on another thread waits for the frame being drawn instead of printing into it.
+static SCREEN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// Whether this thread holds [`SCREEN`] (a panic inside `draw` must not wait for itself).
+    static DRAWING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Draw one frame unless a panic has restored the terminal.
+fn draw_frame(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App) -> io::Result<()> {
+    let _screen = SCREEN.lock().unwrap_or_else(|e| e.into_inner());
+    if PANICKED.load(Ordering::SeqCst) {
+        return Err(io::Error::other(
+            "the dashboard stopped because a panic restored the terminal",
+        ));
+    }
+    DRAWING.with(|d| d.set(true));
+    let drawn = terminal.draw(|f| draw(app, f)).map(drop);
+    DRAWING.with(|d| d.set(false));
+    drawn
+}
+
 /// Raw mode + alternate screen for as long as it lives. Dropping it (normal return, `?`, or
 /// unwinding) restores the terminal; the panic hook restores it before the panic message prints,
 /// so the message is readable.
@@ -96,6 +119,8 @@ impl TerminalGuard {
         PANICKED.store(false, Ordering::SeqCst);
         panic::set_hook(Box::new(move |info| {
             PANICKED.store(true, Ordering::SeqCst);
+            let _screen = (!DRAWING.with(|d| d.get()))
+                .then(|| SCREEN.lock().unwrap_or_else(|e| e.into_inner()));
             restore_terminal();
             chained(info);
         }));
@@ -189,14 +214,7 @@ async fn event_loop(
     render.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut items_open = true;
 
-    let redraw = |terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App| {
-        if PANICKED.load(Ordering::SeqCst) {
-            return Err(io::Error::other(
-                "the dashboard stopped because a panic restored the terminal",
-            ));
-        }
-        terminal.draw(|f| draw(app, f)).map(drop)
-    };
+    let redraw = draw_frame;
     app.tick(Utc::now());
     redraw(&mut terminal, app)?;
     loop {

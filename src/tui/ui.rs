@@ -17,7 +17,8 @@ use ratatui::widgets::{
     Table, TableState, Wrap,
 };
 
-use super::app::{App, Focus, LogEntry, LogKind, ShardState, ShardView, View};
+use super::app::{App, Focus, LogEntry, LogKind, ShardView, View, state_label};
+use crate::gateway::ShardState;
 use crate::gateway::{Cause, CloseOrigin};
 use crate::output::fields::EventFields;
 use crate::output::human::snippet;
@@ -159,11 +160,12 @@ fn opt_age(from: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 fn state_style(state: ShardState) -> Style {
     match state {
         ShardState::Active => Style::default().fg(Color::Green),
-        ShardState::Connecting | ShardState::Identifying | ShardState::Resuming => {
-            Style::default().fg(Color::Yellow)
-        }
-        ShardState::BackingOff => Style::default().fg(Color::LightRed),
-        ShardState::Fatal => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ShardState::Connecting
+        | ShardState::Identifying
+        | ShardState::Resuming
+        | ShardState::Disconnected { attempt: 0 } => Style::default().fg(Color::Yellow),
+        ShardState::Disconnected { .. } => Style::default().fg(Color::LightRed),
+        ShardState::FatallyClosed => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
     }
 }
 
@@ -263,7 +265,7 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         let state = if compact && zombie {
             Cell::from("zombie?").style(Style::default().fg(Color::Red))
         } else {
-            Cell::from(s.state.label()).style(state_style(s.state))
+            Cell::from(state_label(s.state)).style(state_style(s.state))
         };
         let mut cells = vec![
             Cell::from(format!("{}/{}", s.id.id, s.id.count)),

@@ -316,6 +316,30 @@ pub fn items() -> Vec<GatewayItem> {
         &mut timed,
     );
 
+    // The states the gateway core published after those items.
+    use qqbot::gateway::ShardState as S;
+    let down = |attempt| S::Disconnected { attempt };
+    for (shard, secs, from, to) in [
+        (0, 0.0, down(0), S::Connecting),
+        (0, 0.06, S::Connecting, S::Identifying),
+        (0, 0.2, S::Identifying, S::Active),
+        (1, 0.0, down(0), S::Connecting),
+        (1, 0.1, S::Connecting, down(1)),
+        (1, 0.5, down(1), S::Connecting),
+        (1, 0.56, S::Connecting, S::Identifying),
+        (1, 0.7, S::Identifying, S::Active),
+        (1, 35.0, S::Active, down(1)),
+        (1, 35.1, down(1), S::Connecting),
+        (1, 35.16, S::Connecting, S::Resuming),
+        (1, 36.0, S::Resuming, S::Active),
+    ] {
+        push(
+            secs,
+            item(shard, secs, ItemKind::StateChange { from, to }),
+            &mut timed,
+        );
+    }
+
     // The consumer fell behind once.
     push(
         45.0,

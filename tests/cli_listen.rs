@@ -68,12 +68,19 @@ fn ndjson_output_validates_against_the_schema() {
         }
     }
     assert_eq!(dispatches, 5);
-    for kind in ["connected", "hello", "identify", "ready"] {
+    for kind in ["connected", "hello", "identify", "ready", "state"] {
         assert!(
             kinds.iter().any(|k| k == kind),
             "no {kind} line in {kinds:?}"
         );
     }
+    // The core's own state lines: the shard became active right after READY.
+    let ready = kinds.iter().position(|k| k == "ready").unwrap();
+    let active = text
+        .lines()
+        .position(|l| l.contains(r#""kind":"state""#) && l.contains(r#""to":"active""#))
+        .expect("a state line to active");
+    assert_eq!(active, ready + 1, "{text}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("summary: 5 event(s)"), "{stderr}");
     // The banner names the control API, for `qqbot emulate dispatch|fault|state --emulator-url`.
@@ -347,7 +354,9 @@ fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
     let session_id = saved[0]["session_id"].as_str().unwrap().to_owned();
     let budget_after_first = emulator.session_start_remaining();
 
-    let second = run("2");
+    // The emulator replays what it buffered since the first run before RESUMED (at 20 events/s,
+    // a few): ask for more than that, so RESUMED is inside the run.
+    let second = run("40");
     assert!(second.contains(r#""kind":"resume""#), "{second}");
     assert!(second.contains(r#""kind":"resumed""#), "{second}");
     assert!(

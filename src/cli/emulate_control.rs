@@ -14,15 +14,7 @@ use super::exit::{CliError, CliResult, Exit};
 /// The emulator's address when `--emulator-url` is not given.
 const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 /// The fault kinds the control API knows.
-const FAULT_KINDS: &[&str] = &[
-    "reconnect",
-    "session_timeout",
-    "invalid_session",
-    "close",
-    "stop_acks",
-    "resume_acks",
-    "drop",
-];
+const FAULT_KINDS: &[&str] = qqbot::emulator::Fault::KINDS;
 
 /// Where the running emulator is.
 #[derive(Debug, Args)]
@@ -77,7 +69,8 @@ pub struct DispatchArgs {
 /// Arguments of `qqbot emulate fault`.
 #[derive(Debug, Args)]
 pub struct FaultArgs {
-    /// reconnect, session_timeout, invalid_session, close, stop_acks, resume_acks or drop.
+    /// reconnect, session_timeout, invalid_session, close, stop_acks, resume_acks, drop or
+    /// revoke_secret (the app secret is reset: tokens invalid, connections close 4004).
     #[arg(value_name = "KIND")]
     pub kind: String,
     /// Close code (`close`).

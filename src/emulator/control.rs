@@ -53,12 +53,8 @@ pub(crate) async fn fault(
         .and_then(|c| u16::try_from(c).ok());
     let reason = map.get("reason").and_then(Value::as_str).map(str::to_owned);
     let Some(fault) = Fault::from_kind(kind, code, reason) else {
-        return api_error(
-            400,
-            400,
-            "`kind` must be one of reconnect, session_timeout, invalid_session, close, stop_acks, resume_acks, drop",
-            &trace,
-        );
+        let kinds = Fault::KINDS.join(", ");
+        return api_error(400, 400, &format!("`kind` must be one of {kinds}"), &trace);
     };
     if let Fault::Close { code, .. } = fault
         && (!(1000..=4999).contains(&code) || matches!(code, 1004..=1006 | 1015))

@@ -356,6 +356,10 @@ impl Conn {
                 self.drop_connection();
                 Flow::Stop
             }
+            Fault::RevokeSecret => {
+                self.close(socket, 4004, "invalid token", false).await;
+                Flow::Stop
+            }
         }
     }
 

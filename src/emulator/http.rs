@@ -209,7 +209,11 @@ async fn get_app_access_token(
         _ => return token_error(100007, "appid invalid"),
     };
     let pair_ok = |secret: &str| {
-        (*app_id == config.app_id && secret == config.secret.expose())
+        (*app_id == config.app_id
+            && secret == config.secret.expose()
+            && !shared
+                .secret_revoked
+                .load(std::sync::atomic::Ordering::SeqCst))
             || config
                 .also_accept
                 .iter()

@@ -26,9 +26,25 @@ pub enum Fault {
     ResumeAcks,
     /// Drop the TCP connection without a close frame (the client sees 1006).
     Drop,
+    /// The app secret is reset (as in the QQ console after a leak): the token endpoint refuses
+    /// the old secret (100016), every token issued so far is invalid, and live connections close
+    /// 4004 as they would at the gateway's next token check. Sticky for the emulator's life.
+    RevokeSecret,
 }
 
 impl Fault {
+    /// The kinds [`from_kind`](Self::from_kind) knows, in the order help texts list them.
+    pub const KINDS: &[&str] = &[
+        "reconnect",
+        "session_timeout",
+        "invalid_session",
+        "close",
+        "stop_acks",
+        "resume_acks",
+        "drop",
+        "revoke_secret",
+    ];
+
     /// Parse the control API form: `kind` plus optional `code` and `reason`.
     pub fn from_kind(kind: &str, code: Option<u16>, reason: Option<String>) -> Option<Fault> {
         Some(match kind {
@@ -42,6 +58,7 @@ impl Fault {
             "stop_acks" => Fault::StopAcks,
             "resume_acks" => Fault::ResumeAcks,
             "drop" => Fault::Drop,
+            "revoke_secret" => Fault::RevokeSecret,
             _ => return None,
         })
     }

@@ -207,6 +207,8 @@ pub(crate) struct Shared {
     events: broadcast::Sender<EmulatorEvent>,
     pub shutdown: watch::Receiver<bool>,
     connections: AtomicU64,
+    /// The app secret was reset ([`Fault::RevokeSecret`]): the token endpoint refuses it.
+    pub secret_revoked: std::sync::atomic::AtomicBool,
     /// Webhook mode: every delivered event is also offered here (set once at start).
     pub webhook: OnceLock<WebhookTap>,
 }
@@ -262,6 +264,7 @@ impl Shared {
             events,
             shutdown,
             connections: AtomicU64::new(0),
+            secret_revoked: std::sync::atomic::AtomicBool::new(false),
             webhook: OnceLock::new(),
             grant,
             started: Instant::now(),
@@ -688,6 +691,10 @@ impl Shared {
 
     /// Send a fault to the matching connected sessions. Returns how many.
     pub fn fault(&self, target: &FaultTarget, fault: &Fault) -> usize {
+        if *fault == Fault::RevokeSecret {
+            self.secret_revoked.store(true, Ordering::SeqCst);
+            lock(&self.tokens).revoke_all(Instant::now());
+        }
         let gw = self.gateway();
         let mut affected = 0;
         for session in gw.sessions.values() {

@@ -83,6 +83,13 @@ impl TokenStore {
         self.minted
     }
 
+    /// End the life of every token issued so far (kept for redaction, like expired ones).
+    pub fn revoke_all(&mut self, now: Instant) {
+        for token in &mut self.tokens {
+            token.expires_at = token.expires_at.min(now);
+        }
+    }
+
     fn prune(&mut self, now: Instant) {
         // Keep expired tokens a while so recorded frames carrying them are still redacted.
         let keep_after = self.ttl;

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::time::Instant;
 
 use crate::gateway::backoff::Backoff;
@@ -659,7 +658,6 @@ impl ShardCore {
                 match heartbeat.on_due(now) {
                     Tick::Idle => Vec::new(),
                     Tick::Beat => {
-                        self.metrics.last_heartbeat = Some(Utc::now());
                         vec![
                             Action::SendHeartbeat { seq: self.seq },
                             Action::Emit(ItemKind::HeartbeatSent { seq: self.seq }),

@@ -39,7 +39,8 @@ pub struct ShardMetrics {
     pub identifies: u64,
     /// Close codes seen (server closes; 1006 for a drop without close frame), with counts.
     pub close_codes: BTreeMap<u16, u64>,
-    /// When the last heartbeat was sent.
+    /// When the last heartbeat was sent (stamped by the shard's driver: the core itself never
+    /// reads the wall clock).
     #[serde(serialize_with = "rfc3339")]
     pub last_heartbeat: Option<DateTime<Utc>>,
     /// Heartbeat round-trip percentiles.

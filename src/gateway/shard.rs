@@ -204,6 +204,8 @@ pub(crate) struct ShardDriver {
     shared: Arc<Mutex<ShardShared>>,
     rate_window: (Instant, u64),
     latency_samples: u64,
+    /// Wall-clock time of the last heartbeat sent (the core only knows monotonic time).
+    last_heartbeat: Option<chrono::DateTime<Utc>>,
     /// Reused action buffer, so a dispatch costs no allocation beyond its frame and item.
     spare: Vec<Action>,
     /// Raw frame observer (recording).
@@ -249,6 +251,7 @@ impl ShardDriver {
             shared,
             rate_window: (now, 0),
             latency_samples: 0,
+            last_heartbeat: None,
             spare: Vec::with_capacity(8),
             tap,
         };
@@ -580,7 +583,10 @@ impl ShardDriver {
                     }
                     continue;
                 }
-                Action::SendHeartbeat { seq } => heartbeat_frame(seq),
+                Action::SendHeartbeat { seq } => {
+                    self.last_heartbeat = Some(Utc::now());
+                    heartbeat_frame(seq)
+                }
                 Action::SendIdentify { intents, shard } => identify_frame(&Identify {
                     token: format!("QQBot {}", token.expose()),
                     intents: intents.bits(),
@@ -644,6 +650,7 @@ impl ShardDriver {
             let eps = shared.metrics.events_per_sec;
             shared.metrics.clone_from(core);
             shared.metrics.events_per_sec = eps;
+            shared.metrics.last_heartbeat = self.last_heartbeat;
             shared.session = self.core.session_info();
             shared.connected = self.core.is_connected();
             let samples = self.core.latency().summary().samples;

@@ -7,20 +7,20 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use qqbot::gateway::{
-    Action as Action2, HeartbeatConfig, ReconnectConfig, ShardCore, ShardId, ShardState as GwState,
+    Action, HeartbeatConfig, ReconnectConfig, ShardCore, ShardId, ShardState as GwState,
 };
 use qqbot::gateway::{CloseOrigin, ItemKind};
 use qqbot::protocol::CloseAction;
 use qqbot::protocol::Intents;
 use qqbot::tui::app::LOG_CAPACITY;
-use qqbot::tui::{Action, App, Focus, Header};
+use qqbot::tui::{App, Focus, Header, KeyAction};
 use tui_fixture::{at, dispatch, item};
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-fn press(app: &mut App, code: KeyCode) -> Action {
+fn press(app: &mut App, code: KeyCode) -> KeyAction {
     app.on_key(key(code))
 }
 
@@ -99,16 +99,16 @@ fn closed(code: Option<u16>) -> ItemKind {
 }
 
 /// Every item a real gateway core emits for `step`, applied to the dashboard.
-fn feed(app: &mut App, secs: f64, actions: Vec<Action2>) {
+fn feed(app: &mut App, secs: f64, actions: Vec<Action>) {
     for action in actions {
-        if let Action2::Emit(kind) = action {
+        if let Action::Emit(kind) = action {
             apply(app, 0, secs, kind);
         }
     }
 }
 
 /// One call into the core.
-type Step = Box<dyn Fn(&mut ShardCore) -> Vec<Action2>>;
+type Step = Box<dyn Fn(&mut ShardCore) -> Vec<Action>>;
 
 fn frame(text: &str) -> Arc<str> {
     Arc::from(text)
@@ -521,7 +521,7 @@ fn the_log_is_a_bounded_ring_newest_first() {
 fn pause_freezes_the_view_but_keeps_counting() {
     let mut app = one_shard();
     app.apply(&dispatch(0, 1.0, 1, "C2C_MESSAGE_CREATE", "{}"), at(1.0));
-    assert_eq!(press(&mut app, KeyCode::Char('p')), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Char('p')), KeyAction::Redraw);
     assert!(app.paused());
     app.apply(&dispatch(0, 2.0, 2, "C2C_MESSAGE_CREATE", "{}"), at(2.0));
     app.tick(at(3.0));
@@ -552,7 +552,7 @@ fn with_mixed_log() -> App {
 #[test]
 fn slash_filters_by_event_type() {
     let mut app = with_mixed_log();
-    assert_eq!(press(&mut app, KeyCode::Char('/')), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Char('/')), KeyAction::Redraw);
     type_text(&mut app, "c2x");
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "c");
@@ -578,7 +578,7 @@ fn slash_filters_by_event_type() {
     assert_eq!(app.filter.as_deref(), Some("c2c"));
     // `q` typed into the filter is text, not quit.
     press(&mut app, KeyCode::Char('/'));
-    assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Char('q')), KeyAction::Redraw);
     // An empty filter clears it.
     for _ in 0..10 {
         press(&mut app, KeyCode::Backspace);
@@ -639,7 +639,7 @@ fn scrolling_keeps_the_selection_as_events_arrive() {
 fn enter_opens_pretty_json_and_esc_closes_it() {
     let mut app = with_mixed_log();
     press(&mut app, KeyCode::Down);
-    assert_eq!(press(&mut app, KeyCode::Enter), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Enter), KeyAction::Redraw);
     let detail = app.detail.as_ref().expect("detail open");
     assert!(
         detail.title.starts_with("C2C_MESSAGE_CREATE #28"),
@@ -655,7 +655,7 @@ fn enter_opens_pretty_json_and_esc_closes_it() {
     assert_eq!(app.detail.as_ref().unwrap().scroll, 1);
     // While open, arrows scroll the detail, not the log.
     assert_eq!(app.selected_event_index(), 1);
-    assert_eq!(press(&mut app, KeyCode::Esc), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Esc), KeyAction::Redraw);
     assert!(app.detail.is_none());
     // A lifecycle entry opens its description.
     apply(&mut app, 0, 40.0, ItemKind::Lagged { dropped: 3 });
@@ -681,17 +681,17 @@ fn invalid_json_in_d_is_shown_raw() {
 #[test]
 fn quit_keys_and_help() {
     let mut app = one_shard();
-    assert_eq!(press(&mut app, KeyCode::Char('q')), Action::Quit);
+    assert_eq!(press(&mut app, KeyCode::Char('q')), KeyAction::Quit);
     assert_eq!(
         app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        Action::Interrupt
+        KeyAction::Interrupt
     );
-    assert_eq!(press(&mut app, KeyCode::Char('x')), Action::None);
-    assert_eq!(press(&mut app, KeyCode::Char('?')), Action::Redraw);
+    assert_eq!(press(&mut app, KeyCode::Char('x')), KeyAction::None);
+    assert_eq!(press(&mut app, KeyCode::Char('?')), KeyAction::Redraw);
     assert!(app.help);
     assert_eq!(
         press(&mut app, KeyCode::Down),
-        Action::None,
+        KeyAction::None,
         "help swallows scrolling"
     );
     press(&mut app, KeyCode::Esc);
@@ -700,7 +700,7 @@ fn quit_keys_and_help() {
     press(&mut app, KeyCode::Char('/'));
     assert_eq!(
         app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-        Action::Interrupt
+        KeyAction::Interrupt
     );
 }
 

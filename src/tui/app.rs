@@ -90,7 +90,7 @@ impl Diagnostics {
 
 /// What the loop should do after a key press.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum KeyAction {
     /// Nothing changed.
     None,
     /// Leave the dashboard (`q`).
@@ -813,13 +813,13 @@ impl App {
     }
 
     /// Handle one key press.
-    pub fn on_key(&mut self, key: KeyEvent) -> Action {
+    pub fn on_key(&mut self, key: KeyEvent) -> KeyAction {
         if key.kind == KeyEventKind::Release {
-            return Action::None;
+            return KeyAction::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c')) {
-            return Action::Interrupt;
+            return KeyAction::Interrupt;
         }
         if let Some(input) = &mut self.filter_input {
             match key.code {
@@ -835,23 +835,23 @@ impl App {
                     input.pop();
                 }
                 KeyCode::Char(c) if !ctrl && input.len() < 64 => input.push(c),
-                _ => return Action::None,
+                _ => return KeyAction::None,
             }
-            return Action::Redraw;
+            return KeyAction::Redraw;
         }
         if self.help {
             return match key.code {
-                KeyCode::Char('q') => Action::Quit,
+                KeyCode::Char('q') => KeyAction::Quit,
                 KeyCode::Esc | KeyCode::Char('?') | KeyCode::Enter => {
                     self.help = false;
-                    Action::Redraw
+                    KeyAction::Redraw
                 }
-                _ => Action::None,
+                _ => KeyAction::None,
             };
         }
         if let Some(detail) = &mut self.detail {
             match key.code {
-                KeyCode::Char('q') => return Action::Quit,
+                KeyCode::Char('q') => return KeyAction::Quit,
                 KeyCode::Esc | KeyCode::Enter => self.detail = None,
                 KeyCode::Down | KeyCode::Char('j') => {
                     detail.scroll = detail.scroll.saturating_add(1)
@@ -860,12 +860,12 @@ impl App {
                 KeyCode::PageDown => detail.scroll = detail.scroll.saturating_add(PAGE as u16),
                 KeyCode::PageUp => detail.scroll = detail.scroll.saturating_sub(PAGE as u16),
                 KeyCode::Home => detail.scroll = 0,
-                _ => return Action::None,
+                _ => return KeyAction::None,
             }
-            return Action::Redraw;
+            return KeyAction::Redraw;
         }
         match key.code {
-            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('q') => return KeyAction::Quit,
             KeyCode::Char('p') | KeyCode::Char(' ') => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
@@ -890,9 +890,9 @@ impl App {
             KeyCode::PageUp => self.scroll(-(PAGE as isize)),
             KeyCode::Home => self.scroll(isize::MIN / 2),
             KeyCode::End => self.scroll(isize::MAX / 2),
-            _ => return Action::None,
+            _ => return KeyAction::None,
         }
-        Action::Redraw
+        KeyAction::Redraw
     }
 
     /// Move the focused panel's selection by `delta` rows (positive = down / older).

@@ -38,6 +38,6 @@ pub mod app;
 pub mod term;
 pub mod ui;
 
-pub use app::{Action, App, Diagnostics, Focus, Header, LastClose, state_label};
+pub use app::{App, Diagnostics, Focus, Header, KeyAction, LastClose, state_label};
 pub use term::{DEFAULT_FPS, Ended, log_file, log_path, run, run_dashboard};
 pub use ui::draw;

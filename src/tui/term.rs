@@ -22,7 +22,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
-use super::app::{Action, App, Diagnostics, Header};
+use super::app::{App, Diagnostics, Header, KeyAction};
 use super::ui::draw;
 use crate::gateway::GatewayItem;
 use crate::output::Stats;
@@ -227,10 +227,10 @@ async fn event_loop(
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     match app.on_key(key) {
-                        Action::Quit => return Ok(false),
-                        Action::Interrupt => return Ok(true),
-                        Action::Redraw => redraw(&mut terminal, app)?,
-                        Action::None => {}
+                        KeyAction::Quit => return Ok(false),
+                        KeyAction::Interrupt => return Ok(true),
+                        KeyAction::Redraw => redraw(&mut terminal, app)?,
+                        KeyAction::None => {}
                     }
                 }
                 Some(Ok(Event::Resize(..))) => {

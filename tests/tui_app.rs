@@ -284,7 +284,7 @@ fn heartbeat_rtt_percentiles_per_shard_and_in_total() {
         );
     }
     let shard = &app.view().shards[0];
-    assert_eq!(shard.rtt_last, Some(Duration::from_millis(100)));
+    assert_eq!(shard.rtt.last(), Some(Duration::from_millis(100)));
     let p50 = shard.rtt_quantile(0.5).unwrap().as_millis();
     let p99 = shard.rtt_quantile(0.99).unwrap().as_millis();
     assert!((49..=51).contains(&p50), "p50 {p50}");

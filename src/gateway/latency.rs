@@ -19,7 +19,9 @@ pub struct LatencySummary {
     pub p99: Option<Duration>,
 }
 
-/// Records heartbeat round trips in microseconds (1 µs to 10 min, 3 significant digits).
+/// Records heartbeat round trips in microseconds (1 µs to 10 min, 3 significant digits). The one
+/// latency type: the gateway keeps one per shard, and the summary and the dashboard record the
+/// ACKs they are shown into the same type.
 #[derive(Debug, Clone)]
 pub struct Latency {
     histogram: Histogram<u64>,
@@ -35,11 +37,33 @@ impl Default for Latency {
 impl Latency {
     /// An empty recorder.
     pub fn new() -> Latency {
+        Latency::with_precision(3)
+    }
+
+    /// An empty recorder keeping `digits` significant digits (2 keeps ~1% and a tenth of the
+    /// memory, for a dashboard with many shards). `digits` is clamped to 1–5.
+    pub fn with_precision(digits: u8) -> Latency {
         Latency {
-            histogram: Histogram::new_with_bounds(1, 600_000_000, 3)
+            histogram: Histogram::new_with_bounds(1, 600_000_000, digits.clamp(1, 5))
                 .expect("static histogram bounds are valid"),
             last: None,
         }
+    }
+
+    /// The round trip at quantile `q` (0.0–1.0), if any was recorded.
+    pub fn quantile(&self, q: f64) -> Option<Duration> {
+        (!self.histogram.is_empty())
+            .then(|| Duration::from_micros(self.histogram.value_at_quantile(q)))
+    }
+
+    /// How many round trips were recorded.
+    pub fn samples(&self) -> u64 {
+        self.histogram.len()
+    }
+
+    /// The most recent round trip.
+    pub fn last(&self) -> Option<Duration> {
+        self.last
     }
 
     /// Record one round trip (clamped into the histogram's range).
@@ -60,10 +84,7 @@ impl Latency {
 
     /// The percentiles so far.
     pub fn summary(&self) -> LatencySummary {
-        let q = |q: f64| {
-            (!self.histogram.is_empty())
-                .then(|| Duration::from_micros(self.histogram.value_at_quantile(q)))
-        };
+        let q = |q: f64| self.quantile(q);
         LatencySummary {
             samples: self.histogram.len(),
             last: self.last,

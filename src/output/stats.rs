@@ -4,12 +4,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-
+use crate::gateway::latency::Latency;
 use crate::gateway::{Cause, GatewayItem, ItemKind};
 
 /// Aggregates over a stream of items.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Stats {
     /// Dispatches by `t`.
     pub by_type: BTreeMap<String, u64>,
@@ -39,31 +38,10 @@ pub struct Stats {
     pub duplicates: u64,
     /// Errors reported.
     pub errors: u64,
-    /// Heartbeat round trips in microseconds.
-    pub rtt_us: Histogram<u64>,
+    /// Heartbeat round trips.
+    pub rtt: Latency,
 }
 
-impl Default for Stats {
-    fn default() -> Self {
-        Stats {
-            by_type: BTreeMap::new(),
-            events: 0,
-            closes: 0,
-            server_closes: 0,
-            drops: 0,
-            reconnect_requests: 0,
-            zombies: 0,
-            client_closes: 0,
-            close_codes: BTreeMap::new(),
-            resumes: 0,
-            readies: 0,
-            dropped: 0,
-            duplicates: 0,
-            errors: 0,
-            rtt_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
-        }
-    }
-}
 
 impl Stats {
     /// Account for one item.
@@ -93,10 +71,7 @@ impl Stats {
             ItemKind::Resumed { .. } => self.resumes += 1,
             ItemKind::Ready { .. } => self.readies += 1,
             ItemKind::Lagged { dropped } => self.dropped += dropped,
-            ItemKind::HeartbeatAck { rtt } => {
-                let us = (rtt.as_micros() as u64).max(1);
-                let _ = self.rtt_us.record(us.min(self.rtt_us.high()));
-            }
+            ItemKind::HeartbeatAck { rtt } => self.rtt.record(*rtt),
             ItemKind::Error { .. } | ItemKind::Fatal { .. } => self.errors += 1,
             _ => {}
         }
@@ -104,7 +79,7 @@ impl Stats {
 
     /// Heartbeat latency at a quantile (0.0–1.0), if any ACK was seen.
     pub fn rtt_quantile(&self, q: f64) -> Option<Duration> {
-        (!self.rtt_us.is_empty()).then(|| Duration::from_micros(self.rtt_us.value_at_quantile(q)))
+        self.rtt.quantile(q)
     }
 
     /// The multi-line summary printed on exit.
@@ -145,7 +120,7 @@ impl Stats {
                 "  heartbeat rtt p50 {:.1} ms, p99 {:.1} ms ({} ack(s))",
                 p50.as_secs_f64() * 1000.0,
                 p99.as_secs_f64() * 1000.0,
-                self.rtt_us.len()
+                self.rtt.samples()
             );
         }
         if self.closes > 0 {

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use hdrhistogram::Histogram;
 
+use crate::gateway::latency::Latency;
 use crate::gateway::{Cause, CloseOrigin, GatewayItem, ItemKind, ShardId, ShardState};
 use crate::output::Stats;
 use crate::output::human::describe;
@@ -168,10 +168,8 @@ pub struct ShardView {
     pub last_seq: Option<u64>,
     /// Interval from the last Hello.
     pub heartbeat_interval: Option<Duration>,
-    /// Most recent heartbeat round trip.
-    pub rtt_last: Option<Duration>,
-    /// This shard's heartbeat round trips, microseconds.
-    pub rtt_us: Histogram<u64>,
+    /// This shard's heartbeat round trips (the last one included).
+    pub rtt: Latency,
     /// Recent `(time ms since epoch, rtt ms)` samples for the chart, oldest first.
     pub rtt_samples: VecDeque<(i64, f64)>,
     /// When the heartbeat still waiting for its ACK was sent.
@@ -213,8 +211,7 @@ impl ShardView {
             session_started: None,
             last_seq: None,
             heartbeat_interval: None,
-            rtt_last: None,
-            rtt_us: Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds"),
+            rtt: Latency::with_precision(2),
             rtt_samples: VecDeque::with_capacity(RTT_SAMPLES),
             beat_outstanding: None,
             missed_acks: 0,
@@ -235,7 +232,7 @@ impl ShardView {
 
     /// Heartbeat round trip at a quantile, if any ACK was seen.
     pub fn rtt_quantile(&self, q: f64) -> Option<Duration> {
-        (!self.rtt_us.is_empty()).then(|| Duration::from_micros(self.rtt_us.value_at_quantile(q)))
+        self.rtt.quantile(q)
     }
 
     /// Connection attempts: successes plus failures.
@@ -323,9 +320,7 @@ impl ShardView {
             }
             ItemKind::HeartbeatAck { rtt } => {
                 self.beat_outstanding = None;
-                self.rtt_last = Some(*rtt);
-                let us = (rtt.as_micros() as u64).clamp(1, self.rtt_us.high());
-                let _ = self.rtt_us.record(us);
+                self.rtt.record(*rtt);
                 if self.rtt_samples.len() == RTT_SAMPLES {
                     self.rtt_samples.pop_front();
                 }

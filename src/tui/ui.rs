@@ -246,7 +246,7 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
             .last_seq
             .map(|n| n.to_string())
             .unwrap_or_else(|| "-".into());
-        let rtt = s.rtt_last.map(ms).unwrap_or_else(|| "-".into());
+        let rtt = s.rtt.last().map(ms).unwrap_or_else(|| "-".into());
         let p99 = s.rtt_quantile(0.99).map(ms).unwrap_or_else(|| "-".into());
         let miss = Cell::from(s.missed_acks.to_string()).style(if s.missed_acks > 0 {
             Style::default().fg(Color::LightRed)

@@ -545,6 +545,26 @@ pub fn start_error(err: StartError) -> CliError {
     }
 }
 
+/// The CLI's wording of a fatal close's hint, where a flag or subcommand helps (the library's
+/// hints name none).
+fn cli_close_hint(cause: qqbot::gateway::FatalCause) -> Option<&'static str> {
+    match cause {
+        qqbot::gateway::FatalCause::CloseCode(4011) => {
+            Some("run more shards: `--shards N` with N from /gateway/bot")
+        }
+        qqbot::gateway::FatalCause::IdentifyRejected => Some(
+            "check the granted intents (`qqbot intents check --live`), sandbox vs production (`--sandbox`), and the IP whitelist",
+        ),
+        qqbot::gateway::FatalCause::CloseCode(4013 | 4014) => Some(
+            "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only); `qqbot intents check --live` finds the granted set",
+        ),
+        qqbot::gateway::FatalCause::CloseCode(4914) => {
+            Some("connect to the sandbox (`--sandbox`), or publish the bot in the QQ console")
+        }
+        _ => None,
+    }
+}
+
 /// Run `qqbot listen`.
 pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
     run_with(global, args, false).await
@@ -581,15 +601,32 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         None => Vec::new(),
     };
     let started = Instant::now();
-    let (source, mut items) = open_source(
-        global,
-        &args.source,
-        args.dedup,
-        intents,
-        &mut target,
-        recorder.as_ref().map(Recorder::tap),
-    )
-    .await?;
+    // The Ctrl-C handler is in place before the (possibly slow) start: an interrupt while the
+    // token, `/gateway/bot` or the shards are being set up still ends with a summary and 130.
+    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+    let early = futures_util::FutureExt::now_or_never(interrupted.as_mut()).is_some();
+    let opened = tokio::select! {
+        opened = open_source(
+            global,
+            &args.source,
+            args.dedup,
+            intents,
+            &mut target,
+            recorder.as_ref().map(Recorder::tap),
+        ), if !early => Some(opened?),
+        _ = &mut interrupted, if !early => None,
+        () = std::future::ready(()), if early => None,
+    };
+    let Some((source, mut items)) = opened else {
+        if !global.quiet {
+            eprintln!("qqbot: interrupted while starting");
+            eprint!(
+                "{}",
+                qqbot::output::stats::Stats::default().summary(started.elapsed())
+            );
+        }
+        return Ok(Exit::Interrupted);
+    };
     let (shard_count, gateway_host, shards_total) = match &source {
         Source::Gateway { cluster, .. } => (
             cluster.shards().len(),
@@ -669,7 +706,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         Consumer,
     }
     let (end, finished) = tokio::select! {
-        _ = tokio::signal::ctrl_c() => (End::Interrupted, None),
+        _ = &mut interrupted => (End::Interrupted, None),
         () = deadline => (End::Deadline, None),
         outcome = &mut consumer => (End::Consumer, Some(outcome)),
     };
@@ -769,6 +806,8 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         }
         if let qqbot::gateway::FatalCause::RetriesExhausted { .. } = stop.cause {
             err = err.hint("check the network path to the gateway, or raise --max-reconnects (0, the default, never gives up)");
+        } else if let Some(hint) = cli_close_hint(stop.cause) {
+            err = err.hint(hint);
         } else if let Some(hint) = &stop.hint {
             err = err.hint(hint.clone());
         }

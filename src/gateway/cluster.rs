@@ -58,6 +58,18 @@ pub enum StartError {
     /// The configuration cannot work.
     #[error("invalid gateway configuration: {0}")]
     Config(String),
+    /// The trial Identify of `validate_intents` was refused for the intents.
+    #[error("the platform does not grant intents {intents}: {answer}")]
+    IntentsDenied {
+        /// The intents tried.
+        intents: crate::protocol::Intents,
+        /// What the gateway answered (op 9, close code and reason).
+        answer: String,
+    },
+    /// The trial Identify of `validate_intents` ended without a verdict (token, rate limit,
+    /// offline, banned, a broken connection, ...).
+    #[error("could not validate the intents: {0}")]
+    ValidationFailed(String),
 }
 
 impl StartError {
@@ -125,7 +137,8 @@ impl Cluster {
 
         let shards = select_shards(config.shards, gateway.shards)?;
         let resume_for = |shard: ShardId| config.resume.iter().find(|s| s.shard == shard).cloned();
-        let needed = shards.iter().filter(|s| resume_for(**s).is_none()).count() as u32;
+        let needed = shards.iter().filter(|s| resume_for(**s).is_none()).count() as u32
+            + u32::from(config.validate_intents);
         let limit = gateway.session_start_limit;
         if needed > limit.remaining {
             return Err(StartError::SessionBudget {
@@ -146,6 +159,9 @@ impl Cluster {
             .identify_queue
             .clone()
             .unwrap_or_else(|| Arc::new(BucketQueue::new(limit.max_concurrency)));
+        if config.validate_intents {
+            validate(&config, &url, &token, &*queue, shards[0]).await?;
+        }
         let (tx, rx) = mpsc::channel(config.event_buffer_size.max(1));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut handles = Vec::with_capacity(shards.len());
@@ -249,6 +265,47 @@ impl ClusterMetrics {
             })
             .collect();
         ClusterMetrics::from_shards(snapshots, latency.summary(), uptime)
+    }
+}
+
+/// How long the trial Identify of `validate_intents` may take.
+const VALIDATE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The trial Identify of `validate_intents`, spaced through the shards' identify queue.
+async fn validate(
+    config: &GatewayConfig,
+    url: &str,
+    token: &crate::Secret,
+    queue: &dyn IdentifyQueue,
+    first: ShardId,
+) -> Result<(), StartError> {
+    use crate::gateway::probe::{TrialOutcome, Verdict, validate_intents};
+    // The trial takes the first shard's identify slot; that shard then waits for the next one.
+    queue.acquire(first).await;
+    tracing::debug!(
+        intents = config.intents.bits(),
+        "validating intents with a trial identify"
+    );
+    let outcome = validate_intents(url, token, config.intents, VALIDATE_TIMEOUT)
+        .await
+        .map_err(|e| StartError::ValidationFailed(crate::gateway::shard::error_chain(&e)))?;
+    let answer = match &outcome {
+        TrialOutcome::Ready { .. } => return Ok(()),
+        TrialOutcome::InvalidSession { code, reason } => match code {
+            Some(code) => format!("op 9, then close {code} \"{reason}\""),
+            None => "op 9 (invalid session)".to_owned(),
+        },
+        TrialOutcome::Closed { code, reason } => match code {
+            Some(code) => format!("close {code} \"{reason}\""),
+            None => format!("connection ended: {reason}"),
+        },
+    };
+    match outcome.verdict() {
+        Verdict::Denied => Err(StartError::IntentsDenied {
+            intents: config.intents,
+            answer,
+        }),
+        _ => Err(StartError::ValidationFailed(answer)),
     }
 }
 

@@ -116,6 +116,10 @@ pub struct ListenArgs {
     /// Forwarding to local handlers.
     #[command(flatten)]
     pub forward: ForwardArgs,
+    /// Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free
+    /// port, printed on stderr).
+    #[arg(long, value_name = "ADDR", help_heading = "Output")]
+    pub metrics: Option<SocketAddr>,
 }
 
 pub(crate) fn parse_shard(text: &str) -> Result<ShardId, String> {
@@ -190,6 +194,23 @@ impl Source {
     /// Close cleanly; the gateway's sessions stay resumable and are returned.
     pub(crate) async fn close(self) -> Vec<SessionInfo> {
         self.close_counting().await.0
+    }
+
+    /// Let `--metrics` read the shards' state (and an embedded emulator's counters) on scrape.
+    fn feed_metrics(&self, exporter: &qqbot::output::prometheus::Exporter) {
+        match self {
+            Source::Gateway { cluster, _emulator } => {
+                exporter.watch_shards(cluster.shards().to_vec());
+                if let Some(emulator) = _emulator {
+                    exporter.watch_emulator(emulator.counters());
+                }
+            }
+            Source::Webhook { _emulator, .. } => {
+                if let Some(emulator) = _emulator {
+                    exporter.watch_emulator(emulator.counters());
+                }
+            }
+        }
     }
 
     /// [`Source::close`], also returning the redeliveries the webhook receiver dropped (ACKed
@@ -650,6 +671,20 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             return Err(e);
         }
     }
+    let metrics = match args.metrics {
+        Some(addr) => {
+            let exporter = qqbot::output::prometheus::Exporter::new();
+            source.feed_metrics(&exporter);
+            match super::metrics::serve(&exporter, addr, global.quiet).await {
+                Ok(_server) => Some(exporter),
+                Err(e) => {
+                    source.close().await;
+                    return Err(e);
+                }
+            }
+        }
+        None => None,
+    };
     let forwarder =
         match forward::start(&args.forward, &target.app_id, &target.secret, global.quiet) {
             Ok(forwarder) => forwarder,
@@ -690,7 +725,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         if let Some(bar) = progress {
             pipeline = pipeline.with_progress(bar);
         }
-        pipeline = pipeline.with_forwarder(forwarder);
+        pipeline = pipeline.with_forwarder(forwarder).with_metrics(metrics);
         pipeline::drain(pipeline, &mut items, shard_count)
     });
     tokio::pin!(consumer);

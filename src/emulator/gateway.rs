@@ -295,6 +295,12 @@ impl Conn {
                     self.client_gone(None);
                     return Flow::Stop;
                 }
+                if !matches!(&*t, "READY" | "RESUMED") {
+                    self.shared
+                        .counters
+                        .dispatches_sent
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 // Flood would swamp the signal channel (and make subscribers lag past the
                 // signals they wait for), so flood dispatches are not signalled.
                 if let Some(session_id) = &self.session

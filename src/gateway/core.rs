@@ -408,7 +408,7 @@ impl ShardCore {
             resume,
             false,
             false,
-            &last,
+            last,
         );
         actions
     }

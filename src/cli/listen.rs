@@ -560,6 +560,9 @@ pub fn start_error(err: StartError) -> CliError {
         StartError::Config(_) => {
             CliError::usage("cannot start the gateway connection").caused_by(&err)
         }
+        StartError::TooManyShards { .. } => CliError::usage("cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("run one shard per process with --shard ID/COUNT"),
         _ => CliError::failure("cannot start the gateway connection")
             .caused_by(&err)
             .hint("check the network path to the API base and token URL (--api-base, --token-url)"),

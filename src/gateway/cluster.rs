@@ -58,6 +58,18 @@ pub enum StartError {
     /// The configuration cannot work.
     #[error("invalid gateway configuration: {0}")]
     Config(String),
+    /// More shards than one process runs ([`MAX_SHARDS_PER_PROCESS`]): refused before anything
+    /// is allocated. Split the bot across processes with `ShardSelection::One`.
+    #[error(
+        "{} {count} shards; one process runs at most {MAX_SHARDS_PER_PROCESS}",
+        if *recommended { "/gateway/bot recommends" } else { "asked for" }
+    )]
+    TooManyShards {
+        /// The shard count.
+        count: u32,
+        /// Whether `/gateway/bot` recommended it (else it was asked for).
+        recommended: bool,
+    },
     /// The trial Identify of `validate_intents` was refused for the intents.
     #[error("the platform does not grant intents {intents}: {answer}")]
     IntentsDenied {
@@ -310,16 +322,12 @@ async fn validate(
 }
 
 fn select_shards(selection: ShardSelection, recommended: u32) -> Result<Vec<ShardId>, StartError> {
-    let too_many = |n: u32, whose: &str| {
-        StartError::Config(format!(
-            "{whose} {n} shards; one process runs at most {MAX_SHARDS_PER_PROCESS} (run one shard per process with --shard ID/COUNT)"
-        ))
-    };
+    let too_many = |count: u32, recommended: bool| StartError::TooManyShards { count, recommended };
     match selection {
         ShardSelection::Auto if recommended > MAX_SHARDS_PER_PROCESS => {
-            Err(too_many(recommended, "/gateway/bot recommends"))
+            Err(too_many(recommended, true))
         }
-        ShardSelection::Count(n) if n > MAX_SHARDS_PER_PROCESS => Err(too_many(n, "asked for")),
+        ShardSelection::Count(n) if n > MAX_SHARDS_PER_PROCESS => Err(too_many(n, false)),
         ShardSelection::Auto => Ok(all(recommended.max(1))),
         ShardSelection::Count(0) => {
             Err(StartError::Config("shard count must be at least 1".into()))

@@ -340,8 +340,10 @@ impl std::fmt::Debug for CtxHandle {
 impl WebhookReceiver {
     /// Bind and start serving. Returns the handle and the item stream: one
     /// `ItemKind::Dispatch` per accepted event (shard `[0,1]`, `seq: None`, the raw body as
-    /// `frame`), plus an `ItemKind::Error` per rejected request while the queue is less than half
-    /// full. The server stops when the handle is dropped or shut down.
+    /// `frame`), plus an `ItemKind::Error` per rejected request and per connection that failed at
+    /// the HTTP level (400, 431, header timeout) while the queue is less than half full (beyond
+    /// that, a `tracing` warning instead: each is reported once either way). The server stops
+    /// when the handle is dropped or shut down.
     pub async fn bind(
         config: ReceiverConfig,
     ) -> Result<(WebhookReceiver, mpsc::Receiver<GatewayItem>), ReceiverError> {

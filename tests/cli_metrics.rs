@@ -187,13 +187,37 @@ fn listen_metrics_count_what_the_emulator_sent() {
                 "qqbot_events_received_total",
                 &[("type", "GUILD_MEMBER_ADD")],
             );
-            if value(&s, "qqbot_resumes_total", &[]) == Some(1.0) && received == Some(2.0) {
+            let op7 = value(
+                &s,
+                "qqbot_reconnects_total",
+                &[("cause", "reconnect_requested")],
+            );
+            let resumes = value(&s, "qqbot_resumes_total", &[]).unwrap_or(0.0);
+            if op7 == Some(1.0) && resumes >= 1.0 && received == Some(2.0) {
                 return s;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no resume counted");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no op 7 reconnect and resume counted: {:?}",
+                s.samples
+                    .iter()
+                    .filter(|x| x.metric.contains("reconnects") || x.metric.contains("resumes"))
+                    .collect::<Vec<_>>()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     });
+    let reconnects: Vec<_> = s
+        .samples
+        .iter()
+        .filter(|x| x.metric == "qqbot_reconnects_total")
+        .collect();
+    assert_eq!(
+        reconnects.len(),
+        1,
+        "only the op 7 reconnect: {reconnects:?}"
+    );
+    assert_eq!(value(&s, "qqbot_resumes_total", &[]), Some(1.0));
     let at = [("type", "AT_MESSAGE_CREATE")];
     assert_eq!(value(&s, "qqbot_events_received_total", &at), Some(3.0));
     assert_eq!(value(&s, "qqbot_events_handed_on_total", &at), Some(3.0));

@@ -629,17 +629,21 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     // token, `/gateway/bot` or the shards are being set up still ends with a summary and 130.
     let mut interrupted = Box::pin(tokio::signal::ctrl_c());
     let early = futures_util::FutureExt::now_or_never(interrupted.as_mut()).is_some();
-    let opened = tokio::select! {
-        opened = open_source(
+    let opened = if early {
+        None
+    } else {
+        let opening = open_source(
             global,
             &args.source,
             args.dedup,
             intents,
             &mut target,
             recorder.as_ref().map(Recorder::tap),
-        ), if !early => Some(opened?),
-        _ = &mut interrupted, if !early => None,
-        () = std::future::ready(()), if early => None,
+        );
+        tokio::select! {
+            opened = opening => Some(opened?),
+            _ = &mut interrupted => None,
+        }
     };
     let Some((source, mut items)) = opened else {
         if !global.quiet {

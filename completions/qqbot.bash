@@ -542,7 +542,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__emulate)
-            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --strict-identify-rate --webhook-to --seed --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help dispatch fault state help"
+            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --strict-identify-rate --webhook-to --seed --metrics --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help dispatch fault state help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -593,6 +593,10 @@ _qqbot() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1444,7 +1448,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-i -e -n -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --metrics --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1550,6 +1554,10 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --metrics)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1582,7 +1590,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-o -i -e -n -q -v -h --output --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --metrics --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1693,6 +1701,10 @@ _qqbot() {
                     return 0
                     ;;
                 --forward-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

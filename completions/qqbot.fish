@@ -72,6 +72,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -102,6 +103,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l max-concurrency -d 'session_start_limit.max_concurrency (identifies allowed per 5 s)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l webhook-to -d 'Also deliver every event as a signed webhook to this URL (op 13 validation first, then POSTs with QQ\'s headers; retried with backoff)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l seed -d 'Seed for generated events (same seed, same events)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l metrics -d 'Serve Prometheus metrics (connections, identifies, resumes, dispatches sent) on ADDR/metrics; port 0 picks a free port, printed on stderr' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
@@ -228,6 +230,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r

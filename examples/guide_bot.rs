@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use qqbot::client::{Client, Context, EventHandler, HandlerResult, Token};
+use qqbot::client::{Client, Context, Environment, EventHandler, HandlerResult, Token};
 use qqbot::gateway::{HeartbeatConfig, ReconnectConfig, ShardSelection};
 use qqbot::http::api::MessageBody;
 use qqbot::models::{C2cMessage, GroupMessage, Message, Ready};
@@ -78,7 +78,8 @@ impl EventHandler for GuideBot {
     }
 }
 
-/// The client: intents checked against the table before anything connects, two shards, and a
+/// The client: intents checked against the table, then validated with the platform (one trial
+/// Identify, spaced with the shards' identifies) before anything connects; two shards, and a
 /// production reconnect/heartbeat policy.
 pub fn client(
     token: Token,
@@ -86,19 +87,25 @@ pub fn client(
     token_url: &str,
 ) -> Result<Client<GuideBot>, qqbot::protocol::IntentError> {
     let intents = Intents::parse("public_guild_messages,group_and_c2c_event")?;
-    Ok(Client::new(token, intents, GuideBot { prefix: "/" }, false)
-        .with_api_base(api_base)
-        .with_token_url(token_url)
-        .with_shards(ShardSelection::Count(2))
-        .with_reconnect(ReconnectConfig {
-            max_delay: Duration::from_secs(60),
-            ..ReconnectConfig::default() // never gives up on the network
-        })
-        .with_heartbeat(HeartbeatConfig {
-            timeout: Some(Duration::from_secs(60)),
-            ..HeartbeatConfig::default()
-        })
-        .with_event_buffer_size(2000))
+    Ok(Client::new(
+        token,
+        intents,
+        GuideBot { prefix: "/" },
+        Environment::Production,
+    )
+    .with_api_base(api_base)
+    .with_token_url(token_url)
+    .with_shards(ShardSelection::Count(2))
+    .with_reconnect(ReconnectConfig {
+        max_delay: Duration::from_secs(60),
+        ..ReconnectConfig::default() // never gives up on the network
+    })
+    .with_heartbeat(HeartbeatConfig {
+        timeout: Some(Duration::from_secs(60)),
+        ..HeartbeatConfig::default()
+    })
+    .with_event_buffer_size(2000)
+    .with_intent_validation(true))
 }
 
 /// One line of metrics and diagnostics (what the loop in `main` logs every 30 s).

@@ -33,7 +33,7 @@
 
 use std::time::Duration;
 
-use qqbot::client::{Client, Context, EventHandler, HandlerResult, Token};
+use qqbot::client::{Client, Context, Environment, EventHandler, HandlerResult, Token};
 use qqbot::http::api::MessageBody;
 use qqbot::models::{C2cMessage, GroupMessage, Message, Ready};
 use qqbot::protocol::Intents;
@@ -119,10 +119,10 @@ async fn main() -> std::process::ExitCode {
         );
         return std::process::ExitCode::from(2);
     };
-    let sandbox = env("QQBOT_SANDBOX").is_some_and(|v| v != "0");
+    let environment = Environment::sandbox_if(env("QQBOT_SANDBOX").is_some_and(|v| v != "0"));
     let intents =
         Intents::parse("public_guild_messages,group_and_c2c_event").expect("known intent names");
-    let mut client = Client::new(Token::new(app_id, secret), intents, PingBot, sandbox);
+    let mut client = Client::new(Token::new(app_id, secret), intents, PingBot, environment);
     if let Some(base) = env("QQBOT_API_BASE") {
         client = client.with_api_base(base);
     }

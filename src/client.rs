@@ -1,7 +1,7 @@
 //! The bot-author facade: a [`Client`] runs the gateway and calls your [`EventHandler`].
 //!
 //! ```no_run
-//! use qqbot::client::{Client, Context, EventHandler, HandlerResult, Token};
+//! use qqbot::client::{Client, Context, Environment, EventHandler, HandlerResult, Token};
 //! use qqbot::http::api::MessageBody;
 //! use qqbot::models::GroupMessage;
 //! use qqbot::protocol::Intents;
@@ -20,7 +20,7 @@
 //! # async fn run() -> Result<(), qqbot::client::ClientError> {
 //! let token = Token::new("102000000", "app-secret");
 //! let intents = Intents::parse("public_guild_messages,group_and_c2c").unwrap();
-//! Client::new(token, intents, Bot, false).start().await
+//! Client::new(token, intents, Bot, Environment::Production).start().await
 //! # }
 //! ```
 //!
@@ -49,6 +49,7 @@ use crate::gateway::{
     Cluster, ClusterMetrics, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig,
     ItemKind, ReconnectConfig, SessionInfo, ShardHandle, ShardId, ShardSelection, StartError,
 };
+pub use crate::http::api::Environment;
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
 use crate::models::{
@@ -742,7 +743,7 @@ enum LoopEnd {
 
 /// Runs the gateway and your handler. See the [module docs](self).
 ///
-/// Built with [`Client::new`] (credentials, intents, handler, sandbox) or
+/// Built with [`Client::new`] (credentials, intents, handler, [`Environment`]) or
 /// [`Client::new_with_shard`], then configured with:
 ///
 /// | Builder option | Default |
@@ -753,7 +754,8 @@ enum LoopEnd {
 /// | [`with_event_buffer_size`](Client::with_event_buffer_size) | 1000 items (backpressure beyond it, no drops) |
 /// | [`with_max_concurrent_handlers`](Client::with_max_concurrent_handlers) | 64 |
 /// | [`with_resume`](Client::with_resume) | none: every shard identifies |
-/// | [`with_api_base`](Client::with_api_base) | production or sandbox OpenAPI |
+/// | [`with_intent_validation`](Client::with_intent_validation) | off: connect without a trial Identify |
+/// | [`with_api_base`](Client::with_api_base) | the [`Environment`]'s OpenAPI |
 /// | [`with_token_url`](Client::with_token_url) | `https://bots.qq.com/app/getAppAccessToken` |
 /// | [`with_gateway_url`](Client::with_gateway_url) | the URL `/gateway/bot` returns |
 ///
@@ -765,7 +767,7 @@ pub struct Client<H: EventHandler> {
     token: Token,
     intents: Intents,
     handler: Arc<H>,
-    sandbox: bool,
+    environment: Environment,
     shards: ShardSelection,
     api_base: Option<String>,
     token_url: Option<String>,
@@ -775,6 +777,7 @@ pub struct Client<H: EventHandler> {
     reconnect: ReconnectConfig,
     heartbeat: HeartbeatConfig,
     resume: Vec<SessionInfo>,
+    validate_intents: bool,
     shared: Arc<Shared>,
     shutdown: Arc<watch::Sender<bool>>,
 }
@@ -784,7 +787,7 @@ impl<H: EventHandler> fmt::Debug for Client<H> {
         f.debug_struct("Client")
             .field("token", &self.token)
             .field("intents", &self.intents)
-            .field("sandbox", &self.sandbox)
+            .field("environment", &self.environment)
             .field("shards", &self.shards)
             .field("api_base", &self.api_base())
             .finish_non_exhaustive()
@@ -792,13 +795,14 @@ impl<H: EventHandler> fmt::Debug for Client<H> {
 }
 
 impl<H: EventHandler> Client<H> {
-    /// A client for all shards `/gateway/bot` recommends. `sandbox` selects the sandbox API.
-    pub fn new(token: Token, intents: Intents, handler: H, sandbox: bool) -> Client<H> {
+    /// A client for all shards `/gateway/bot` recommends, on the production or sandbox
+    /// platform.
+    pub fn new(token: Token, intents: Intents, handler: H, environment: Environment) -> Client<H> {
         Client {
             token,
             intents,
             handler: Arc::new(handler),
-            sandbox,
+            environment,
             shards: ShardSelection::Auto,
             api_base: None,
             token_url: None,
@@ -808,6 +812,7 @@ impl<H: EventHandler> Client<H> {
             reconnect: ReconnectConfig::default(),
             heartbeat: HeartbeatConfig::default(),
             resume: Vec::new(),
+            validate_intents: false,
             shared: Arc::new(Shared::new()),
             shutdown: Arc::new(watch::channel(false).0),
         }
@@ -818,12 +823,12 @@ impl<H: EventHandler> Client<H> {
         token: Token,
         intents: Intents,
         handler: H,
-        sandbox: bool,
+        environment: Environment,
         shard: ShardId,
     ) -> Client<H> {
         Client {
             shards: ShardSelection::One(shard),
-            ..Client::new(token, intents, handler, sandbox)
+            ..Client::new(token, intents, handler, environment)
         }
     }
 
@@ -888,12 +893,22 @@ impl<H: EventHandler> Client<H> {
         self
     }
 
+    /// Validate, then connect: [`start`](Client::start) first runs one trial Identify with the
+    /// intents and fails with [`ClientError::Start`]
+    /// ([`StartError::IntentsDenied`]) when the platform does not grant them, before any shard
+    /// connects. The trial waits on the identify queue the shards use (so the first shard is
+    /// not refused with 4008) and its session is closed with 1000, so the platform does not
+    /// keep events for it. It costs one session start from the daily budget.
+    pub fn with_intent_validation(mut self, validate: bool) -> Client<H> {
+        self.validate_intents = validate;
+        self
+    }
+
     /// The OpenAPI base in use.
     pub fn api_base(&self) -> &str {
-        match (&self.api_base, self.sandbox) {
-            (Some(base), _) => base,
-            (None, true) => crate::http::api::SANDBOX_API_BASE,
-            (None, false) => crate::http::api::API_BASE,
+        match &self.api_base {
+            Some(base) => base,
+            None => self.environment.api_base(),
         }
     }
 
@@ -971,6 +986,7 @@ impl<H: EventHandler> Client<H> {
         config.reconnect = self.reconnect.clone();
         config.heartbeat = self.heartbeat.clone();
         config.resume = self.resume.clone();
+        config.validate_intents = self.validate_intents;
         let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
         *self.shared.shards.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((cluster.shards().to_vec(), tokio::time::Instant::now()));

@@ -234,3 +234,119 @@ fn emulate_webhook_to_validates_then_posts_events() {
     assert!(stderr.contains("passed the op 13 validation"), "{stderr}");
     assert_eq!(*seen.bad.lock().unwrap(), 0);
 }
+
+/// A signed webhook POST as QQ sends it (independent signing, raw HTTP).
+fn signed_post(app_id: &str, body: &str) -> String {
+    let key = independent_key(SECRET);
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let sig = key.sign(format!("{timestamp}{body}").as_bytes());
+    let hex: String = sig.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "POST /hook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Bot-Appid: {app_id}\r\nX-Signature-Timestamp: {timestamp}\r\nX-Signature-Ed25519: {hex}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Send `request` on a fresh connection and return the status line (empty if none came).
+fn exchange(addr: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(addr).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = socket.write_all(request);
+    let mut response = Vec::new();
+    let _ = socket.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[test]
+fn webhook_summary_counts_suppressed_redeliveries_and_logs_each_http_rejection_once() {
+    let app_id = "1020304050";
+    let mut child = qqbot()
+        .env("QQBOT_APP_ID", app_id)
+        .env("QQBOT_SECRET", SECRET)
+        .env("NO_COLOR", "1")
+        .args([
+            "listen",
+            "--webhook",
+            "127.0.0.1:0",
+            "--dedup",
+            "--count",
+            "2",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let addr = {
+        let mut line = String::new();
+        let mut found = None;
+        for _ in 0..20 {
+            line.clear();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if let Some(rest) = line.split("webhooks at http://").nth(1) {
+                found = Some(rest.split(['/', ' ']).next().unwrap().to_owned());
+                break;
+            }
+        }
+        found.unwrap_or_else(|| panic!("no webhook address on stderr: {line}"))
+    };
+    let event = |id: &str| {
+        format!(
+            r#"{{"op":0,"id":"{id}","t":"GROUP_AT_MESSAGE_CREATE","d":{{"id":"m-{id}","content":" hi","timestamp":"2024-01-01T00:00:00+08:00","author":{{"member_openid":"u1"}},"group_openid":"g1"}}}}"#
+        )
+    };
+    // HTTP-level rejections: a body over 2 MiB by Content-Length (413), a head too large (431),
+    // and a request that is not HTTP (400).
+    let huge = format!(
+        "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        1u64 << 40
+    );
+    assert!(exchange(&addr, huge.as_bytes()).contains(" 413"), "413");
+    let big_head = format!(
+        "POST /hook HTTP/1.1\r\nHost: x\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(512 * 1024)
+    );
+    let status = exchange(&addr, big_head.as_bytes());
+    assert!(status.contains(" 431"), "431: {status}");
+    assert!(exchange(&addr, b"\x01\x02 not http at all\r\n\r\n").contains(" 400"));
+    // One event delivered three times (two redeliveries), then a second event.
+    for _ in 0..3 {
+        let status = exchange(&addr, signed_post(app_id, &event("ev-1")).as_bytes());
+        assert!(status.contains(" 200"), "{status}");
+    }
+    let status = exchange(&addr, signed_post(app_id, &event("ev-2")).as_bytes());
+    assert!(status.contains(" 200"), "{status}");
+
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("ev-1") && stdout.contains("ev-2"),
+        "{stdout}"
+    );
+    assert!(rest.contains("2 duplicate(s) skipped"), "{rest}");
+    let count = |needle: &str| rest.lines().filter(|l| l.contains(needle)).count();
+    // Each rejection once on stderr, and each counted as an error in the summary.
+    assert_eq!(count("body larger than 2 MiB (413)"), 1, "{rest}");
+    assert_eq!(count("message head is too large"), 1, "431: {rest}");
+    assert_eq!(
+        count("closed a connection"),
+        2,
+        "400 and 431, once each: {rest}"
+    );
+    assert!(rest.contains("errors: 3"), "{rest}");
+}

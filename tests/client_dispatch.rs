@@ -11,7 +11,7 @@ use axum::http::Uri;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use qqbot::client::{
-    Client, ClientError, Context, EventHandler, HandlerError, HandlerResult, Token,
+    Client, ClientError, Context, Environment, EventHandler, HandlerError, HandlerResult, Token,
 };
 use qqbot::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
 use qqbot::http::api::MessageBody;
@@ -82,7 +82,7 @@ fn client<H: EventHandler>(handler: H) -> Client<H> {
         Token::new("1", "secret"),
         Intents::default_granted(),
         handler,
-        true,
+        Environment::Sandbox,
     )
 }
 
@@ -566,14 +566,24 @@ async fn context_replies_are_passive_with_incrementing_msg_seq() {
 fn client_and_token_debug_never_show_the_secret() {
     let token = Token::new("102000000", "hunter2-app-secret");
     assert_eq!(token.secret().expose(), "hunter2-app-secret");
-    let client = Client::new(token.clone(), Intents::default_granted(), Replier, false)
-        .with_api_base("http://127.0.0.1:1");
+    let client = Client::new(
+        token.clone(),
+        Intents::default_granted(),
+        Replier,
+        Environment::Production,
+    )
+    .with_api_base("http://127.0.0.1:1");
     for shown in [format!("{token:?}"), format!("{client:?}")] {
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("102000000"), "{shown}");
     }
     assert_eq!(client.api_base(), "http://127.0.0.1:1");
     assert_eq!(client.token_url(), qqbot::client::TOKEN_URL);
-    let sandbox = Client::new(token, Intents::default_granted(), Replier, true);
+    let sandbox = Client::new(
+        token,
+        Intents::default_granted(),
+        Replier,
+        Environment::Sandbox,
+    );
     assert_eq!(sandbox.api_base(), qqbot::http::api::SANDBOX_API_BASE);
 }

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qqbot::client::{Client, ClientError, Context, EventHandler, HandlerResult, Token};
+use qqbot::client::{
+    Client, ClientError, Context, Environment, EventHandler, HandlerResult, Token,
+};
 use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
 use qqbot::models::Message;
 use qqbot::protocol::Intents;
@@ -34,7 +36,7 @@ async fn emulator(scenario: Scenario) -> Emulator {
 fn client_for<H: EventHandler>(emu: &Emulator, handler: H) -> Client<H> {
     let token = Token::new(emu.config().app_id.clone(), emu.config().secret.clone());
     let intents = Intents::parse("public_guild_messages,group_and_c2c_event").unwrap();
-    Client::new(token, intents, handler, false)
+    Client::new(token, intents, handler, Environment::Production)
         .with_api_base(emu.api_base())
         .with_token_url(emu.token_url())
 }
@@ -211,9 +213,14 @@ async fn fatal_close_ends_start_with_the_code() {
 async fn wrong_secret_fails_to_start() {
     let emu = emulator(Scenario::Quiet).await;
     let token = Token::new(emu.config().app_id.clone(), "not-the-secret");
-    let client = Client::new(token, Intents::default_granted(), ping_bot::PingBot, false)
-        .with_api_base(emu.api_base())
-        .with_token_url(emu.token_url());
+    let client = Client::new(
+        token,
+        Intents::default_granted(),
+        ping_bot::PingBot,
+        Environment::Production,
+    )
+    .with_api_base(emu.api_base())
+    .with_token_url(emu.token_url());
     let err = bounded(client.start()).await.unwrap_err();
     assert!(matches!(err, ClientError::Start(_)), "{err:?}");
     assert_eq!(err.to_string(), "could not start the gateway");

@@ -61,6 +61,10 @@ pub struct EmulateArgs {
     /// Seed for generated events (same seed, same events).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
+    /// Serve Prometheus metrics (connections, identifies, resumes, dispatches sent) on
+    /// ADDR/metrics; port 0 picks a free port, printed on stderr.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
 }
 
 fn scenario_help() -> String {
@@ -155,6 +159,14 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
     if let Some(result) = futures_util::FutureExt::now_or_never(interrupted.as_mut()) {
         result.map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
     }
+    let _metrics = match args.metrics {
+        Some(addr) => {
+            let exporter = qqbot::output::prometheus::Exporter::new();
+            exporter.watch_emulator(emulator.counters());
+            Some(super::metrics::serve(&exporter, addr, global.quiet).await?)
+        }
+        None => None,
+    };
     announce(
         global,
         &emulator,

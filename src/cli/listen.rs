@@ -116,6 +116,10 @@ pub struct ListenArgs {
     /// Forwarding to local handlers.
     #[command(flatten)]
     pub forward: ForwardArgs,
+    /// Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free
+    /// port, printed on stderr).
+    #[arg(long, value_name = "ADDR", help_heading = "Output")]
+    pub metrics: Option<SocketAddr>,
 }
 
 pub(crate) fn parse_shard(text: &str) -> Result<ShardId, String> {
@@ -190,6 +194,23 @@ impl Source {
     /// Close cleanly; the gateway's sessions stay resumable and are returned.
     pub(crate) async fn close(self) -> Vec<SessionInfo> {
         self.close_counting().await.0
+    }
+
+    /// Let `--metrics` read the shards' state (and an embedded emulator's counters) on scrape.
+    fn feed_metrics(&self, exporter: &qqbot::output::prometheus::Exporter) {
+        match self {
+            Source::Gateway { cluster, _emulator } => {
+                exporter.watch_shards(cluster.shards().to_vec());
+                if let Some(emulator) = _emulator {
+                    exporter.watch_emulator(emulator.counters());
+                }
+            }
+            Source::Webhook { _emulator, .. } => {
+                if let Some(emulator) = _emulator {
+                    exporter.watch_emulator(emulator.counters());
+                }
+            }
+        }
     }
 
     /// [`Source::close`], also returning the redeliveries the webhook receiver dropped (ACKed
@@ -539,9 +560,32 @@ pub fn start_error(err: StartError) -> CliError {
         StartError::Config(_) => {
             CliError::usage("cannot start the gateway connection").caused_by(&err)
         }
+        StartError::TooManyShards { .. } => CliError::usage("cannot start the gateway connection")
+            .caused_by(&err)
+            .hint("run one shard per process with --shard ID/COUNT"),
         _ => CliError::failure("cannot start the gateway connection")
             .caused_by(&err)
             .hint("check the network path to the API base and token URL (--api-base, --token-url)"),
+    }
+}
+
+/// The CLI's wording of a fatal close's hint, where a flag or subcommand helps (the library's
+/// hints name none).
+fn cli_close_hint(cause: qqbot::gateway::FatalCause) -> Option<&'static str> {
+    match cause {
+        qqbot::gateway::FatalCause::CloseCode(4011) => {
+            Some("run more shards: `--shards N` with N from /gateway/bot")
+        }
+        qqbot::gateway::FatalCause::IdentifyRejected => Some(
+            "check the granted intents (`qqbot intents check --live`), sandbox vs production (`--sandbox`), and the IP whitelist",
+        ),
+        qqbot::gateway::FatalCause::CloseCode(4013 | 4014) => Some(
+            "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only); `qqbot intents check --live` finds the granted set",
+        ),
+        qqbot::gateway::FatalCause::CloseCode(4914) => {
+            Some("connect to the sandbox (`--sandbox`), or publish the bot in the QQ console")
+        }
+        _ => None,
     }
 }
 
@@ -581,15 +625,36 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         None => Vec::new(),
     };
     let started = Instant::now();
-    let (source, mut items) = open_source(
-        global,
-        &args.source,
-        args.dedup,
-        intents,
-        &mut target,
-        recorder.as_ref().map(Recorder::tap),
-    )
-    .await?;
+    // The Ctrl-C handler is in place before the (possibly slow) start: an interrupt while the
+    // token, `/gateway/bot` or the shards are being set up still ends with a summary and 130.
+    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
+    let early = futures_util::FutureExt::now_or_never(interrupted.as_mut()).is_some();
+    let opened = if early {
+        None
+    } else {
+        let opening = open_source(
+            global,
+            &args.source,
+            args.dedup,
+            intents,
+            &mut target,
+            recorder.as_ref().map(Recorder::tap),
+        );
+        tokio::select! {
+            opened = opening => Some(opened?),
+            _ = &mut interrupted => None,
+        }
+    };
+    let Some((source, mut items)) = opened else {
+        if !global.quiet {
+            eprintln!("qqbot: interrupted while starting");
+            eprint!(
+                "{}",
+                qqbot::output::stats::Stats::default().summary(started.elapsed())
+            );
+        }
+        return Ok(Exit::Interrupted);
+    };
     let (shard_count, gateway_host, shards_total) = match &source {
         Source::Gateway { cluster, .. } => (
             cluster.shards().len(),
@@ -613,6 +678,20 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             return Err(e);
         }
     }
+    let metrics = match args.metrics {
+        Some(addr) => {
+            let exporter = qqbot::output::prometheus::Exporter::new();
+            source.feed_metrics(&exporter);
+            match super::metrics::serve(&exporter, addr, global.quiet).await {
+                Ok(_server) => Some(exporter),
+                Err(e) => {
+                    source.close().await;
+                    return Err(e);
+                }
+            }
+        }
+        None => None,
+    };
     let forwarder =
         match forward::start(&args.forward, &target.app_id, &target.secret, global.quiet) {
             Ok(forwarder) => forwarder,
@@ -653,7 +732,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         if let Some(bar) = progress {
             pipeline = pipeline.with_progress(bar);
         }
-        pipeline = pipeline.with_forwarder(forwarder);
+        pipeline = pipeline.with_forwarder(forwarder).with_metrics(metrics);
         pipeline::drain(pipeline, &mut items, shard_count)
     });
     tokio::pin!(consumer);
@@ -669,7 +748,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         Consumer,
     }
     let (end, finished) = tokio::select! {
-        _ = tokio::signal::ctrl_c() => (End::Interrupted, None),
+        _ = &mut interrupted => (End::Interrupted, None),
         () = deadline => (End::Deadline, None),
         outcome = &mut consumer => (End::Consumer, Some(outcome)),
     };
@@ -769,6 +848,8 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         }
         if let qqbot::gateway::FatalCause::RetriesExhausted { .. } = stop.cause {
             err = err.hint("check the network path to the gateway, or raise --max-reconnects (0, the default, never gives up)");
+        } else if let Some(hint) = cli_close_hint(stop.cause) {
+            err = err.hint(hint);
         } else if let Some(hint) = &stop.hint {
             err = err.hint(hint.clone());
         }

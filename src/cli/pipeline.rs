@@ -172,6 +172,7 @@ pub struct Pipeline<W: Write> {
     recorder: Option<Recorder>,
     forwarder: Option<Forwarder>,
     progress: Option<(ProgressBar, Instant)>,
+    metrics: Option<qqbot::output::prometheus::Exporter>,
 }
 
 impl<W: Write> Pipeline<W> {
@@ -190,6 +191,7 @@ impl<W: Write> Pipeline<W> {
             recorder: None,
             forwarder: None,
             progress: None,
+            metrics: None,
         }
     }
 
@@ -203,6 +205,12 @@ impl<W: Write> Pipeline<W> {
     /// Also record what passes the filters (dispatches) and every lifecycle item.
     pub fn with_recorder(mut self, recorder: Recorder) -> Self {
         self.recorder = Some(recorder);
+        self
+    }
+
+    /// Also count items for `--metrics` (received before filtering, handed on after).
+    pub fn with_metrics(mut self, metrics: Option<qqbot::output::prometheus::Exporter>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -241,6 +249,9 @@ impl<W: Write> Pipeline<W> {
     /// Handle one item. `Some(stop)` when the pipeline is done.
     pub fn handle(&mut self, item: &GatewayItem) -> Option<Stop> {
         self.stats.record(item);
+        if let Some(metrics) = &self.metrics {
+            metrics.observe(item);
+        }
         match &item.kind {
             ItemKind::Fatal {
                 reason,
@@ -285,6 +296,9 @@ impl<W: Write> Pipeline<W> {
             self.stats.dropped += 1;
         }
         self.tick_progress();
+        if accepted && let Some(metrics) = &self.metrics {
+            metrics.handed_on(item);
+        }
         if !accepted {
             self.advance(item); // filtered out on purpose: handled
             if !is_dispatch && self.options.notices {

@@ -295,6 +295,12 @@ impl Conn {
                     self.client_gone(None);
                     return Flow::Stop;
                 }
+                if !matches!(&*t, "READY" | "RESUMED") {
+                    self.shared
+                        .counters
+                        .dispatches_sent
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 // Flood would swamp the signal channel (and make subscribers lag past the
                 // signals they wait for), so flood dispatches are not signalled.
                 if let Some(session_id) = &self.session
@@ -401,7 +407,11 @@ impl Conn {
     fn client_gone(&mut self, code: Option<u16>) {
         let session_id = self.session.take();
         if let Some(id) = &session_id {
-            self.shared.detach(id, self.link.conn_id, false);
+            // A normal closure (1000) from the client ends the session, as on Discord-style
+            // gateways: nothing is buffered for it and it cannot be resumed. Any other code
+            // (qqbot's own 4000 included) leaves it resumable.
+            self.shared
+                .detach(id, self.link.conn_id, code == Some(1000));
         }
         self.shared
             .emit(EmulatorEvent::Disconnected { session_id, code });

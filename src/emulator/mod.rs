@@ -39,7 +39,8 @@ use tokio::task::JoinHandle;
 pub use config::{DEFAULT_APP_ID, DEFAULT_SECRET, EmulatorConfig, Scenario, UnknownScenario};
 pub use gateway::fault_period;
 pub use records::{
-    EmulatorEvent, EmulatorWarning, Fault, FaultTarget, ReceivedFrame, SentMessage, SessionSnapshot,
+    EmulatorCounters, EmulatorEvent, EmulatorWarning, Fault, FaultTarget, ReceivedFrame,
+    SentMessage, SessionSnapshot,
 };
 
 use state::{Shared, lock};
@@ -144,6 +145,11 @@ impl Emulator {
     /// `ws://127.0.0.1:PORT/websocket`.
     pub fn gateway_url(&self) -> String {
         http::ws_url(self.shared())
+    }
+
+    /// Running totals of connections, identifies, resumes and dispatches sent.
+    pub fn counters(&self) -> Arc<EmulatorCounters> {
+        Arc::clone(&self.shared().counters)
     }
 
     /// The configuration the emulator runs with.

@@ -276,8 +276,10 @@ fn guild_send(
                 .guilds
                 .iter()
                 .find(|g| g.channels.contains(&attempt.target))
-                .or(shared.world.guilds.first())
                 .map(|g| g.id.clone())
+                // A channel from an injected event: the guild that event named.
+                .or_else(|| lock(&shared.passive).guild_of_channel(&attempt.target))
+                .or_else(|| shared.world.guilds.first().map(|g| g.id.clone()))
                 .unwrap_or_default();
             (guild, attempt.target.clone())
         }

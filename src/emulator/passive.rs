@@ -98,6 +98,9 @@ struct Origin {
 #[derive(Debug, Default)]
 pub struct PassiveRegistry {
     by_id: HashMap<String, Origin>,
+    /// Channel id → guild id, from delivered guild events (so a send to an injected event's
+    /// channel reports that event's guild).
+    channel_guilds: HashMap<String, String>,
 }
 
 /// Entries are dropped once older than this (the longest window plus margin).
@@ -159,6 +162,19 @@ impl PassiveRegistry {
             self.remember(&msg_id, scene, target.as_deref(), at);
         }
         self.remember(event_id, scene, target.as_deref(), at);
+        if let (Some(channel), Some(guild)) = (s(&["channel_id"]), s(&["guild_id"]))
+            && scene == Scene::Guild
+        {
+            if self.channel_guilds.len() >= 50_000 {
+                self.channel_guilds.clear();
+            }
+            self.channel_guilds.insert(channel, guild);
+        }
+    }
+
+    /// The guild of a channel seen in a delivered guild event.
+    pub fn guild_of_channel(&self, channel: &str) -> Option<String> {
+        self.channel_guilds.get(channel).cloned()
     }
 
     /// Check (and on success count) a send. `msg_id` wins over `event_id` when both are set.

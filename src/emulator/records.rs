@@ -221,3 +221,18 @@ pub enum EmulatorEvent {
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
+
+/// Running totals of what the emulator's gateway did (`qqbot emulate --metrics` serves them).
+/// Cheap to read at any time; clones share the counters.
+#[derive(Debug, Default)]
+pub struct EmulatorCounters {
+    /// WebSocket connections upgraded.
+    pub connections: std::sync::atomic::AtomicU64,
+    /// Identifies answered with READY.
+    pub identifies: std::sync::atomic::AtomicU64,
+    /// Resumes answered with RESUMED.
+    pub resumes: std::sync::atomic::AtomicU64,
+    /// Dispatches written to a socket (replays after a resume included; READY and RESUMED
+    /// excluded).
+    pub dispatches_sent: std::sync::atomic::AtomicU64,
+}

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -206,7 +206,8 @@ pub(crate) struct Shared {
     warnings: Mutex<Vec<EmulatorWarning>>,
     events: broadcast::Sender<EmulatorEvent>,
     pub shutdown: watch::Receiver<bool>,
-    connections: AtomicU64,
+    /// What the gateway did, for metrics.
+    pub counters: Arc<super::records::EmulatorCounters>,
     /// The app secret was reset ([`Fault::RevokeSecret`]): the token endpoint refuses it.
     pub secret_revoked: std::sync::atomic::AtomicBool,
     /// Webhook mode: every delivered event is also offered here (set once at start).
@@ -263,7 +264,7 @@ impl Shared {
             warnings: Mutex::new(Vec::new()),
             events,
             shutdown,
-            connections: AtomicU64::new(0),
+            counters: Arc::default(),
             secret_revoked: std::sync::atomic::AtomicBool::new(false),
             webhook: OnceLock::new(),
             grant,
@@ -299,7 +300,7 @@ impl Shared {
     }
 
     pub fn next_connection(&self) -> u64 {
-        self.connections.fetch_add(1, Ordering::Relaxed) + 1
+        self.counters.connections.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Replace the secret and every access token ever issued with `***`.
@@ -504,6 +505,7 @@ impl Shared {
         session.push_unbuffered("READY", &ready.to_string());
         gw.sessions.insert(id.clone(), session);
         drop(gw);
+        self.counters.identifies.fetch_add(1, Ordering::Relaxed);
         self.emit(EmulatorEvent::Identified {
             session_id: id.clone(),
             shard,
@@ -547,6 +549,7 @@ impl Shared {
         session.push_unbuffered("RESUMED", r#""""#);
         let id = session.id.clone();
         drop(gw);
+        self.counters.resumes.fetch_add(1, Ordering::Relaxed);
         self.emit(EmulatorEvent::Resumed {
             session_id: id.clone(),
             replayed,

@@ -58,6 +58,30 @@ pub enum StartError {
     /// The configuration cannot work.
     #[error("invalid gateway configuration: {0}")]
     Config(String),
+    /// More shards than one process runs ([`MAX_SHARDS_PER_PROCESS`]): refused before anything
+    /// is allocated. Split the bot across processes with `ShardSelection::One`.
+    #[error(
+        "{} {count} shards; one process runs at most {MAX_SHARDS_PER_PROCESS}",
+        if *recommended { "/gateway/bot recommends" } else { "asked for" }
+    )]
+    TooManyShards {
+        /// The shard count.
+        count: u32,
+        /// Whether `/gateway/bot` recommended it (else it was asked for).
+        recommended: bool,
+    },
+    /// The trial Identify of `validate_intents` was refused for the intents.
+    #[error("the platform does not grant intents {intents}: {answer}")]
+    IntentsDenied {
+        /// The intents tried.
+        intents: crate::protocol::Intents,
+        /// What the gateway answered (op 9, close code and reason).
+        answer: String,
+    },
+    /// The trial Identify of `validate_intents` ended without a verdict (token, rate limit,
+    /// offline, banned, a broken connection, ...).
+    #[error("could not validate the intents: {0}")]
+    ValidationFailed(String),
 }
 
 impl StartError {
@@ -125,7 +149,8 @@ impl Cluster {
 
         let shards = select_shards(config.shards, gateway.shards)?;
         let resume_for = |shard: ShardId| config.resume.iter().find(|s| s.shard == shard).cloned();
-        let needed = shards.iter().filter(|s| resume_for(**s).is_none()).count() as u32;
+        let needed = shards.iter().filter(|s| resume_for(**s).is_none()).count() as u32
+            + u32::from(config.validate_intents);
         let limit = gateway.session_start_limit;
         if needed > limit.remaining {
             return Err(StartError::SessionBudget {
@@ -146,6 +171,9 @@ impl Cluster {
             .identify_queue
             .clone()
             .unwrap_or_else(|| Arc::new(BucketQueue::new(limit.max_concurrency)));
+        if config.validate_intents {
+            validate(&config, &url, &token, &*queue, shards[0]).await?;
+        }
         let (tx, rx) = mpsc::channel(config.event_buffer_size.max(1));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut handles = Vec::with_capacity(shards.len());
@@ -252,17 +280,54 @@ impl ClusterMetrics {
     }
 }
 
-fn select_shards(selection: ShardSelection, recommended: u32) -> Result<Vec<ShardId>, StartError> {
-    let too_many = |n: u32, whose: &str| {
-        StartError::Config(format!(
-            "{whose} {n} shards; one process runs at most {MAX_SHARDS_PER_PROCESS} (run one shard per process with --shard ID/COUNT)"
-        ))
+/// How long the trial Identify of `validate_intents` may take.
+const VALIDATE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The trial Identify of `validate_intents`, spaced through the shards' identify queue.
+async fn validate(
+    config: &GatewayConfig,
+    url: &str,
+    token: &crate::Secret,
+    queue: &dyn IdentifyQueue,
+    first: ShardId,
+) -> Result<(), StartError> {
+    use crate::gateway::probe::{TrialOutcome, Verdict, validate_intents};
+    // The trial takes the first shard's identify slot; that shard then waits for the next one.
+    queue.acquire(first).await;
+    tracing::debug!(
+        intents = config.intents.bits(),
+        "validating intents with a trial identify"
+    );
+    let outcome = validate_intents(url, token, config.intents, VALIDATE_TIMEOUT)
+        .await
+        .map_err(|e| StartError::ValidationFailed(crate::gateway::shard::error_chain(&e)))?;
+    let answer = match &outcome {
+        TrialOutcome::Ready { .. } => return Ok(()),
+        TrialOutcome::InvalidSession { code, reason } => match code {
+            Some(code) => format!("op 9, then close {code} \"{reason}\""),
+            None => "op 9 (invalid session)".to_owned(),
+        },
+        TrialOutcome::Closed { code, reason } => match code {
+            Some(code) => format!("close {code} \"{reason}\""),
+            None => format!("connection ended: {reason}"),
+        },
     };
+    match outcome.verdict() {
+        Verdict::Denied => Err(StartError::IntentsDenied {
+            intents: config.intents,
+            answer,
+        }),
+        _ => Err(StartError::ValidationFailed(answer)),
+    }
+}
+
+fn select_shards(selection: ShardSelection, recommended: u32) -> Result<Vec<ShardId>, StartError> {
+    let too_many = |count: u32, recommended: bool| StartError::TooManyShards { count, recommended };
     match selection {
         ShardSelection::Auto if recommended > MAX_SHARDS_PER_PROCESS => {
-            Err(too_many(recommended, "/gateway/bot recommends"))
+            Err(too_many(recommended, true))
         }
-        ShardSelection::Count(n) if n > MAX_SHARDS_PER_PROCESS => Err(too_many(n, "asked for")),
+        ShardSelection::Count(n) if n > MAX_SHARDS_PER_PROCESS => Err(too_many(n, false)),
         ShardSelection::Auto => Ok(all(recommended.max(1))),
         ShardSelection::Count(0) => {
             Err(StartError::Config("shard count must be at least 1".into()))

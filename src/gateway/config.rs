@@ -149,6 +149,13 @@ pub struct GatewayConfig {
     pub identify_queue: Option<Arc<dyn IdentifyQueue>>,
     /// Sees every raw frame in both directions (recording).
     pub frame_tap: Option<FrameTap>,
+    /// Validate, then connect: before the shards start, one trial Identify with `intents`
+    /// (waiting on the same identify queue the shards use, so the first shard is not refused
+    /// with 4008) checks that the platform grants them; its session is then closed with 1000
+    /// so the platform discards it. Denied intents fail the start with
+    /// [`StartError::IntentsDenied`](crate::gateway::StartError::IntentsDenied). Costs one
+    /// session start from the daily budget. Default `false`.
+    pub validate_intents: bool,
 }
 
 impl GatewayConfig {
@@ -173,6 +180,7 @@ impl GatewayConfig {
             resume: Vec::new(),
             identify_queue: None,
             frame_tap: None,
+            validate_intents: false,
         }
     }
 }

@@ -395,12 +395,14 @@ impl ShardCore {
             );
         }
         let resume = self.session_id.is_some();
+        let last = failure.message();
         self.schedule(
             &mut actions,
             CloseAction::BackoffThenResume,
             resume,
             false,
             false,
+            last,
         );
         actions
     }
@@ -879,7 +881,7 @@ impl ShardCore {
             // the resume with 4004).
             self.backoff.reset();
         }
-        self.schedule(&mut actions, action, resume, refresh, true);
+        self.schedule(&mut actions, action, resume, refresh, true, &reason);
         actions
     }
 
@@ -891,10 +893,13 @@ impl ShardCore {
         resume: bool,
         refresh_token: bool,
         may_be_immediate: bool,
+        last: &str,
     ) {
         let attempt = self.backoff.fail();
         if self.backoff.exhausted() {
-            let reason = format!("gave up after {attempt} consecutive failed connection attempts");
+            let reason = format!(
+                "gave up after {attempt} consecutive failed connection attempts (the last: {last})"
+            );
             let taken = std::mem::take(actions);
             *actions = self.fatal(
                 taken,

@@ -124,13 +124,42 @@ pub enum ProbeError {
     Timeout(Duration, &'static str),
 }
 
+/// The close code [`validate_intents`] sends after READY: a normal closure, which ends the
+/// session (the platform does not keep buffering events for it).
+pub const VALIDATE_CLOSE_CODE: u16 = 1000;
+
 /// One trial Identify with `intents` against the gateway at `url`, authenticating with the bare
-/// access token `token`. `timeout` bounds the whole exchange up to READY / op 9 / close.
+/// access token `token`. `timeout` bounds the whole exchange up to READY / op 9 / close. After
+/// READY the connection is closed with [`PROBE_CLOSE_CODE`] (the session stays resumable).
 pub async fn trial_identify(
     url: &str,
     token: &Secret,
     intents: Intents,
     timeout: Duration,
+) -> Result<TrialOutcome, ProbeError> {
+    trial_identify_closing(url, token, intents, timeout, PROBE_CLOSE_CODE).await
+}
+
+/// [`trial_identify`] for "validate, then connect": after READY the trial's session is closed
+/// with [`VALIDATE_CLOSE_CODE`], so the platform discards it instead of buffering events for a
+/// session nobody will resume. Wait on the identify queue the shards use before calling it
+/// (as [`Cluster::start`](crate::gateway::Cluster::start) does with
+/// `GatewayConfig::validate_intents`), or the first shard's Identify may be refused with 4008.
+pub async fn validate_intents(
+    url: &str,
+    token: &Secret,
+    intents: Intents,
+    timeout: Duration,
+) -> Result<TrialOutcome, ProbeError> {
+    trial_identify_closing(url, token, intents, timeout, VALIDATE_CLOSE_CODE).await
+}
+
+async fn trial_identify_closing(
+    url: &str,
+    token: &Secret,
+    intents: Intents,
+    timeout: Duration,
+    close_code: u16,
 ) -> Result<TrialOutcome, ProbeError> {
     let mut ws = tokio::time::timeout(timeout, Transport::connect(url))
         .await
@@ -181,7 +210,7 @@ pub async fn trial_identify(
                 match env.op {
                     0 if env.t.as_deref() == Some("READY") => {
                         let ready: Option<Ready> = serde_json::from_str(env.d_text()).ok();
-                        ws.close(PROBE_CLOSE_CODE, "qqbot probe done").await;
+                        ws.close(close_code, "qqbot probe done").await;
                         let (session_id, user) =
                             ready.map(|r| (r.session_id, r.user)).unwrap_or_default();
                         return Ok(TrialOutcome::Ready {

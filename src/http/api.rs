@@ -30,6 +30,37 @@ pub const API_BASE: &str = "https://api.sgroup.qq.com";
 /// Sandbox OpenAPI base.
 pub const SANDBOX_API_BASE: &str = "https://sandbox.api.sgroup.qq.com";
 
+/// Which QQ platform to talk to: the production OpenAPI or the sandbox (for bots under review,
+/// limited to the sandbox guilds and groups set in the QQ console). The token endpoint and the
+/// gateway address (from `/gateway/bot`) follow from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Environment {
+    /// `https://api.sgroup.qq.com`.
+    #[default]
+    Production,
+    /// `https://sandbox.api.sgroup.qq.com`.
+    Sandbox,
+}
+
+impl Environment {
+    /// The OpenAPI base of this environment.
+    pub const fn api_base(self) -> &'static str {
+        match self {
+            Environment::Production => API_BASE,
+            Environment::Sandbox => SANDBOX_API_BASE,
+        }
+    }
+
+    /// `Sandbox` when `sandbox` is true (e.g. from a config flag).
+    pub const fn sandbox_if(sandbox: bool) -> Environment {
+        if sandbox {
+            Environment::Sandbox
+        } else {
+            Environment::Production
+        }
+    }
+}
+
 /// Per-request timeout of the default HTTP client.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 

@@ -7,7 +7,7 @@ pub mod gateway_info;
 pub mod msg_seq;
 pub mod token;
 
-pub use api::{Api, SendOutcome, StaticToken, TokenProvider};
+pub use api::{Api, Environment, SendOutcome, StaticToken, TokenProvider};
 pub use error::{ApiError, ApiErrorKind};
 pub use gateway_info::{GatewayBot, GatewayInfoError, SessionStartLimit, get_gateway_bot};
 pub use token::{TokenError, TokenSource};

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod human;
 pub(crate) mod json_fields;
 pub mod ndjson;
+pub mod prometheus;
 pub mod stats;
 
 pub use dedup::Dedup;

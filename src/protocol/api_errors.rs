@@ -58,7 +58,7 @@ api_errors! {
     40034024 => "msg_id invalid or not yours (请求参数msg_id无效或越权)", "reply with the id of a message this bot received in this group/chat";
     40034100 => "proactive message quota exceeded", "proactive group/C2C sends were discontinued on 2025-04-21: reply to a message";
     40034101 => "bot not in the group", "add the bot to the group first";
-    40034102 => "proactive message refused (主动消息失败, 无权限)", "proactive group/C2C sends were discontinued on 2025-04-21: reply with --reply-to MSG_ID or --event-id ID";
+    40034102 => "proactive message refused (主动消息失败, 无权限)", "proactive group/C2C sends were discontinued on 2025-04-21: send a passive reply instead (the msg_id of a message or the event_id of an event, within the reply window)";
     40054003 => "bot not in the group", "add the bot to the group first";
     40054004 => "not friends with the user", "the user must add the bot first";
     40054005 => "message deduplicated: this (msg_id, msg_seq) was already used (消息被去重，请检查请求msgseq)", "use a new msg_seq for each reply to the same msg_id (qqbot send allocates one automatically)";

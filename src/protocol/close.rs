@@ -64,7 +64,8 @@ pub struct CloseInfo {
     pub docs: &'static str,
     /// What qqbot does.
     pub action: CloseAction,
-    /// A hint for the developer, where one helps.
+    /// A hint for the developer, where one helps. Worded for library users too: it names no
+    /// CLI flag (the CLI adds its own wording for the codes where a flag helps).
     pub hint: Option<&'static str>,
 }
 
@@ -211,7 +212,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "too many guilds for one connection",
         docs: "official table: resume no, identify no; \"请进行合理的分片\"",
         action: CloseAction::Fatal,
-        hint: Some("run more shards: `--shards N` with N from /gateway/bot"),
+        hint: Some("run more shards: as many as /gateway/bot recommends (its `shards`)"),
     },
     CloseInfo {
         code: 4012,
@@ -229,7 +230,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the intents value is not valid",
         docs: "official table: resume no, identify no (real QQ usually sends op 9 then 4903 instead)",
         action: CloseAction::Fatal,
-        hint: Some("check the intents with `qqbot intents check`"),
+        hint: Some("check the intents value against the intents table"),
     },
     CloseInfo {
         code: 4014,
@@ -239,7 +240,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         docs: "official table: resume no, identify no (real QQ usually sends op 9 then 4903 instead)",
         action: CloseAction::Fatal,
         hint: Some(
-            "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only); `qqbot intents check --live`",
+            "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only)",
         ),
     },
     CloseInfo {
@@ -258,9 +259,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the session could not be created, usually after op 9 on Identify: intents not granted, wrong environment or IP",
         docs: "observed (tencent-connect/openclaw-qqbot#18); in the 4900–4913 range: identify",
         action: CloseAction::Identify,
-        hint: Some(
-            "check intents (`qqbot intents check --live`), sandbox vs production, and the IP whitelist",
-        ),
+        hint: Some("check the granted intents, sandbox vs production, and the IP whitelist"),
     },
     CloseInfo {
         code: 4900,
@@ -278,7 +277,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the bot is unpublished (下架): only the sandbox environment is allowed",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
-        hint: Some("connect to the sandbox (`--sandbox`), or publish the bot in the QQ console"),
+        hint: Some("connect to the sandbox environment, or publish the bot in the QQ console"),
     },
     CloseInfo {
         code: 4915,

@@ -340,8 +340,10 @@ impl std::fmt::Debug for CtxHandle {
 impl WebhookReceiver {
     /// Bind and start serving. Returns the handle and the item stream: one
     /// `ItemKind::Dispatch` per accepted event (shard `[0,1]`, `seq: None`, the raw body as
-    /// `frame`), plus an `ItemKind::Error` per rejected request while the queue is less than half
-    /// full. The server stops when the handle is dropped or shut down.
+    /// `frame`), plus an `ItemKind::Error` per rejected request and per connection that failed at
+    /// the HTTP level (400, 431, header timeout) while the queue is less than half full (beyond
+    /// that, a `tracing` warning instead: each is reported once either way). The server stops
+    /// when the handle is dropped or shut down.
     pub async fn bind(
         config: ReceiverConfig,
     ) -> Result<(WebhookReceiver, mpsc::Receiver<GatewayItem>), ReceiverError> {
@@ -383,6 +385,7 @@ impl WebhookReceiver {
             counters: Counters::default(),
         });
         let app = Router::new().fallback(handle).with_state(ctx.clone());
+        let reporter = Arc::clone(&ctx);
         let (stop, stop_rx) = watch::channel(false);
         let is_tls = tls.is_some();
         let limits = Limits {
@@ -390,13 +393,16 @@ impl WebhookReceiver {
             max_connections: config.max_connections.max(1),
         };
         let task = tokio::spawn(async move {
+            let ctx = reporter;
             match tls {
-                Some(tls) => serve(TlsListener::new(listener, tls), app, limits, stop_rx).await,
+                Some(tls) => {
+                    serve(TlsListener::new(listener, tls), app, limits, stop_rx, ctx).await;
+                }
                 None => {
                     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                         let _ = tcp.set_nodelay(true);
                     });
-                    serve(listener, app, limits, stop_rx).await;
+                    serve(listener, app, limits, stop_rx, ctx).await;
                 }
             }
         });
@@ -483,6 +489,7 @@ async fn serve<L: axum::serve::Listener>(
     app: Router,
     limits: Limits,
     mut stop: watch::Receiver<bool>,
+    ctx: Arc<Ctx>,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut connections = tokio::task::JoinSet::new();
@@ -508,6 +515,7 @@ async fn serve<L: axum::serve::Listener>(
         warned = false;
         let service = hyper_util::service::TowerToHyperService::new(app.clone());
         let mut stop = stop.clone();
+        let ctx = Arc::clone(&ctx);
         connections.spawn(async move {
             let _slot = slot;
             let mut builder = hyper::server::conn::http1::Builder::new();
@@ -523,7 +531,7 @@ async fn serve<L: axum::serve::Listener>(
                     if let Err(e) = result
                         && !e.is_incomplete_message()
                     {
-                        tracing::warn!("webhook: closed a connection: {e}");
+                        ctx.report(format!("webhook: closed a connection: {e}"));
                     }
                 }
                 _ = async { stop.wait_for(|s| *s).await.is_ok() } => {
@@ -737,6 +745,28 @@ impl Ctx {
         json(StatusCode::OK, ACK_BODY.to_owned())
     }
 
+    /// Report a rejection once: as an `ItemKind::Error` item (the consumer shows and counts it)
+    /// while the queue is less than half full, else as a `tracing` warning. Half the queue
+    /// stays for events: a flood of bad requests must not push them out.
+    fn report(&self, message: String) {
+        let queued = self.tx.capacity() > self.capacity / 2
+            && self
+                .tx
+                .try_send(GatewayItem {
+                    shard: ShardId::ONE,
+                    received_at: chrono::Utc::now(),
+                    kind: ItemKind::Error {
+                        message: message.clone(),
+                    },
+                })
+                .is_ok();
+        if queued {
+            tracing::debug!("{message}");
+        } else {
+            tracing::warn!("{message}");
+        }
+    }
+
     fn reject(&self, method: &Method, path: &str, rejection: Rejection) -> Response {
         self.counters.count(&rejection);
         let status = rejection.status();
@@ -744,15 +774,7 @@ impl Ctx {
             "webhook: rejected {method} {path}: {rejection} ({})",
             status.as_u16()
         );
-        tracing::warn!("{message}");
-        // Keep half the queue for events: a flood of bad requests must not push them out.
-        if self.tx.capacity() > self.capacity / 2 {
-            let _ = self.tx.try_send(GatewayItem {
-                shard: ShardId::ONE,
-                received_at: chrono::Utc::now(),
-                kind: ItemKind::Error { message },
-            });
-        }
+        self.report(message);
         let body = serde_json::json!({ "error": rejection.to_string() }).to_string();
         let mut response = json(status, body);
         if rejection == Rejection::WrongMethod {

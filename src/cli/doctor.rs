@@ -33,6 +33,9 @@ pass, 1 another failure (network, platform), 2 credentials missing, 4 credential
 whitelist, 11298), 5 the gateway refused the session (intents, sandbox-only, banned)."
 )]
 pub struct DoctorArgs {
+    /// Credentials and endpoints.
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// Intents for the handshake (default: the profile's intents, else `default`).
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,

@@ -33,6 +33,9 @@ no problems), 1 problems found (static), 2 usage, 4 credentials refused, 5 some 
 or the budget is too small."
 )]
 pub struct CheckArgs {
+    /// Credentials and endpoints (for --live and the profile's settings).
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// The intents to check (names, aliases, numbers, `default`, `all`). Default: the profile's
     /// intents; with --live and no profile intents, `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]

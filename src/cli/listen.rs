@@ -31,6 +31,9 @@ use super::style;
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Source")]
 pub struct SourceArgs {
+    /// Credentials and endpoints.
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
@@ -103,6 +106,10 @@ pub struct ListenArgs {
     /// Drop events whose id was already seen (the gateway may replay after a resume).
     #[arg(long, help_heading = "Output")]
     pub dedup: bool,
+    /// In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot
+    /// send` needs them).
+    #[arg(long, help_heading = "Output")]
+    pub short_ids: bool,
     /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
     #[arg(long, value_name = "FILE", help_heading = "Recording")]
     pub record: Option<PathBuf>,
@@ -171,6 +178,8 @@ pub(crate) struct Target {
     sandbox: bool,
     /// An emulator to start (for the gateway, or to send webhooks).
     emulator: Option<EmulatorConfig>,
+    /// Where the credentials came from (for hints), when they are the user's.
+    origin: Option<String>,
 }
 
 /// Where items come from.
@@ -213,6 +222,7 @@ fn overrides(global: &GlobalArgs) -> Overrides {
         token_url: global.token_url.clone(),
         secret_file: global.secret_file.clone(),
         config_path: global.config.clone(),
+        app_id: global.app_id.clone(),
     }
 }
 
@@ -262,7 +272,13 @@ pub(crate) async fn open_source(
         Some(path) => read_state(path)?,
         None => Vec::new(),
     };
-    let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
+    let (cluster, items) = Cluster::start(config).await.map_err(|e| {
+        let err = start_error(e);
+        match &target.origin {
+            Some(origin) => with_origin(err, origin),
+            None => err,
+        }
+    })?;
     Ok((
         Source::Gateway {
             cluster,
@@ -347,6 +363,52 @@ pub(crate) fn check_app_id(app_id: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Where the credentials came from, for hints: `app id from env QQBOT_APP_ID, secret from
+/// profile `dev` in /home/me/.config/qqbot/config.toml`; when one is missing, where qqbot looked.
+pub(crate) fn credential_origin(settings: &Settings) -> String {
+    use qqbot::config::Source;
+    let file = settings
+        .config_path
+        .as_ref()
+        .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
+    let place = |source: &Source| match source {
+        Source::File => format!("profile `{}` in {file}", settings.profile.value),
+        other => other.to_string(),
+    };
+    let app = match &settings.app_id {
+        Some(a) => format!("app id from {}", place(&a.source)),
+        None => "no app id".to_owned(),
+    };
+    let secret = match &settings.secret {
+        Some(s) => format!("secret from {}", place(&s.source)),
+        None => "no secret".to_owned(),
+    };
+    if settings.app_id.is_some() && settings.secret.is_some() {
+        return format!("{app}, {secret}");
+    }
+    format!(
+        "{app}, {secret} (looked at --app-id/--secret-file, QQBOT_APP_ID/QQBOT_SECRET and profile `{}` in {file}{})",
+        settings.profile.value,
+        if settings.config_exists {
+            ""
+        } else {
+            ", which does not exist"
+        }
+    )
+}
+
+/// Add where the credentials came from to an authentication error's hint.
+pub(crate) fn with_origin(mut err: CliError, origin: &str) -> CliError {
+    if err.exit == Exit::Auth {
+        let hint = match err.hint.take() {
+            Some(h) => format!("{h}; credentials used: {origin}"),
+            None => format!("credentials used: {origin}"),
+        };
+        err.hint = Some(hint);
+    }
+    err
+}
+
 /// Resolve settings, printing config warnings.
 pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     let settings = resolve_from_env(&overrides(global))
@@ -380,11 +442,13 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             label: format!("embedded emulator ({scenario} scenario)"),
             sandbox: false,
             emulator: Some(config),
+            origin: None,
         });
     }
     let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
         return Err(CliError::usage("no bot credentials")
-            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
+            .cause(credential_origin(settings))
+            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --app-id with --secret-file, or a config profile); `qqbot listen --emulator` needs none"));
     };
     check_app_id(&app_id.value)?;
     Ok(Target {
@@ -403,6 +467,7 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
         ),
         sandbox: settings.sandbox.value,
         emulator: None,
+        origin: Some(credential_origin(settings)),
     })
 }
 
@@ -559,13 +624,15 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         Some(path) => Some(Recorder::prepare(path)?),
         None => None,
     };
-    let json = global.json || !std::io::stdout().is_terminal();
+    let json = global.stream_json();
     let format = if silent {
         Format::Silent
     } else if json {
         Format::Ndjson
     } else {
-        Format::Human(Painter::new(style::stdout_color(global.color)))
+        Format::Human(
+            Painter::new(style::stdout_color(global.color)).with_short_ids(args.short_ids),
+        )
     };
     let options = PipelineOptions {
         filter: args.filter.filter(args.include_control, true),
@@ -771,6 +838,9 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             err = err.hint("check the network path to the gateway, or raise --max-reconnects (0, the default, never gives up)");
         } else if let Some(hint) = &stop.hint {
             err = err.hint(hint.clone());
+        }
+        if let Some(origin) = &target.origin {
+            err = with_origin(err, origin);
         }
         return Err(err);
     }

@@ -286,6 +286,9 @@ impl<W: Write> Pipeline<W> {
         }
         self.tick_progress();
         if !accepted {
+            if is_dispatch {
+                self.stats.filtered += 1;
+            }
             self.advance(item); // filtered out on purpose: handled
             if !is_dispatch && self.options.notices {
                 self.notice(item);
@@ -376,6 +379,7 @@ impl<W: Write> Pipeline<W> {
             (stop @ (Stop::BrokenPipe | Stop::WriteError(_)), _) | (stop, None) => stop,
             (_, Some(failed)) => failed,
         };
+        self.stats.shown = self.printed;
         Outcome {
             stop,
             stats: self.stats,

@@ -37,6 +37,12 @@ pub struct Stats {
     pub dropped: u64,
     /// Duplicates dropped by `--dedup`.
     pub duplicates: u64,
+    /// Dispatches the filters (`-e`, `--guild`, …) left out on purpose (counted by the
+    /// consumer, not by [`Stats::record`]).
+    pub filtered: u64,
+    /// Dispatches the consumer wrote (or recorded/forwarded with no output), also counted by
+    /// the consumer.
+    pub shown: u64,
     /// Errors reported.
     pub errors: u64,
     /// Heartbeat round trips in microseconds.
@@ -59,6 +65,8 @@ impl Default for Stats {
             readies: 0,
             dropped: 0,
             duplicates: 0,
+            filtered: 0,
+            shown: 0,
             errors: 0,
             rtt_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
         }
@@ -126,6 +134,13 @@ impl Stats {
             self.dropped,
             self.duplicates,
         );
+        if self.filtered > 0 {
+            let _ = writeln!(
+                out,
+                "  {} shown, {} filtered out by -e/--guild/--channel/--group/--user",
+                self.shown, self.filtered
+            );
+        }
         let shown: Vec<(String, u64)> = self
             .by_type
             .iter()
@@ -264,6 +279,11 @@ mod tests {
         stats.record(&item(ItemKind::Lagged { dropped: 5 }));
         let text = stats.summary(Duration::from_secs(63));
         assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
+        assert!(!text.contains("filtered out"), "{text}");
+        stats.filtered = 7;
+        stats.shown = 3;
+        let filtered = stats.summary(Duration::from_secs(63));
+        assert!(filtered.contains("  3 shown, 7 filtered out"), "{filtered}");
         assert!(
             text.contains("2 disconnect(s), 1 resume(s), 5 dropped"),
             "{text}"

@@ -36,6 +36,8 @@ pub struct Header {
     pub shards: u32,
     /// Offset used to print wall-clock times (the CLI passes the local offset; tests pass UTC).
     pub utc_offset: FixedOffset,
+    /// The items come from a recording (its end reads "replay finished").
+    pub replay: bool,
 }
 
 impl Header {
@@ -46,6 +48,7 @@ impl Header {
             intents: intents.into(),
             shards,
             utc_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
+            replay: false,
         }
     }
 }
@@ -141,6 +144,8 @@ pub enum ShardState {
     BackingOff,
     /// Stopped for good.
     Fatal,
+    /// The source ended (a replay finished, the cluster stopped): no reconnect is coming.
+    Ended,
 }
 
 impl ShardState {
@@ -153,6 +158,7 @@ impl ShardState {
             ShardState::Resuming => "resuming",
             ShardState::BackingOff => "backing off",
             ShardState::Fatal => "fatal",
+            ShardState::Ended => "ended",
         }
     }
 }
@@ -791,6 +797,19 @@ impl App {
     /// come out as they were recorded.
     pub fn apply(&mut self, item: &GatewayItem, now: DateTime<Utc>) {
         self.live.apply(item, now);
+    }
+
+    /// The item source has ended: shards that did not stop fatally show `ended` (a replay's
+    /// last close is not followed by a reconnect), and the status bar says so.
+    pub fn end_source(&mut self) {
+        self.source_ended = true;
+        for view in std::iter::once(&mut self.live).chain(self.frozen.as_deref_mut()) {
+            for shard in &mut view.shards {
+                if shard.state != ShardState::Fatal {
+                    shard.state = ShardState::Ended;
+                }
+            }
+        }
     }
 
     /// Replace the diagnostics input.

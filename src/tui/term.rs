@@ -237,7 +237,7 @@ async fn event_loop(
                 }
                 None => {
                     items_open = false;
-                    app.source_ended = true;
+                    app.end_source();
                 }
             },
             changed = async {

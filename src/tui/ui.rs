@@ -20,7 +20,7 @@ use ratatui::widgets::{
 use super::app::{App, Focus, LogEntry, LogKind, ShardState, ShardView, View};
 use crate::gateway::{Cause, CloseOrigin};
 use crate::output::fields::EventFields;
-use crate::output::human::snippet;
+use crate::output::human::{snippet, unescape_content};
 use crate::protocol::close::lookup;
 
 const SHARD_COLORS: [Color; 6] = [
@@ -164,6 +164,7 @@ fn state_style(state: ShardState) -> Style {
         }
         ShardState::BackingOff => Style::default().fg(Color::LightRed),
         ShardState::Fatal => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ShardState::Ended => Style::default().fg(Color::DarkGray),
     }
 }
 
@@ -562,7 +563,9 @@ fn event_summary(entry: &LogEntry) -> String {
                 parts.push(snippet(who, 14));
             }
             if let Some(content) = fields.content.as_deref() {
-                parts.push(format!("{:?}", snippet(content, 60)));
+                // As `listen` shows it: guild content escapes `&`, `<` and `>`.
+                let typed = unescape_content(content);
+                parts.push(format!("{:?}", snippet(&typed, 60)));
             } else if let Some(name) = fields.name.as_deref() {
                 parts.push(format!("name:{}", snippet(name, 24)));
             }
@@ -761,10 +764,11 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     if app.source_ended {
-        tail.push(Span::styled(
-            " source ended",
-            Style::default().fg(Color::LightRed),
-        ));
+        tail.push(if app.header.replay {
+            Span::styled(" replay finished", Style::default().fg(Color::Green))
+        } else {
+            Span::styled(" source ended", Style::default().fg(Color::LightRed))
+        });
     }
     let head = [
         Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD)),

@@ -318,3 +318,26 @@ fn a_configured_profile_drives_send_against_the_emulator() {
         .args(["--profile", "emu", "doctor", "--no-gateway"]));
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn config_show_keeps_the_source_column_aligned_for_long_values() {
+    let h = Harness::start(quiet());
+    let long = "http://127.0.0.1:1/a/very/long/path/that/goes/well/past/forty/columns/of/text";
+    let (stdout, stderr, code) = run(h
+        .bare()
+        .env("QQBOT_APP_ID", "102000003")
+        .args(["config", "show", "--api-base", long]));
+    assert_eq!(code, 0, "{stderr}");
+    let column = |key: &str, source: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} line: {stdout}"));
+        line.find(source)
+            .unwrap_or_else(|| panic!("no {source} in {line}"))
+    };
+    let api = column("api_base", "flag --api-base");
+    assert_eq!(column("app_id", "env QQBOT_APP_ID"), api, "{stdout}");
+    assert_eq!(column("token_url", "default"), api, "{stdout}");
+    assert!(stdout.lines().all(|l| l == l.trim_end()), "{stdout:?}");
+}

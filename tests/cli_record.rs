@@ -555,3 +555,52 @@ fn replay_serve_accepts_listen_ndjson_output() {
         assert_eq!(got_d, original["d"]);
     }
 }
+
+#[test]
+fn redact_names_pseudonymises_usernames_nicknames_and_avatars_in_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("names.ndjson");
+    let out = qqbot()
+        .args([
+            "record",
+            "--emulator",
+            "--rate",
+            "50",
+            "-o",
+            file.to_str().unwrap(),
+            "-n",
+            "40",
+            "--redact-names",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let header: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["redaction"]["names"], true, "{header}");
+    for original in [
+        "\"abc\"",
+        "小明",
+        "\"alice\"",
+        "\"bob\"",
+        "qqbot-emulator",
+        "thirdqq.qlogo.cn",
+    ] {
+        assert!(!text.contains(original), "{original} survived --redact-names");
+    }
+    assert!(text.contains("\"username\":\"user-"), "no username pseudonyms");
+    assert!(text.contains("https://avatar.invalid/"), "no avatar pseudonyms");
+    // Pseudonyms are consistent within the file: the bot's READY name and its frames agree.
+    let names: std::collections::HashSet<&str> = text
+        .match_indices("\"username\":\"user-")
+        .map(|(i, _)| &text[i + 12..i + 12 + 18])
+        .collect();
+    assert!(names.len() <= 6, "one pseudonym per person: {names:?}");
+    // The recording still replays.
+    assert!(replay(&file, &[]).lines().count() >= 40);
+}

@@ -541,8 +541,12 @@ fn show(global: &GlobalArgs) -> CliResult {
     if !profiles.is_empty() {
         outln!("profiles     {}", profiles.join(", "))?;
     }
-    let line = |key: &str, value: &str, source: &str| -> std::io::Result<()> {
-        outln!("{key:<12} {value:<40} {source}")
+    // Rows first, then one width for the value column, so long values (an api_base with a
+    // path, a long intents list) do not push their source out of line.
+    let mut rows: Vec<(&str, String, String)> = Vec::new();
+    let mut line = |key: &'static str, value: &str, source: &str| -> std::io::Result<()> {
+        rows.push((key, value.to_owned(), source.to_owned()));
+        Ok(())
     };
     line("profile", &s.profile.value, &s.profile.source.to_string())?;
     let (v, src) = row(&s.app_id);
@@ -577,5 +581,16 @@ fn show(global: &GlobalArgs) -> CliResult {
     )?;
     let (v, src) = row(&s.intents);
     line("intents", &v, &src)?;
+    let width = rows
+        .iter()
+        .map(|(_, value, _)| value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    for (key, value, source) in &rows {
+        let pad = width - value.chars().count();
+        let text = format!("{key:<12} {value}{:pad$}  {source}", "");
+        outln!("{}", text.trim_end())?;
+    }
     Ok(Exit::Ok)
 }

@@ -58,6 +58,18 @@ pub struct SourceArgs {
         requires = "emulator"
     )]
     pub scenario: String,
+    /// With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250;
+    /// e.g. 1000 with `--scenario zombie` to see a zombie within seconds).
+    #[arg(long, value_name = "MS", requires = "emulator",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_interval: Option<u64>,
+    /// With --emulator: generated events per second (default 2).
+    #[arg(long, value_name = "EVENTS_PER_SEC", requires = "emulator")]
+    pub rate: Option<f64>,
+    /// With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s;
+    /// default 30m).
+    #[arg(long, value_name = "DURATION", requires = "emulator", value_parser = parse_duration)]
+    pub session_timeout: Option<Duration>,
     /// Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the
     /// gateway. With --emulator, the embedded emulator sends its events there.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard", "state_file"])]
@@ -114,9 +126,13 @@ pub struct ListenArgs {
     #[arg(long, value_name = "FILE", help_heading = "Recording")]
     pub record: Option<PathBuf>,
     /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
-    /// pseudonyms.
+    /// pseudonyms (implies --redact-names).
     #[arg(long, help_heading = "Recording")]
     pub redact_ids: bool,
+    /// In the recording, replace usernames, nicknames and avatar URLs by consistent pseudonyms
+    /// (`user-…`, `nick-…`, `https://avatar.invalid/…`).
+    #[arg(long, help_heading = "Recording")]
+    pub redact_names: bool,
     /// In the recording, blank message content.
     #[arg(long, help_heading = "Recording")]
     pub redact_content: bool,
@@ -430,10 +446,27 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             .hint("drop --api-base, or drop --emulator and point --api-base (and --token-url) at a running `qqbot emulate`"));
         }
         let scenario = super::emulate::parse_scenario(&args.scenario)?;
-        let config = EmulatorConfig {
+        let mut config = EmulatorConfig {
             scenario,
             ..EmulatorConfig::default()
         };
+        if let Some(ms) = args.heartbeat_interval {
+            config.heartbeat_interval = Duration::from_millis(ms);
+        }
+        if let Some(rate) = args.rate {
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err(CliError::usage(
+                    "--rate must be a positive number of events per second",
+                ));
+            }
+            config.rate = rate;
+        }
+        if let Some(timeout) = args.session_timeout {
+            if timeout.is_zero() {
+                return Err(CliError::usage("--session-timeout must be above 0"));
+            }
+            config.session_timeout = timeout;
+        }
         return Ok(Target {
             app_id: config.app_id.clone(),
             secret: config.secret.clone(),
@@ -507,7 +540,13 @@ async fn webhook_source(
     let emulator = match target.emulator.take() {
         Some(mut config) => {
             config.webhook_to = Some(receiver.url());
-            Some(start_emulator(config).await?)
+            let emulator = start_emulator(config).await?;
+            target.label = format!(
+                "{0} at {1} (control API {1}/_emulator/)",
+                target.label,
+                emulator.api_base()
+            );
+            Some(emulator)
         }
         None => {
             if !global.quiet {
@@ -674,6 +713,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         header.app_id = target.app_id.clone();
         let redaction = Redaction::new([target.secret.clone()])
             .with_ids(args.redact_ids)
+            .with_names(args.redact_names || args.redact_ids)
             .with_content(args.redact_content);
         if let Err(e) = recorder.open(&header, &redaction, &[&target.secret]) {
             source.close().await;

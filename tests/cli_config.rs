@@ -323,10 +323,11 @@ fn a_configured_profile_drives_send_against_the_emulator() {
 fn config_show_keeps_the_source_column_aligned_for_long_values() {
     let h = Harness::start(quiet());
     let long = "http://127.0.0.1:1/a/very/long/path/that/goes/well/past/forty/columns/of/text";
-    let (stdout, stderr, code) = run(h
-        .bare()
-        .env("QQBOT_APP_ID", "102000003")
-        .args(["config", "show", "--api-base", long]));
+    let (stdout, stderr, code) =
+        run(h
+            .bare()
+            .env("QQBOT_APP_ID", "102000003")
+            .args(["config", "show", "--api-base", long]));
     assert_eq!(code, 0, "{stderr}");
     let column = |key: &str, source: &str| {
         let line = stdout

@@ -580,8 +580,7 @@ fn redact_names_pseudonymises_usernames_nicknames_and_avatars_in_the_recording()
         String::from_utf8_lossy(&out.stderr)
     );
     let text = std::fs::read_to_string(&file).unwrap();
-    let header: serde_json::Value =
-        serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(header["redaction"]["names"], true, "{header}");
     for original in [
         "\"abc\"",
@@ -591,10 +590,19 @@ fn redact_names_pseudonymises_usernames_nicknames_and_avatars_in_the_recording()
         "qqbot-emulator",
         "thirdqq.qlogo.cn",
     ] {
-        assert!(!text.contains(original), "{original} survived --redact-names");
+        assert!(
+            !text.contains(original),
+            "{original} survived --redact-names"
+        );
     }
-    assert!(text.contains("\"username\":\"user-"), "no username pseudonyms");
-    assert!(text.contains("https://avatar.invalid/"), "no avatar pseudonyms");
+    assert!(
+        text.contains("\"username\":\"user-"),
+        "no username pseudonyms"
+    );
+    assert!(
+        text.contains("https://avatar.invalid/"),
+        "no avatar pseudonyms"
+    );
     // Pseudonyms are consistent within the file: the bot's READY name and its frames agree.
     let names: std::collections::HashSet<&str> = text
         .match_indices("\"username\":\"user-")

@@ -20,11 +20,14 @@ use super::listen::settings;
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Create a profile (interactive on a terminal; else from flags and --secret-stdin).
+    #[command(after_help = super::help::config_init())]
     Init(InitArgs),
     /// Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents,
     /// default_profile; secret only with --secret-stdin).
+    #[command(after_help = super::help::config_set())]
     Set(SetArgs),
     /// Show the resolved settings and where each value came from (secrets redacted).
+    #[command(after_help = super::help::config_show())]
     Show(ShowArgs),
 }
 

@@ -26,12 +26,6 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Arguments of `qqbot doctor`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "The gateway step identifies once (one session start of the daily \
-session_start_limit) and closes at once; --no-gateway skips it.\n\nExit codes: 0 all checks \
-pass, 1 another failure (network, platform), 2 credentials missing, 4 credentials or token refused (also the IP \
-whitelist, 11298), 5 the gateway refused the session (intents, sandbox-only, banned)."
-)]
 pub struct DoctorArgs {
     /// Credentials and endpoints.
     #[command(flatten)]

@@ -25,6 +25,7 @@ pub mod emulate_control;
 pub mod exit;
 pub mod explain;
 pub mod forward;
+pub mod help;
 pub mod intents;
 pub mod intents_check;
 pub mod listen;
@@ -259,28 +260,37 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped).
+    #[command(after_help = help::listen())]
     Listen(listen::ListenArgs),
     /// Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults).
+    #[command(after_help = help::emulate())]
     Emulate(emulate::EmulateArgs),
     /// A live dashboard: shards, heartbeat latency, event rates, recent events.
+    #[command(after_help = help::tui())]
     Tui(tui::TuiArgs),
     /// Record a gateway session to a file (every `listen` option applies).
+    #[command(after_help = help::record())]
     Record(record::RecordArgs),
     /// Replay a recording: print it as `listen` did, summarise it, or serve it to a bot.
+    #[command(after_help = help::replay())]
     Replay(replay::ReplayArgs),
     /// Explain a gateway close code or an OpenAPI error code, offline.
+    #[command(after_help = help::explain())]
     Explain(explain::ExplainArgs),
     /// List and explain intents, from the intents table.
     #[command(subcommand)]
     Intents(intents::IntentsCommand),
     /// Print a shell completion script.
+    #[command(after_help = help::completions())]
     Completions(completions::CompletionsArgs),
     /// Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations).
+    #[command(after_help = help::send())]
     Send(send::SendArgs),
     /// Create and edit config profiles, and show the resolved settings (secrets redacted).
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
     /// Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice.
+    #[command(after_help = help::doctor())]
     Doctor(doctor::DoctorArgs),
 }
 

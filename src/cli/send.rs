@@ -33,13 +33,6 @@ const DUPLICATE_SEQ: u64 = 40054005;
 /// Arguments of `qqbot send`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["channel", "dm", "group", "user"])))]
-#[command(
-    after_help = "Passive replies: --reply-to MSG_ID (or --event-id ID) makes the send a \
-reply; msg_seq is allocated per message and remembered across runs (QQBOT_CACHE_DIR/msg_seq.json), \
-so repeated replies never hit 40054005. Proactive group/C2C sends were discontinued on 2025-04-21 \
-and are refused locally unless --force.\n\nExit codes: 0 sent (or queued for audit: HTTP 202), \
-1 refused or failed, 2 usage, 4 credentials refused."
-)]
 pub struct SendArgs {
     /// Credentials and endpoints.
     #[command(flatten)]

@@ -807,18 +807,21 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// The dashboard's keys, as the `?` overlay and `qqbot tui --help` list them.
+pub const KEYS: &[(&str, &str)] = &[
+    ("q, Ctrl-C", "quit and print the summary"),
+    ("p, Space", "pause the view (items are still counted)"),
+    ("Tab, S-Tab", "focus shards / events / types"),
+    ("↑ ↓ PgUp PgDn", "scroll the focused panel"),
+    ("Home, End", "newest / oldest"),
+    ("Enter", "open the selected event's JSON"),
+    ("Esc", "close a popup, clear the filter"),
+    ("/", "filter by event type (substring)"),
+    ("?", "this help"),
+];
+
 fn draw_help(frame: &mut Frame, area: Rect) {
-    let keys: &[(&str, &str)] = &[
-        ("q, Ctrl-C", "quit and print the summary"),
-        ("p, Space", "pause the view (items are still counted)"),
-        ("Tab, S-Tab", "focus shards / events / types"),
-        ("↑ ↓ PgUp PgDn", "scroll the focused panel"),
-        ("Home, End", "newest / oldest"),
-        ("Enter", "open the selected event's JSON"),
-        ("Esc", "close a popup, clear the filter"),
-        ("/", "filter by event type (substring)"),
-        ("?", "this help"),
-    ];
+    let keys = KEYS;
     let mut lines: Vec<Line> = keys
         .iter()
         .map(|(k, v)| {

@@ -125,3 +125,31 @@ fn an_unreachable_token_endpoint_exits_1() {
         "{stdout}"
     );
 }
+
+#[test]
+fn doctor_right_after_another_identify_waits_out_the_window_instead_of_failing_with_4008() {
+    // An emulator that closes an Identify within 5 s of another with 4008, as the platform may.
+    let mut h = Harness::start(EmulatorConfig {
+        scenario: Scenario::Quiet,
+        max_concurrency: 1,
+        strict_identify_rate: true,
+        ..EmulatorConfig::default()
+    });
+    // A bot identifies; `doctor` starts right after (well within the 5 s window).
+    h.connect_bot();
+    let (stdout, stderr, code) = run(h.qqbot().arg("doctor"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("closed with 4008 (rate limit)")
+            && stderr.contains("waiting 5.5 s for the identify window"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("waited out the identify window after a 4008 first"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("✓ handshake")),
+        "{stdout}"
+    );
+}

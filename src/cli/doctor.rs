@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use qqbot::config::Settings;
 use qqbot::gateway::probe::{TrialOutcome, Verdict, trial_identify};
+use qqbot::gateway::queue::{IDENTIFY_MARGIN, IDENTIFY_WINDOW};
 use qqbot::http::api::StaticToken;
 use qqbot::http::{Api, ApiError, ApiErrorKind};
 use qqbot::protocol::Intents;
@@ -430,7 +431,23 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
         });
         return;
     }
-    let outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    let mut outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    let mut waited = false;
+    if outcome.as_ref().is_ok_and(|o| o.close_code() == Some(4008)) {
+        // Another Identify for this bot (a `listen` that just started, an earlier `doctor`)
+        // came within the identify window: wait it out once instead of failing.
+        let wait = IDENTIFY_WINDOW + IDENTIFY_MARGIN;
+        if !report.quiet {
+            eprintln!(
+                "qqbot: the handshake was closed with 4008 (rate limit): another Identify for this bot came within the last {} s; waiting {:.1} s for the identify window, then trying once more",
+                IDENTIFY_WINDOW.as_secs(),
+                wait.as_secs_f64()
+            );
+        }
+        tokio::time::sleep(wait).await;
+        waited = true;
+        outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    }
     let left = gateway.session_start_limit.remaining.saturating_sub(1);
     let check = match outcome {
         Ok(TrialOutcome::Ready {
@@ -438,9 +455,14 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
         }) => Check::pass(
             "handshake",
             format!(
-                "Hello, Identify (intents {}), READY as `{}`, closed cleanly; spent 1 session start ({left} left)",
+                "Hello, Identify (intents {}), READY as `{}`, closed cleanly; spent 1 session start ({left} left){}",
                 intents.names(),
-                user.username
+                user.username,
+                if waited {
+                    "; waited out the identify window after a 4008 first"
+                } else {
+                    ""
+                }
             ),
         )
         .data(json!({"session_id": session_id, "intents": intents.bits(), "remaining": left})),

@@ -70,6 +70,11 @@ pub struct SourceArgs {
     /// default 30m).
     #[arg(long, value_name = "DURATION", requires = "emulator", value_parser = parse_duration)]
     pub session_timeout: Option<Duration>,
+    /// Use the emulator's development credentials (app id 1020304050, secret
+    /// qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive
+    /// what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs.
+    #[arg(long, conflicts_with = "emulator")]
+    pub dev_credentials: bool,
     /// Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the
     /// gateway. With --emulator, the embedded emulator sends its events there.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard", "state_file"])]
@@ -478,10 +483,28 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             origin: None,
         });
     }
+    if args.dev_credentials {
+        return Ok(Target {
+            app_id: qqbot::emulator::DEFAULT_APP_ID.to_owned(),
+            secret: qqbot::Secret::new(qqbot::emulator::DEFAULT_SECRET),
+            api_base: settings.api_base.value.clone(),
+            token_url: settings.token_url.value.clone(),
+            label: format!(
+                "{} with the emulator's development credentials (app id {})",
+                settings.api_base.value,
+                qqbot::emulator::DEFAULT_APP_ID
+            ),
+            sandbox: false,
+            emulator: None,
+            origin: Some(
+                "--dev-credentials (the emulator's development app id and secret)".to_owned(),
+            ),
+        });
+    }
     let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
         return Err(CliError::usage("no bot credentials")
             .cause(credential_origin(settings))
-            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --app-id with --secret-file, or a config profile); `qqbot listen --emulator` needs none"));
+            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --app-id with --secret-file, or a config profile); `qqbot listen --emulator` needs none, and --dev-credentials talks to a `qqbot emulate`"));
     };
     check_app_id(&app_id.value)?;
     Ok(Target {

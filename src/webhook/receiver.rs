@@ -744,14 +744,24 @@ impl Ctx {
             "webhook: rejected {method} {path}: {rejection} ({})",
             status.as_u16()
         );
-        tracing::warn!("{message}");
         // Keep half the queue for events: a flood of bad requests must not push them out.
-        if self.tx.capacity() > self.capacity / 2 {
-            let _ = self.tx.try_send(GatewayItem {
-                shard: ShardId::ONE,
-                received_at: chrono::Utc::now(),
-                kind: ItemKind::Error { message },
-            });
+        // Reported once: as an error item (which `listen` prints) when there is room for it,
+        // else as a log line (and always in the counters).
+        let queued = self.tx.capacity() > self.capacity / 2
+            && self
+                .tx
+                .try_send(GatewayItem {
+                    shard: ShardId::ONE,
+                    received_at: chrono::Utc::now(),
+                    kind: ItemKind::Error {
+                        message: message.clone(),
+                    },
+                })
+                .is_ok();
+        if queued {
+            tracing::debug!("{message}");
+        } else {
+            tracing::warn!("{message}");
         }
         let body = serde_json::json!({ "error": rejection.to_string() }).to_string();
         let mut response = json(status, body);

@@ -64,7 +64,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shards -d 'Run N 
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l rate -d 'With --emulator: generated events per second (default 2)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
@@ -91,6 +91,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l format -d 'Force 
 json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'
@@ -182,7 +183,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shards -d 'Run N sha
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l rate -d 'With --emulator: generated events per second (default 2)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
@@ -202,6 +203,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l format -d 'Force the
 json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
@@ -218,7 +220,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shards -d 'Run N 
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l rate -d 'With --emulator: generated events per second (default 2)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
@@ -245,6 +247,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l format -d 'Force 
 json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'

@@ -60,8 +60,9 @@ pub struct SourceArgs {
     pub scenario: String,
     /// With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250;
     /// e.g. 1000 with `--scenario zombie` to see a zombie within seconds).
+    /// qqbot clamps Hello's interval to 1 s–10 min, so 1000–600000.
     #[arg(long, value_name = "MS", requires = "emulator",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1000..=600_000))]
     pub heartbeat_interval: Option<u64>,
     /// With --emulator: generated events per second (default 2).
     #[arg(long, value_name = "EVENTS_PER_SEC", requires = "emulator")]

@@ -490,11 +490,18 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             secret: qqbot::Secret::new(qqbot::emulator::DEFAULT_SECRET),
             api_base: settings.api_base.value.clone(),
             token_url: settings.token_url.value.clone(),
-            label: format!(
-                "{} with the emulator's development credentials (app id {})",
-                settings.api_base.value,
-                qqbot::emulator::DEFAULT_APP_ID
-            ),
+            label: if args.webhook.is_some() {
+                format!(
+                    "the emulator's development credentials, app id {}",
+                    qqbot::emulator::DEFAULT_APP_ID
+                )
+            } else {
+                format!(
+                    "{} with the emulator's development credentials (app id {})",
+                    settings.api_base.value,
+                    qqbot::emulator::DEFAULT_APP_ID
+                )
+            },
             sandbox: false,
             emulator: None,
             origin: Some(

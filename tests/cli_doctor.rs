@@ -56,6 +56,12 @@ fn a_wrong_secret_exits_4_with_the_diagnosis() {
     assert!(stdout.contains("invalid app secret (100016)"), "{stdout}");
     assert!(stdout.contains("→ check QQBOT_SECRET"), "{stdout}");
     assert!(
+        stdout.contains(
+            "credentials used: app id from env QQBOT_APP_ID, secret from env QQBOT_SECRET"
+        ),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("- handshake"),
         "later checks are skipped: {stdout}"
     );

@@ -282,7 +282,31 @@ fn wrong_secret_is_an_authentication_failure() {
         .code(4)
         .stderr(predicate::str::contains("authentication failed"))
         .stderr(predicate::str::contains("not-the-secret").not())
-        .stderr(predicate::str::contains("`qqbot explain 100016`"));
+        .stderr(predicate::str::contains("`qqbot explain 100016`"))
+        .stderr(predicate::str::contains(
+            "credentials used: app id from env QQBOT_APP_ID, secret from env QQBOT_SECRET",
+        ));
+    // The same with the secret from a file: the hint names the file flag.
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "not-the-secret\n").unwrap();
+    qqbot()
+        .args([
+            "listen",
+            "--api-base",
+            &emulator.api_base(),
+            "--token-url",
+            &emulator.token_url(),
+            "--app-id",
+            &emulator.config().app_id,
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "credentials used: app id from flag --app-id, secret from flag --secret-file",
+        ));
     // A wrong app id is 100007: the hint points at that code, not at 100016.
     qqbot()
         .args([

@@ -129,10 +129,20 @@ struct Report {
     quiet: bool,
     /// A write to stdout failed (a closed pipe): stop printing, report it at the end.
     write_error: Option<std::io::Error>,
+    /// Where the credentials came from, added to the action of a failure they caused.
+    origin: String,
 }
 
 impl Report {
-    fn push(&mut self, check: Check) {
+    fn push(&mut self, mut check: Check) {
+        if check.status == Status::Fail && (check.exit == Exit::Auth || check.name == "credentials")
+        {
+            let origin = format!("credentials used: {}", self.origin);
+            check.action = Some(match check.action.take() {
+                Some(a) => format!("{a}; {origin}"),
+                None => origin,
+            });
+        }
         if self.human
             && self.write_error.is_none()
             && !(self.quiet && check.status == Status::Pass)
@@ -194,6 +204,7 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         human: !global.json,
         quiet: global.quiet,
         write_error: None,
+        origin: super::listen::credential_origin(&settings),
     };
     diagnose(&settings, &args, intents, &mut report).await;
     if let Some(err) = report.write_error.take() {

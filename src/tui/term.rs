@@ -70,6 +70,24 @@ type Hook = Arc<dyn Fn(&PanicHookInfo<'_>) + Send + Sync + 'static>;
 /// on another thread, such as a shard task, does not unwind through the loop).
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// Held while a frame is drawn; the panic hook takes it before restoring the terminal.
+static DRAWING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The draw lock, or `None` after 250 ms (a panic inside a draw holds it on this thread).
+fn wait_for_draw() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(250);
+    loop {
+        match DRAWING.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
 /// Raw mode + alternate screen for as long as it lives. Dropping it (normal return, `?`, or
 /// unwinding) restores the terminal; the panic hook restores it before the panic message prints,
 /// so the message is readable.
@@ -95,8 +113,12 @@ impl TerminalGuard {
         let chained = previous_hook.clone();
         PANICKED.store(false, Ordering::SeqCst);
         panic::set_hook(Box::new(move |info| {
+            // Wait for a frame being drawn on another thread to finish (bounded: the panic may
+            // be on the drawing thread itself), so no frame lands on top of the message.
+            let drawing = wait_for_draw();
             PANICKED.store(true, Ordering::SeqCst);
             restore_terminal();
+            drop(drawing);
             chained(info);
         }));
         let guard = TerminalGuard { previous_hook };
@@ -190,6 +212,11 @@ async fn event_loop(
     let mut items_open = true;
 
     let redraw = |terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App| {
+        // Checked and drawn under the lock the panic hook takes: a panic elsewhere either waits
+        // for this frame or stops the next one.
+        let _drawing = DRAWING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if PANICKED.load(Ordering::SeqCst) {
             return Err(io::Error::other(
                 "the dashboard stopped because a panic restored the terminal",

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_qqbot_global_optspecs
-    string join \n profile= sandbox api-base= token-url= secret-file= config= q/quiet v/verbose color= json h/help V/version
+    string join \n q/quiet v/verbose color= json format= profile= config= app-id= secret-file= sandbox api-base= token-url= h/help V/version
 end
 
 function __fish_qqbot_needs_command
@@ -24,18 +24,21 @@ function __fish_qqbot_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c qqbot -n "__fish_qqbot_needs_command" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_needs_command" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_needs_command" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_needs_command" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_needs_command" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_needs_command" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_needs_command" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_needs_command" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_needs_command" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_needs_command" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_needs_command" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_needs_command" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_needs_command" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_needs_command" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_needs_command" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
+complete -c qqbot -n "__fish_qqbot_needs_command" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_needs_command" -s V -l version -d 'Print version'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
@@ -50,11 +53,20 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "send" -d 'Send a messag
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l rate -d 'With --emulator: generated events per second (default 2)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
@@ -73,23 +85,23 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms (implies --redact-names)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-names -d 'In the recording, replace usernames, nicknames and avatar URLs by consistent pseudonyms (`user-…`, `nick-…`, `https://avatar.invalid/…`)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l redact-content -d 'In the recording, blank message content'
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l listen -d 'Address to serve everything on (HTTP API, token endpoint, gateway, control API)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l app-id -d 'App id bots must use' -r
@@ -104,19 +116,15 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l webhook-to -d 'Also deliver every event as a signed webhook to this URL (op 13 validation first, then POSTs with QQ\'s headers; retried with backoff)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l seed -d 'Seed for generated events (same seed, same events)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l metrics -d 'Serve Prometheus metrics (connections, identifies, resumes, dispatches sent) on ADDR/metrics; port 0 picks a free port, printed on stderr' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l strict-identify-rate -d 'Close an Identify faster than --max-concurrency per 5 s with 4008, as the platform may (default: accept it with a warning)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and not __fish_seen_subcommand_from dispatch fault state help" -f -a "fault" -d 'Inject a fault into live sessions'
@@ -130,59 +138,56 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_sub
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l data -d 'The event\'s `d`, verbatim (JSON object); the other overrides still apply' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l session -d 'Deliver to this session only' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l code -d 'Close code (`close`)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l reason -d 'Close reason (`close`)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l session -d 'Only this session' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from fault" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from state" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "fault" -d 'Inject a fault into live sessions'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "state" -d 'Show the sessions and the messages the bot sent (`--json`: the raw state)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l rate -d 'With --emulator: generated events per second (default 2)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
@@ -193,26 +198,33 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l event-buffer-size -d
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l fps -d 'Frames per second' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s o -l output -d 'The recording to write (NDJSON; zstd when the name ends in .zst)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s i -l intents -d 'Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shards -d 'Run N shards (default: as many as /gateway/bot recommends)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l shard -d 'Run one shard of a larger set, e.g. 2/4' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l state-file -d 'Keep session ids and sequence numbers here, so a restart resumes instead of identifying' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l scenario -d 'Emulator scenario with --emulator (demo, quiet, flood, session-timeout, zombie, …)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l heartbeat-interval -d 'With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250; e.g. 1000 with `--scenario zombie` to see a zombie within seconds). qqbot clamps Hello\'s interval to 1 s–10 min, so 1000–600000' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l rate -d 'With --emulator: generated events per second (default 2)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l session-timeout -d 'With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s; default 30m)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook -d 'Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the gateway. With --emulator, the embedded emulator sends its events there' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l webhook-path -d 'Only accept webhooks on this path (default: any path)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-cert -d 'Serve HTTPS with this certificate (PEM) (QQ requires HTTPS unless a proxy terminates TLS)' -r -F
@@ -231,24 +243,30 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-ids -d 'In the recording, replace user/guild/group/channel/message ids and openids by consistent pseudonyms (implies --redact-names)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-names -d 'In the recording, replace usernames, nicknames and avatar URLs by consistent pseudonyms (`user-…`, `nick-…`, `https://avatar.invalid/…`)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l redact-content -d 'In the recording, blank message content'
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l speed -d 'Pace at the recorded speed times X (2 = twice as fast)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l from-seq -d 'Only dispatches with s ≥ N' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l to-seq -d 'Only dispatches with s ≤ N' -r
@@ -262,116 +280,102 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l user -d 'Only eve
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l serve -d 'Act as a QQ platform on ADDR and deliver the recording\'s dispatches to whatever bot connects (any SDK; point its API base and token URL at the printed URLs)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l app-id -d 'With --serve: also accept this app id (with the development secret, or the configured one: QQBOT_SECRET, --secret-file or a profile). The recording\'s app id and the configured credentials are accepted too' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l max-speed -d 'No pacing: as fast as possible'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l include-control -d 'Also replay lifecycle lines (connected, closes, resumes, heartbeats)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l stats -d 'Print a summary instead of the events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l loop -d 'With --serve: start the recording again for each session when it ends'
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and not __fish_seen_subcommand_from list explain check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s i -l intents -d 'The intents to check (names, aliases, numbers, `default`, `all`). Default: the profile\'s intents; with --live and no profile intents, `all`' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l for-events -d 'Print the minimal intents for these events (comma-separated `t` values)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s i -l intents -d 'The intents to check (names, aliases, numbers, `default`, `all`). Default: the profile\'s intents; with --live and no profile intents, `all`' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l for-events -d 'Print the minimal intents for these events (comma-separated `t` values)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l public -d 'The bot is public-domain (GUILD_MESSAGES and FORUMS_EVENT are then refused). Overrides the profile\'s `public`'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l private -d 'The bot is private-domain. Overrides the profile\'s `public`'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l live -d 'Find the granted intents by trial Identify against the gateway (spends session starts)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l yes -d 'With --live: run even if the session budget does not cover the worst case (stop when it runs out)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every intent bit: value, name, aliases used by other SDKs, access level and events'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Explain one intent (name, alias or bit) or break an intents value into its bits'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal intents for some events, or (--live) find which intents the app is granted'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l channel -d 'Send to a guild text channel (channel id)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l dm -d 'Send to a guild direct-message session (its guild id, from DIRECT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l group -d 'Send to a group (group openid)' -r
@@ -384,102 +388,99 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l event-id -d 'Reply 
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l msg-seq -d 'Use this msg_seq instead of allocating one' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l reply-time -d 'When the original message was sent (RFC 3339), for the reply-window check' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l from-recording -d 'Look the original message\'s time up in a `qqbot record` file' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l markdown -d 'Send the text as markdown (msg_type 2)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l force -d 'Send even when qqbot knows the platform will refuse (proactive group/C2C sends)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and not __fish_seen_subcommand_from init set show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l app-id -d 'The bot\'s app id (AppID in the QQ console)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l app-id -d 'The bot\'s app id (AppID in the QQ console)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l sandbox -d 'The profile uses the sandbox environment'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l secret-stdin -d 'Read the secret (AppSecret) from the first line of stdin'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l public -d 'The bot is public-domain'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l private -d 'The bot is private-domain'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l force -d 'Replace an existing profile of the same name'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l secret-stdin -d 'With `secret`: read it from the first line of stdin'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l unset -d 'Remove the key from the profile'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l force -d 'Create the profile when it does not exist yet, and replace a stored secret (both are refused without it; a terminal is asked instead)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s i -l intents -d 'Intents for the handshake (default: the profile\'s intents, else `default`)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l app-id -d 'The bot\'s app id (env QQBOT_APP_ID). The secret never goes on the command line: use QQBOT_SECRET, --secret-file or a profile' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l api-base -d 'OpenAPI base URL (env QQBOT_API_BASE). The gateway URL comes from /gateway/bot' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l token-url -d 'Access-token endpoint (env QQBOT_TOKEN_URL)' -r
-complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l secret-file -d 'Read the bot secret from this file instead of the environment' -r -F
-complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s i -l intents -d 'Intents for the handshake (default: the profile\'s intents, else `default`)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
-complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l no-gateway -d 'Skip the gateway handshake (spends no session start)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l no-gateway -d 'Skip the gateway handshake (spends no session start)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
-complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'

@@ -153,6 +153,8 @@ pub struct Overrides {
     pub secret_file: Option<PathBuf>,
     /// `--config` (else `QQBOT_CONFIG`, else the standard location).
     pub config_path: Option<PathBuf>,
+    /// `--app-id` (the secret has no flag: it would show in the process list).
+    pub app_id: Option<String>,
 }
 
 /// Resolved settings.
@@ -370,7 +372,11 @@ pub fn resolve(
     }
     let p = from_file.cloned().unwrap_or_default();
 
-    let app_id = first_env(env, APP_ID_VARS)
+    let app_id = overrides
+        .app_id
+        .as_ref()
+        .map(|v| Sourced::new(v.trim().to_owned(), Source::Flag("--app-id")))
+        .or_else(|| first_env(env, APP_ID_VARS))
         .or_else(|| p.app_id.clone().map(|v| Sourced::new(v, Source::File)));
 
     let secret = if let Some(path) = &overrides.secret_file {

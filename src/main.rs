@@ -56,7 +56,14 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Usage as u8);
         }
     };
-    init_tracing(&cli.global, matches!(cli.command, cli::Command::Tui(_)));
+    let (global, command) = match cli.into_parts() {
+        Ok(parts) => parts,
+        Err(err) => {
+            eprint!("{}", err.render());
+            return ExitCode::from(err.exit as u8);
+        }
+    };
+    init_tracing(&global, matches!(command, cli::Command::Tui(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -67,7 +74,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Failure as u8);
         }
     };
-    let result = runtime.block_on(cli::run(cli));
+    let result = runtime.block_on(cli::run(global, command));
     // Do not wait for background tasks (a stuck socket) on the way out.
     runtime.shutdown_background();
     match result {

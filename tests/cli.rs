@@ -260,3 +260,114 @@ fn send_to_an_unreachable_platform_does_not_claim_a_refusal() {
         .stderr(predicate::str::contains("refused the reply").not())
         .stderr(predicate::str::contains("sent with msg_seq").not());
 }
+
+fn help(args: &[&str]) -> String {
+    let out = qqbot().args(args).arg("--help").output().unwrap();
+    assert!(out.status.success(), "{args:?} --help");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_command_has_examples_and_only_the_options_it_uses() {
+    let commands: &[&[&str]] = &[
+        &["listen"],
+        &["emulate"],
+        &["tui"],
+        &["record"],
+        &["replay"],
+        &["explain"],
+        &["intents", "list"],
+        &["intents", "explain"],
+        &["intents", "check"],
+        &["completions"],
+        &["send"],
+        &["config", "init"],
+        &["config", "set"],
+        &["config", "show"],
+        &["doctor"],
+    ];
+    for command in commands {
+        let text = help(command);
+        let examples = text
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no Examples in {command:?} --help"));
+        assert!(
+            examples
+                .lines()
+                .any(|l| l.trim_start().starts_with("qqbot ") || l.contains("| qqbot ")),
+            "{command:?}: {examples}"
+        );
+    }
+    // Connection options only where a connection is made.
+    for command in [
+        &["explain"][..],
+        &["intents", "list"],
+        &["completions"],
+        &["emulate"],
+    ] {
+        let text = help(command);
+        for flag in [
+            "--sandbox",
+            "--api-base",
+            "--token-url",
+            "--secret-file",
+            "--profile",
+        ] {
+            assert!(!text.contains(flag), "{command:?} --help shows {flag}");
+        }
+        // `emulate --app-id` is the emulated app's id, not a credential.
+        if command != &["emulate"][..] {
+            assert!(
+                !text.contains("--app-id"),
+                "{command:?} --help shows --app-id"
+            );
+        }
+    }
+    for command in [
+        &["listen"][..],
+        &["send"],
+        &["doctor"],
+        &["intents", "check"],
+        &["tui"],
+    ] {
+        let text = help(command);
+        for flag in [
+            "--sandbox",
+            "--api-base",
+            "--secret-file",
+            "--app-id",
+            "--profile",
+        ] {
+            assert!(text.contains(flag), "{command:?} --help lacks {flag}");
+        }
+    }
+    // Every command keeps -q, --color and --json.
+    assert!(help(&["explain"]).contains("--color <WHEN>"));
+    // The TUI's keys.
+    let tui = help(&["tui"]);
+    let keys = tui.split("Keys:\n").nth(1).expect("Keys section");
+    for key in ["q, Ctrl-C", "p, Space", "Tab", "Enter", "/"] {
+        assert!(keys.contains(key), "{key} missing from tui --help: {keys}");
+    }
+    // The old spelling still works: connection options before the command.
+    qqbot()
+        .args(["--sandbox", "config", "show", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(r#""value":true"#));
+}
+
+#[test]
+fn app_id_is_a_flag_and_the_secret_is_not() {
+    qqbot()
+        .args(["config", "show", "--app-id", "102000777"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("102000777"))
+        .stdout(predicate::str::contains("flag --app-id"));
+    qqbot()
+        .args(["config", "show", "--secret", "x"])
+        .assert()
+        .code(2);
+}

@@ -163,8 +163,28 @@ fn show_never_prints_a_secret_and_says_where_values_came_from() {
 #[test]
 fn set_edits_one_key_and_takes_secrets_from_stdin_only() {
     let h = Harness::start(quiet());
+    // A profile is not created by accident: --force (or a yes on a terminal) creates it.
     let (_, stderr, code) = run(h.bare().args(["config", "set", "app_id", "102000003"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("qqbot: error: profile `default` does not exist in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert!(!h.config_path().exists());
+    let (_, stderr, code) = run(h
+        .bare()
+        .args(["config", "set", "--force", "app_id", "102000003"]));
     assert_eq!(code, 0, "{stderr}");
+    let path = h.config_path().display().to_string();
+    assert!(
+        stderr.contains(&format!("created profile `default` in {path}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("set app_id in profile `default` ({path})")),
+        "{stderr}"
+    );
     let (_, _, code) = run(h.bare().args(["config", "set", "sandbox", "true"]));
     assert_eq!(code, 0);
     let (_, _, code) =
@@ -203,6 +223,50 @@ fn set_edits_one_key_and_takes_secrets_from_stdin_only() {
         std::fs::read_to_string(h.config_path())
             .unwrap()
             .contains(FILE_SECRET)
+    );
+
+    // Replacing a stored secret needs --force.
+    let (_, stderr, code) = run(h
+        .bare()
+        .args(["config", "set", "secret", "--secret-stdin"])
+        .write_stdin("another-secret\n"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not replacing the secret of profile `default` in"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_to_string(h.config_path())
+            .unwrap()
+            .contains(FILE_SECRET)
+    );
+    let (_, stderr, code) = run(h
+        .bare()
+        .args(["config", "set", "secret", "--secret-stdin", "--force"])
+        .write_stdin("another-secret\n"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("set secret in profile `default`"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(h.config_path()).unwrap();
+    assert!(text.contains("another-secret") && !text.contains(FILE_SECRET));
+
+    // `--profile dev` before the command, as the README has it: not created silently.
+    let (_, stderr, code) =
+        run(h
+            .bare()
+            .args(["--profile", "dev", "config", "set", "sandbox", "true"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("profile `dev` does not exist")
+            && stderr.contains("existing profiles: default"),
+        "{stderr}"
+    );
+    assert!(
+        !std::fs::read_to_string(h.config_path())
+            .unwrap()
+            .contains("dev")
     );
 
     let (_, _, code) = run(h.bare().args(["config", "set", "sandbox", "--unset"]));
@@ -253,4 +317,28 @@ fn a_configured_profile_drives_send_against_the_emulator() {
         .bare()
         .args(["--profile", "emu", "doctor", "--no-gateway"]));
     assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn config_show_keeps_the_source_column_aligned_for_long_values() {
+    let h = Harness::start(quiet());
+    let long = "http://127.0.0.1:1/a/very/long/path/that/goes/well/past/forty/columns/of/text";
+    let (stdout, stderr, code) =
+        run(h
+            .bare()
+            .env("QQBOT_APP_ID", "102000003")
+            .args(["config", "show", "--api-base", long]));
+    assert_eq!(code, 0, "{stderr}");
+    let column = |key: &str, source: &str| {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no {key} line: {stdout}"));
+        line.find(source)
+            .unwrap_or_else(|| panic!("no {source} in {line}"))
+    };
+    let api = column("api_base", "flag --api-base");
+    assert_eq!(column("app_id", "env QQBOT_APP_ID"), api, "{stdout}");
+    assert_eq!(column("token_url", "default"), api, "{stdout}");
+    assert!(stdout.lines().all(|l| l == l.trim_end()), "{stdout:?}");
 }

@@ -56,6 +56,12 @@ fn a_wrong_secret_exits_4_with_the_diagnosis() {
     assert!(stdout.contains("invalid app secret (100016)"), "{stdout}");
     assert!(stdout.contains("→ check QQBOT_SECRET"), "{stdout}");
     assert!(
+        stdout.contains(
+            "credentials used: app id from env QQBOT_APP_ID, secret from env QQBOT_SECRET"
+        ),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("- handshake"),
         "later checks are skipped: {stdout}"
     );
@@ -122,6 +128,34 @@ fn an_unreachable_token_endpoint_exits_1() {
     assert_eq!(code, 1, "{stdout}");
     assert!(
         stdout.contains("cannot reach the token endpoint"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn doctor_right_after_another_identify_waits_out_the_window_instead_of_failing_with_4008() {
+    // An emulator that closes an Identify within 5 s of another with 4008, as the platform may.
+    let mut h = Harness::start(EmulatorConfig {
+        scenario: Scenario::Quiet,
+        max_concurrency: 1,
+        strict_identify_rate: true,
+        ..EmulatorConfig::default()
+    });
+    // A bot identifies; `doctor` starts right after (well within the 5 s window).
+    h.connect_bot();
+    let (stdout, stderr, code) = run(h.qqbot().arg("doctor"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("closed with 4008 (rate limit)")
+            && stderr.contains("waiting 5.5 s for the identify window"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("waited out the identify window after a 4008 first"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("✓ handshake")),
         "{stdout}"
     );
 }

@@ -289,7 +289,31 @@ fn wrong_secret_is_an_authentication_failure() {
         .code(4)
         .stderr(predicate::str::contains("authentication failed"))
         .stderr(predicate::str::contains("not-the-secret").not())
-        .stderr(predicate::str::contains("`qqbot explain 100016`"));
+        .stderr(predicate::str::contains("`qqbot explain 100016`"))
+        .stderr(predicate::str::contains(
+            "credentials used: app id from env QQBOT_APP_ID, secret from env QQBOT_SECRET",
+        ));
+    // The same with the secret from a file: the hint names the file flag.
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "not-the-secret\n").unwrap();
+    qqbot()
+        .args([
+            "listen",
+            "--api-base",
+            &emulator.api_base(),
+            "--token-url",
+            &emulator.token_url(),
+            "--app-id",
+            &emulator.config().app_id,
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+        ])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains(
+            "credentials used: app id from flag --app-id, secret from flag --secret-file",
+        ));
     // A wrong app id is 100007: the hint points at that code, not at 100016.
     qqbot()
         .args([
@@ -371,4 +395,167 @@ fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
     let sessions = emulator.sessions();
     let session = sessions.iter().find(|s| s.id == session_id).unwrap();
     assert_eq!(session.resumes, 1);
+}
+
+/// Human lines carry the full ids `qqbot send` needs; --short-ids shortens them; --format human
+/// forces human lines into a pipe (with colour on request), and the summary counts what was
+/// shown and what the filters left out.
+#[test]
+fn human_lines_show_full_ids_into_a_pipe_and_the_summary_splits_shown_from_filtered() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--rate",
+            "100",
+            "--format",
+            "human",
+            "-e",
+            "GROUP_AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE",
+            "-n",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    for line in stdout.lines() {
+        assert!(!line.starts_with('{') && !line.contains('\x1b'), "{line}");
+        // Message ids (ROBOT1.0_…, dozens of characters) and 32-character openids in full.
+        let msg = line.split(" msg:").nth(1).expect(line);
+        let msg = msg.split_whitespace().next().unwrap();
+        assert!(msg.starts_with("ROBOT1.0_") && msg.len() > 40, "{line}");
+        assert!(!line.contains('…'), "{line}");
+        let from = line.split(" from:").nth(1).unwrap();
+        assert_eq!(from.split_whitespace().next().unwrap().len(), 32, "{line}");
+        if line.contains("GROUP_AT_MESSAGE_CREATE") {
+            let group = line.split(" group:").nth(1).unwrap();
+            assert_eq!(group.split_whitespace().next().unwrap().len(), 32, "{line}");
+        }
+    }
+    let summary = stderr
+        .lines()
+        .find(|l| l.contains("filtered out"))
+        .expect(&stderr);
+    assert!(summary.trim_start().starts_with("4 shown, "), "{summary}");
+    let filtered: u64 = summary
+        .split(", ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(filtered > 0, "{summary}");
+
+    let short = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--rate",
+            "100",
+            "--format",
+            "human",
+            "--short-ids",
+            "--color",
+            "always",
+            "-e",
+            "C2C_MESSAGE_CREATE",
+            "-n",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let line = String::from_utf8(short.stdout).unwrap();
+    assert!(
+        line.contains("\x1b["),
+        "--color always colours a pipe: {line:?}"
+    );
+    let msg = line
+        .split(" msg:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert_eq!(msg.chars().count(), 12, "{line}");
+    assert!(msg.ends_with('…'), "{line}");
+
+    qqbot()
+        .args(["listen", "--emulator", "--json", "--format", "human"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "qqbot: error: --json and --format human",
+        ));
+}
+
+/// The embedded emulator's timing flags: a zombie within seconds, heartbeat latency in the
+/// summary, and the banner names the control API.
+#[test]
+fn embedded_emulator_flags_make_a_zombie_show_within_seconds() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--scenario",
+            "zombie",
+            "--heartbeat-interval",
+            "1000",
+            "--session-timeout",
+            "1h",
+            "--rate",
+            "20",
+            "--json",
+            "--include-control",
+            "--duration",
+            "3s",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("(control API http://127.0.0.1:") && stderr.contains("/_emulator/)"),
+        "{stderr}"
+    );
+    let hello = stdout
+        .lines()
+        .find(|l| l.contains(r#""kind":"hello""#))
+        .expect(&stdout);
+    assert!(hello.contains(r#""heartbeat_interval_ms":1000"#), "{hello}");
+    assert!(
+        stdout.contains(r#""cause":"zombie""#),
+        "a zombie close within 3 s: {stderr}"
+    );
+    assert!(stderr.contains("zombie(s) closed by qqbot"), "{stderr}");
+
+    // A short interval on the demo scenario: heartbeats are acknowledged within the run, so
+    // the summary shows their latency.
+    let demo = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--heartbeat-interval",
+            "1000",
+            "--rate",
+            "5",
+            "--duration",
+            "2500ms",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(demo.stderr).unwrap();
+    assert!(demo.status.success(), "{stderr}");
+    assert!(stderr.contains("heartbeat rtt p50"), "{stderr}");
+
+    qqbot()
+        .args(["listen", "--heartbeat-interval", "2000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--emulator"));
 }

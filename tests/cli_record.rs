@@ -555,3 +555,125 @@ fn replay_serve_accepts_listen_ndjson_output() {
         assert_eq!(got_d, original["d"]);
     }
 }
+
+#[test]
+fn redact_names_pseudonymises_usernames_nicknames_and_avatars_in_the_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("names.ndjson");
+    let out = qqbot()
+        .args([
+            "record",
+            "--emulator",
+            "--rate",
+            "50",
+            "-o",
+            file.to_str().unwrap(),
+            "-n",
+            "40",
+            "--redact-names",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let header: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(header["redaction"]["names"], true, "{header}");
+    for original in [
+        "\"abc\"",
+        "小明",
+        "\"alice\"",
+        "\"bob\"",
+        "qqbot-emulator",
+        "thirdqq.qlogo.cn",
+    ] {
+        assert!(
+            !text.contains(original),
+            "{original} survived --redact-names"
+        );
+    }
+    assert!(
+        text.contains("\"username\":\"user-"),
+        "no username pseudonyms"
+    );
+    assert!(
+        text.contains("https://avatar.invalid/"),
+        "no avatar pseudonyms"
+    );
+    // Pseudonyms are consistent within the file: the bot's name in the READY lifecycle line is
+    // the one its READY frame and its messages carry.
+    let ready = text
+        .lines()
+        .find(|l| l.contains(r#""ready""#) && !l.contains(r#""op":0"#) && l.contains("username"))
+        .expect("a ready lifecycle line");
+    let at = ready.find(r#""username":""#).unwrap() + 12;
+    let bot = &ready[at..at + ready[at..].find('"').unwrap()];
+    assert!(bot.starts_with("user-"), "{ready}");
+    assert!(
+        text.matches(bot).count() >= 2,
+        "{bot} only in the lifecycle line"
+    );
+    // The recording still replays.
+    assert!(replay(&file, &[]).lines().count() >= 40);
+}
+
+/// `replay --to-seq N --include-control` stops at the first dispatch past N: the lifecycle lines
+/// recorded after it are not replayed either.
+#[test]
+fn replay_to_seq_stops_the_replay_lifecycle_lines_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seq.ndjson");
+    let dispatch = |us: u32, s: u32| {
+        format!(
+            r#"{{"type":"frame","offset_us":{us},"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{{"op":0,"s":{s},"t":"MESSAGE_CREATE","id":"MESSAGE_CREATE:{s}","d":{{"id":"m{s}"}}}}}}"#
+        )
+    };
+    let event = |us: u32, kind: &str| {
+        format!(
+            r#"{{"type":"event","offset_us":{us},"at":"2026-11-27T09:40:00Z","shard":[0,1],"kind":"{kind}","url":"ws://x","attempt":1}}"#
+        )
+    };
+    let lines = [
+        r#"{"format":"qqbot-recording","version":"1.0","qqbot_version":"0.1.0","started_at":"2026-11-27T09:40:00Z","gateway":"x","sandbox":false,"intents":1,"shards":1,"app_id":"1","redaction":{"tokens":true,"ids":false,"content":false}}"#.to_owned(),
+        event(1, "connected"),
+        dispatch(2, 1),
+        dispatch(3, 2),
+        event(4, "connected"),
+        dispatch(5, 3),
+        event(6, "connected"),
+        dispatch(7, 4),
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let out = qqbot()
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--max-speed",
+            "--json",
+            "--include-control",
+            "--to-seq",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let kinds: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            match v["s"].as_u64() {
+                Some(s) => format!("s{s}"),
+                None => v["kind"].as_str().unwrap().to_owned(),
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["connected", "s1", "s2", "connected"], "{text}");
+}

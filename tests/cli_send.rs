@@ -86,8 +86,9 @@ fn the_sixth_reply_is_refused_by_the_platform_and_explained_with_the_trace_id() 
         stderr.contains("qqbot: warning: this would be reply 6"),
         "{stderr}"
     );
+    // Not a rate limit: the message's five replies are used up, and waiting does not help.
     assert!(
-        stderr.contains("qqbot: error: the platform refused the reply: message limit exceeded (msg limit exceed) (22009)"),
+        stderr.contains("qqbot: error: the platform refused the reply: message ROBOT1.0_m6! has used up its 5 passive replies (22009)"),
         "{stderr}"
     );
     assert!(
@@ -96,8 +97,36 @@ fn the_sixth_reply_is_refused_by_the_platform_and_explained_with_the_trace_id() 
     );
     assert!(stderr.contains("[trace "), "{stderr}");
     assert!(stderr.contains("hint: "), "{stderr}");
+    assert!(!stderr.contains("retry after"), "{stderr}");
+    assert!(!stderr.contains("rate limited"), "{stderr}");
     let last = sends_to(&h, "group").pop().unwrap();
     assert_eq!((last.code, last.msg_seq), (22009, Some(6)));
+
+    // --json: the failure is also one JSON object on stdout.
+    let (stdout, stderr, code) = run(h.qqbot().args([
+        "send",
+        "--json",
+        "--group",
+        "G6",
+        "--reply-to",
+        "ROBOT1.0_m6!",
+        "still too many",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).expect("one JSON object on stdout");
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["exit"], 1);
+    assert_eq!(v["code"], 22009);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("used up its 5 passive replies"),
+        "{v}"
+    );
+    assert!(v["trace_id"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    assert!(v["causes"].as_array().is_some_and(|c| !c.is_empty()), "{v}");
+    assert!(v["hint"].is_string(), "{v}");
 }
 
 #[test]
@@ -441,4 +470,39 @@ fn a_wrong_secret_exits_4() {
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("could not get an access token"), "{stderr}");
     assert!(stderr.contains("invalid app secret"), "{stderr}");
+    // The hint says where the refused credentials came from.
+    assert!(
+        stderr.contains(
+            "credentials used: app id from env QQBOT_APP_ID, secret from env QQBOT_SECRET"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_credentials_say_where_qqbot_looked_and_json_errors_go_to_stdout() {
+    let h = Harness::start(quiet());
+    let (stdout, stderr, code) = run(h.bare().args([
+        "send",
+        "--json",
+        "--app-id",
+        "102000001",
+        "--channel",
+        "C1",
+        "hi",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no bot credentials (no secret)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("app id from flag --app-id, no secret (looked at --app-id/--secret-file, QQBOT_APP_ID/QQBOT_SECRET and profile `default` in"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("which does not exist"), "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["exit"], 2);
+    assert!(v["code"].is_null());
 }

@@ -350,3 +350,86 @@ fn webhook_summary_counts_suppressed_redeliveries_and_logs_each_http_rejection_o
     );
     assert!(rest.contains("errors: 3"), "{rest}");
 }
+
+/// `listen --webhook ADDR --dev-credentials` (the README's example) accepts what `qqbot
+/// emulate --webhook-to` sends, and a rejected request is reported once, not as a log WARN plus
+/// a human line.
+#[test]
+fn a_rejected_webhook_is_reported_once_and_dev_credentials_receive_the_emulators_events() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut child = qqbot()
+        .args([
+            "listen",
+            "--webhook",
+            "127.0.0.1:0",
+            "--dev-credentials",
+            "--format",
+            "human",
+            "--color",
+            "never",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut banner = String::new();
+    let mut url = None;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        banner.push_str(&line);
+        if let Some(rest) = line.split("receiving webhooks at ").nth(1) {
+            url = rest.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no banner in {banner}"));
+    // An unsigned POST is rejected; an emulator with the dev credentials delivers events.
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(&url)
+            .body(r#"{"op":0,"t":"X","d":{}}"#)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert!(status.is_client_error(), "{status}");
+    let emulator = rt
+        .block_on(qqbot::emulator::Emulator::start(
+            qqbot::emulator::EmulatorConfig {
+                rate: 50.0,
+                webhook_to: Some(url.clone()),
+                ..qqbot::emulator::EmulatorConfig::default()
+            },
+        ))
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut events = Vec::new();
+    while events.len() < 3 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        events.push(line);
+    }
+    assert_eq!(events.len(), 3, "human lines on a pipe with --format human");
+    assert!(events.iter().all(|l| !l.starts_with('{')), "{events:?}");
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let code = child.wait().unwrap().code();
+    drop(emulator);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let all = banner + &rest;
+    assert_eq!(code, Some(130), "{all}");
+    assert_eq!(
+        all.matches("webhook: rejected POST").count(),
+        1,
+        "one report per rejection: {all}"
+    );
+    assert!(!all.contains("WARN"), "{all}");
+}

@@ -471,3 +471,39 @@ fn config_init_asks_on_a_terminal_and_hides_the_secret() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// A replay that ends says "replay finished" and its shard "ended" (not `connecting` waiting
+/// for a reconnect), and guild content is shown unescaped, as `listen` shows it.
+#[test]
+fn a_finished_replay_says_so_and_content_is_unescaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("short.ndjson");
+    let lines = [
+        r#"{"format":"qqbot-recording","version":"1.0","qqbot_version":"0.1.0","started_at":"2026-11-27T09:40:00Z","gateway":"127.0.0.1","sandbox":false,"intents":1,"shards":1,"app_id":"1","redaction":{"tokens":true,"ids":false,"content":false}}"#,
+        r#"{"type":"event","offset_us":1000,"at":"2026-11-27T09:40:00.001Z","shard":[0,1],"kind":"connected","url":"ws://127.0.0.1/websocket","attempt":1}"#,
+        r#"{"type":"event","offset_us":2000,"at":"2026-11-27T09:40:00.002Z","shard":[0,1],"kind":"ready","session_id":"s1","user_id":"42","username":"bot"}"#,
+        r#"{"type":"frame","offset_us":3000,"at":"2026-11-27T09:40:00.003Z","shard":[0,1],"dir":"rx","frame":{"op":0,"s":2,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:x","d":{"id":"m1","channel_id":"100010","guild_id":"187","author":{"id":"1234","username":"abc"},"content":"1 &lt; 2 &amp;&amp; 3 &gt; 2"}}}"#,
+        r#"{"type":"event","offset_us":4000,"at":"2026-11-27T09:40:00.004Z","shard":[0,1],"kind":"close","code":4009,"reason":"Session timed out","origin":"server","action":"resume"}"#,
+    ];
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let tmux = Tmux::new_named("replay-end");
+    qqbot_in_pane(
+        &tmux,
+        "160",
+        "40",
+        &format!("tui --replay {} --speed 100", file.display()),
+    );
+    let screen = tmux.wait_for("the end of the replay", |s| s.contains("replay finished"));
+    assert!(
+        screen.contains("ended"),
+        "the shard row says ended:\n{screen}"
+    );
+    assert!(!screen.contains("connecting"), "{screen}");
+    assert!(
+        screen.contains(r#""1 < 2 && 3 > 2""#),
+        "unescaped content:\n{screen}"
+    );
+    assert!(!screen.contains("&lt;"), "{screen}");
+    tmux.run(&["send-keys", "-t", "tui", "q"]);
+    assert_eq!(wait_exit(&tmux), "0");
+}

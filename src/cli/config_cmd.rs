@@ -20,17 +20,34 @@ use super::listen::settings;
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Create a profile (interactive on a terminal; else from flags and --secret-stdin).
+    #[command(after_help = super::help::config_init())]
     Init(InitArgs),
     /// Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents,
     /// default_profile; secret only with --secret-stdin).
+    #[command(after_help = super::help::config_set())]
     Set(SetArgs),
     /// Show the resolved settings and where each value came from (secrets redacted).
-    Show,
+    #[command(after_help = super::help::config_show())]
+    Show(ShowArgs),
+}
+
+/// Arguments of `qqbot config show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Credentials and endpoints (as the other commands would resolve them).
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
 }
 
 /// Arguments of `qqbot config init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// Config file and profile.
+    #[command(flatten)]
+    pub profile: super::ProfileArgs,
+    /// The profile uses the sandbox environment.
+    #[arg(long)]
+    pub sandbox: bool,
     /// The bot's app id (AppID in the QQ console).
     #[arg(long, value_name = "ID")]
     pub app_id: Option<String>,
@@ -51,6 +68,9 @@ pub struct InitArgs {
 /// Arguments of `qqbot config set`.
 #[derive(Debug, Args)]
 pub struct SetArgs {
+    /// Config file and profile.
+    #[command(flatten)]
+    pub profile: super::ProfileArgs,
     /// The key: app_id, secret, sandbox, public, api_base, token_url, intents, default_profile.
     #[arg(value_name = "KEY")]
     pub key: String,
@@ -63,6 +83,10 @@ pub struct SetArgs {
     /// Remove the key from the profile.
     #[arg(long, conflicts_with_all = ["value", "secret_stdin"])]
     pub unset: bool,
+    /// Create the profile when it does not exist yet, and replace a stored secret (both are
+    /// refused without it; a terminal is asked instead).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Run `qqbot config …`.
@@ -70,7 +94,7 @@ pub fn run(global: &GlobalArgs, cmd: ConfigCommand) -> CliResult {
     match cmd {
         ConfigCommand::Init(args) => init(global, args),
         ConfigCommand::Set(args) => set(global, args),
-        ConfigCommand::Show => show(global),
+        ConfigCommand::Show(_) => show(global),
     }
 }
 
@@ -306,6 +330,68 @@ fn set(global: &GlobalArgs, args: SetArgs) -> CliResult {
         done(global, &key, &name, &path, args.unset)?;
         return Ok(Exit::Ok);
     }
+    const KEYS: [&str; 7] = [
+        "app_id",
+        "secret",
+        "sandbox",
+        "public",
+        "api_base",
+        "token_url",
+        "intents",
+    ];
+    if !KEYS.contains(&key.as_str()) {
+        return Err(CliError::usage(format!("unknown key `{key}`")).hint(
+            "keys: app_id, secret, sandbox, public, api_base, token_url, intents, default_profile",
+        ));
+    }
+    let created = !file.profile.contains_key(&name);
+    if created && !args.unset && !args.force {
+        let question = format!(
+            "profile `{name}` does not exist in {}; create it? [y/N]: ",
+            path.display()
+        );
+        if !confirm(&question)? {
+            let known: Vec<&str> = file.profile.keys().map(String::as_str).collect();
+            return Err(CliError::usage(format!(
+                "profile `{name}` does not exist in {}",
+                path.display()
+            ))
+            .hint(if known.is_empty() {
+                "create it with `qqbot config init`, or pass --force to create it with this key".to_owned()
+            } else {
+                format!(
+                    "existing profiles: {}; pass --force to create `{name}`, or `qqbot config init --profile {name}`",
+                    known.join(", ")
+                )
+            }));
+        }
+    }
+    if created && args.unset {
+        return Err(CliError::usage(format!(
+            "profile `{name}` does not exist in {}: nothing to remove",
+            path.display()
+        )));
+    }
+    if key == "secret"
+        && !args.unset
+        && !args.force
+        && file.profile.get(&name).is_some_and(|p| p.secret.is_some())
+    {
+        // stdin carries the new secret, so only a terminal on stderr can be asked (via /dev/tty).
+        let question = format!(
+            "profile `{name}` in {} already has a secret; replace it? [y/N]: ",
+            path.display()
+        );
+        if !confirm(&question)? {
+            return Err(CliError::failure(format!(
+                "not replacing the secret of profile `{name}` in {}",
+                path.display()
+            ))
+            .hint(
+                "pass --force to replace it, or --profile OTHER to store it in another profile",
+            ));
+        }
+    }
     let profile = file.profile.entry(name.clone()).or_default();
     let v = || value.clone().unwrap_or_default();
     match key.as_str() {
@@ -352,8 +438,29 @@ fn set(global: &GlobalArgs, args: SetArgs) -> CliResult {
         file.default_profile = Some(name.clone());
     }
     save(&path, &file)?;
+    if created && !global.quiet && !global.json {
+        eprintln!("qqbot: created profile `{name}` in {}", path.display());
+    }
     done(global, &key, &name, &path, args.unset)?;
     Ok(Exit::Ok)
+}
+
+/// Ask a yes/no question on the terminal (`/dev/tty`, so it works while stdin is a pipe);
+/// `false` without a terminal.
+fn confirm(question: &str) -> Result<bool, CliError> {
+    if !std::io::stderr().is_terminal() {
+        return Ok(false);
+    }
+    let Ok(tty) = std::fs::File::open("/dev/tty") else {
+        return Ok(false);
+    };
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::BufReader::new(tty)
+        .read_line(&mut answer)
+        .map_err(|e| CliError::failure("cannot read the answer").caused_by(&e))?;
+    Ok(yes_no(&answer) == Some(true))
 }
 
 fn done(
@@ -437,8 +544,12 @@ fn show(global: &GlobalArgs) -> CliResult {
     if !profiles.is_empty() {
         outln!("profiles     {}", profiles.join(", "))?;
     }
-    let line = |key: &str, value: &str, source: &str| -> std::io::Result<()> {
-        outln!("{key:<12} {value:<40} {source}")
+    // Rows first, then one width for the value column, so long values (an api_base with a
+    // path, a long intents list) do not push their source out of line.
+    let mut rows: Vec<(&str, String, String)> = Vec::new();
+    let mut line = |key: &'static str, value: &str, source: &str| -> std::io::Result<()> {
+        rows.push((key, value.to_owned(), source.to_owned()));
+        Ok(())
     };
     line("profile", &s.profile.value, &s.profile.source.to_string())?;
     let (v, src) = row(&s.app_id);
@@ -473,5 +584,16 @@ fn show(global: &GlobalArgs) -> CliResult {
     )?;
     let (v, src) = row(&s.intents);
     line("intents", &v, &src)?;
+    let width = rows
+        .iter()
+        .map(|(_, value, _)| value.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    for (key, value, source) in &rows {
+        let pad = width - value.chars().count();
+        let text = format!("{key:<12} {value}{:pad$}  {source}", "");
+        outln!("{}", text.trim_end())?;
+    }
     Ok(Exit::Ok)
 }

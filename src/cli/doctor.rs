@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use qqbot::config::Settings;
 use qqbot::gateway::probe::{TrialOutcome, Verdict, trial_identify};
+use qqbot::gateway::queue::{IDENTIFY_MARGIN, IDENTIFY_WINDOW};
 use qqbot::http::api::StaticToken;
 use qqbot::http::{Api, ApiError, ApiErrorKind};
 use qqbot::protocol::Intents;
@@ -26,13 +27,10 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Arguments of `qqbot doctor`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "The gateway step identifies once (one session start of the daily \
-session_start_limit) and closes at once; --no-gateway skips it.\n\nExit codes: 0 all checks \
-pass, 1 another failure (network, platform), 2 credentials missing, 4 credentials or token refused (also the IP \
-whitelist, 11298), 5 the gateway refused the session (intents, sandbox-only, banned)."
-)]
 pub struct DoctorArgs {
+    /// Credentials and endpoints.
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// Intents for the handshake (default: the profile's intents, else `default`).
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
@@ -131,10 +129,20 @@ struct Report {
     quiet: bool,
     /// A write to stdout failed (a closed pipe): stop printing, report it at the end.
     write_error: Option<std::io::Error>,
+    /// Where the credentials came from, added to the action of a failure they caused.
+    origin: String,
 }
 
 impl Report {
-    fn push(&mut self, check: Check) {
+    fn push(&mut self, mut check: Check) {
+        if check.status == Status::Fail && (check.exit == Exit::Auth || check.name == "credentials")
+        {
+            let origin = format!("credentials used: {}", self.origin);
+            check.action = Some(match check.action.take() {
+                Some(a) => format!("{a}; {origin}"),
+                None => origin,
+            });
+        }
         if self.human
             && self.write_error.is_none()
             && !(self.quiet && check.status == Status::Pass)
@@ -196,6 +204,7 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         human: !global.json,
         quiet: global.quiet,
         write_error: None,
+        origin: super::listen::credential_origin(&settings),
     };
     diagnose(&settings, &args, intents, &mut report).await;
     if let Some(err) = report.write_error.take() {
@@ -433,7 +442,23 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
         });
         return;
     }
-    let outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    let mut outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    let mut waited = false;
+    if outcome.as_ref().is_ok_and(|o| o.close_code() == Some(4008)) {
+        // Another Identify for this bot (a `listen` that just started, an earlier `doctor`)
+        // came within the identify window: wait it out once instead of failing.
+        let wait = IDENTIFY_WINDOW + IDENTIFY_MARGIN;
+        if !report.quiet {
+            eprintln!(
+                "qqbot: the handshake was closed with 4008 (rate limit): another Identify for this bot came within the last {} s; waiting {:.1} s for the identify window, then trying once more",
+                IDENTIFY_WINDOW.as_secs(),
+                wait.as_secs_f64()
+            );
+        }
+        tokio::time::sleep(wait).await;
+        waited = true;
+        outcome = trial_identify(&gateway.url, &token, intents, STEP_TIMEOUT).await;
+    }
     let left = gateway.session_start_limit.remaining.saturating_sub(1);
     let check = match outcome {
         Ok(TrialOutcome::Ready {
@@ -441,9 +466,14 @@ async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, repo
         }) => Check::pass(
             "handshake",
             format!(
-                "Hello, Identify (intents {}), READY as `{}`, closed cleanly; spent 1 session start ({left} left)",
+                "Hello, Identify (intents {}), READY as `{}`, closed cleanly; spent 1 session start ({left} left){}",
                 intents.names(),
-                user.username
+                user.username,
+                if waited {
+                    "; waited out the identify window after a 4008 first"
+                } else {
+                    ""
+                }
             ),
         )
         .data(json!({"session_id": session_id, "intents": intents.bits(), "remaining": left})),

@@ -30,6 +30,10 @@ pub struct CliError {
     pub causes: Vec<String>,
     /// What to do about it.
     pub hint: Option<String>,
+    /// The platform's error code, when the platform answered (for `send --json`).
+    pub platform_code: Option<u64>,
+    /// The platform's trace id, when it sent one.
+    pub trace_id: Option<String>,
 }
 
 impl CliError {
@@ -40,6 +44,8 @@ impl CliError {
             message: message.into(),
             causes: Vec::new(),
             hint: None,
+            platform_code: None,
+            trace_id: None,
         }
     }
 
@@ -70,6 +76,12 @@ impl CliError {
         self
     }
 
+    /// Add one cause line.
+    pub fn cause(mut self, text: impl Into<String>) -> CliError {
+        self.causes.push(text.into());
+        self
+    }
+
     /// Add the source chain of an error as causes.
     pub fn caused_by(mut self, err: &(dyn std::error::Error + 'static)) -> CliError {
         let mut source = Some(err);
@@ -78,6 +90,21 @@ impl CliError {
             source = e.source();
         }
         self
+    }
+
+    /// The error as one JSON object (what `send --json` writes on stdout on failure):
+    /// `{"status":"error","exit":N,"error":"…","causes":[…],"hint":"…"|null,"code":N|null,
+    /// "trace_id":"…"|null}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": "error",
+            "exit": self.exit as u8,
+            "error": self.message,
+            "causes": self.causes,
+            "hint": self.hint,
+            "code": self.platform_code,
+            "trace_id": self.trace_id,
+        })
     }
 
     /// Render as `qqbot: error: …`, `caused by: …` and `hint: …` lines.

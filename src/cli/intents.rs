@@ -13,11 +13,14 @@ use super::exit::{CliError, CliResult, Exit};
 #[derive(Debug, Subcommand)]
 pub enum IntentsCommand {
     /// Every intent bit: value, name, aliases used by other SDKs, access level and events.
+    #[command(after_help = super::help::intents_list())]
     List,
     /// Explain one intent (name, alias or bit) or break an intents value into its bits.
+    #[command(after_help = super::help::intents_explain())]
     Explain(ExplainArgs),
     /// Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal
     /// intents for some events, or (--live) find which intents the app is granted.
+    #[command(after_help = super::help::intents_check())]
     Check(super::intents_check::CheckArgs),
 }
 

@@ -23,16 +23,10 @@ const TRIAL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Arguments of `qqbot intents check`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "--live costs session starts: each trial Identify may use one of the \
-daily session_start_limit. The whole request is tried first; a refused set is split in halves, \
-so n intents need at most 2n-1 trials (1 when everything is granted). qqbot refuses to start when \
-the remaining budget is below that worst case, unless --yes, which then stops after the remaining \
-budget and reports the rest as unknown.\n\nExit codes: 0 all requested intents granted (static: \
-no problems), 1 problems found (static), 2 usage, 4 credentials refused, 5 some intents denied \
-or the budget is too small."
-)]
 pub struct CheckArgs {
+    /// Credentials and endpoints (for --live and the profile's settings).
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// The intents to check (names, aliases, numbers, `default`, `all`). Default: the profile's
     /// intents; with --live and no profile intents, `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]

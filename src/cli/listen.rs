@@ -31,6 +31,9 @@ use super::style;
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Source")]
 pub struct SourceArgs {
+    /// Credentials and endpoints.
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// Intents: names or aliases (guilds,public_guild_messages), numbers, `default` or `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
@@ -55,6 +58,24 @@ pub struct SourceArgs {
         requires = "emulator"
     )]
     pub scenario: String,
+    /// With --emulator: the heartbeat interval its Hello sends, in milliseconds (default 41250;
+    /// e.g. 1000 with `--scenario zombie` to see a zombie within seconds).
+    /// qqbot clamps Hello's interval to 1 s–10 min, so 1000–600000.
+    #[arg(long, value_name = "MS", requires = "emulator",
+          value_parser = clap::value_parser!(u64).range(1000..=600_000))]
+    pub heartbeat_interval: Option<u64>,
+    /// With --emulator: generated events per second (default 2).
+    #[arg(long, value_name = "EVENTS_PER_SEC", requires = "emulator")]
+    pub rate: Option<f64>,
+    /// With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s;
+    /// default 30m).
+    #[arg(long, value_name = "DURATION", requires = "emulator", value_parser = parse_duration)]
+    pub session_timeout: Option<Duration>,
+    /// Use the emulator's development credentials (app id 1020304050, secret
+    /// qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive
+    /// what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs.
+    #[arg(long, conflicts_with = "emulator")]
+    pub dev_credentials: bool,
     /// Receive events as webhooks on ADDR (e.g. 0.0.0.0:8443) instead of connecting to the
     /// gateway. With --emulator, the embedded emulator sends its events there.
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["shards", "shard", "state_file"])]
@@ -103,13 +124,21 @@ pub struct ListenArgs {
     /// Drop events whose id was already seen (the gateway may replay after a resume).
     #[arg(long, help_heading = "Output")]
     pub dedup: bool,
+    /// In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot
+    /// send` needs them).
+    #[arg(long, help_heading = "Output")]
+    pub short_ids: bool,
     /// Also record the session to this file (NDJSON; zstd when it ends in .zst).
     #[arg(long, value_name = "FILE", help_heading = "Recording")]
     pub record: Option<PathBuf>,
     /// In the recording, replace user/guild/group/channel/message ids and openids by consistent
-    /// pseudonyms.
+    /// pseudonyms (implies --redact-names).
     #[arg(long, help_heading = "Recording")]
     pub redact_ids: bool,
+    /// In the recording, replace usernames, nicknames and avatar URLs by consistent pseudonyms
+    /// (`user-…`, `nick-…`, `https://avatar.invalid/…`).
+    #[arg(long, help_heading = "Recording")]
+    pub redact_names: bool,
     /// In the recording, blank message content.
     #[arg(long, help_heading = "Recording")]
     pub redact_content: bool,
@@ -175,6 +204,8 @@ pub(crate) struct Target {
     sandbox: bool,
     /// An emulator to start (for the gateway, or to send webhooks).
     emulator: Option<EmulatorConfig>,
+    /// Where the credentials came from (for hints), when they are the user's.
+    origin: Option<String>,
 }
 
 /// Where items come from.
@@ -234,6 +265,7 @@ fn overrides(global: &GlobalArgs) -> Overrides {
         token_url: global.token_url.clone(),
         secret_file: global.secret_file.clone(),
         config_path: global.config.clone(),
+        app_id: global.app_id.clone(),
     }
 }
 
@@ -283,7 +315,13 @@ pub(crate) async fn open_source(
         Some(path) => read_state(path)?,
         None => Vec::new(),
     };
-    let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
+    let (cluster, items) = Cluster::start(config).await.map_err(|e| {
+        let err = start_error(e);
+        match &target.origin {
+            Some(origin) => with_origin(err, origin),
+            None => err,
+        }
+    })?;
     Ok((
         Source::Gateway {
             cluster,
@@ -368,6 +406,52 @@ pub(crate) fn check_app_id(app_id: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Where the credentials came from, for hints: `app id from env QQBOT_APP_ID, secret from
+/// profile `dev` in /home/me/.config/qqbot/config.toml`; when one is missing, where qqbot looked.
+pub(crate) fn credential_origin(settings: &Settings) -> String {
+    use qqbot::config::Source;
+    let file = settings
+        .config_path
+        .as_ref()
+        .map_or_else(|| "no config file".to_owned(), |p| p.display().to_string());
+    let place = |source: &Source| match source {
+        Source::File => format!("profile `{}` in {file}", settings.profile.value),
+        other => other.to_string(),
+    };
+    let app = match &settings.app_id {
+        Some(a) => format!("app id from {}", place(&a.source)),
+        None => "no app id".to_owned(),
+    };
+    let secret = match &settings.secret {
+        Some(s) => format!("secret from {}", place(&s.source)),
+        None => "no secret".to_owned(),
+    };
+    if settings.app_id.is_some() && settings.secret.is_some() {
+        return format!("{app}, {secret}");
+    }
+    format!(
+        "{app}, {secret} (looked at --app-id/--secret-file, QQBOT_APP_ID/QQBOT_SECRET and profile `{}` in {file}{})",
+        settings.profile.value,
+        if settings.config_exists {
+            ""
+        } else {
+            ", which does not exist"
+        }
+    )
+}
+
+/// Add where the credentials came from to an authentication error's hint.
+pub(crate) fn with_origin(mut err: CliError, origin: &str) -> CliError {
+    if err.exit == Exit::Auth {
+        let hint = match err.hint.take() {
+            Some(h) => format!("{h}; credentials used: {origin}"),
+            None => format!("credentials used: {origin}"),
+        };
+        err.hint = Some(hint);
+    }
+    err
+}
+
 /// Resolve settings, printing config warnings.
 pub fn settings(global: &GlobalArgs) -> Result<Settings, CliError> {
     let settings = resolve_from_env(&overrides(global))
@@ -389,10 +473,27 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             .hint("drop --api-base, or drop --emulator and point --api-base (and --token-url) at a running `qqbot emulate`"));
         }
         let scenario = super::emulate::parse_scenario(&args.scenario)?;
-        let config = EmulatorConfig {
+        let mut config = EmulatorConfig {
             scenario,
             ..EmulatorConfig::default()
         };
+        if let Some(ms) = args.heartbeat_interval {
+            config.heartbeat_interval = Duration::from_millis(ms);
+        }
+        if let Some(rate) = args.rate {
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err(CliError::usage(
+                    "--rate must be a positive number of events per second",
+                ));
+            }
+            config.rate = rate;
+        }
+        if let Some(timeout) = args.session_timeout {
+            if timeout.is_zero() {
+                return Err(CliError::usage("--session-timeout must be above 0"));
+            }
+            config.session_timeout = timeout;
+        }
         return Ok(Target {
             app_id: config.app_id.clone(),
             secret: config.secret.clone(),
@@ -401,11 +502,38 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             label: format!("embedded emulator ({scenario} scenario)"),
             sandbox: false,
             emulator: Some(config),
+            origin: None,
+        });
+    }
+    if args.dev_credentials {
+        return Ok(Target {
+            app_id: qqbot::emulator::DEFAULT_APP_ID.to_owned(),
+            secret: qqbot::Secret::new(qqbot::emulator::DEFAULT_SECRET),
+            api_base: settings.api_base.value.clone(),
+            token_url: settings.token_url.value.clone(),
+            label: if args.webhook.is_some() {
+                format!(
+                    "the emulator's development credentials, app id {}",
+                    qqbot::emulator::DEFAULT_APP_ID
+                )
+            } else {
+                format!(
+                    "{} with the emulator's development credentials (app id {})",
+                    settings.api_base.value,
+                    qqbot::emulator::DEFAULT_APP_ID
+                )
+            },
+            sandbox: false,
+            emulator: None,
+            origin: Some(
+                "--dev-credentials (the emulator's development app id and secret)".to_owned(),
+            ),
         });
     }
     let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
         return Err(CliError::usage("no bot credentials")
-            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --secret-file or a config profile); `qqbot listen --emulator` needs none"));
+            .cause(credential_origin(settings))
+            .hint("set QQBOT_APP_ID and QQBOT_SECRET (or use --app-id with --secret-file, or a config profile); `qqbot listen --emulator` needs none, and --dev-credentials talks to a `qqbot emulate`"));
     };
     check_app_id(&app_id.value)?;
     Ok(Target {
@@ -424,6 +552,7 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
         ),
         sandbox: settings.sandbox.value,
         emulator: None,
+        origin: Some(credential_origin(settings)),
     })
 }
 
@@ -463,7 +592,13 @@ async fn webhook_source(
     let emulator = match target.emulator.take() {
         Some(mut config) => {
             config.webhook_to = Some(receiver.url());
-            Some(start_emulator(config).await?)
+            let emulator = start_emulator(config).await?;
+            target.label = format!(
+                "{0} at {1} (control API {1}/_emulator/)",
+                target.label,
+                emulator.api_base()
+            );
+            Some(emulator)
         }
         None => {
             if !global.quiet {
@@ -603,13 +738,15 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         Some(path) => Some(Recorder::prepare(path)?),
         None => None,
     };
-    let json = global.json || !std::io::stdout().is_terminal();
+    let json = global.stream_json();
     let format = if silent {
         Format::Silent
     } else if json {
         Format::Ndjson
     } else {
-        Format::Human(Painter::new(style::stdout_color(global.color)))
+        Format::Human(
+            Painter::new(style::stdout_color(global.color)).with_short_ids(args.short_ids),
+        )
     };
     let options = PipelineOptions {
         filter: args.filter.filter(args.include_control, true),
@@ -672,6 +809,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         header.app_id = target.app_id.clone();
         let redaction = Redaction::new([target.secret.clone()])
             .with_ids(args.redact_ids)
+            .with_names(args.redact_names || args.redact_ids)
             .with_content(args.redact_content);
         if let Err(e) = recorder.open(&header, &redaction, &[&target.secret]) {
             source.close().await;
@@ -852,6 +990,9 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             err = err.hint(hint);
         } else if let Some(hint) = &stop.hint {
             err = err.hint(hint.clone());
+        }
+        if let Some(origin) = &target.origin {
+            err = with_origin(err, origin);
         }
         return Err(err);
     }

@@ -300,6 +300,9 @@ impl<W: Write> Pipeline<W> {
             metrics.handed_on(item);
         }
         if !accepted {
+            if is_dispatch {
+                self.stats.filtered += 1;
+            }
             self.advance(item); // filtered out on purpose: handled
             if !is_dispatch && self.options.notices {
                 self.notice(item);
@@ -390,6 +393,7 @@ impl<W: Write> Pipeline<W> {
             (stop @ (Stop::BrokenPipe | Stop::WriteError(_)), _) | (stop, None) => stop,
             (_, Some(failed)) => failed,
         };
+        self.stats.shown = self.printed;
         Outcome {
             stop,
             stats: self.stats,

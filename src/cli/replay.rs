@@ -31,6 +31,9 @@ use super::style;
 /// Arguments of `qqbot replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
+    /// Credentials and endpoints (for --serve and forwarding).
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// The recording (`-` reads standard input; zstd is detected).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -63,6 +66,9 @@ pub struct ReplayArgs {
     /// Also replay lifecycle lines (connected, closes, resumes, heartbeats).
     #[arg(long, help_heading = "Output")]
     pub include_control: bool,
+    /// In human lines, shorten ids and openids to 12 characters (default: in full).
+    #[arg(long, help_heading = "Output")]
+    pub short_ids: bool,
     /// Print a summary instead of the events.
     #[arg(long, conflicts_with = "serve", help_heading = "Output")]
     pub stats: bool,
@@ -77,11 +83,6 @@ pub struct ReplayArgs {
     /// With --serve: start the recording again for each session when it ends.
     #[arg(long = "loop", requires = "serve", help_heading = "Serving")]
     pub repeat: bool,
-    /// With --serve: also accept this app id (with the development secret, or the configured
-    /// one: QQBOT_SECRET, --secret-file or a profile). The recording's app id and the configured
-    /// credentials are accepted too.
-    #[arg(long, value_name = "ID", requires = "serve", help_heading = "Serving")]
-    pub app_id: Option<String>,
 }
 
 impl ReplayArgs {
@@ -321,11 +322,13 @@ fn print_with(
     forwarder: &mut Option<Forwarder>,
 ) -> CliResult {
     let reader = open(&args.file)?;
-    let json = global.json || !std::io::stdout().is_terminal();
+    let json = global.stream_json();
     let format = if json {
         Format::Ndjson
     } else {
-        Format::Human(Painter::new(style::stdout_color(global.color)))
+        Format::Human(
+            Painter::new(style::stdout_color(global.color)).with_short_ids(args.short_ids),
+        )
     };
     let options = PipelineOptions {
         // Event types are applied by the selection.
@@ -433,7 +436,7 @@ fn accepted_credentials(global: &GlobalArgs, args: &ReplayArgs) -> Accepted {
         .and_then(|s| s.app_id.as_ref().map(|a| a.value.clone()));
     let configured_secret = settings.and_then(|s| s.secret.map(|s| s.value));
     let mut ids: Vec<String> = Vec::new();
-    for id in [args.app_id.clone(), recorded.clone(), configured_id]
+    for id in [global.app_id.clone(), recorded.clone(), configured_id]
         .into_iter()
         .flatten()
     {

@@ -33,14 +33,10 @@ const DUPLICATE_SEQ: u64 = 40054005;
 /// Arguments of `qqbot send`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["channel", "dm", "group", "user"])))]
-#[command(
-    after_help = "Passive replies: --reply-to MSG_ID (or --event-id ID) makes the send a \
-reply; msg_seq is allocated per message and remembered across runs (QQBOT_CACHE_DIR/msg_seq.json), \
-so repeated replies never hit 40054005. Proactive group/C2C sends were discontinued on 2025-04-21 \
-and are refused locally unless --force.\n\nExit codes: 0 sent (or queued for audit: HTTP 202), \
-1 refused or failed, 2 usage, 4 credentials refused."
-)]
 pub struct SendArgs {
+    /// Credentials and endpoints.
+    #[command(flatten)]
+    pub conn: super::ConnArgs,
     /// Send to a guild text channel (channel id).
     #[arg(long, value_name = "ID")]
     pub channel: Option<String>,
@@ -153,11 +149,11 @@ pub(super) fn connect(settings: &Settings) -> Result<Connection, CliError> {
             (None, Some(_)) => "no app id",
             _ => "no secret",
         };
-        return Err(
-            CliError::usage(format!("no bot credentials ({missing})")).hint(
-                "set QQBOT_APP_ID and QQBOT_SECRET, use --secret-file, or run `qqbot config init`",
-            ),
-        );
+        return Err(CliError::usage(format!("no bot credentials ({missing})"))
+            .cause(super::listen::credential_origin(settings))
+            .hint(
+                "set QQBOT_APP_ID and QQBOT_SECRET, use --app-id with --secret-file, or run `qqbot config init`",
+            ));
     };
     super::listen::check_app_id(&app_id.value)?;
     let http = reqwest::Client::builder()
@@ -205,7 +201,9 @@ pub(super) fn api_error(what: &str, err: &ApiError) -> CliError {
         },
     };
     // The cause line ends with `[trace …]`: quote it when asking the platform for help.
-    let out = CliError::new(exit, message).caused_by(err);
+    let mut out = CliError::new(exit, message).caused_by(err);
+    out.platform_code = code;
+    out.trace_id = err.trace_id().map(str::to_owned);
     let hint = err.hint().map(str::to_owned).or_else(|| {
         token_hint(err).or(match err.kind() {
             ApiErrorKind::Transport => {
@@ -404,8 +402,52 @@ fn preflight(
     }
 }
 
-/// Run `qqbot send`.
+/// Run `qqbot send`. With `--json`, a failure is also written to stdout as one JSON object
+/// ([`CliError::to_json`]); the human error still goes to stderr.
 pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
+    let mut origin = None;
+    let result = send(global, args, &mut origin)
+        .await
+        .map_err(|e| match &origin {
+            Some(origin) => super::listen::with_origin(e, origin),
+            None => e,
+        });
+    if global.json
+        && let Err(err) = &result
+        && !err.is_broken_pipe()
+    {
+        outln!("{}", err.to_json())?;
+    }
+    result
+}
+
+/// 22009 on a passive group/C2C reply: the message's replies are used up (`replies` is what
+/// the msg_seq store knows about this message), which waiting cannot fix.
+fn replies_used_up(err: ApiError, reply_id: &str, replies: u32) -> CliError {
+    let err = err.without_retry_after();
+    let message = if replies >= MAX_REPLIES {
+        format!(
+            "the platform refused the reply: message {reply_id} has used up its {MAX_REPLIES} passive replies (22009)"
+        )
+    } else {
+        format!(
+            "the platform refused the reply: message limit exceeded (22009): message {reply_id} has probably used up its {MAX_REPLIES} passive replies (this store knows of {replies}), or the bot sends too fast"
+        )
+    };
+    // The library files 22009 under rate limits; here it is not one.
+    let cause = err
+        .to_string()
+        .replacen(": rate limited (", ": refused (", 1);
+    let mut out = CliError::failure(message).cause(cause);
+    out.platform_code = Some(22009);
+    out.trace_id = err.trace_id().map(str::to_owned);
+    out.hint(format!(
+        "each received message takes at most {MAX_REPLIES} replies and retrying does not help: reply to a newer message (--reply-to), or to an event with --event-id"
+    ))
+}
+
+/// `origin` is set to where the credentials came from once they are resolved.
+async fn send(global: &GlobalArgs, args: SendArgs, origin: &mut Option<String>) -> CliResult {
     let (scene, target) = match (&args.channel, &args.dm, &args.group, &args.user) {
         (Some(id), ..) => (Scene::Channel, id.clone()),
         (_, Some(id), ..) => (Scene::Dm, id.clone()),
@@ -451,6 +493,7 @@ pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
     }
 
     let settings = settings(global)?;
+    *origin = Some(super::listen::credential_origin(&settings));
     let conn = connect(&settings)?;
 
     // What is known about the original message.
@@ -632,6 +675,18 @@ pub async fn run(global: &GlobalArgs, args: SendArgs) -> CliResult {
                     "could not reach the platform; the message was not sent",
                     &e,
                 ));
+            }
+            Err(e)
+                if scene.is_v2()
+                    && (e.code() == Some(22009) || e.err_code() == Some(22009))
+                    && let Some(id) = reply_id.as_deref() =>
+            {
+                let known = entry.map_or(0, |e| e.replies);
+                let mut err = replies_used_up(e, id, known);
+                if let Some(seq) = seq {
+                    err.causes.insert(0, format!("sent with msg_seq {seq}"));
+                }
+                return Err(err);
             }
             Err(e) => {
                 let what = if reply_id.is_some() {

@@ -57,6 +57,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             let (items, header) = replay_source(file, speed)?;
             let header = Header {
                 utc_offset: offset,
+                replay: true,
                 ..header
             };
             qqbot::tui::run_dashboard(items, header, None, args.fps).await

@@ -191,6 +191,13 @@ impl ApiError {
         self.0.trace_id.as_deref()
     }
 
+    /// The same error without a retry-after wait, for a caller that knows waiting cannot help
+    /// (22009 on the sixth passive reply to one message: that message's replies are used up).
+    pub fn without_retry_after(mut self) -> ApiError {
+        self.0.retry_after = None;
+        self
+    }
+
     /// For [`ApiErrorKind::RateLimited`]: how long to wait before retrying (the `Retry-After`
     /// header when sent, else 1 s). `None` for daily/monthly quota codes, where waiting seconds
     /// does not help (see [`ApiError::hint`]).

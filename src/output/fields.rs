@@ -48,6 +48,10 @@ impl Person<'_> {
 /// that is not an object yields the default (all `None`).
 #[derive(Debug, Deserialize, Default)]
 pub struct EventFields<'a> {
+    /// The body's own id (a message id for message events); a non-string `id` is ignored
+    /// rather than hiding every other field.
+    #[serde(borrow, default, deserialize_with = "lenient_str")]
+    pub id: Option<Cow<'a, str>>,
     /// Guild id.
     #[serde(borrow, default)]
     pub guild_id: Option<Cow<'a, str>>,
@@ -89,6 +93,22 @@ pub struct EventFields<'a> {
     pub name: Option<Cow<'a, str>>,
 }
 
+/// A string, or `None` for any other JSON value.
+fn lenient_str<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum StrOrOther<'a> {
+        Str(#[serde(borrow)] Cow<'a, str>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match StrOrOther::deserialize(d)? {
+        StrOrOther::Str(s) => Some(s),
+        StrOrOther::Other(_) => None,
+    })
+}
+
 impl<'a> EventFields<'a> {
     /// Read the fields from a raw `d`; anything unreadable gives the empty default.
     pub fn peek(d: &'a str) -> EventFields<'a> {
@@ -109,6 +129,35 @@ impl<'a> EventFields<'a> {
             .as_ref()
             .and_then(Person::label)
             .or_else(|| self.user.as_ref().and_then(Person::label))
+            .or(self.user_id.as_deref())
+            .or(self.user_openid.as_deref())
+            .or(self.group_member_openid.as_deref())
+            .or(self.op_member_openid.as_deref())
+            .or(self.openid.as_deref())
+    }
+
+    /// The acting user's display name, when the body has one.
+    pub fn who_name(&self) -> Option<&str> {
+        self.author
+            .as_ref()
+            .and_then(|p| p.username.as_deref())
+            .or_else(|| self.user.as_ref().and_then(|p| p.username.as_deref()))
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The acting user's id or openid (what `send --user` or a filter takes).
+    pub fn who_id(&self) -> Option<&str> {
+        fn person_id<'p>(p: &'p Person<'_>) -> Option<&'p str> {
+            [&p.user_openid, &p.member_openid, &p.id]
+                .into_iter()
+                .flatten()
+                .map(|c| c.as_ref())
+                .find(|s| !s.is_empty())
+        }
+        self.author
+            .as_ref()
+            .and_then(person_id)
+            .or_else(|| self.user.as_ref().and_then(person_id))
             .or(self.user_id.as_deref())
             .or(self.user_openid.as_deref())
             .or(self.group_member_openid.as_deref())

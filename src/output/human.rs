@@ -8,16 +8,35 @@ use crate::gateway::{Cause, Dispatch, GatewayItem, ItemKind, ShardState};
 use crate::protocol::close_info;
 use chrono::Local;
 
-/// ANSI styling, or none.
+/// ANSI styling, or none; and whether ids are shown in full (the default: `qqbot send` needs
+/// them) or shortened.
 #[derive(Debug, Clone, Copy)]
 pub struct Painter {
     color: bool,
+    short_ids: bool,
 }
 
 impl Painter {
-    /// A painter that colours when `color` is true.
+    /// A painter that colours when `color` is true, showing ids in full.
     pub const fn new(color: bool) -> Painter {
-        Painter { color }
+        Painter {
+            color,
+            short_ids: false,
+        }
+    }
+
+    /// Shorten ids and openids to 12 characters (`listen --short-ids`).
+    pub const fn with_short_ids(mut self, short: bool) -> Painter {
+        self.short_ids = short;
+        self
+    }
+
+    fn id(&self, id: &str) -> String {
+        if self.short_ids {
+            snippet(id, 12)
+        } else {
+            snippet(id, 128)
+        }
     }
 
     fn paint(&self, out: &mut String, code: &str, text: &str) {
@@ -42,6 +61,20 @@ pub fn snippet(text: &str, max: usize) -> String {
     } else {
         flat
     }
+}
+
+/// Message content as the user typed it: guild content escapes `&`, `<` and `>` as HTML
+/// entities (message_format.md). `&amp;` is undone last, so `&amp;lt;` stays `&lt;`.
+pub fn unescape_content(content: &str) -> std::borrow::Cow<'_, str> {
+    if !content.contains('&') {
+        return std::borrow::Cow::Borrowed(content);
+    }
+    std::borrow::Cow::Owned(
+        content
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
 }
 
 fn event_color(t: &str) -> &'static str {
@@ -84,30 +117,51 @@ fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
     let fields = EventFields::peek(d.d());
     let mut parts: Vec<String> = Vec::new();
     if let Some(g) = fields.group() {
-        parts.push(format!("group:{}", snippet(g, 12)));
+        parts.push(format!("group:{}", painter.id(g)));
     } else if let Some(g) = fields.guild_id.as_deref() {
-        parts.push(format!("guild:{g}"));
+        parts.push(format!("guild:{}", painter.id(g)));
     }
     if let Some(c) = fields.channel_id.as_deref() {
-        parts.push(format!("channel:{c}"));
+        parts.push(format!("channel:{}", painter.id(c)));
     }
     if let Some(name) = fields.name.as_deref() {
         parts.push(format!("name:{}", snippet(name, 24)));
     }
-    if let Some(who) = fields.who() {
-        parts.push(format!("from:{}", snippet(who, 16)));
+    match (fields.who_name(), fields.who_id()) {
+        (Some(name), Some(id)) if name != id => {
+            parts.push(format!("from:{}({})", snippet(name, 16), painter.id(id)));
+        }
+        (_, Some(id)) => parts.push(format!("from:{}", painter.id(id))),
+        (Some(name), None) => parts.push(format!("from:{}", snippet(name, 16))),
+        (None, None) => {}
+    }
+    // The id `send --reply-to` (messages) or `send --event-id` (other events) takes.
+    if let Some(id) = fields.id.as_deref().filter(|id| !id.is_empty()) {
+        let label = if d.t.contains("MESSAGE") { "msg" } else { "id" };
+        parts.push(format!("{label}:{}", painter.id(id)));
+    } else if let Some(id) = d.id.as_deref().filter(|_| replyable_event(&d.t)) {
+        parts.push(format!("event:{}", painter.id(id)));
     }
     out.push(' ');
     out.push_str(&parts.join(" "));
     if let Some(content) = fields.content.as_deref() {
         out.push(' ');
-        // Guild content escapes `&`, `<` and `>` (message_format.md); show it as the user typed it.
-        let typed = content
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&");
+        let typed = unescape_content(content);
         painter.paint(out, "1", &format!("{:?}", snippet(&typed, 60)));
     }
+}
+
+/// Events a bot may answer with `send --event-id` (the envelope id).
+fn replyable_event(t: &str) -> bool {
+    matches!(
+        t,
+        "GROUP_ADD_ROBOT"
+            | "FRIEND_ADD"
+            | "C2C_MSG_RECEIVE"
+            | "GROUP_MSG_RECEIVE"
+            | "ENTER_AIO"
+            | "INTERACTION_CREATE"
+    )
 }
 
 /// One human line (with trailing newline) for `item`.
@@ -314,7 +368,10 @@ mod tests {
         let text = line(&item, Painter::new(false));
         assert!(text.contains("#3"), "{text}");
         assert!(text.contains("AT_MESSAGE_CREATE"));
-        assert!(text.contains("guild:187 channel:100010 from:abc"), "{text}");
+        assert!(
+            text.contains("guild:187 channel:100010 from:abc(1234)"),
+            "{text}"
+        );
         assert!(text.contains(r#""<@!1> /ping more""#), "{text}");
         let escaped = dispatch(
             "AT_MESSAGE_CREATE",
@@ -331,6 +388,33 @@ mod tests {
         );
         let text = line(&group, Painter::new(false));
         assert!(text.contains("group:82B3406CB35C from:0BA13D42"), "{text}");
+    }
+
+    #[test]
+    fn ids_are_shown_in_full_unless_asked_to_shorten() {
+        let c2c = dispatch(
+            "C2C_MESSAGE_CREATE",
+            r#"{"id":"ROBOT1.0_kc2bHnWq4XzZ8Gf5DRx!","author":{"user_openid":"E4F4AEA33253A2797FB897C50B81D7ED"},"content":"hi"}"#,
+        );
+        let full = line(&c2c, Painter::new(false));
+        assert!(
+            full.contains(
+                "from:E4F4AEA33253A2797FB897C50B81D7ED msg:ROBOT1.0_kc2bHnWq4XzZ8Gf5DRx!"
+            ),
+            "{full}"
+        );
+        let short = line(&c2c, Painter::new(false).with_short_ids(true));
+        assert!(short.contains("from:E4F4AEA3325…"), "{short}");
+        assert!(short.contains("msg:ROBOT1.0_kc…"), "{short}");
+        let robot = dispatch(
+            "GROUP_ADD_ROBOT",
+            r#"{"group_openid":"G1","op_member_openid":"M1"}"#,
+        );
+        let text = line(&robot, Painter::new(false));
+        assert!(
+            text.contains("group:G1 from:M1 event:GROUP_ADD_ROBOT:x"),
+            "{text}"
+        );
     }
 
     #[test]

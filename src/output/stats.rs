@@ -36,12 +36,17 @@ pub struct Stats {
     pub dropped: u64,
     /// Duplicates dropped by `--dedup`.
     pub duplicates: u64,
+    /// Dispatches the filters (`-e`, `--guild`, …) left out on purpose (counted by the
+    /// consumer, not by [`Stats::record`]).
+    pub filtered: u64,
+    /// Dispatches the consumer wrote (or recorded/forwarded with no output), also counted by
+    /// the consumer.
+    pub shown: u64,
     /// Errors reported.
     pub errors: u64,
     /// Heartbeat round trips.
     pub rtt: Latency,
 }
-
 
 impl Stats {
     /// Account for one item.
@@ -101,6 +106,13 @@ impl Stats {
             self.dropped,
             self.duplicates,
         );
+        if self.filtered > 0 {
+            let _ = writeln!(
+                out,
+                "  {} shown, {} filtered out by -e/--guild/--channel/--group/--user",
+                self.shown, self.filtered
+            );
+        }
         let shown: Vec<(String, u64)> = self
             .by_type
             .iter()
@@ -239,6 +251,11 @@ mod tests {
         stats.record(&item(ItemKind::Lagged { dropped: 5 }));
         let text = stats.summary(Duration::from_secs(63));
         assert!(text.starts_with("summary: 0 event(s) in 1m03s"), "{text}");
+        assert!(!text.contains("filtered out"), "{text}");
+        stats.filtered = 7;
+        stats.shown = 3;
+        let filtered = stats.summary(Duration::from_secs(63));
+        assert!(filtered.contains("  3 shown, 7 filtered out"), "{filtered}");
         assert!(
             text.contains("2 disconnect(s), 1 resume(s), 5 dropped"),
             "{text}"

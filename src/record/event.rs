@@ -64,7 +64,7 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
         } => {
             field_str(out, "session_id", &text(session_id));
             field_str(out, "user_id", &redactor.id(user_id));
-            field_str(out, "username", &text(username));
+            field_str(out, "username", &redactor.name(username));
             if let Some(version) = version {
                 field_num(out, "version", version);
             }

@@ -100,6 +100,10 @@ pub struct RedactionInfo {
     /// Message `content` blanked (`--redact-content`).
     #[serde(default)]
     pub content: bool,
+    /// Usernames, nicknames and avatar URLs pseudonymised (`--redact-names`, implied by
+    /// `--redact-ids`); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub names: bool,
 }
 
 impl Default for RedactionInfo {
@@ -108,6 +112,7 @@ impl Default for RedactionInfo {
             tokens: true,
             ids: false,
             content: false,
+            names: false,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct Redaction {
     pub ids: bool,
     /// Blank message `content` (`--redact-content`).
     pub content: bool,
+    /// Replace usernames, nicknames and avatar URLs by pseudonyms consistent within the file
+    /// (`--redact-names`).
+    pub names: bool,
 }
 
 impl Redaction {
@@ -43,6 +46,12 @@ impl Redaction {
         self
     }
 
+    /// Also pseudonymise usernames, nicknames and avatar URLs.
+    pub fn with_names(mut self, on: bool) -> Redaction {
+        self.names = on;
+        self
+    }
+
     /// Also blank message content.
     pub fn with_content(mut self, on: bool) -> Redaction {
         self.content = on;
@@ -55,6 +64,7 @@ impl Redaction {
             tokens: true,
             ids: self.ids,
             content: self.content,
+            names: self.names,
         }
     }
 }
@@ -83,6 +93,9 @@ const ID_KEYS: &[&str] = &[
     "author_id",
 ];
 
+/// Keys (anywhere under `d`) whose string values name or picture a person.
+const NAME_KEYS: &[&str] = &["username", "nick", "nickname", "member_nick", "avatar"];
+
 /// Parent keys whose `id` is not a person's or message's (emoji ids are face numbers).
 const NOT_ID_PARENTS: &[&str] = &["emoji"];
 
@@ -92,6 +105,7 @@ pub(crate) struct Redactor {
     /// Raw secrets plus their JSON-escaped spellings, longest first.
     needles: Vec<String>,
     ids: Option<Pseudonyms>,
+    names: Option<Pseudonyms>,
     content: bool,
 }
 
@@ -100,6 +114,7 @@ impl Redactor {
         let mut redactor = Redactor {
             needles: Vec::new(),
             ids: redaction.ids.then(Pseudonyms::new),
+            names: redaction.names.then(Pseudonyms::new),
             content: redaction.content,
         };
         for secret in &redaction.secrets {
@@ -151,6 +166,14 @@ impl Redactor {
         }
     }
 
+    /// A username outside a frame (READY's in a lifecycle line).
+    pub(crate) fn name<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        match &self.names {
+            Some(p) => Cow::Owned(p.name("username", name)),
+            None => self.text(name),
+        }
+    }
+
     /// Redact one frame. `valid_json` says whether `frame` is known to be valid JSON; when it is
     /// not, only secrets are replaced (the caller stores such frames as an escaped string).
     pub(crate) fn frame<'a>(&self, frame: &'a str, valid_json: bool) -> Cow<'a, str> {
@@ -161,6 +184,7 @@ impl Redactor {
         let token_frame = matches!(op, Some(2 | 6));
         if !token_frame
             && self.ids.is_none()
+            && self.names.is_none()
             && !self.content
             && !self.holds_secret(frame)
             && !contains_authorization(frame)
@@ -183,6 +207,11 @@ impl Redactor {
             if site.path.first() == Some(&"d") {
                 if self.content && key == Some("content") {
                     return Some(String::new());
+                }
+                if let (Some(names), Some(k)) = (&self.names, key)
+                    && NAME_KEYS.contains(&k)
+                {
+                    return Some(names.name(k, text));
                 }
                 if let Some(ids) = &self.ids {
                     if key.is_some_and(|k| is_id_key(k, site.path)) {
@@ -313,6 +342,20 @@ impl Pseudonyms {
             }
         }
         out
+    }
+
+    /// A name or avatar pseudonym: `user-…` for usernames, `nick-…` for nicknames, an
+    /// `https://avatar.invalid/…` URL for avatars (the same input gives the same output).
+    pub(crate) fn name(&self, key: &str, input: &str) -> String {
+        if input.is_empty() {
+            return String::new();
+        }
+        let tag = self.block(input, u64::MAX) & 0xffff_ffff_ffff;
+        match key {
+            "avatar" => format!("https://avatar.invalid/{tag:012x}"),
+            "username" => format!("user-{tag:012x}"),
+            _ => format!("nick-{tag:012x}"),
+        }
     }
 
     /// `AT_MESSAGE_CREATE:<opaque>` keeps the event name and pseudonymises the rest the same way

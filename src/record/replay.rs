@@ -115,12 +115,16 @@ pub struct ReplayItem {
     pub item: GatewayItem,
 }
 
-/// Selected items from a reader, in file order; stops at the first error or past `--until`.
+/// Selected items from a reader, in file order; stops at the first error, past `--until`, or
+/// once every shard has passed `--to-seq` (a shard's lifecycle records stop with its
+/// dispatches: nothing after its first dispatch with `s` above the bound is replayed).
 #[derive(Debug)]
 pub struct Replay {
     reader: RecordReader,
     selection: Selection,
     done: bool,
+    /// Shards whose dispatches went past `to_seq`.
+    past_to_seq: std::collections::HashSet<u32>,
 }
 
 impl Replay {
@@ -130,6 +134,7 @@ impl Replay {
             reader,
             selection,
             done: false,
+            past_to_seq: std::collections::HashSet::new(),
         }
     }
 
@@ -154,6 +159,27 @@ impl Iterator for Replay {
             };
             if self.selection.is_past(&record) {
                 break;
+            }
+            if let Some(to) = self.selection.to_seq {
+                let shard = match &record {
+                    Record::Frame(f) => f.shard.id,
+                    Record::Event(e) => e.shard.id,
+                };
+                if let Record::Frame(f) = &record
+                    && f.dir == Dir::Rx
+                    && f.envelope
+                        .as_ref()
+                        .is_some_and(|e| e.op == 0 && e.seq.is_some_and(|s| s > to))
+                {
+                    self.past_to_seq.insert(shard);
+                    let shards = self.reader.header().shards.max(1) as usize;
+                    if self.past_to_seq.len() >= shards {
+                        break;
+                    }
+                }
+                if self.past_to_seq.contains(&shard) {
+                    continue;
+                }
             }
             if !self.selection.matches(&record) {
                 continue;

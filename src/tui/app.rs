@@ -36,6 +36,8 @@ pub struct Header {
     pub shards: u32,
     /// Offset used to print wall-clock times (the CLI passes the local offset; tests pass UTC).
     pub utc_offset: FixedOffset,
+    /// The items come from a recording (its end reads "replay finished").
+    pub replay: bool,
 }
 
 impl Header {
@@ -46,6 +48,7 @@ impl Header {
             intents: intents.into(),
             shards,
             utc_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
+            replay: false,
         }
     }
 }
@@ -200,6 +203,9 @@ pub struct ShardView {
     pub last_dispatch_at: Option<DateTime<Utc>>,
     /// The fatal reason, once fatal.
     pub fatal_reason: Option<String>,
+    /// The item source ended (a replay finished) while this shard was not fatal: no reconnect
+    /// is coming, whatever its last state was.
+    pub ended: bool,
 }
 
 impl ShardView {
@@ -227,6 +233,16 @@ impl ShardView {
             last_frame_at: None,
             last_dispatch_at: None,
             fatal_reason: None,
+            ended: false,
+        }
+    }
+
+    /// The word the shards table shows: `ended` once the source ended, else the state's.
+    pub fn label(&self) -> &'static str {
+        if self.ended {
+            "ended"
+        } else {
+            state_label(self.state)
         }
     }
 
@@ -757,6 +773,19 @@ impl App {
     /// come out as they were recorded.
     pub fn apply(&mut self, item: &GatewayItem, now: DateTime<Utc>) {
         self.live.apply(item, now);
+    }
+
+    /// The item source has ended: shards that did not stop fatally show `ended` (a replay's
+    /// last close is not followed by a reconnect), and the status bar says so.
+    pub fn end_source(&mut self) {
+        self.source_ended = true;
+        for view in std::iter::once(&mut self.live).chain(self.frozen.as_deref_mut()) {
+            for shard in &mut view.shards {
+                if shard.state != ShardState::FatallyClosed {
+                    shard.ended = true;
+                }
+            }
+        }
     }
 
     /// Replace the diagnostics input.

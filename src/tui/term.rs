@@ -118,6 +118,8 @@ impl TerminalGuard {
         let chained = previous_hook.clone();
         PANICKED.store(false, Ordering::SeqCst);
         panic::set_hook(Box::new(move |info| {
+            // Wait for a frame being drawn on another thread to finish (not when the panic is
+            // inside a draw on this thread), so no frame lands on top of the message.
             PANICKED.store(true, Ordering::SeqCst);
             let _screen = (!DRAWING.with(|d| d.get()))
                 .then(|| SCREEN.lock().unwrap_or_else(|e| e.into_inner()));
@@ -255,7 +257,7 @@ async fn event_loop(
                 }
                 None => {
                     items_open = false;
-                    app.source_ended = true;
+                    app.end_source();
                 }
             },
             changed = async {

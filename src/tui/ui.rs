@@ -17,11 +17,11 @@ use ratatui::widgets::{
     Table, TableState, Wrap,
 };
 
-use super::app::{App, Focus, LogEntry, LogKind, ShardView, View, state_label};
+use super::app::{App, Focus, LogEntry, LogKind, ShardView, View};
 use crate::gateway::ShardState;
 use crate::gateway::{Cause, CloseOrigin};
 use crate::output::fields::EventFields;
-use crate::output::human::snippet;
+use crate::output::human::{snippet, unescape_content};
 use crate::protocol::close::lookup;
 
 const SHARD_COLORS: [Color; 6] = [
@@ -265,7 +265,11 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         let state = if compact && zombie {
             Cell::from("zombie?").style(Style::default().fg(Color::Red))
         } else {
-            Cell::from(state_label(s.state)).style(state_style(s.state))
+            Cell::from(s.label()).style(if s.ended {
+                Style::default().fg(Color::DarkGray)
+            } else {
+                state_style(s.state)
+            })
         };
         let mut cells = vec![
             Cell::from(format!("{}/{}", s.id.id, s.id.count)),
@@ -298,7 +302,7 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
     let active = view
         .shards
         .iter()
-        .filter(|s| s.state == ShardState::Active)
+        .filter(|s| s.state == ShardState::Active && !s.ended)
         .count();
     let title = format!(" Shards {active}/{} active ", view.shards.len());
     let focused = app.focus == Focus::Shards;
@@ -564,7 +568,9 @@ fn event_summary(entry: &LogEntry) -> String {
                 parts.push(snippet(who, 14));
             }
             if let Some(content) = fields.content.as_deref() {
-                parts.push(format!("{:?}", snippet(content, 60)));
+                // As `listen` shows it: guild content escapes `&`, `<` and `>`.
+                let typed = unescape_content(content);
+                parts.push(format!("{:?}", snippet(&typed, 60)));
             } else if let Some(name) = fields.name.as_deref() {
                 parts.push(format!("name:{}", snippet(name, 24)));
             }
@@ -763,10 +769,11 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     if app.source_ended {
-        tail.push(Span::styled(
-            " source ended",
-            Style::default().fg(Color::LightRed),
-        ));
+        tail.push(if app.header.replay {
+            Span::styled(" replay finished", Style::default().fg(Color::Green))
+        } else {
+            Span::styled(" source ended", Style::default().fg(Color::LightRed))
+        });
     }
     let head = [
         Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD)),
@@ -805,18 +812,21 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// The dashboard's keys, as the `?` overlay and `qqbot tui --help` list them.
+pub const KEYS: &[(&str, &str)] = &[
+    ("q, Ctrl-C", "quit and print the summary"),
+    ("p, Space", "pause the view (items are still counted)"),
+    ("Tab, S-Tab", "focus shards / events / types"),
+    ("↑ ↓ PgUp PgDn", "scroll the focused panel"),
+    ("Home, End", "newest / oldest"),
+    ("Enter", "open the selected event's JSON"),
+    ("Esc", "close a popup, clear the filter"),
+    ("/", "filter by event type (substring)"),
+    ("?", "this help"),
+];
+
 fn draw_help(frame: &mut Frame, area: Rect) {
-    let keys: &[(&str, &str)] = &[
-        ("q, Ctrl-C", "quit and print the summary"),
-        ("p, Space", "pause the view (items are still counted)"),
-        ("Tab, S-Tab", "focus shards / events / types"),
-        ("↑ ↓ PgUp PgDn", "scroll the focused panel"),
-        ("Home, End", "newest / oldest"),
-        ("Enter", "open the selected event's JSON"),
-        ("Esc", "close a popup, clear the filter"),
-        ("/", "filter by event type (substring)"),
-        ("?", "this help"),
-    ];
+    let keys = KEYS;
     let mut lines: Vec<Line> = keys
         .iter()
         .map(|(k, v)| {

@@ -28,6 +28,7 @@ pub mod forward;
 pub mod intents;
 pub mod intents_check;
 pub mod listen;
+pub mod nats;
 pub mod pipeline;
 pub mod record;
 pub mod recorder;

@@ -55,6 +55,10 @@ pub struct PublishArgs {
     #[arg(long, value_name = "N", default_value_t = 256, requires = "publish",
           value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub publish_in_flight: u64,
+    /// Events queued in front of the publishing task.
+    #[arg(long, value_name = "N", default_value_t = 1024, requires = "publish", hide = true,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub publish_queue: u64,
     /// How long to wait for one acknowledgement before publishing again.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, requires = "publish", hide = true)]
     pub publish_ack_timeout: Duration,
@@ -107,6 +111,7 @@ pub async fn start_publisher(
         ..stream.config()
     };
     config.in_flight = args.publish_in_flight as usize;
+    config.queue = args.publish_queue as usize;
     config.ack_timeout = args.publish_ack_timeout;
     config.state_file = state_file;
     config.report = !quiet;

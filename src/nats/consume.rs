@@ -209,8 +209,12 @@ impl NatsSource {
     /// Stop reading (acknowledging what was handled) and end the item channel.
     pub async fn close(mut self) -> ConsumeStats {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
         }
         self.stats()
     }
@@ -223,6 +227,9 @@ impl Drop for NatsSource {
         }
     }
 }
+
+/// A message delivered to a reader that stops before handling it is redelivered after this.
+const GIVE_BACK_DELAY: Duration = Duration::from_millis(500);
 
 struct Reader {
     counters: Arc<Counters>,
@@ -278,6 +285,11 @@ impl Reader {
                 sent = tx.send(item) => sent.is_ok(),
             };
             if !queued {
+                if let Some(message) = message
+                    && self.explicit
+                {
+                    let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
+                }
                 break;
             }
             sent += 1;
@@ -292,6 +304,24 @@ impl Reader {
             }
         }
         self.ack_handled(&mut pending).await;
+        if self.explicit {
+            // Give back what was delivered but not handled, so the next reader of this durable
+            // consumer gets it at once instead of after the ack wait: what was queued for the
+            // reader, then what the client had fetched ahead (bounded).
+            // Given back with a delay, so they do not come straight back to this reader.
+            let nak = || jetstream::AckKind::Nak(Some(GIVE_BACK_DELAY));
+            for (_, message) in pending.drain(..) {
+                let _ = message.ack_with(nak()).await;
+            }
+            for _ in 0..10_000 {
+                match tokio::time::timeout(Duration::from_millis(50), messages.next()).await {
+                    Ok(Some(Ok(message))) => {
+                        let _ = message.ack_with(nak()).await;
+                    }
+                    _ => break,
+                }
+            }
+        }
     }
 
     async fn ack_handled(&self, pending: &mut VecDeque<(u64, jetstream::Message)>) {

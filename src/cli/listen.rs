@@ -628,6 +628,15 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     if args.publish.publish.is_some() && args.source.nats.from.is_some() {
         return Err(CliError::usage("--publish and --from cannot be used together"));
     }
+    // NATS first: an unreachable server fails before the gateway is touched.
+    let publisher = super::nats::start_publisher(
+        &args.publish,
+        &args.source.nats_stream,
+        &target.app_id,
+        args.source.state_file.clone(),
+        global.quiet,
+    )
+    .await?;
     let started = Instant::now();
     let (source, mut items) = match nats_source(&args.source, args.filter.types(), &mut target)
         .await?
@@ -681,21 +690,6 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
                 return Err(e);
             }
         };
-    let publisher = match super::nats::start_publisher(
-        &args.publish,
-        &args.source.nats_stream,
-        &target.app_id,
-        args.source.state_file.clone(),
-        global.quiet,
-    )
-    .await
-    {
-        Ok(publisher) => publisher,
-        Err(e) => {
-            source.close().await;
-            return Err(e);
-        }
-    };
     if !global.quiet {
         match &source {
             Source::Gateway { .. } => eprintln!(

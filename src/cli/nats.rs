@@ -42,7 +42,7 @@ impl StreamArgs {
 pub struct PublishArgs {
     /// Publish every event to NATS JetStream at this URL (nats://HOST:PORT), acknowledged; with
     /// --state-file the resume cursor only passes acknowledged events.
-    #[arg(long, value_name = "URL", conflicts_with = "from")]
+    #[arg(long, value_name = "URL")]
     pub publish: Option<String>,
     /// Retention of a stream created by --publish: limits, interest or workqueue.
     #[arg(long, value_name = "POLICY", default_value = "limits", value_parser = nats::parse_retention, requires = "publish")]
@@ -170,4 +170,20 @@ pub async fn finish_publisher(
     if !quiet {
         eprintln!("qqbot: {}", publisher.summary(&stats));
     }
+}
+
+/// The app id for `replay --publish` subjects: the recording's, else the configured one.
+pub fn recorded_app_id(file: &std::path::Path, global: &super::GlobalArgs) -> String {
+    let recorded = (file.as_os_str() != "-")
+        .then(|| super::replay::open(file).ok())
+        .flatten()
+        .map(|r| r.header().app_id.clone())
+        .filter(|id| !id.is_empty());
+    recorded
+        .or_else(|| {
+            super::listen::settings(global)
+                .ok()
+                .and_then(|s| s.app_id.map(|a| a.value))
+        })
+        .unwrap_or_else(|| "0".to_owned())
 }

@@ -61,7 +61,7 @@ impl NatsError {
     /// What to do about it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            NatsError::BadUrl(_) => Some("e.g. --publish nats://127.0.0.1:4222"),
+            NatsError::BadUrl(_) => Some("e.g. nats://127.0.0.1:4222"),
             NatsError::Unreachable { .. } => Some(
                 "is nats-server running with JetStream (`nats-server -js`)? check the host and port",
             ),

@@ -477,3 +477,36 @@ async fn a_nats_outage_holds_the_events_while_heartbeats_go_on() {
     assert_eq!(stored.len(), total, "nothing lost, nothing twice");
     assert_contiguous(&stored, 2, total as u64 + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_nats_server_is_one_line_with_a_hint_before_the_gateway_is_touched() {
+    // Nothing listens on a port just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let emu = Emulator::start(emulator_config()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("nats://127.0.0.1:{port}");
+    let publisher = qqbot(&emu, dir.path())
+        .args(["listen", "--json", "--publish", &url])
+        .spawn()
+        .unwrap();
+    let (out, err, code) = finish(publisher).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.starts_with(&format!("qqbot: error: --publish: cannot connect to NATS at {url}")),
+        "{err}"
+    );
+    assert!(err.contains("hint: is nats-server running with JetStream"), "{err}");
+    assert!(emu.sessions().is_empty(), "no gateway session was opened");
+    let reader = reader(dir.path())
+        .args(["listen", "--from", "http://127.0.0.1:4222"])
+        .spawn()
+        .unwrap();
+    let (_, err, code) = finish(reader).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a NATS URL"), "{err}");
+}

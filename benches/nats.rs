@@ -16,9 +16,9 @@ use qqbot::output::ndjson;
 use qqbot::protocol::Intents;
 use tokio::time::timeout;
 
-mod support;
 #[path = "../tests/nats_support/mod.rs"]
 mod nats_support;
+mod support;
 
 /// Dispatches read before the clock starts.
 const WARMUP: u64 = 2_000;
@@ -109,7 +109,12 @@ fn config(emu: &Emulator, gateway_url: &str) -> GatewayConfig {
 
 /// Read `WARMUP + frames` dispatches through `each`; events/s over the last `frames` (the clock
 /// stops when `done` resolves).
-async fn measure<F, Fut>(emu: &Emulator, gateway_url: &str, frames: u64, mut each: F) -> (Instant, Instant)
+async fn measure<F, Fut>(
+    emu: &Emulator,
+    gateway_url: &str,
+    frames: u64,
+    mut each: F,
+) -> (Instant, Instant)
 where
     F: FnMut(GatewayItem) -> Fut,
     Fut: std::future::Future<Output = ()>,

@@ -41,8 +41,11 @@ fn dispatch(shard: ShardId, s: u64, content: &str) -> GatewayItem {
     }
 }
 
+/// Shard, `s`, event id and content of each handled message.
+type Handled = (u32, Option<u64>, Option<String>, String);
+
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(u32, Option<u64>, Option<String>, String)>>>);
+struct Seen(Arc<Mutex<Vec<Handled>>>);
 
 impl EventHandler for Seen {
     async fn at_message_create(&self, ctx: Context, message: Message) -> HandlerResult {

@@ -122,7 +122,9 @@ async fn finish(mut child: Child) -> (String, String, i32) {
 }
 
 async fn stream_messages(url: &str) -> Vec<Value> {
-    let client = async_nats::connect(url).await.expect("test client connects");
+    let client = async_nats::connect(url)
+        .await
+        .expect("test client connects");
     let js = jetstream::new(client);
     let stream = js.get_stream("QQBOT").await.expect("the stream exists");
     let consumer = stream
@@ -165,7 +167,9 @@ async fn wait_stream_count(url: &str, n: u64) -> u64 {
 }
 
 fn inject(emu: &Emulator, n: usize, id: &str) {
-    let d = format!(r#"{{"id":"m{n}","content":"event {n}","author":{{"id":"u1"}},"channel_id":"c1","guild_id":"g1"}}"#);
+    let d = format!(
+        r#"{{"id":"m{n}","content":"event {n}","author":{{"id":"u1"}},"channel_id":"c1","guild_id":"g1"}}"#
+    );
     assert_eq!(
         emu.inject_raw("AT_MESSAGE_CREATE", &d, Some(id.to_owned()))
             .unwrap(),
@@ -256,11 +260,18 @@ async fn published_events_come_back_byte_for_byte_and_a_duplicate_id_is_dropped(
     };
     let (first, err, code) = finish(durable("2").spawn().unwrap()).await;
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("durable consumer tests") && err.contains(".*.*.AT_MESSAGE_CREATE"), "{err}");
+    assert!(
+        err.contains("durable consumer tests") && err.contains(".*.*.AT_MESSAGE_CREATE"),
+        "{err}"
+    );
     assert_eq!(first, printed[..2].join("\n") + "\n");
     let (second, err, code) = finish(durable("1").spawn().unwrap()).await;
     assert_eq!(code, 0, "{err}");
-    assert_eq!(second, format!("{}\n", printed[2]), "continues after what was handled");
+    assert_eq!(
+        second,
+        format!("{}\n", printed[2]),
+        "continues after what was handled"
+    );
     drop(nats);
 }
 
@@ -362,9 +373,11 @@ async fn a_publisher_killed_mid_stream_resumes_from_acknowledged_events_only() {
         .args(args((last - resumed_from) as usize))
         .spawn()
         .unwrap();
-    wait_for(&mut signals, "Resume", |e| {
-        matches!(e, EmulatorEvent::Resumed { session_id: s, .. } if *s == session_id)
-    })
+    wait_for(
+        &mut signals,
+        "Resume",
+        |e| matches!(e, EmulatorEvent::Resumed { session_id: s, .. } if *s == session_id),
+    )
     .await;
     let (_, err, code) = finish(second).await;
     assert_eq!(code, 0, "{err}");
@@ -372,7 +385,11 @@ async fn a_publisher_killed_mid_stream_resumes_from_acknowledged_events_only() {
 
     // Exactly once in the stream: every id, every seq of the session, nothing twice.
     let stored = stream_messages(&nats.url).await;
-    assert_eq!(stored.len(), total, "resumed from {resumed_from}, killed at {cursor}: {err}");
+    assert_eq!(
+        stored.len(),
+        total,
+        "resumed from {resumed_from}, killed at {cursor}: {err}"
+    );
     let stored_ids: BTreeSet<String> = stored
         .iter()
         .map(|m| m["id"].as_str().unwrap().to_owned())
@@ -421,11 +438,10 @@ async fn a_nats_outage_holds_the_events_while_heartbeats_go_on() {
         ])
         .spawn()
         .unwrap();
-    let EmulatorEvent::Identified { session_id, .. } =
-        wait_for(&mut signals, "Identify", |e| {
-            matches!(e, EmulatorEvent::Identified { .. })
-        })
-        .await
+    let EmulatorEvent::Identified { session_id, .. } = wait_for(&mut signals, "Identify", |e| {
+        matches!(e, EmulatorEvent::Identified { .. })
+    })
+    .await
     else {
         unreachable!()
     };
@@ -442,7 +458,10 @@ async fn a_nats_outage_holds_the_events_while_heartbeats_go_on() {
     let beats = timeout(WAIT, async {
         let mut beats = 0;
         while beats < 3 {
-            if let Ok(EmulatorEvent::HeartbeatReceived { session_id: Some(s), .. }) = signals.recv().await
+            if let Ok(EmulatorEvent::HeartbeatReceived {
+                session_id: Some(s),
+                ..
+            }) = signals.recv().await
                 && s == session_id
             {
                 beats += 1;
@@ -457,10 +476,14 @@ async fn a_nats_outage_holds_the_events_while_heartbeats_go_on() {
     nats.restart();
     let (out, err, code) = finish(publisher).await;
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("disconnected"), "the outage is reported: {err}");
+    assert!(
+        err.contains("disconnected"),
+        "the outage is reported: {err}"
+    );
     assert!(err.contains("0 unacknowledged"), "{err}");
     assert!(
-        out.lines().any(|l| l.contains(r#""kind":"error""#) && l.contains("nats:")),
+        out.lines()
+            .any(|l| l.contains(r#""kind":"error""#) && l.contains("nats:")),
         "the outage is in the NDJSON control lines too"
     );
     assert!(
@@ -497,10 +520,15 @@ async fn an_unreachable_nats_server_is_one_line_with_a_hint_before_the_gateway_i
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(
-        err.starts_with(&format!("qqbot: error: --publish: cannot connect to NATS at {url}")),
+        err.starts_with(&format!(
+            "qqbot: error: --publish: cannot connect to NATS at {url}"
+        )),
         "{err}"
     );
-    assert!(err.contains("hint: is nats-server running with JetStream"), "{err}");
+    assert!(
+        err.contains("hint: is nats-server running with JetStream"),
+        "{err}"
+    );
     assert!(emu.sessions().is_empty(), "no gateway session was opened");
     let reader = reader(dir.path())
         .args(["listen", "--from", "http://127.0.0.1:4222"])

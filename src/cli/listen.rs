@@ -296,9 +296,13 @@ pub(crate) async fn nats_source(
     events: Vec<String>,
     target: &mut Target,
 ) -> Result<Option<(Source, mpsc::Receiver<GatewayItem>)>, CliError> {
-    let opened =
-        super::nats::open_from(&args.nats, &args.nats_stream, events, args.event_buffer_size)
-            .await?;
+    let opened = super::nats::open_from(
+        &args.nats,
+        &args.nats_stream,
+        events,
+        args.event_buffer_size,
+    )
+    .await?;
     Ok(opened.map(|(source, items)| {
         target.label = source.label().to_owned();
         (Source::Nats { source }, items)
@@ -418,8 +422,16 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
     if args.nats.from.is_some() {
         // Events come from the stream: credentials only for --forward-to signing.
         return Ok(Target {
-            app_id: settings.app_id.as_ref().map(|a| a.value.clone()).unwrap_or_default(),
-            secret: settings.secret.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
+            app_id: settings
+                .app_id
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_default(),
+            secret: settings
+                .secret
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default(),
             api_base: String::new(),
             token_url: String::new(),
             label: String::new(),
@@ -626,7 +638,9 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         None => Vec::new(),
     };
     if args.publish.publish.is_some() && args.source.nats.from.is_some() {
-        return Err(CliError::usage("--publish and --from cannot be used together"));
+        return Err(CliError::usage(
+            "--publish and --from cannot be used together",
+        ));
     }
     // NATS first: an unreachable server fails before the gateway is touched.
     let publisher = super::nats::start_publisher(
@@ -638,22 +652,21 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     )
     .await?;
     let started = Instant::now();
-    let (source, mut items) = match nats_source(&args.source, args.filter.types(), &mut target)
-        .await?
-    {
-        Some(opened) => opened,
-        None => {
-            open_source(
-                global,
-                &args.source,
-                args.dedup,
-                intents,
-                &mut target,
-                recorder.as_ref().map(Recorder::tap),
-            )
-            .await?
-        }
-    };
+    let (source, mut items) =
+        match nats_source(&args.source, args.filter.types(), &mut target).await? {
+            Some(opened) => opened,
+            None => {
+                open_source(
+                    global,
+                    &args.source,
+                    args.dedup,
+                    intents,
+                    &mut target,
+                    recorder.as_ref().map(Recorder::tap),
+                )
+                .await?
+            }
+        };
     let (shard_count, gateway_host, shards_total) = match &source {
         Source::Gateway { cluster, .. } => (
             cluster.shards().len(),
@@ -661,7 +674,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             cluster.shards().first().map_or(1, |h| h.shard().count),
         ),
         Source::Webhook { receiver, .. } => (1, host_of(&receiver.url()), 1),
-        Source::Nats { .. } => (1, host_of(args.source.nats.from.as_deref().unwrap_or("")), 1),
+        Source::Nats { .. } => (
+            1,
+            host_of(args.source.nats.from.as_deref().unwrap_or("")),
+            1,
+        ),
     };
     let handled = match &source {
         Source::Nats { source } => Some(source.handled()),

@@ -134,8 +134,13 @@ pub async fn open_from(
     stream: &StreamArgs,
     events: Vec<String>,
     buffer: usize,
-) -> Result<Option<(NatsSource, tokio::sync::mpsc::Receiver<qqbot::gateway::GatewayItem>)>, CliError>
-{
+) -> Result<
+    Option<(
+        NatsSource,
+        tokio::sync::mpsc::Receiver<qqbot::gateway::GatewayItem>,
+    )>,
+    CliError,
+> {
     let Some(url) = &args.from else {
         return Ok(None);
     };

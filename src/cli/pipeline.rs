@@ -13,10 +13,10 @@ use indicatif::ProgressBar;
 
 use super::exit::CliError;
 use qqbot::gateway::{FatalCause, GatewayItem, ItemKind};
+use qqbot::nats::Publisher;
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
 use qqbot::protocol::events::{EventType, suggest_event};
-use qqbot::nats::Publisher;
 use qqbot::webhook::Forwarder;
 
 /// Filter options shared by `listen`, `record`, `replay` and `tui`.
@@ -208,7 +208,10 @@ impl<W: Write> Pipeline<W> {
     }
 
     /// Count handled items here (the `--from` source acknowledges up to it).
-    pub fn with_handled(mut self, handled: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>) -> Self {
+    pub fn with_handled(
+        mut self,
+        handled: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Self {
         self.handled = handled;
         self
     }
@@ -318,13 +321,17 @@ impl<W: Write> Pipeline<W> {
                 let notice = GatewayItem {
                     shard: item.shard,
                     received_at: chrono::Utc::now(),
-                    kind: ItemKind::Error { message: format!("nats: {message}") },
+                    kind: ItemKind::Error {
+                        message: format!("nats: {message}"),
+                    },
                 };
                 self.stats.record(&notice);
                 if self.options.filter.accepts(&notice) {
                     match self.options.format {
                         Format::Ndjson => ndjson::write_line(&mut self.pending, &notice),
-                        Format::Human(painter) => self.pending.push_str(&human::line(&notice, painter)),
+                        Format::Human(painter) => {
+                            self.pending.push_str(&human::line(&notice, painter))
+                        }
                         Format::Silent => {}
                     }
                 }

@@ -194,8 +194,10 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     let speed = args.speed()?;
     args.check_range()?;
     if args.serve.is_some() && args.publish.publish.is_some() {
-        return Err(CliError::usage("--publish and --serve cannot be used together")
-            .hint("--publish puts the replayed events into NATS; --serve plays them to a bot"));
+        return Err(
+            CliError::usage("--publish and --serve cannot be used together")
+                .hint("--publish puts the replayed events into NATS; --serve plays them to a bot"),
+        );
     }
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
@@ -214,8 +216,14 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
         None
     } else {
         let app_id = super::nats::recorded_app_id(&args.file, global);
-        super::nats::start_publisher(&args.publish, &args.nats_stream, &app_id, None, global.quiet)
-            .await?
+        super::nats::start_publisher(
+            &args.publish,
+            &args.nats_stream,
+            &app_id,
+            None,
+            global.quiet,
+        )
+        .await?
     };
     let global = global.clone();
     let quiet = global.quiet;
@@ -357,10 +365,9 @@ fn print_with(
         notices: false,
         stderr_painter: Painter::new(style::stderr_color(global.color)),
     };
-    let mut pipeline =
-        Pipeline::new(options, std::io::stdout().lock())
-            .with_forwarder(forwarder.take())
-            .with_publisher(publisher.take());
+    let mut pipeline = Pipeline::new(options, std::io::stdout().lock())
+        .with_forwarder(forwarder.take())
+        .with_publisher(publisher.take());
     let show_progress =
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let progress = reader.progress();

@@ -197,7 +197,10 @@ pub type EventSink = std::sync::Arc<dyn Fn(async_nats::Event) + Send + Sync>;
 /// Connect: a refused or silent server is a one-line [`NatsError::Unreachable`]. Later outages
 /// are handled by the client, which reconnects for ever (every 100 ms at first, then every 2 s);
 /// `events` hears about them.
-pub async fn connect(url: &str, events: Option<EventSink>) -> Result<async_nats::Client, NatsError> {
+pub async fn connect(
+    url: &str,
+    events: Option<EventSink>,
+) -> Result<async_nats::Client, NatsError> {
     check_url(url)?;
     let mut options = async_nats::ConnectOptions::new()
         .name("qqbot")
@@ -246,7 +249,11 @@ pub async fn ensure_stream(
         .await
         .map_err(|e| NatsError::JetStream {
             url: url.to_owned(),
-            cause: format!("cannot create or open stream {}: {}", config.name, one_line(&e)),
+            cause: format!(
+                "cannot create or open stream {}: {}",
+                config.name,
+                one_line(&e)
+            ),
         })
 }
 
@@ -312,7 +319,10 @@ mod tests {
         assert!(check_url("nats://127.0.0.1:4222").is_ok());
         assert!(check_url("http://127.0.0.1:4222").is_err());
         assert!(check_url("nats://").is_err());
-        assert_eq!(parse_retention("WorkQueue"), Ok(stream::RetentionPolicy::WorkQueue));
+        assert_eq!(
+            parse_retention("WorkQueue"),
+            Ok(stream::RetentionPolicy::WorkQueue)
+        );
         assert!(parse_retention("forever").is_err());
     }
 }

@@ -350,7 +350,13 @@ impl Publisher {
 
     /// Reports since the last call (disconnects, retries, recoveries), for NDJSON control lines.
     pub fn take_notices(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.notices.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(
+            &mut *self
+                .shared
+                .notices
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 
     /// The highest `s` on `shard` such that every dispatch up to it was acknowledged (or
@@ -542,10 +548,8 @@ impl Worker {
     async fn send(
         &self,
         job: Job,
-    ) -> Result<
-        std::pin::Pin<Box<dyn std::future::Future<Output = (Job, AckResult)> + Send>>,
-        Job,
-    > {
+    ) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = (Job, AckResult)> + Send>>, Job>
+    {
         let message = PublishMessage::build()
             .payload(job.payload.clone())
             .message_id(&job.id);
@@ -589,7 +593,9 @@ impl Worker {
         }
         match write_state(path, &sessions) {
             Ok(()) => *written = generation,
-            Err(e) => tracing::warn!(error = %e, path = %path.display(), "cannot write the state file"),
+            Err(e) => {
+                tracing::warn!(error = %e, path = %path.display(), "cannot write the state file")
+            }
         }
     }
 }
@@ -615,7 +621,11 @@ mod tests {
         let mut c = Cursor::default();
         assert_eq!(c.acked(), None);
         c.base = Some(10);
-        assert_eq!(c.acked(), Some(10), "resumed: everything up to 10 was handled");
+        assert_eq!(
+            c.acked(),
+            Some(10),
+            "resumed: everything up to 10 was handled"
+        );
         c.unacked.extend([11, 12, 13]);
         c.highest = Some(13);
         assert_eq!(c.acked(), Some(10));

@@ -27,7 +27,11 @@ pub struct NatsServer {
 fn program() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/usr/local/sbin".into(), "/usr/bin".into()])
+        .chain([
+            "/usr/sbin".into(),
+            "/usr/local/sbin".into(),
+            "/usr/bin".into(),
+        ])
         .map(|dir| dir.join("nats-server"))
         .find(|candidate| candidate.is_file())
 }

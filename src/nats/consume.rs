@@ -412,7 +412,7 @@ mod tests {
     fn a_published_line_comes_back_as_the_same_line() {
         for line in [
             r#"{"kind":"dispatch","received_at":"2026-11-27T09:40:00.123Z","shard":[1,4],"s":42,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:abc","d":{"content":"hi \"q\" 文字","n":[1, 2]}}"#,
-            r#"{"kind":"dispatch","received_at":"2026-11-27T09:40:00.000Z","shard":[0,1],"s":null,"t":"GROUP_AT_MESSAGE_CREATE","d":null}"#,
+            r#"{"kind":"dispatch","received_at":"2026-11-27T09:40:00.000Z","shard":[0,1],"s":null,"t":"GROUP_AT_MESSAGE_CREATE","id":null,"d":null}"#,
         ] {
             let item = parse_line(line.as_bytes()).unwrap();
             assert_eq!(ndjson::line(&item), format!("{line}\n"));

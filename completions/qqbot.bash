@@ -1304,7 +1304,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --quiet --verbose --color --json --format --help"
+            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1398,6 +1398,22 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-stream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1450,6 +1466,30 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-ack-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1466,7 +1506,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --quiet --verbose --color --json --format --help"
+            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1568,6 +1608,22 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-stream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --events)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1620,6 +1676,30 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-ack-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1636,7 +1716,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__replay)
-            opts="-e -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --include-control --short-ids --stats --forward-to --forward-header --serve --loop --quiet --verbose --color --json --format --help"
+            opts="-e -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --include-control --short-ids --stats --forward-to --forward-header --serve --loop --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --nats-stream --nats-prefix --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1719,6 +1799,38 @@ _qqbot() {
                     return 0
                     ;;
                 --serve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-ack-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-stream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1832,7 +1944,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__tui)
-            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --replay --speed --fps --quiet --verbose --color --json --format --help"
+            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --replay --speed --fps --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1923,6 +2035,22 @@ _qqbot() {
                     return 0
                     ;;
                 --event-buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-stream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nats-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -74,6 +74,10 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l tls-key -d 'The p
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l from -d 'Read events from NATS JetStream at this URL (nats://HOST:PORT) instead of the gateway: what `--publish` put there, from every shard of the fleet' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only events of this guild id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l channel -d 'Only events of this channel id' -r
@@ -85,6 +89,12 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l publish -d 'Publish every event to NATS JetStream at this URL (nats://HOST:PORT), acknowledged; with --state-file the resume cursor only passes acknowledged events' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-retention -d 'Retention of a stream created by --publish: limits, interest or workqueue' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-max-age -d 'Maximum age of events in a stream created by --publish (0 keeps them for ever)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l publish-in-flight -d 'Publishes waiting for their JetStream acknowledgement at most (past that, and a queue of 1024 events, the gateway is held: backpressure)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l publish-queue -d 'Events queued in front of the publishing task' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l publish-ack-timeout -d 'How long to wait for one acknowledgement before publishing again' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
@@ -93,6 +103,7 @@ json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-new -d 'Only events published from now on'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'
@@ -195,6 +206,10 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l tls-key -d 'The priv
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l from -d 'Read events from NATS JetStream at this URL (nats://HOST:PORT) instead of the gateway: what `--publish` put there, from every shard of the fleet' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l fps -d 'Frames per second' -r
@@ -206,6 +221,7 @@ json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l nats-new -d 'Only events published from now on'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
@@ -232,6 +248,10 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l tls-key -d 'The p
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l timestamp-window -d 'Reject webhooks whose X-Signature-Timestamp is further than this from now (replay protection; 0 disables the check)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l max-reconnects -d 'Consecutive failed connection attempts before giving up (default 0 = never give up; fatal closes and refused credentials always stop)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l event-buffer-size -d 'Capacity of the buffer between the gateway and the output' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l from -d 'Read events from NATS JetStream at this URL (nats://HOST:PORT) instead of the gateway: what `--publish` put there, from every shard of the fleet' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only events of this guild id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l channel -d 'Only events of this channel id' -r
@@ -243,6 +263,12 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l metrics -d 'Serve Prometheus metrics on ADDR/metrics (e.g. 127.0.0.1:9187; port 0 picks a free port, printed on stderr)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l publish -d 'Publish every event to NATS JetStream at this URL (nats://HOST:PORT), acknowledged; with --state-file the resume cursor only passes acknowledged events' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-retention -d 'Retention of a stream created by --publish: limits, interest or workqueue' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-max-age -d 'Maximum age of events in a stream created by --publish (0 keeps them for ever)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l publish-in-flight -d 'Publishes waiting for their JetStream acknowledgement at most (past that, and a queue of 1024 events, the gateway is held: backpressure)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l publish-queue -d 'Events queued in front of the publishing task' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l publish-ack-timeout -d 'How long to wait for one acknowledgement before publishing again' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
@@ -251,6 +277,7 @@ json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l emulator -d 'Start an embedded emulator and listen to it (no credentials needed)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dev-credentials -d 'Use the emulator\'s development credentials (app id 1020304050, secret qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive what `emulate --webhook-to` sends, or `--api-base`/`--token-url` at its URLs'
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-new -d 'Only events published from now on'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l include-control -d 'Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l dedup -d 'Drop events whose id was already seen (the gateway may replay after a resume)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full, as `qqbot send` needs them)'
@@ -280,6 +307,14 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l user -d 'Only eve
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l serve -d 'Act as a QQ platform on ADDR and deliver the recording\'s dispatches to whatever bot connects (any SDK; point its API base and token URL at the printed URLs)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l publish -d 'Publish every event to NATS JetStream at this URL (nats://HOST:PORT), acknowledged; with --state-file the resume cursor only passes acknowledged events' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l nats-retention -d 'Retention of a stream created by --publish: limits, interest or workqueue' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l nats-max-age -d 'Maximum age of events in a stream created by --publish (0 keeps them for ever)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l publish-in-flight -d 'Publishes waiting for their JetStream acknowledgement at most (past that, and a queue of 1024 events, the gateway is held: backpressure)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l publish-queue -d 'Events queued in front of the publishing task' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l publish-ack-timeout -d 'How long to wait for one acknowledgement before publishing again' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"

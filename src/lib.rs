@@ -23,6 +23,7 @@ pub mod gateway;
 pub mod http;
 mod jsonscan;
 pub mod models;
+pub mod nats;
 pub mod output;
 pub mod protocol;
 pub mod record;

@@ -100,6 +100,12 @@ pub struct SourceArgs {
     /// Capacity of the buffer between the gateway and the output.
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
     pub event_buffer_size: usize,
+    /// `--from nats://…`: events from NATS JetStream instead.
+    #[command(flatten)]
+    pub nats: super::nats::FromArgs,
+    /// The JetStream stream of `--from` and `--publish`.
+    #[command(flatten)]
+    pub nats_stream: super::nats::StreamArgs,
 }
 
 /// Arguments of `qqbot listen`.
@@ -149,6 +155,9 @@ pub struct ListenArgs {
     /// port, printed on stderr).
     #[arg(long, value_name = "ADDR", help_heading = "Output")]
     pub metrics: Option<SocketAddr>,
+    /// `--publish nats://…`: every event into NATS JetStream.
+    #[command(flatten)]
+    pub publish: super::nats::PublishArgs,
 }
 
 pub(crate) fn parse_shard(text: &str) -> Result<ShardId, String> {
@@ -219,6 +228,8 @@ pub(crate) enum Source {
         receiver: WebhookReceiver,
         _emulator: Option<Emulator>,
     },
+    /// NATS JetStream (`--from`).
+    Nats { source: qqbot::nats::NatsSource },
 }
 
 impl Source {
@@ -241,6 +252,8 @@ impl Source {
                     exporter.watch_emulator(emulator.counters());
                 }
             }
+            // Events read back from a stream: no shards of this process to watch.
+            Source::Nats { .. } => {}
         }
     }
 
@@ -252,6 +265,10 @@ impl Source {
             Source::Webhook { receiver, .. } => {
                 let stats = receiver.shutdown().await;
                 (Vec::new(), stats.duplicates_dropped)
+            }
+            Source::Nats { source } => {
+                source.close().await;
+                (Vec::new(), 0)
             }
         }
     }
@@ -281,6 +298,9 @@ pub(crate) async fn open_source(
 ) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
     if let Some(addr) = args.webhook {
         return webhook_source(global, args, dedup, addr, target).await;
+    }
+    if let Some(opened) = nats_source(args, Vec::new(), target).await? {
+        return Ok(opened);
     }
     let emulator = match target.emulator.take() {
         Some(config) => {
@@ -329,6 +349,25 @@ pub(crate) async fn open_source(
         },
         items,
     ))
+}
+
+/// `--from`: the NATS source, `events` mapped to its subject filter.
+pub(crate) async fn nats_source(
+    args: &SourceArgs,
+    events: Vec<String>,
+    target: &mut Target,
+) -> Result<Option<(Source, mpsc::Receiver<GatewayItem>)>, CliError> {
+    let opened = super::nats::open_from(
+        &args.nats,
+        &args.nats_stream,
+        events,
+        args.event_buffer_size,
+    )
+    .await?;
+    Ok(opened.map(|(source, items)| {
+        target.label = source.label().to_owned();
+        (Source::Nats { source }, items)
+    }))
 }
 
 /// The intents to use: `--intents`, the profile's, or the default (`all` with --emulator, whose
@@ -528,6 +567,27 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             origin: Some(
                 "--dev-credentials (the emulator's development app id and secret)".to_owned(),
             ),
+        });
+    }
+    if args.nats.from.is_some() {
+        // Events come from the stream: credentials only for --forward-to signing.
+        return Ok(Target {
+            app_id: settings
+                .app_id
+                .as_ref()
+                .map(|a| a.value.clone())
+                .unwrap_or_default(),
+            secret: settings
+                .secret
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default(),
+            api_base: String::new(),
+            token_url: String::new(),
+            label: String::new(),
+            sandbox: false,
+            emulator: None,
+            origin: Some(credential_origin(settings)),
         });
     }
     let (Some(app_id), Some(secret)) = (&settings.app_id, &settings.secret) else {
@@ -761,6 +821,20 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         Some(path) => read_state(path)?,
         None => Vec::new(),
     };
+    if args.publish.publish.is_some() && args.source.nats.from.is_some() {
+        return Err(CliError::usage(
+            "--publish and --from cannot be used together",
+        ));
+    }
+    // NATS first: an unreachable server fails before the gateway is touched.
+    let publisher = super::nats::start_publisher(
+        &args.publish,
+        &args.source.nats_stream,
+        &target.app_id,
+        args.source.state_file.clone(),
+        global.quiet,
+    )
+    .await?;
     let started = Instant::now();
     // The Ctrl-C handler is in place before the (possibly slow) start: an interrupt while the
     // token, `/gateway/bot` or the shards are being set up still ends with a summary and 130.
@@ -769,14 +843,22 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     let opened = if early {
         None
     } else {
-        let opening = open_source(
-            global,
-            &args.source,
-            args.dedup,
-            intents,
-            &mut target,
-            recorder.as_ref().map(Recorder::tap),
-        );
+        let opening = async {
+            match nats_source(&args.source, args.filter.types(), &mut target).await? {
+                Some(opened) => Ok(opened),
+                None => {
+                    open_source(
+                        global,
+                        &args.source,
+                        args.dedup,
+                        intents,
+                        &mut target,
+                        recorder.as_ref().map(Recorder::tap),
+                    )
+                    .await
+                }
+            }
+        };
         tokio::select! {
             opened = opening => Some(opened?),
             _ = &mut interrupted => None,
@@ -799,6 +881,15 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             cluster.shards().first().map_or(1, |h| h.shard().count),
         ),
         Source::Webhook { receiver, .. } => (1, host_of(&receiver.url()), 1),
+        Source::Nats { .. } => (
+            1,
+            host_of(args.source.nats.from.as_deref().unwrap_or("")),
+            1,
+        ),
+    };
+    let handled = match &source {
+        Source::Nats { source } => Some(source.handled()),
+        _ => None,
     };
     if let Some(recorder) = recorder.as_mut() {
         let mut header = Header::new(Utc::now());
@@ -848,6 +939,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             Source::Webhook { .. } => {
                 eprintln!("qqbot: receiving {}; Ctrl-C to stop", target.label);
             }
+            Source::Nats { .. } => eprintln!("qqbot: reading {}; Ctrl-C to stop", target.label),
         }
     }
 
@@ -870,7 +962,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         if let Some(bar) = progress {
             pipeline = pipeline.with_progress(bar);
         }
-        pipeline = pipeline.with_forwarder(forwarder).with_metrics(metrics);
+        pipeline = pipeline
+            .with_forwarder(forwarder)
+            .with_metrics(metrics)
+            .with_publisher(publisher)
+            .with_handled(handled);
         pipeline::drain(pipeline, &mut items, shard_count)
     });
     tokio::pin!(consumer);
@@ -921,6 +1017,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         };
     }
     outcome.stats.duplicates += dropped_redeliveries;
+    super::nats::finish_publisher(outcome.publisher.take(), &mut sessions, global.quiet).await;
     if let Some(forwarder) = outcome.forwarder.take() {
         // With forwarding, a restart resumes from the last event every handler accepted.
         for session in &mut sessions {

@@ -30,6 +30,7 @@ pub mod intents;
 pub mod intents_check;
 pub mod listen;
 mod metrics;
+pub mod nats;
 pub mod pipeline;
 pub mod record;
 pub mod recorder;

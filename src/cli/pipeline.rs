@@ -13,6 +13,7 @@ use indicatif::ProgressBar;
 
 use super::exit::CliError;
 use qqbot::gateway::{FatalCause, GatewayItem, ItemKind};
+use qqbot::nats::Publisher;
 use qqbot::output::human::{self, Painter};
 use qqbot::output::{Dedup, Filter, Stats, ndjson};
 use qqbot::protocol::events::{EventType, suggest_event};
@@ -140,6 +141,8 @@ pub struct Outcome {
     pub recorder: Option<Recorder>,
     /// The forwarder, handed back to be drained and closed.
     pub forwarder: Option<Forwarder>,
+    /// The NATS publisher, handed back to wait for its acknowledgements.
+    pub publisher: Option<Publisher>,
 }
 
 /// A shard that stopped for good.
@@ -171,6 +174,9 @@ pub struct Pipeline<W: Write> {
     cursors: HashMap<u32, (String, Option<u64>)>,
     recorder: Option<Recorder>,
     forwarder: Option<Forwarder>,
+    publisher: Option<Publisher>,
+    /// Items handled so far, for a source that acknowledges behind the output (`--from`).
+    handled: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     progress: Option<(ProgressBar, Instant)>,
     metrics: Option<qqbot::output::prometheus::Exporter>,
 }
@@ -190,8 +196,32 @@ impl<W: Write> Pipeline<W> {
             cursors: HashMap::new(),
             recorder: None,
             forwarder: None,
+            publisher: None,
+            handled: None,
             progress: None,
             metrics: None,
+        }
+    }
+
+    /// Also publish what passes the filters to NATS JetStream (`--publish`).
+    pub fn with_publisher(mut self, publisher: Option<Publisher>) -> Self {
+        self.publisher = publisher;
+        self
+    }
+
+    /// Count handled items here (the `--from` source acknowledges up to it).
+    pub fn with_handled(
+        mut self,
+        handled: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Self {
+        self.handled = handled;
+        self
+    }
+
+    /// Count one more item handled (see [`Pipeline::with_handled`]).
+    pub fn mark_handled(&self) {
+        if let Some(handled) = &self.handled {
+            handled.fetch_add(1, std::sync::atomic::Ordering::Release);
         }
     }
 
@@ -294,6 +324,29 @@ impl<W: Write> Pipeline<W> {
             && forwarder.forward_blocking(item).is_err()
         {
             self.stats.dropped += 1;
+        }
+        if let Some(publisher) = &self.publisher {
+            // Waits while NATS is behind: backpressure, not drops.
+            publisher.handle_blocking(item, accepted);
+            for message in publisher.take_notices() {
+                let notice = GatewayItem {
+                    shard: item.shard,
+                    received_at: chrono::Utc::now(),
+                    kind: ItemKind::Error {
+                        message: format!("nats: {message}"),
+                    },
+                };
+                self.stats.record(&notice);
+                if self.options.filter.accepts(&notice) {
+                    match self.options.format {
+                        Format::Ndjson => ndjson::write_line(&mut self.pending, &notice),
+                        Format::Human(painter) => {
+                            self.pending.push_str(&human::line(&notice, painter))
+                        }
+                        Format::Silent => {}
+                    }
+                }
+            }
         }
         self.tick_progress();
         if accepted && let Some(metrics) = &self.metrics {
@@ -401,6 +454,7 @@ impl<W: Write> Pipeline<W> {
             cursors: self.cursors,
             recorder: self.recorder,
             forwarder: self.forwarder,
+            publisher: self.publisher,
         }
     }
 }
@@ -428,7 +482,9 @@ pub fn drain<W: Write>(
                 }
             }
         };
-        if let Some(stop) = pipeline.handle(&item) {
+        let stop = pipeline.handle(&item);
+        pipeline.mark_handled();
+        if let Some(stop) = stop {
             return pipeline.finish(stop);
         }
         if pipeline.all_fatal(shards) {

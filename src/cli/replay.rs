@@ -83,6 +83,12 @@ pub struct ReplayArgs {
     /// With --serve: start the recording again for each session when it ends.
     #[arg(long = "loop", requires = "serve", help_heading = "Serving")]
     pub repeat: bool,
+    /// `--publish nats://…`: the replayed events into NATS JetStream.
+    #[command(flatten)]
+    pub publish: super::nats::PublishArgs,
+    /// The JetStream stream of `--publish`.
+    #[command(flatten)]
+    pub nats_stream: super::nats::StreamArgs,
 }
 
 impl ReplayArgs {
@@ -188,6 +194,12 @@ fn soft_error(file: &std::path::Path, warnings: &[Warning]) -> CliResult {
 pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
     let speed = args.speed()?;
     args.check_range()?;
+    if args.serve.is_some() && args.publish.publish.is_some() {
+        return Err(
+            CliError::usage("--publish and --serve cannot be used together")
+                .hint("--publish puts the replayed events into NATS; --serve plays them to a bot"),
+        );
+    }
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
     }
@@ -201,13 +213,26 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
         };
         forward::start(&args.forward, &app_id.value, &secret.value, global.quiet)?
     };
+    let publisher = if args.stats || args.publish.publish.is_none() {
+        None
+    } else {
+        let app_id = super::nats::recorded_app_id(&args.file, global);
+        super::nats::start_publisher(
+            &args.publish,
+            &args.nats_stream,
+            &app_id,
+            None,
+            global.quiet,
+        )
+        .await?
+    };
     let global = global.clone();
     let quiet = global.quiet;
-    let (exit, forwarder) = tokio::task::spawn_blocking(move || {
+    let (exit, forwarder, publisher) = tokio::task::spawn_blocking(move || {
         if args.stats {
-            (stats(&global, &args), None)
+            (stats(&global, &args), None, None)
         } else {
-            print(&global, &args, speed, forwarder)
+            print(&global, &args, speed, forwarder, publisher)
         }
     })
     .await
@@ -221,6 +246,7 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
             );
         }
     }
+    super::nats::finish_publisher(publisher, &mut [], quiet).await;
     exit
 }
 
@@ -309,10 +335,12 @@ fn print(
     args: &ReplayArgs,
     speed: Speed,
     forwarder: Option<Forwarder>,
-) -> (CliResult, Option<Forwarder>) {
+    publisher: Option<qqbot::nats::Publisher>,
+) -> (CliResult, Option<Forwarder>, Option<qqbot::nats::Publisher>) {
     let mut forwarder = forwarder;
-    let result = print_with(global, args, speed, &mut forwarder);
-    (result, forwarder)
+    let mut publisher = publisher;
+    let result = print_with(global, args, speed, &mut forwarder, &mut publisher);
+    (result, forwarder, publisher)
 }
 
 fn print_with(
@@ -320,6 +348,7 @@ fn print_with(
     args: &ReplayArgs,
     speed: Speed,
     forwarder: &mut Option<Forwarder>,
+    publisher: &mut Option<qqbot::nats::Publisher>,
 ) -> CliResult {
     let reader = open(&args.file)?;
     let json = global.stream_json();
@@ -339,8 +368,9 @@ fn print_with(
         notices: false,
         stderr_painter: Painter::new(style::stderr_color(global.color)),
     };
-    let mut pipeline =
-        Pipeline::new(options, std::io::stdout().lock()).with_forwarder(forwarder.take());
+    let mut pipeline = Pipeline::new(options, std::io::stdout().lock())
+        .with_forwarder(forwarder.take())
+        .with_publisher(publisher.take());
     let show_progress =
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let progress = reader.progress();
@@ -398,6 +428,7 @@ fn print_with(
     // What was printed before an error stays printed.
     let outcome = pipeline.finish(stop);
     *forwarder = outcome.forwarder;
+    *publisher = outcome.publisher;
     let stop = outcome.stop;
     print_warnings(replay.reader().warnings(), global.quiet);
     if let Some(error) = error {

@@ -78,7 +78,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                         Utc::now(),
                     )),
                 ),
-                Source::Webhook { .. } => (1, None),
+                Source::Webhook { .. } | Source::Nats { .. } => (1, None),
             };
             let header = Header {
                 utc_offset: offset,

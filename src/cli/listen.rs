@@ -79,6 +79,9 @@ pub struct SourceArgs {
     /// Capacity of the buffer between the gateway and the output.
     #[arg(long, value_name = "N", default_value_t = 1000, hide = true)]
     pub event_buffer_size: usize,
+    /// Shards across processes (`--cluster nats://…`).
+    #[command(flatten)]
+    pub cluster: super::cluster_cmd::ClusterArgs,
 }
 
 /// Arguments of `qqbot listen`.
@@ -184,6 +187,11 @@ pub(crate) enum Source {
         receiver: WebhookReceiver,
         _emulator: Option<Emulator>,
     },
+    /// This process's part of a fleet sharing the shards through NATS (`--cluster`).
+    Fleet {
+        fleet: qqbot::cluster::Fleet,
+        _emulator: Option<Emulator>,
+    },
 }
 
 impl Source {
@@ -197,6 +205,7 @@ impl Source {
     pub(crate) async fn close_counting(self) -> (Vec<SessionInfo>, u64) {
         match self {
             Source::Gateway { cluster, .. } => (cluster.shutdown().await, 0),
+            Source::Fleet { fleet, .. } => (fleet.shutdown().await, 0),
             Source::Webhook { receiver, .. } => {
                 let stats = receiver.shutdown().await;
                 (Vec::new(), stats.duplicates_dropped)
@@ -262,6 +271,12 @@ pub(crate) async fn open_source(
         Some(path) => read_state(path)?,
         None => Vec::new(),
     };
+    if args.cluster.cluster.is_some() {
+        let (fleet, items) =
+            super::cluster_cmd::open_fleet(config, &args.cluster, global.quiet).await?;
+        let _emulator = emulator;
+        return Ok((Source::Fleet { fleet, _emulator }, items));
+    }
     let (cluster, items) = Cluster::start(config).await.map_err(start_error)?;
     Ok((
         Source::Gateway {
@@ -597,6 +612,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             cluster.shards().first().map_or(1, |h| h.shard().count),
         ),
         Source::Webhook { receiver, .. } => (1, host_of(&receiver.url()), 1),
+        Source::Fleet { fleet, .. } => (
+            fleet.shard_count() as usize,
+            host_of(&fleet.gateway().url),
+            fleet.shard_count(),
+        ),
     };
     if let Some(recorder) = recorder.as_mut() {
         let mut header = Header::new(Utc::now());
@@ -625,6 +645,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         match &source {
             Source::Gateway { .. } => eprintln!(
                 "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
+                target.label,
+                intents_label(intents)
+            ),
+            Source::Fleet { .. } => eprintln!(
+                "qqbot: listening to {} on this process's share of {shard_count} shard(s), intents {}; Ctrl-C to stop",
                 target.label,
                 intents_label(intents)
             ),

@@ -17,6 +17,7 @@ macro_rules! out {
     }};
 }
 
+pub mod cluster_cmd;
 pub mod completions;
 pub mod config_cmd;
 pub mod doctor;
@@ -128,6 +129,9 @@ pub enum Command {
     Config(config_cmd::ConfigCommand),
     /// Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice.
     Doctor(doctor::DoctorArgs),
+    /// Shards across processes: show the leases in the NATS bucket.
+    #[command(subcommand)]
+    Cluster(cluster_cmd::ClusterCommand),
 }
 
 /// Run a parsed command line.
@@ -144,5 +148,6 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Send(args) => send::run(&cli.global, args).await,
         Command::Config(cmd) => config_cmd::run(&cli.global, cmd),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
+        Command::Cluster(cmd) => cluster_cmd::run(&cli.global, cmd).await,
     }
 }

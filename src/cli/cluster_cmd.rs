@@ -36,10 +36,10 @@ fn check_url(url: &str) -> Result<(), CliError> {
     let rest = match url.split_once("://") {
         Some(("nats" | "tls", rest)) => rest,
         Some((scheme, _)) => {
-            return Err(CliError::usage(format!(
-                "--cluster: `{scheme}://` is not a NATS URL"
-            ))
-            .hint("e.g. --cluster nats://127.0.0.1:4222"));
+            return Err(
+                CliError::usage(format!("--cluster: `{scheme}://` is not a NATS URL"))
+                    .hint("e.g. --cluster nats://127.0.0.1:4222"),
+            );
         }
         None => url,
     };
@@ -119,19 +119,20 @@ pub async fn run(global: &GlobalArgs, command: ClusterCommand) -> CliResult {
             qqbot::cluster::lease::default_bucket(&app_id.value)
         }
     };
-    let status = qqbot::cluster::status(&args.cluster, &bucket, args.shards, Duration::from_secs(5))
-        .await
-        .map_err(|e| {
-            CliError::failure("cannot read the cluster state")
+    let status =
+        qqbot::cluster::status(&args.cluster, &bucket, args.shards, Duration::from_secs(5))
+            .await
+            .map_err(|e| {
+                CliError::failure("cannot read the cluster state")
                 .caused_by(&e)
                 .hint("start a NATS server with JetStream (`nats-server -js`) and check --cluster")
-        })?;
+            })?;
     let Some(status) = status else {
-        return Err(CliError::failure(format!(
-            "no cluster bucket `{bucket}` on {}",
-            args.cluster
-        ))
-        .hint("start `qqbot listen --cluster …` first, or pass the bucket with --cluster-bucket"));
+        return Err(
+            CliError::failure(format!("no cluster bucket `{bucket}` on {}", args.cluster)).hint(
+                "start `qqbot listen --cluster …` first, or pass the bucket with --cluster-bucket",
+            ),
+        );
     };
     let json = global.json || !std::io::IsTerminal::is_terminal(&std::io::stdout());
     if json {

@@ -111,10 +111,7 @@ impl Fleet {
             owner: owner.clone(),
             ttl: fleet.lease_ttl,
         };
-        member
-            .write(&[])
-            .await
-            .map_err(FleetError::Store)?;
+        member.write(&[]).await.map_err(FleetError::Store)?;
         notify(
             &fleet,
             &Notice::Joined {
@@ -204,9 +201,7 @@ impl Fleet {
 }
 
 /// Fetch a token and `/gateway/bot` (retrying once with a fresh token), as `Cluster::start` does.
-async fn gateway_bot(
-    config: &GatewayConfig,
-) -> Result<(Arc<TokenSource>, GatewayBot), FleetError> {
+async fn gateway_bot(config: &GatewayConfig) -> Result<(Arc<TokenSource>, GatewayBot), FleetError> {
     let client = reqwest::Client::builder()
         .timeout(HTTP_TIMEOUT)
         .build()
@@ -426,7 +421,12 @@ impl Runner {
                 },
                 Phase::Running(cluster) if cluster.is_finished() => {
                     held.phase = Phase::Fatal;
-                    notify(&self.fleet, &Notice::Fatal { shard: self.shard(id) });
+                    notify(
+                        &self.fleet,
+                        &Notice::Fatal {
+                            shard: self.shard(id),
+                        },
+                    );
                 }
                 Phase::Releasing(task) if task.is_finished() => {
                     let sessions = task.await.unwrap_or_default();
@@ -435,7 +435,12 @@ impl Runner {
                         held.session = Some(session);
                     }
                     self.release(id, held).await;
-                    notify(&self.fleet, &Notice::Released { shard: self.shard(id) });
+                    notify(
+                        &self.fleet,
+                        &Notice::Released {
+                            shard: self.shard(id),
+                        },
+                    );
                 }
                 _ => {}
             }
@@ -455,7 +460,11 @@ impl Runner {
             let revision = held.revision;
             let lease = self.lease_for(&self.held[&id], state);
             let sent = Instant::now();
-            let lost = match self.bucket.cas(&shard_key(id), &lease, Some(revision)).await {
+            let lost = match self
+                .bucket
+                .cas(&shard_key(id), &lease, Some(revision))
+                .await
+            {
                 Ok(Cas::Written(revision)) => {
                     let held = self.held.get_mut(&id).expect("held");
                     held.revision = revision;
@@ -603,16 +612,18 @@ impl Runner {
                 expires_at_ms: now + self.ttl().as_millis() as i64,
             };
             let sent = Instant::now();
-            match self.bucket.cas(&shard_key(id), &lease, scanned.revision).await {
+            match self
+                .bucket
+                .cas(&shard_key(id), &lease, scanned.revision)
+                .await
+            {
                 Ok(Cas::Written(revision)) => {
                     notify(
                         &self.fleet,
                         &Notice::Claimed {
                             shard: self.shard(id),
                             from: previous.and_then(|l| l.owner),
-                            resume: session
-                                .as_ref()
-                                .map(|s| (s.session_id.clone(), s.last_seq)),
+                            resume: session.as_ref().map(|s| (s.session_id.clone(), s.last_seq)),
                         },
                     );
                     let task = self.start_shard(id, session.clone());
@@ -678,7 +689,11 @@ impl Runner {
         config.shards = ShardSelection::One(self.shard(id));
         config.resume = session.into_iter().collect();
         config.identify_queue = Some(Arc::clone(&self.queue) as _);
-        config.gateway_url = Some(config.gateway_url.unwrap_or_else(|| self.gateway_url.clone()));
+        config.gateway_url = Some(
+            config
+                .gateway_url
+                .unwrap_or_else(|| self.gateway_url.clone()),
+        );
         let items = self.items.clone();
         tokio::spawn(async move {
             let (cluster, mut rx) = Cluster::start(config).await?;

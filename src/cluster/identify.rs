@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use super::lease::{IdentifyClaim, Observed, identify_key, now_ms, slot_wait};
 use super::store::{Bucket, Cas};
-use crate::gateway::queue::{IDENTIFY_MARGIN, IDENTIFY_WINDOW, IdentifyQueue};
 use crate::gateway::ShardId;
+use crate::gateway::queue::{IDENTIFY_MARGIN, IDENTIFY_WINDOW, IdentifyQueue};
 
 /// Pause between tries while NATS does not answer.
 const RETRY: Duration = Duration::from_millis(250);

@@ -248,14 +248,7 @@ mod tests {
             skew
         ));
         assert!(
-            lease_is_free(
-                Some(&live),
-                seen,
-                t0 + ttl,
-                1_000_000,
-                ttl,
-                skew
-            ),
+            lease_is_free(Some(&live), seen, t0 + ttl, 1_000_000, ttl, skew),
             "unchanged for a TTL here"
         );
         assert!(

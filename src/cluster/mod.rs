@@ -200,10 +200,16 @@ impl std::fmt::Display for Notice {
                 }
             }
             Notice::Released { shard } => {
-                write!(f, "handed shard {shard} back (rebalancing); its session stays resumable")
+                write!(
+                    f,
+                    "handed shard {shard} back (rebalancing); its session stays resumable"
+                )
             }
             Notice::Lost { shard, reason } => {
-                write!(f, "lost the lease on shard {shard}: {reason}; stopped it here")
+                write!(
+                    f,
+                    "lost the lease on shard {shard}: {reason}; stopped it here"
+                )
             }
             Notice::StartFailed { shard, error } => {
                 write!(f, "shard {shard} could not start: {error}; handed it back")
@@ -264,7 +270,10 @@ pub async fn status(
     let mut ids = std::collections::BTreeSet::new();
     let mut members = Vec::new();
     for key in store.keys().await? {
-        if let Some(id) = key.strip_prefix("shard.").and_then(|i| i.parse::<u32>().ok()) {
+        if let Some(id) = key
+            .strip_prefix("shard.")
+            .and_then(|i| i.parse::<u32>().ok())
+        {
             ids.insert(id);
         } else if key.starts_with("member.")
             && let Some(read) = store.get::<Member>(&key).await?

@@ -205,7 +205,7 @@ impl Bucket {
         revision: Option<u64>,
     ) -> Result<Cas, StoreError> {
         let body = Bytes::from(serde_json::to_vec(value).expect("values serialise"));
-        let outcome = match revision {
+        match revision {
             None => match tokio::time::timeout(self.timeout, self.kv.create(key, body)).await {
                 Ok(Ok(revision)) => Ok(Cas::Written(revision)),
                 Ok(Err(e)) if e.kind() == CreateErrorKind::AlreadyExists => Ok(Cas::Conflict),
@@ -223,8 +223,7 @@ impl Bucket {
                     Err(_) => Err(StoreError::Timeout(self.timeout)),
                 }
             }
-        };
-        outcome
+        }
     }
 
     /// Write `value` unconditionally.

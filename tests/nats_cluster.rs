@@ -565,6 +565,60 @@ fn a_process_whose_lease_is_taken_stops_that_shard_and_takes_it_back_after_the_t
 }
 
 #[test]
+fn a_nats_outage_stops_the_shards_before_the_ttl_and_they_resume_when_it_is_back() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 2,
+            max_concurrency: 2,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_outage";
+    let mut member = spawn_member(&emu, home.path(), &nats.url, bucket, 2);
+    wait_until(CONNECT_WITHIN, "2 connected sessions", || {
+        emu.sessions().iter().filter(|s| s.connected).count() == 2
+    });
+    let before: BTreeSet<String> = emu.sessions().into_iter().map(|s| s.id).collect();
+
+    // NATS goes away: no renewal can succeed, so both shards stop here before the TTL is up
+    // (when another process could take them over).
+    nats.kill();
+    let down = Instant::now();
+    wait_until(TTL, "both shards stopped", || {
+        emu.sessions().iter().all(|s| !s.connected)
+    });
+    assert!(down.elapsed() < TTL, "stopped within the TTL");
+    let told = member.stderr();
+    for shard in ["0/2", "1/2"] {
+        assert!(
+            told.contains(&format!("lost the lease on shard {shard}: no renewal for")),
+            "{told}"
+        );
+    }
+
+    // NATS is back: the process leases the shards again and resumes both sessions.
+    nats.restart();
+    wait_until(
+        TTL + TAKEOVER_SLACK + Duration::from_secs(5),
+        "both sessions resumed",
+        || {
+            let sessions = emu.sessions();
+            sessions.len() == 2 && sessions.iter().all(|s| s.connected && s.resumes >= 1)
+        },
+    );
+    let after: BTreeSet<String> = emu.sessions().into_iter().map(|s| s.id).collect();
+    assert_eq!(after, before, "the same sessions");
+    assert_eq!(frames(&emu, 2).len(), 2, "no new Identify");
+    member.interrupt();
+}
+
+#[test]
 fn cluster_flags_are_checked() {
     let out = Command::new(binary())
         .args(["listen", "--cluster", "http://127.0.0.1:1", "--emulator"])

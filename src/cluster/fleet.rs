@@ -12,8 +12,9 @@
 //!   revision, carrying the shard's state, session id and last `s`;
 //! - a compare-and-set conflict means another process took the lease: the shard is stopped here
 //!   at once;
-//! - when no renewal has succeeded for 3/4 of the TTL (NATS unreachable), the shard is stopped
-//!   here before any other process may take it (others wait a whole TTL of no change);
+//! - when no renewal has succeeded for half the TTL (NATS unreachable or slow), the shard is
+//!   stopped here, before any other process may take it (others wait a whole TTL without change;
+//!   every NATS call is bounded by a quarter TTL and the check runs before each);
 //! - each process takes free shards up to its fair share (`ceil(shards / live members)`), and
 //!   one that holds more than its share while another holds less hands one shard back per
 //!   round (stopped cleanly, its session left in the lease for the next owner to resume).
@@ -383,8 +384,11 @@ impl Runner {
         self.publish_handles();
         let shards: Vec<u32> = self.held.keys().copied().collect();
         let _ = self.member.write(&shards).await;
-        let Ok((members, scanned)) = self.scan().await else {
-            return; // NATS is not answering: renewals judge that
+        self.enforce_fences();
+        let scanned = self.scan().await;
+        self.enforce_fences();
+        let Ok((members, scanned)) = scanned else {
+            return; // NATS is not answering: the fences judge that
         };
         let target = fair_share(self.count, members.len());
         self.claim(target, &scanned).await;
@@ -447,11 +451,48 @@ impl Runner {
         }
     }
 
+    /// How long a lease is trusted here without a successful renewal: half the TTL. Others
+    /// wait a whole TTL without change, and every NATS call is bounded by a quarter TTL, with
+    /// this checked before each one: a shard is stopped here well before anyone may take it.
+    fn fence(&self) -> Duration {
+        self.ttl() / 2
+    }
+
+    /// Stop the shards whose lease has not been renewed within the fence.
+    fn enforce_fences(&mut self) {
+        let fence = self.fence();
+        let stale: Vec<u32> = self
+            .held
+            .iter()
+            .filter(|(_, h)| h.renewed.elapsed() >= fence)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            let held = self.held.remove(&id).expect("held");
+            let reason = format!(
+                "no renewal for {} ms (NATS unreachable?); another process may take it over",
+                held.renewed.elapsed().as_millis()
+            );
+            self.lose(id, held, reason);
+        }
+    }
+
+    fn lose(&self, id: u32, held: Held, reason: String) {
+        notify(
+            &self.fleet,
+            &Notice::Lost {
+                shard: self.shard(id),
+                reason,
+            },
+        );
+        stop_detached(held.phase);
+    }
+
     /// Renew every lease; stop the shards whose lease is gone.
     async fn renew(&mut self) {
-        let fence = self.ttl() * 3 / 4;
         let ids: Vec<u32> = self.held.keys().copied().collect();
         for id in ids {
+            self.enforce_fences();
             let Some(held) = self.held.get_mut(&id) else {
                 continue;
             };
@@ -460,7 +501,7 @@ impl Runner {
             let revision = held.revision;
             let lease = self.lease_for(&self.held[&id], state);
             let sent = Instant::now();
-            let lost = match self
+            match self
                 .bucket
                 .cas(&shard_key(id), &lease, Some(revision))
                 .await
@@ -469,31 +510,17 @@ impl Runner {
                     let held = self.held.get_mut(&id).expect("held");
                     held.revision = revision;
                     held.renewed = sent;
-                    None
                 }
-                Ok(Cas::Conflict) => Some("another process took the lease".to_owned()),
+                Ok(Cas::Conflict) => {
+                    let held = self.held.remove(&id).expect("held");
+                    self.lose(id, held, "another process took the lease".to_owned());
+                }
                 Err(e) => {
-                    let since = self.held[&id].renewed.elapsed();
-                    (since >= fence).then(|| {
-                        format!(
-                            "the lease could not be renewed for {} ms ({e}); it may be taken over",
-                            since.as_millis()
-                        )
-                    })
+                    tracing::warn!(target: "qqbot::cluster", shard = id, error = %e, "lease renewal failed");
                 }
-            };
-            if let Some(reason) = lost {
-                let held = self.held.remove(&id).expect("held");
-                notify(
-                    &self.fleet,
-                    &Notice::Lost {
-                        shard: self.shard(id),
-                        reason,
-                    },
-                );
-                stop_detached(held.phase);
             }
         }
+        self.enforce_fences();
     }
 
     fn publish_handles(&self) {
@@ -519,6 +546,7 @@ impl Runner {
             if !key.starts_with("member.") {
                 continue;
             }
+            self.enforce_fences();
             let Some(read) = self.bucket.get::<Member>(&key).await? else {
                 self.seen.remove(&key);
                 continue;
@@ -538,6 +566,7 @@ impl Runner {
         }
         let mut scanned = BTreeMap::new();
         for id in 0..self.count {
+            self.enforce_fences();
             if self.held.contains_key(&id) {
                 continue;
             }
@@ -585,6 +614,7 @@ impl Runner {
             .collect();
         order.sort_unstable();
         for (_, id) in order {
+            self.enforce_fences();
             if self.held.len() as u32 >= target {
                 break;
             }

@@ -51,7 +51,12 @@ pub struct Read<T> {
 pub async fn connect(url: &str, timeout: Duration) -> Result<async_nats::Client, StoreError> {
     let options = async_nats::ConnectOptions::new()
         .name("qqbot")
-        .connection_timeout(timeout);
+        .connection_timeout(timeout)
+        // Reconnect quickly after an outage (leases are judged in seconds).
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis(50u64.saturating_mul(1 << attempts.min(5)))
+                .min(Duration::from_secs(1))
+        });
     match tokio::time::timeout(timeout + Duration::from_secs(1), options.connect(url)).await {
         Ok(Ok(client)) => Ok(client),
         Ok(Err(e)) => Err(StoreError::Connect {

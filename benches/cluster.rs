@@ -122,7 +122,14 @@ fn main() {
         plain.push(measure(&emu, &[]));
         leased.push(measure(
             &emu,
-            &["--cluster", &url, "--cluster-bucket", &bucket, "--lease-ttl", "2s"],
+            &[
+                "--cluster",
+                &url,
+                "--cluster-bucket",
+                &bucket,
+                "--lease-ttl",
+                "2s",
+            ],
         ));
     }
     let mib = |kib: u64| kib as f64 / 1024.0;

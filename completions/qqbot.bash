@@ -16,6 +16,9 @@ _qqbot() {
             ",$1")
                 cmd="qqbot"
                 ;;
+            qqbot,cluster)
+                cmd="qqbot__subcmd__cluster"
+                ;;
             qqbot,completions)
                 cmd="qqbot__subcmd__completions"
                 ;;
@@ -51,6 +54,18 @@ _qqbot() {
                 ;;
             qqbot,tui)
                 cmd="qqbot__subcmd__tui"
+                ;;
+            qqbot__subcmd__cluster,help)
+                cmd="qqbot__subcmd__cluster__subcmd__help"
+                ;;
+            qqbot__subcmd__cluster,status)
+                cmd="qqbot__subcmd__cluster__subcmd__status"
+                ;;
+            qqbot__subcmd__cluster__subcmd__help,help)
+                cmd="qqbot__subcmd__cluster__subcmd__help__subcmd__help"
+                ;;
+            qqbot__subcmd__cluster__subcmd__help,status)
+                cmd="qqbot__subcmd__cluster__subcmd__help__subcmd__status"
                 ;;
             qqbot__subcmd__config,help)
                 cmd="qqbot__subcmd__config__subcmd__help"
@@ -100,6 +115,9 @@ _qqbot() {
             qqbot__subcmd__emulate__subcmd__help,state)
                 cmd="qqbot__subcmd__emulate__subcmd__help__subcmd__state"
                 ;;
+            qqbot__subcmd__help,cluster)
+                cmd="qqbot__subcmd__help__subcmd__cluster"
+                ;;
             qqbot__subcmd__help,completions)
                 cmd="qqbot__subcmd__help__subcmd__completions"
                 ;;
@@ -135,6 +153,9 @@ _qqbot() {
                 ;;
             qqbot__subcmd__help,tui)
                 cmd="qqbot__subcmd__help__subcmd__tui"
+                ;;
+            qqbot__subcmd__help__subcmd__cluster,status)
+                cmd="qqbot__subcmd__help__subcmd__cluster__subcmd__status"
                 ;;
             qqbot__subcmd__help__subcmd__config,init)
                 cmd="qqbot__subcmd__help__subcmd__config__subcmd__init"
@@ -194,12 +215,142 @@ _qqbot() {
 
     case "${cmd}" in
         qqbot)
-            opts="-q -v -h -V --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help --version listen emulate tui record replay explain intents completions send config doctor help"
+            opts="-q -v -h -V --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help --version listen emulate tui record replay explain intents completions send config doctor cluster help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__cluster)
+            opts="-q -v -h --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__cluster__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__cluster__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__cluster__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__cluster__subcmd__status)
+            opts="-q -v -h --cluster --cluster-bucket --shards --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-bucket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shards)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -902,8 +1053,36 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__help)
-            opts="listen emulate tui record replay explain intents completions send config doctor help"
+            opts="listen emulate tui record replay explain intents completions send config doctor cluster help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__help__subcmd__cluster)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        qqbot__subcmd__help__subcmd__cluster__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1444,7 +1623,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-i -e -n -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1499,6 +1678,18 @@ _qqbot() {
                     return 0
                     ;;
                 --event-buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-bucket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1582,7 +1773,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-o -i -e -n -q -v -h --output --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --include-control --dedup --record --redact-ids --redact-content --forward-to --forward-header --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1645,6 +1836,18 @@ _qqbot() {
                     return 0
                     ;;
                 --event-buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-bucket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1912,7 +2115,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__tui)
-            opts="-i -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --replay --speed --fps --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
+            opts="-i -q -v -h --intents --shards --shard --state-file --emulator --scenario --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --cluster --cluster-bucket --lease-ttl --replay --speed --fps --profile --sandbox --api-base --token-url --secret-file --config --quiet --verbose --color --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1967,6 +2170,18 @@ _qqbot() {
                     return 0
                     ;;
                 --event-buffer-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-bucket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

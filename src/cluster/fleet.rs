@@ -390,7 +390,8 @@ impl Runner {
         let Ok((members, scanned)) = scanned else {
             return; // NATS is not answering: the fences judge that
         };
-        let target = fair_share(self.count, members.len());
+        let counted_self = members.iter().any(|m| m.owner == self.owner);
+        let target = fair_share(self.count, members.len() + usize::from(!counted_self));
         self.claim(target, &scanned).await;
         self.rebalance(target, &members);
     }

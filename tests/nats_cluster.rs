@@ -350,7 +350,7 @@ fn three_processes_share_eight_shards_and_resume_a_killed_ones_shards() {
         before.iter().all(|id| seen.contains(id))
     });
     // The leases carry the seq (renewed every TTL / 4).
-    wait_until(TTL, "leases with the latest seq", || {
+    wait_until(TTL * 2, "leases with the latest seq", || {
         let status = cluster_status(&emu, home.path(), &nats.url, bucket);
         status["shards"]
             .as_array()

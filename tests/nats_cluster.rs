@@ -619,6 +619,40 @@ fn a_nats_outage_stops_the_shards_before_the_ttl_and_they_resume_when_it_is_back
 }
 
 #[test]
+fn a_shard_that_cannot_start_is_handed_back_and_said_so() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            session_start_total: 0,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_budget";
+    let mut member = spawn_member(&emu, home.path(), &nats.url, bucket, 1);
+    wait_until(
+        Duration::from_secs(15),
+        "the start failure on stderr",
+        || {
+            member
+                .stderr()
+                .contains("shard 0/1 could not start: session start budget exhausted")
+        },
+    );
+    wait_until(Duration::from_secs(5), "the lease handed back", || {
+        let status = cluster_status(&emu, home.path(), &nats.url, bucket);
+        status["shards"][0]["state"] == "released"
+    });
+    assert!(emu.sessions().is_empty(), "nothing identified");
+    assert_eq!(member.child.try_wait().unwrap(), None, "still running");
+    member.interrupt();
+}
+
+#[test]
 fn cluster_flags_are_checked() {
     let out = Command::new(binary())
         .args(["listen", "--cluster", "http://127.0.0.1:1", "--emulator"])

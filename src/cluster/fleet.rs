@@ -135,6 +135,7 @@ impl Fleet {
             handles: Arc::clone(&handles),
             member,
             rounds: 0,
+            backoff: HashMap::new(),
         };
         let task = tokio::spawn(runner.run(stop_rx));
         Ok((
@@ -339,7 +340,13 @@ struct Runner {
     handles: Arc<Mutex<Vec<ShardHandle>>>,
     member: Membership,
     rounds: u64,
+    /// Shards that failed to start here: not claimed again before the instant; failures so far.
+    backoff: HashMap<u32, (Instant, u32)>,
 }
+
+/// First pause before a shard that failed to start is claimed here again (doubling, up to a
+/// minute).
+const START_RETRY: Duration = Duration::from_secs(2);
 
 impl Runner {
     async fn run(mut self, mut stop: oneshot::Receiver<()>) -> Vec<SessionInfo> {
@@ -405,7 +412,10 @@ impl Runner {
             };
             match &mut held.phase {
                 Phase::Starting(task) if task.is_finished() => match task.await {
-                    Ok(Ok(cluster)) => held.phase = Phase::Running(cluster),
+                    Ok(Ok(cluster)) => {
+                        held.phase = Phase::Running(cluster);
+                        self.backoff.remove(&id);
+                    }
                     outcome => {
                         let error = match outcome {
                             Ok(Err(e)) => crate::gateway::shard::error_chain(&e),
@@ -420,6 +430,10 @@ impl Runner {
                             },
                         );
                         // Hand it back (the session stays in the lease) and try again later.
+                        let failures = self.backoff.get(&id).map_or(0, |b| b.1) + 1;
+                        let pause = (START_RETRY * 2u32.saturating_pow(failures.min(5) - 1))
+                            .min(Duration::from_secs(60));
+                        self.backoff.insert(id, (Instant::now() + pause, failures));
                         let held = self.held.remove(&id).expect("held");
                         self.release(id, held).await;
                     }
@@ -618,6 +632,13 @@ impl Runner {
             self.enforce_fences();
             if self.held.len() as u32 >= target {
                 break;
+            }
+            if self
+                .backoff
+                .get(&id)
+                .is_some_and(|(until, _)| Instant::now() < *until)
+            {
+                continue; // it failed to start here a moment ago
             }
             let scanned = &free[&id];
             let previous = scanned.lease.clone();

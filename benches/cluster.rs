@@ -140,12 +140,12 @@ fn main() {
     let (p, l) = (median(&mut plain), median(&mut leased));
     println!(
         "RSS of one process with {SHARDS} shards (median of {runs}): plain {:.1} MiB, \
-         leased through NATS {:.1} MiB ({:+.1} MiB, {:.2}x; {:.0} KiB per leased shard)",
+         leased through NATS {:.1} MiB ({:+.1} MiB, {:.2}x; {:+.0} KiB per shard)",
         mib(p),
         mib(l),
         mib(l) - mib(p),
         l as f64 / p as f64,
-        l as f64 / f64::from(SHARDS)
+        (l as f64 - p as f64) / f64::from(SHARDS)
     );
     println!("samples KiB: plain {plain:?}, leased {leased:?}");
 }

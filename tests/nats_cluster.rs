@@ -585,6 +585,17 @@ fn a_nats_outage_stops_the_shards_before_the_ttl_and_they_resume_when_it_is_back
         emu.sessions().iter().filter(|s| s.connected).count() == 2
     });
     let before: BTreeSet<String> = emu.sessions().into_iter().map(|s| s.id).collect();
+    // A new session is written to its lease at once (not only at the next renewal).
+    wait_until(Duration::from_secs(2), "the sessions in the leases", || {
+        let status = cluster_status(&emu, home.path(), &nats.url, bucket);
+        let stored: BTreeSet<String> = status["shards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|row| row["session_id"].as_str().map(str::to_owned))
+            .collect();
+        stored == before
+    });
 
     // NATS goes away: no renewal can succeed, so both shards stop here before the TTL is up
     // (when another process could take them over).
@@ -604,13 +615,19 @@ fn a_nats_outage_stops_the_shards_before_the_ttl_and_they_resume_when_it_is_back
 
     // NATS is back: the process leases the shards again and resumes both sessions.
     nats.restart();
-    wait_until(
-        TTL + TAKEOVER_SLACK + Duration::from_secs(5),
-        "both sessions resumed",
-        || {
-            let sessions = emu.sessions();
-            sessions.len() == 2 && sessions.iter().all(|s| s.connected && s.resumes >= 1)
-        },
+    let resumed = || {
+        let sessions = emu.sessions();
+        sessions.len() == 2 && sessions.iter().all(|s| s.connected && s.resumes >= 1)
+    };
+    let started = Instant::now();
+    while !resumed() && started.elapsed() < TTL + TAKEOVER_SLACK + Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        resumed(),
+        "both sessions resumed: {:?}\n{}",
+        emu.sessions(),
+        member.stderr()
     );
     let after: BTreeSet<String> = emu.sessions().into_iter().map(|s| s.id).collect();
     assert_eq!(after, before, "the same sessions");

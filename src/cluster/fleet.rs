@@ -294,6 +294,8 @@ struct Held {
     phase: Phase,
     /// The session last known (from the lease at take-over, then from the shard).
     session: Option<SessionInfo>,
+    /// The session id in the lease as last written.
+    written_session: Option<String>,
 }
 
 impl Held {
@@ -344,6 +346,9 @@ struct Runner {
     backoff: HashMap<u32, (Instant, u32)>,
 }
 
+/// How often held shards are checked for a new session to write at once.
+const SESSION_CHECK: Duration = Duration::from_millis(100);
+
 /// First pause before a shard that failed to start is claimed here again (doubling, up to a
 /// minute).
 const START_RETRY: Duration = Duration::from_secs(2);
@@ -353,11 +358,16 @@ impl Runner {
         let mut tick = tokio::time::interval(self.fleet.renew_interval());
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await; // the first tick is immediate: let the other members register first
+        // New sessions are looked for more often than leases are renewed (a local check; a
+        // write only when one appeared).
+        let mut sessions = tokio::time::interval(SESSION_CHECK.min(self.fleet.renew_interval()));
+        sessions.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
                 _ = &mut stop => break,
                 _ = tick.tick() => self.round().await,
+                _ = sessions.tick() => self.renew_new_sessions().await,
             }
         }
         self.shutdown().await
@@ -507,35 +517,57 @@ impl Runner {
     async fn renew(&mut self) {
         let ids: Vec<u32> = self.held.keys().copied().collect();
         for id in ids {
-            self.enforce_fences();
-            let Some(held) = self.held.get_mut(&id) else {
-                continue;
-            };
-            held.refresh_session();
-            let state = held.state();
-            let revision = held.revision;
-            let lease = self.lease_for(&self.held[&id], state);
-            let sent = Instant::now();
-            match self
-                .bucket
-                .cas(&shard_key(id), &lease, Some(revision))
-                .await
-            {
-                Ok(Cas::Written(revision)) => {
-                    let held = self.held.get_mut(&id).expect("held");
-                    held.revision = revision;
-                    held.renewed = sent;
-                }
-                Ok(Cas::Conflict) => {
-                    let held = self.held.remove(&id).expect("held");
-                    self.lose(id, held, "another process took the lease".to_owned());
-                }
-                Err(e) => {
-                    tracing::warn!(target: "qqbot::cluster", shard = id, error = %e, "lease renewal failed");
-                }
-            }
+            self.renew_one(id).await;
         }
         self.enforce_fences();
+    }
+
+    /// Renew at once the leases whose shard has a new session (READY, or a new session after
+    /// op 9), so a take-over right after it resumes instead of identifying.
+    async fn renew_new_sessions(&mut self) {
+        let changed: Vec<u32> = self
+            .held
+            .iter_mut()
+            .filter_map(|(id, held)| {
+                held.refresh_session();
+                let current = held.session.as_ref().map(|s| &s.session_id);
+                (current != held.written_session.as_ref()).then_some(*id)
+            })
+            .collect();
+        for id in changed {
+            self.renew_one(id).await;
+        }
+    }
+
+    async fn renew_one(&mut self, id: u32) {
+        self.enforce_fences();
+        let Some(held) = self.held.get_mut(&id) else {
+            return;
+        };
+        held.refresh_session();
+        let state = held.state();
+        let revision = held.revision;
+        let lease = self.lease_for(&self.held[&id], state);
+        let sent = Instant::now();
+        match self
+            .bucket
+            .cas(&shard_key(id), &lease, Some(revision))
+            .await
+        {
+            Ok(Cas::Written(revision)) => {
+                let held = self.held.get_mut(&id).expect("held");
+                held.revision = revision;
+                held.renewed = sent;
+                held.written_session = lease.session_id;
+            }
+            Ok(Cas::Conflict) => {
+                let held = self.held.remove(&id).expect("held");
+                self.lose(id, held, "another process took the lease".to_owned());
+            }
+            Err(e) => {
+                tracing::warn!(target: "qqbot::cluster", shard = id, error = %e, "lease renewal failed");
+            }
+        }
     }
 
     fn publish_handles(&self) {
@@ -685,6 +717,7 @@ impl Runner {
                             revision,
                             renewed: sent,
                             phase: Phase::Starting(task),
+                            written_session: session.as_ref().map(|s| s.session_id.clone()),
                             session,
                         },
                     );

@@ -302,18 +302,24 @@ fn three_processes_share_eight_shards_and_resume_a_killed_ones_shards() {
     }
     assert!(emu.warnings().is_empty(), "{:?}", emu.warnings());
 
-    // Each shard became READY exactly once, fleet-wide.
-    let mut ready: BTreeMap<u32, usize> = BTreeMap::new();
-    for member in &members {
-        for line in member.lines() {
-            if line["kind"] == "ready" {
-                *ready
-                    .entry(line["shard"][0].as_u64().unwrap() as u32)
-                    .or_default() += 1;
+    // Each shard became READY exactly once, fleet-wide (the lines follow the emulator's count).
+    let ready = || {
+        let mut ready: BTreeMap<u32, usize> = BTreeMap::new();
+        for member in &members {
+            for line in member.lines() {
+                if line["kind"] == "ready" {
+                    *ready
+                        .entry(line["shard"][0].as_u64().unwrap() as u32)
+                        .or_default() += 1;
+                }
             }
         }
-    }
-    assert_eq!(ready, (0..8).map(|s| (s, 1)).collect(), "READY per shard");
+        ready
+    };
+    wait_until(Duration::from_secs(5), "8 READY lines", || {
+        ready().len() == 8
+    });
+    assert_eq!(ready(), (0..8).map(|s| (s, 1)).collect(), "READY per shard");
     // The leases settle on fair shares (at most ceil(8 / 3) each); `cluster status` says who.
     let mut owner_of: BTreeMap<u32, usize> = BTreeMap::new();
     wait_until(Duration::from_secs(10), "fair shares in the leases", || {
@@ -430,6 +436,17 @@ fn three_processes_share_eight_shards_and_resume_a_killed_ones_shards() {
             output.entry(shard).or_default().insert(s);
         }
     }
+    // The ledger task records the emulator's signals asynchronously: let it catch up.
+    wait_until(Duration::from_secs(5), "the ledger", || {
+        let ledger = ledger.lock().unwrap();
+        emu.sessions().iter().all(|session| {
+            ledger.get(&session.id).is_some_and(|written| {
+                output[&session.shard[0]]
+                    .iter()
+                    .all(|s| written.contains_key(s))
+            })
+        })
+    });
     let ledger = ledger.lock().unwrap().clone();
     for session in emu.sessions() {
         let shard = session.shard[0];

@@ -52,6 +52,7 @@ complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "completions" -d 'Print 
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
+complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "cluster" -d 'Shards across processes: show the leases in the NATS bucket'
 complete -c qqbot -n "__fish_qqbot_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l profile -d 'Config profile to use ([profile.NAME]; env QQBOT_PROFILE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l config -d 'Config file (env QQBOT_CONFIG; default: the user config dir\'s qqbot/config.toml)' -r -F
@@ -78,6 +79,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l from -d 'Read eve
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l cluster -d 'Share the shards of this bot with other qqbot processes through NATS JetStream (nats://HOST:PORT): each shard is leased in a key-value bucket, a dead process\'s shards are taken over (resumed) by the others. Use with --shards N (the same N everywhere)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l cluster-bucket -d 'The key-value bucket holding the leases (default qqbot_<app id>)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l lease-ttl -d 'How long a lease lasts without renewal: a dead process\'s shards are taken over this long after its last renewal' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only events of this guild id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l channel -d 'Only events of this channel id' -r
@@ -210,6 +214,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l from -d 'Read events
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l cluster -d 'Share the shards of this bot with other qqbot processes through NATS JetStream (nats://HOST:PORT): each shard is leased in a key-value bucket, a dead process\'s shards are taken over (resumed) by the others. Use with --shards N (the same N everywhere)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l cluster-bucket -d 'The key-value bucket holding the leases (default qqbot_<app id>)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l lease-ttl -d 'How long a lease lasts without renewal: a dead process\'s shards are taken over this long after its last renewal' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l replay -d 'Watch a recording instead (`-` for stdin)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l speed -d 'Replay pacing: recorded speed times X' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand tui" -l fps -d 'Frames per second' -r
@@ -252,6 +259,9 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l from -d 'Read eve
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l consumer -d 'A durable consumer of this name (continues where it stopped; default: an ephemeral consumer reading the whole stream)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-stream -d 'JetStream stream name (created by --publish when missing)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l nats-prefix -d 'Subject prefix: events go to PREFIX.<app_id>.<shard>.<EVENT_TYPE>' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l cluster -d 'Share the shards of this bot with other qqbot processes through NATS JetStream (nats://HOST:PORT): each shard is leased in a key-value bucket, a dead process\'s shards are taken over (resumed) by the others. Use with --shards N (the same N everywhere)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l cluster-bucket -d 'The key-value bucket holding the leases (default qqbot_<app id>)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l lease-ttl -d 'How long a lease lasts without renewal: a dead process\'s shards are taken over this long after its last renewal' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s e -l events -d 'Only these event types (comma-separated `t` values, e.g. AT_MESSAGE_CREATE)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only events of this guild id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l channel -d 'Only events of this channel id' -r
@@ -517,18 +527,44 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s q -l quiet -d 'Pr
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "tui" -d 'A live dashboard: shards, heartbeat latency, event rates, recent events'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "intents" -d 'List and explain intents, from the intents table'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "completions" -d 'Print a shell completion script'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
-complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Show each shard\'s owner, state, seq and lease age, from the bucket'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster -d 'The NATS server (nats://HOST:PORT)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster-bucket -d 'The bucket (default qqbot_<app id>, from QQBOT_APP_ID or the profile)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l shards -d 'Also list shards 0..N that have no lease' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour (human output only; JSON is never coloured)'
+never\t'Never colour'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
+json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print less: errors only'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show each shard\'s owner, state, seq and lease age, from the bucket'
+complete -c qqbot -n "__fish_qqbot_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "listen" -d 'Connect to the gateway and stream events (human lines on a terminal, NDJSON when piped)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "emulate" -d 'Run a local emulator of the QQ platform (token endpoint, OpenAPI, gateway, faults)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "tui" -d 'A live dashboard: shards, heartbeat latency, event rates, recent events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "record" -d 'Record a gateway session to a file (every `listen` option applies)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "replay" -d 'Replay a recording: print it as `listen` did, summarise it, or serve it to a bot'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "explain" -d 'Explain a gateway close code or an OpenAPI error code, offline'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "intents" -d 'List and explain intents, from the intents table'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "completions" -d 'Print a shell completion script'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "send" -d 'Send a message (passive replies with automatic msg_seq, reply-rule checks, error explanations)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "config" -d 'Create and edit config profiles, and show the resolved settings (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "doctor" -d 'Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "cluster" -d 'Shards across processes: show the leases in the NATS bucket'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and not __fish_seen_subcommand_from listen emulate tui record replay explain intents completions send config doctor cluster help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "dispatch" -d 'Deliver an event to the emulator\'s sessions (a realistic payload, with overrides)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "fault" -d 'Inject a fault into live sessions'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from emulate" -f -a "state" -d 'Show the sessions and the messages the bot sent (`--json`: the raw state)'
@@ -538,3 +574,4 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcom
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "init" -d 'Create a profile (interactive on a terminal; else from flags and --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set one key of the profile (app_id, sandbox, public, api_base, token_url, intents, default_profile; secret only with --secret-stdin)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the resolved settings and where each value came from (secrets redacted)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show each shard\'s owner, state, seq and lease age, from the bucket'

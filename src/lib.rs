@@ -3,6 +3,7 @@
 //! - [`protocol`]: pure wire types and tables (opcodes, envelope peek, intents, close codes).
 //! - [`gateway`]: the gateway client: sans-IO shard core, driver with backpressure, cluster.
 //! - [`client`]: the bot-author facade, `Client` + `EventHandler`.
+//! - [`cluster`]: shards across processes: leases, fleet-wide identify spacing, take-over (NATS).
 //! - [`http`]: the OpenAPI client (send messages, upload media, acknowledge interactions).
 //! - [`models`]: typed, lenient event models parsed on demand from raw dispatches.
 //! - [`config`]: profiles and settings (defaults < file < environment < flags).
@@ -17,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod emulator;
 pub mod gateway;

@@ -106,6 +106,9 @@ pub struct SourceArgs {
     /// The JetStream stream of `--from` and `--publish`.
     #[command(flatten)]
     pub nats_stream: super::nats::StreamArgs,
+    /// Shards across processes (`--cluster nats://…`).
+    #[command(flatten)]
+    pub cluster: super::cluster_cmd::ClusterArgs,
 }
 
 /// Arguments of `qqbot listen`.
@@ -230,6 +233,11 @@ pub(crate) enum Source {
     },
     /// NATS JetStream (`--from`).
     Nats { source: qqbot::nats::NatsSource },
+    /// This process's part of a fleet sharing the shards through NATS (`--cluster`).
+    Fleet {
+        fleet: qqbot::cluster::Fleet,
+        _emulator: Option<Emulator>,
+    },
 }
 
 impl Source {
@@ -254,6 +262,14 @@ impl Source {
             }
             // Events read back from a stream: no shards of this process to watch.
             Source::Nats { .. } => {}
+            // The shards this process holds when it starts (leases taken over later are not
+            // watched: their items are still counted).
+            Source::Fleet { fleet, _emulator } => {
+                exporter.watch_shards(fleet.shards());
+                if let Some(emulator) = _emulator {
+                    exporter.watch_emulator(emulator.counters());
+                }
+            }
         }
     }
 
@@ -262,6 +278,7 @@ impl Source {
     pub(crate) async fn close_counting(self) -> (Vec<SessionInfo>, u64) {
         match self {
             Source::Gateway { cluster, .. } => (cluster.shutdown().await, 0),
+            Source::Fleet { fleet, .. } => (fleet.shutdown().await, 0),
             Source::Webhook { receiver, .. } => {
                 let stats = receiver.shutdown().await;
                 (Vec::new(), stats.duplicates_dropped)
@@ -335,6 +352,12 @@ pub(crate) async fn open_source(
         Some(path) => read_state(path)?,
         None => Vec::new(),
     };
+    if args.cluster.cluster.is_some() {
+        let (fleet, items) =
+            super::cluster_cmd::open_fleet(config, &args.cluster, global.quiet).await?;
+        let _emulator = emulator;
+        return Ok((Source::Fleet { fleet, _emulator }, items));
+    }
     let (cluster, items) = Cluster::start(config).await.map_err(|e| {
         let err = start_error(e);
         match &target.origin {
@@ -886,6 +909,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             host_of(args.source.nats.from.as_deref().unwrap_or("")),
             1,
         ),
+        Source::Fleet { fleet, .. } => (
+            fleet.shard_count() as usize,
+            host_of(&fleet.gateway().url),
+            fleet.shard_count(),
+        ),
     };
     let handled = match &source {
         Source::Nats { source } => Some(source.handled()),
@@ -933,6 +961,11 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         match &source {
             Source::Gateway { .. } => eprintln!(
                 "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
+                target.label,
+                intents_label(intents)
+            ),
+            Source::Fleet { .. } => eprintln!(
+                "qqbot: listening to {} on this process's share of {shard_count} shard(s), intents {}; Ctrl-C to stop",
                 target.label,
                 intents_label(intents)
             ),

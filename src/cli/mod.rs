@@ -17,6 +17,7 @@ macro_rules! out {
     }};
 }
 
+pub mod cluster_cmd;
 pub mod completions;
 pub mod config_cmd;
 pub mod doctor;
@@ -294,6 +295,9 @@ pub enum Command {
     /// Check credentials, token, /gateway/bot, /users/@me and a gateway handshake, with advice.
     #[command(after_help = help::doctor())]
     Doctor(doctor::DoctorArgs),
+    /// Shards across processes: show the leases in the NATS bucket.
+    #[command(subcommand)]
+    Cluster(cluster_cmd::ClusterCommand),
 }
 
 /// Run a parsed command line.
@@ -311,5 +315,6 @@ pub async fn run(global: GlobalArgs, command: Command) -> CliResult {
         Command::Send(args) => send::run(global, args).await,
         Command::Config(cmd) => config_cmd::run(global, cmd),
         Command::Doctor(args) => doctor::run(global, args).await,
+        Command::Cluster(cmd) => cluster_cmd::run(global, cmd).await,
     }
 }

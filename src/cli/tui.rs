@@ -79,6 +79,14 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                     )),
                 ),
                 Source::Webhook { .. } | Source::Nats { .. } => (1, None),
+                Source::Fleet { fleet, .. } => (
+                    fleet.shard_count(),
+                    Some(Diagnostics::from_gateway(
+                        fleet.gateway(),
+                        fleet.token_ttl(),
+                        Utc::now(),
+                    )),
+                ),
             };
             let header = Header {
                 utc_offset: offset,

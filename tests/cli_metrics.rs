@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use prometheus_parse::{Scrape, Value};
 
+mod nats_support;
+
 const WAIT: Duration = Duration::from_secs(30);
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -359,6 +361,55 @@ fn emulate_metrics_count_connections_identifies_and_dispatches() {
         value(&s, "qqbot_shards_active", &[]),
         None,
         "no shards in emulate"
+    );
+    assert_eq!(interrupt(&mut child), Some(130));
+}
+
+/// With `--publish`, the scrape counts JetStream's acknowledgements and their lag: as many acks
+/// as the summary says were published, once the run has caught up.
+#[test]
+fn publish_acks_and_lag_appear_in_the_scrape() {
+    let Some(nats) = nats_support::NatsServer::start() else {
+        return;
+    };
+    let rt = runtime();
+    let (mut child, lines) = spawn(&[
+        "listen",
+        "--emulator",
+        "--json",
+        "--publish",
+        &nats.url,
+        "--metrics",
+        "127.0.0.1:0",
+    ]);
+    let [served] = lines_with(&lines, ["metrics at "]);
+    let metrics = between(&served, "metrics at ", ' ').to_owned();
+    // The demo scenario sends an event about every half second: wait for a few acks.
+    let deadline = std::time::Instant::now() + WAIT;
+    let (acks, lag) = loop {
+        let scrape = rt.block_on(scrape(&metrics));
+        let acks = value(&scrape, "qqbot_publish_acks_total", &[]).unwrap_or(0.0);
+        if acks >= 3.0 {
+            break (acks, value(&scrape, "qqbot_publish_lag_seconds", &[]));
+        }
+        assert!(std::time::Instant::now() < deadline, "only {acks} ack(s)");
+        std::thread::park_timeout(Duration::from_millis(100)); // polling, bounded
+    };
+    let lag = lag.expect("a lag gauge once acks were counted");
+    assert!((0.0..5.0).contains(&lag), "lag {lag} s on loopback");
+    let handed_on: f64 = rt
+        .block_on(scrape(&metrics))
+        .samples
+        .iter()
+        .filter(|s| s.metric == "qqbot_events_handed_on_total")
+        .map(|s| match s.value {
+            Value::Counter(v) => v,
+            _ => 0.0,
+        })
+        .sum();
+    assert!(
+        handed_on >= acks,
+        "{acks} acks for {handed_on} events handed on"
     );
     assert_eq!(interrupt(&mut child), Some(130));
 }

@@ -937,7 +937,14 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     }
     let metrics = match args.metrics {
         Some(addr) => {
-            let exporter = qqbot::output::prometheus::Exporter::new();
+            let exporter = if publisher.is_some() {
+                qqbot::output::prometheus::Exporter::with_publish()
+            } else {
+                qqbot::output::prometheus::Exporter::new()
+            };
+            if let Some(publisher) = &publisher {
+                publisher.set_metrics(exporter.clone());
+            }
             source.feed_metrics(&exporter);
             match super::metrics::serve(&exporter, addr, global.quiet).await {
                 Ok(_server) => Some(exporter),

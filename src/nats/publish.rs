@@ -124,6 +124,8 @@ struct Shared {
     down: std::sync::atomic::AtomicBool,
     /// Bumped whenever a cursor moves (the state writer compares).
     generation: AtomicU64,
+    /// `--metrics`: acknowledgements and their lag are counted there too.
+    metrics: std::sync::OnceLock<crate::output::prometheus::Exporter>,
 }
 
 impl Shared {
@@ -165,6 +167,8 @@ struct Job {
     subject: String,
     id: String,
     payload: Bytes,
+    /// When the event was handed to the publisher (for the ack lag in `--metrics`).
+    queued_at: std::time::Instant,
 }
 
 /// A running publisher. [`Publisher::close`] finishes what is in flight.
@@ -238,6 +242,12 @@ impl Publisher {
             url: config.url,
             report,
         })
+    }
+
+    /// Count acknowledgements and their lag (from hand-over to PubAck) in `exporter` too (built
+    /// with [`Exporter::with_publish`](crate::output::prometheus::Exporter::with_publish)).
+    pub fn set_metrics(&self, exporter: crate::output::prometheus::Exporter) {
+        let _ = self.shared.metrics.set(exporter);
     }
 
     /// The stream events go to.
@@ -342,6 +352,7 @@ impl Publisher {
                     subject: subject(&self.prefix, &self.app_id, item.shard.id, &d.t),
                     id,
                     payload: Bytes::from(line),
+                    queued_at: std::time::Instant::now(),
                 })
             }
             _ => None,
@@ -564,6 +575,10 @@ impl Worker {
 
     fn acked(&self, job: &Job, duplicate: bool) {
         self.shared.acked.fetch_add(1, Ordering::Relaxed);
+        if let Some(metrics) = self.shared.metrics.get() {
+            metrics.publish_acked();
+            metrics.set_publish_lag(job.queued_at.elapsed());
+        }
         if duplicate {
             self.shared.duplicates.fetch_add(1, Ordering::Relaxed);
         }

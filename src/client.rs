@@ -49,7 +49,7 @@ use crate::gateway::{
     Cluster, ClusterMetrics, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig,
     ItemKind, ReconnectConfig, SessionInfo, ShardHandle, ShardId, ShardSelection, StartError,
 };
-pub use crate::http::api::Environment;
+pub use crate::endpoints::Environment;
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
 use crate::models::{
@@ -59,8 +59,7 @@ use crate::models::{
 };
 use crate::protocol::Intents;
 
-/// Production token endpoint (the same for the sandbox).
-pub const TOKEN_URL: &str = "https://bots.qq.com/app/getAppAccessToken";
+pub use crate::endpoints::TOKEN_URL;
 
 /// Default number of handler tasks running at once.
 pub const DEFAULT_MAX_CONCURRENT_HANDLERS: usize = 64;
@@ -914,7 +913,7 @@ impl<H: EventHandler> Client<H> {
 
     /// The token endpoint in use.
     pub fn token_url(&self) -> &str {
-        self.token_url.as_deref().unwrap_or(TOKEN_URL)
+        self.token_url.as_deref().unwrap_or(self.environment.token_url())
     }
 
     /// Whether every shard has a live session (READY or RESUMED seen, no close since).

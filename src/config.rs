@@ -22,12 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Secret;
 
-/// Production OpenAPI base.
-pub const PRODUCTION_API_BASE: &str = "https://api.sgroup.qq.com";
-/// Sandbox OpenAPI base.
-pub const SANDBOX_API_BASE: &str = "https://sandbox.api.sgroup.qq.com";
-/// The token endpoint (same for sandbox and production).
-pub const TOKEN_URL: &str = "https://bots.qq.com/app/getAppAccessToken";
+use crate::endpoints::{API_BASE, SANDBOX_API_BASE, TOKEN_URL};
 
 /// Environment variables read for the app id, in order.
 pub const APP_ID_VARS: &[&str] = &["QQBOT_APP_ID", "QQ_BOT_APP_ID"];
@@ -419,7 +414,7 @@ pub fn resolve(
     } else if sandbox.value {
         Sourced::new(SANDBOX_API_BASE.to_owned(), Source::Default)
     } else {
-        Sourced::new(PRODUCTION_API_BASE.to_owned(), Source::Default)
+        Sourced::new(API_BASE.to_owned(), Source::Default)
     };
     let token_url = if let Some(v) = &overrides.token_url {
         Sourced::new(v.clone(), Source::Flag("--token-url"))
@@ -486,7 +481,7 @@ mod tests {
             ..Default::default()
         };
         let s = resolve(&overrides, &env_of(&[])).unwrap();
-        assert_eq!(s.api_base.value, PRODUCTION_API_BASE);
+        assert_eq!(s.api_base.value, API_BASE);
         assert_eq!(s.token_url.value, TOKEN_URL);
         assert!(s.app_id.is_none() && s.secret.is_none());
         assert!(!s.sandbox.value);

@@ -6,6 +6,7 @@
 //! - [`cluster`]: shards across processes: leases, fleet-wide identify spacing, take-over (NATS).
 //! - [`http`]: the OpenAPI client (send messages, upload media, acknowledge interactions).
 //! - [`models`]: typed, lenient event models parsed on demand from raw dispatches.
+//! - [`endpoints`]: the platform's addresses (OpenAPI bases, token endpoint) and [`endpoints::Environment`].
 //! - [`config`]: profiles and settings (defaults < file < environment < flags).
 //! - [`secret`]: [`Secret`], a string that never shows in `Debug`, `Display` or logs.
 //! - [`output`]: NDJSON and human lines, filters, dedup and run statistics.
@@ -21,6 +22,7 @@ pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod emulator;
+pub mod endpoints;
 pub mod gateway;
 pub mod http;
 mod jsonscan;

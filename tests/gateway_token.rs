@@ -150,3 +150,60 @@ async fn token_unreachable_endpoint_is_an_error_after_retries() {
     assert!(matches!(err, TokenError::Unreachable(_)), "{err:?}");
     assert_eq!(source.fetch_count(), 3);
 }
+
+/// `/gateway/bot` through the OpenAPI client: a refused cached token is refreshed once, a second
+/// refusal is an authentication error (CLI exit 4) whose text names the endpoint and the code and
+/// never a token.
+#[tokio::test]
+async fn gateway_bot_refusal_refreshes_the_token_once_then_is_an_auth_error() {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use qqbot::gateway::{Cluster, GatewayConfig, StartError};
+
+    let tokens = Arc::new(AtomicU64::new(0));
+    let calls = Arc::new(AtomicU64::new(0));
+    let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
+    let app = axum::Router::new()
+        .route(
+            "/app/getAppAccessToken",
+            post(move || {
+                let n = t.fetch_add(1, Ordering::SeqCst);
+                async move { Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"})) }
+            }),
+        )
+        .route(
+            "/gateway/bot",
+            get(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                async {
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        Json(json!({"code": 11244, "message": "token not exist"})),
+                    )
+                }
+            }),
+        );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let config = GatewayConfig::new(
+        "1024",
+        Secret::new("s3cr3t-value"),
+        format!("http://{addr}"),
+        format!("http://{addr}/app/getAppAccessToken"),
+    );
+    let err = Cluster::start(config).await.unwrap_err();
+    assert!(matches!(err, StartError::GatewayAuth(_)), "{err:?}");
+    assert!(err.is_auth());
+    assert_eq!(tokens.load(Ordering::SeqCst), 2, "one token, one refresh");
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one call, one retry");
+    let mut text = format!("{err:?}");
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
+    while let Some(e) = source {
+        text.push_str(&format!(" / {e}"));
+        source = e.source();
+    }
+    assert!(text.contains("/gateway/bot") && text.contains("11244"), "{text}");
+    assert!(!text.contains("tok-") && !text.contains("s3cr3t"), "{text}");
+}

@@ -34,15 +34,12 @@ use super::lease::{
 };
 use super::store::{Bucket, Cas, StoreError};
 use super::{FleetConfig, FleetError, Notice};
-use crate::gateway::cluster::MAX_SHARDS_PER_PROCESS;
+use crate::gateway::cluster::{MAX_SHARDS_PER_PROCESS, fetch_gateway};
+use crate::http::{GatewayBot, TokenSource};
 use crate::gateway::{
     Cluster, ClusterMetrics, GatewayConfig, GatewayItem, SessionInfo, ShardHandle, ShardId,
     ShardSelection, StartError,
 };
-use crate::http::{GatewayBot, GatewayInfoError, TokenSource, get_gateway_bot};
-
-/// HTTP timeout for the token endpoint and `/gateway/bot` at join.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A running member of a fleet.
 #[derive(Debug)]
@@ -80,7 +77,7 @@ impl Fleet {
                 "the lease TTL must be at least 400 ms".into(),
             ));
         }
-        let (tokens, gateway) = gateway_bot(&config).await?;
+        let (tokens, gateway) = fetch_gateway(&config).await.map_err(FleetError::Start)?;
         let count = match (fleet.shards, config.shards) {
             (Some(n), _) | (None, ShardSelection::Count(n)) => n,
             (None, _) => gateway.shards.max(1),
@@ -200,42 +197,6 @@ impl Fleet {
         }
         (&mut self.task).await.unwrap_or_default()
     }
-}
-
-/// Fetch a token and `/gateway/bot` (retrying once with a fresh token), as `Cluster::start` does.
-async fn gateway_bot(config: &GatewayConfig) -> Result<(Arc<TokenSource>, GatewayBot), FleetError> {
-    let client = reqwest::Client::builder()
-        .timeout(HTTP_TIMEOUT)
-        .build()
-        .map_err(|e| FleetError::Config(format!("HTTP client: {e}")))?;
-    let tokens = Arc::new(TokenSource::new(
-        client.clone(),
-        config.token_url.clone(),
-        config.app_id.clone(),
-        config.secret.clone(),
-    ));
-    let token_error = |e: crate::http::TokenError| {
-        FleetError::Start(if e.is_auth() {
-            StartError::Auth(e)
-        } else {
-            StartError::Token(e)
-        })
-    };
-    let token = tokens.token().await.map_err(token_error)?;
-    let gateway = match get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await {
-        Err(GatewayInfoError::Unauthorized { .. }) => {
-            let token = tokens.refresh().await.map_err(token_error)?;
-            get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await
-        }
-        result => result,
-    }
-    .map_err(|e| {
-        FleetError::Start(match e {
-            GatewayInfoError::Unauthorized { .. } => StartError::GatewayAuth(e),
-            e => StartError::Unreachable(e),
-        })
-    })?;
-    Ok((tokens, gateway))
 }
 
 fn notify(fleet: &FleetConfig, notice: &Notice) {

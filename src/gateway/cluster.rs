@@ -15,7 +15,7 @@ use crate::gateway::metrics::ClusterMetrics;
 use crate::gateway::queue::{BucketQueue, IdentifyQueue};
 use crate::gateway::session::SessionInfo;
 use crate::gateway::shard::{ShardDriver, ShardHandle};
-use crate::http::{GatewayBot, GatewayInfoError, TokenError, TokenSource, get_gateway_bot};
+use crate::http::{Api, ApiError, ApiErrorKind, GatewayBot, TokenError, TokenSource};
 
 /// The most shards one process runs (each costs a task, a socket and ~0.5 MiB). A gateway that
 /// recommends more (a broken or hostile `/gateway/bot`) is refused before anything is
@@ -36,10 +36,10 @@ pub enum StartError {
     Token(#[source] TokenError),
     /// `/gateway/bot` refused the token.
     #[error("the gateway endpoint refused the access token")]
-    GatewayAuth(#[source] GatewayInfoError),
+    GatewayAuth(#[source] ApiError),
     /// `/gateway/bot` failed.
     #[error("could not get the gateway address")]
-    Unreachable(#[source] GatewayInfoError),
+    Unreachable(#[source] ApiError),
     /// Not enough session starts left today.
     #[error(
         "session start budget exhausted: {needed} shard(s) must identify but only {remaining} of {total} session starts remain (resets in {} min)",
@@ -85,10 +85,61 @@ pub enum StartError {
 }
 
 impl StartError {
+    /// A token that could not be fetched: refused credentials or another failure.
+    pub(crate) fn from_token(e: TokenError) -> StartError {
+        if e.is_auth() {
+            StartError::Auth(e)
+        } else {
+            StartError::Token(e)
+        }
+    }
+
+    /// A failed `GET /gateway/bot`: refused credentials (also when the token refresh after a
+    /// 401 was refused) or another failure.
+    fn from_gateway(e: ApiError) -> StartError {
+        let refused_refresh = e.kind() == ApiErrorKind::Token
+            && std::error::Error::source(&e)
+                .and_then(|s| s.downcast_ref::<TokenError>())
+                .is_some_and(TokenError::is_auth);
+        if e.kind() == ApiErrorKind::Unauthorized || refused_refresh {
+            StartError::GatewayAuth(e)
+        } else {
+            StartError::Unreachable(e)
+        }
+    }
+
     /// Whether the credentials were refused (CLI exit code 4).
     pub fn is_auth(&self) -> bool {
         matches!(self, StartError::Auth(_) | StartError::GatewayAuth(_))
     }
+}
+
+/// Fetch a token and `GET /gateway/bot` through the OpenAPI client, which retries once with a
+/// fresh token when the API refuses a cached one (401 / 11244).
+pub(crate) async fn fetch_gateway(
+    config: &GatewayConfig,
+) -> Result<(Arc<TokenSource>, GatewayBot), StartError> {
+    let client = reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .user_agent(concat!("qqbot/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| StartError::Config(format!("HTTP client: {e}")))?;
+    let tokens = Arc::new(TokenSource::new(
+        client.clone(),
+        config.token_url.clone(),
+        config.app_id.clone(),
+        config.secret.clone(),
+    ));
+    // First the token alone, so refused credentials are told apart from a refused call.
+    tokens.token().await.map_err(StartError::from_token)?;
+    let api = Api::with_http_client(
+        client,
+        config.api_base.clone(),
+        config.app_id.clone(),
+        Arc::clone(&tokens),
+    );
+    let gateway = api.gateway_bot().await.map_err(StartError::from_gateway)?;
+    Ok((tokens, gateway))
 }
 
 /// Running shards. Dropping the cluster without [`shutdown`](Cluster::shutdown) also stops the
@@ -110,42 +161,7 @@ impl Cluster {
     pub async fn start(
         config: GatewayConfig,
     ) -> Result<(Cluster, mpsc::Receiver<GatewayItem>), StartError> {
-        let client = reqwest::Client::builder()
-            .timeout(HTTP_TIMEOUT)
-            .build()
-            .map_err(|e| StartError::Config(format!("HTTP client: {e}")))?;
-        let tokens = Arc::new(TokenSource::new(
-            client.clone(),
-            config.token_url.clone(),
-            config.app_id.clone(),
-            config.secret.clone(),
-        ));
-        let token = tokens.token().await.map_err(|e| {
-            if e.is_auth() {
-                StartError::Auth(e)
-            } else {
-                StartError::Token(e)
-            }
-        })?;
-        let gateway =
-            match get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await {
-                // A token the API no longer accepts (401 / 11244): fetch a fresh one and retry once.
-                Err(GatewayInfoError::Unauthorized { .. }) => {
-                    let token = tokens.refresh().await.map_err(|e| {
-                        if e.is_auth() {
-                            StartError::Auth(e)
-                        } else {
-                            StartError::Token(e)
-                        }
-                    })?;
-                    get_gateway_bot(&client, &config.api_base, &config.app_id, &token).await
-                }
-                result => result,
-            }
-            .map_err(|e| match e {
-                GatewayInfoError::Unauthorized { .. } => StartError::GatewayAuth(e),
-                e => StartError::Unreachable(e),
-            })?;
+        let (tokens, gateway) = fetch_gateway(&config).await?;
 
         let shards = select_shards(config.shards, gateway.shards)?;
         let resume_for = |shard: ShardId| config.resume.iter().find(|s| s.shard == shard).cloned();
@@ -172,6 +188,7 @@ impl Cluster {
             .clone()
             .unwrap_or_else(|| Arc::new(BucketQueue::new(limit.max_concurrency)));
         if config.validate_intents {
+            let token = tokens.token().await.map_err(StartError::from_token)?;
             validate(&config, &url, &token, &*queue, shards[0]).await?;
         }
         let (tx, rx) = mpsc::channel(config.event_buffer_size.max(1));

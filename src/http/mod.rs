@@ -1,15 +1,16 @@
-//! OpenAPI over HTTP: the access-token source, `GET /gateway/bot` for the gateway, and the client
-//! bots use to send ([`api::Api`]) with its errors ([`error::ApiError`]).
+//! OpenAPI over HTTP: the access-token source ([`token`]), the client bots use to send and that
+//! reads `GET /gateway/bot` for the gateway ([`api::Api`]), its request and response bodies
+//! ([`types`]) and its errors ([`error::ApiError`]).
 
 pub mod api;
 pub mod error;
-pub mod gateway_info;
 pub mod msg_seq;
 pub mod token;
+pub mod types;
 
 pub use api::{Api, Environment, SendOutcome, StaticToken, TokenProvider};
 pub use error::{ApiError, ApiErrorKind};
-pub use gateway_info::{GatewayBot, GatewayInfoError, SessionStartLimit, get_gateway_bot};
+pub use types::{GatewayBot, SessionStartLimit};
 pub use token::{TokenError, TokenSource};
 
 /// The HTTP client crate [`TokenSource::new`] and [`Api::with_http_client`] take a client of

@@ -75,7 +75,7 @@ impl Diagnostics {
     /// both as of `now`. Refresh it now and then (a `watch` sender): the token TTL changes when
     /// the token is refreshed.
     pub fn from_gateway(
-        gateway: &crate::http::gateway_info::GatewayBot,
+        gateway: &crate::http::GatewayBot,
         token_ttl: Option<Duration>,
         now: DateTime<Utc>,
     ) -> Diagnostics {

@@ -45,11 +45,11 @@ use futures_util::FutureExt;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::Secret;
+pub use crate::endpoints::Environment;
 use crate::gateway::{
     Cluster, ClusterMetrics, Dispatch, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig,
     ItemKind, ReconnectConfig, SessionInfo, ShardHandle, ShardId, ShardSelection, StartError,
 };
-pub use crate::endpoints::Environment;
 use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
 use crate::http::error::{ApiError, BoxError};
 use crate::models::{
@@ -913,7 +913,9 @@ impl<H: EventHandler> Client<H> {
 
     /// The token endpoint in use.
     pub fn token_url(&self) -> &str {
-        self.token_url.as_deref().unwrap_or(self.environment.token_url())
+        self.token_url
+            .as_deref()
+            .unwrap_or(self.environment.token_url())
     }
 
     /// Whether every shard has a live session (READY or RESUMED seen, no close since).

@@ -163,26 +163,29 @@ async fn gateway_bot_refusal_refreshes_the_token_once_then_is_an_auth_error() {
     let tokens = Arc::new(AtomicU64::new(0));
     let calls = Arc::new(AtomicU64::new(0));
     let (t, c) = (Arc::clone(&tokens), Arc::clone(&calls));
-    let app = axum::Router::new()
-        .route(
-            "/app/getAppAccessToken",
-            post(move || {
-                let n = t.fetch_add(1, Ordering::SeqCst);
-                async move { Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"})) }
-            }),
-        )
-        .route(
-            "/gateway/bot",
-            get(move || {
-                c.fetch_add(1, Ordering::SeqCst);
-                async {
-                    (
-                        StatusCode::UNAUTHORIZED,
-                        Json(json!({"code": 11244, "message": "token not exist"})),
-                    )
-                }
-            }),
-        );
+    let app =
+        axum::Router::new()
+            .route(
+                "/app/getAppAccessToken",
+                post(move || {
+                    let n = t.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        Json(json!({"access_token": format!("tok-{n}"), "expires_in": "7200"}))
+                    }
+                }),
+            )
+            .route(
+                "/gateway/bot",
+                get(move || {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    async {
+                        (
+                            StatusCode::UNAUTHORIZED,
+                            Json(json!({"code": 11244, "message": "token not exist"})),
+                        )
+                    }
+                }),
+            );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -204,6 +207,9 @@ async fn gateway_bot_refusal_refreshes_the_token_once_then_is_an_auth_error() {
         text.push_str(&format!(" / {e}"));
         source = e.source();
     }
-    assert!(text.contains("/gateway/bot") && text.contains("11244"), "{text}");
+    assert!(
+        text.contains("/gateway/bot") && text.contains("11244"),
+        "{text}"
+    );
     assert!(!text.contains("tok-") && !text.contains("s3cr3t"), "{text}");
 }

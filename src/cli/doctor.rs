@@ -660,7 +660,10 @@ async fn fetch_token(
             },
             format!("the token endpoint answered HTTP {status}"),
         )
-        .action(format!("check --token-url; the platform's endpoint is {}", qqbot::endpoints::TOKEN_URL)));
+        .action(format!(
+            "check --token-url; the platform's endpoint is {}",
+            qqbot::endpoints::TOKEN_URL
+        )));
     }
     let token = body.get("access_token").and_then(Value::as_str);
     let expires_in = body.get("expires_in").and_then(|e| {

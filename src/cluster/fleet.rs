@@ -35,11 +35,11 @@ use super::lease::{
 use super::store::{Bucket, Cas, StoreError};
 use super::{FleetConfig, FleetError, Notice};
 use crate::gateway::cluster::{MAX_SHARDS_PER_PROCESS, fetch_gateway};
-use crate::http::{GatewayBot, TokenSource};
 use crate::gateway::{
     Cluster, ClusterMetrics, GatewayConfig, GatewayItem, SessionInfo, ShardHandle, ShardId,
     ShardSelection, StartError,
 };
+use crate::http::{GatewayBot, TokenSource};
 
 /// A running member of a fleet.
 #[derive(Debug)]

@@ -186,14 +186,7 @@ async fn trial_identify_closing(
             });
         }
     };
-    let identify = Identify {
-        token: format!("QQBot {}", token.expose()),
-        intents: intents.bits(),
-        shard: Some([0, 1]),
-        properties: Some(serde_json::json!({
-            "$os": std::env::consts::OS, "$browser": "qqbot", "$device": "qqbot"
-        })),
-    };
+    let identify = Identify::new(token, intents, [0, 1]);
     ws.send(identify_frame(&identify))
         .await
         .map_err(ProbeError::Send)?;

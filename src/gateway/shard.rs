@@ -587,19 +587,12 @@ impl ShardDriver {
                     self.last_heartbeat = Some(Utc::now());
                     heartbeat_frame(seq)
                 }
-                Action::SendIdentify { intents, shard } => identify_frame(&Identify {
-                    token: format!("QQBot {}", token.expose()),
-                    intents: intents.bits(),
-                    shard: Some(shard.as_array()),
-                    properties: Some(serde_json::json!({
-                        "$os": std::env::consts::OS, "$browser": "qqbot", "$device": "qqbot",
-                    })),
-                }),
-                Action::SendResume { session_id, seq } => resume_frame(&Resume {
-                    token: format!("QQBot {}", token.expose()),
-                    session_id,
-                    seq,
-                }),
+                Action::SendIdentify { intents, shard } => {
+                    identify_frame(&Identify::new(&token, intents, shard.as_array()))
+                }
+                Action::SendResume { session_id, seq } => {
+                    resume_frame(&Resume::new(&token, session_id, seq))
+                }
             };
             let Some(socket) = transport.as_mut() else {
                 continue;

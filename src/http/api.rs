@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::{ApiError, BoxError, PlatformDetails};
-pub use super::types::{
-    DmSession, ExtInfo, FileType, GatewayBot, Media, MessageBody, MsgType, SendOutcome, SentMessage,
-    SessionStartLimit, UploadFile, UploadedFile,
-};
 use super::token::TokenSource;
+pub use super::types::{
+    DmSession, ExtInfo, FileType, GatewayBot, Media, MessageBody, MsgType, SendOutcome,
+    SentMessage, SessionStartLimit, UploadFile, UploadedFile,
+};
 use crate::Secret;
 use crate::models::de;
 use crate::models::{Guild, Message, User};
@@ -473,7 +473,7 @@ impl Api {
                 .token()
                 .await
                 .map_err(|source| ApiError::token(endpoint.clone(), source))?;
-            let mut auth = HeaderValue::from_str(&format!("QQBot {}", token.expose()))
+            let mut auth = HeaderValue::from_str(&crate::protocol::payloads::bot_token(&token))
                 .map_err(|e| ApiError::token(endpoint.clone(), Box::new(e)))?;
             auth.set_sensitive(true);
             let mut request = self

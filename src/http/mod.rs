@@ -10,8 +10,8 @@ pub mod types;
 
 pub use api::{Api, Environment, SendOutcome, StaticToken, TokenProvider};
 pub use error::{ApiError, ApiErrorKind};
-pub use types::{GatewayBot, SessionStartLimit};
 pub use token::{TokenError, TokenSource};
+pub use types::{GatewayBot, SessionStartLimit};
 
 /// The HTTP client crate [`TokenSource::new`] and [`Api::with_http_client`] take a client of
 /// (re-exported, so a bot needs no direct dependency at a matching version).

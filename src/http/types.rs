@@ -302,4 +302,3 @@ pub struct GatewayBot {
     /// Session-start budget.
     pub session_start_limit: SessionStartLimit,
 }
-

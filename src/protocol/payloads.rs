@@ -3,8 +3,13 @@
 //! Builders write JSON text directly with `serde_json` so that what goes on the wire is exactly
 //! what the tests see.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+use crate::Secret;
+use crate::protocol::Intents;
 
 /// op 10 body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,7 +19,9 @@ pub struct Hello {
 }
 
 /// op 2 body. `shard` and `properties` are optional because SDKs send every shape of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Debug` shows the token as `<redacted>`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Identify {
     /// `QQBot <access token>`.
     pub token: String,
@@ -29,8 +36,8 @@ pub struct Identify {
     pub properties: Option<serde_json::Value>,
 }
 
-/// op 6 body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// op 6 body. `Debug` shows the token as `<redacted>`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resume {
     /// `QQBot <access token>` (botgo sends the bare token).
     pub token: String,
@@ -39,6 +46,58 @@ pub struct Resume {
     /// The last `s` the client saw. satori may send null.
     #[serde(default)]
     pub seq: Option<u64>,
+}
+
+/// `QQBot <access token>`: the token of Identify and Resume, and the OpenAPI's `Authorization`.
+pub(crate) fn bot_token(token: &Secret) -> String {
+    format!("QQBot {}", token.expose())
+}
+
+impl Identify {
+    /// What qqbot sends: `QQBot <token>`, the intents, `[shard_id, num_shards]`, and
+    /// `properties` naming the OS and qqbot (the platform ignores them).
+    pub fn new(token: &Secret, intents: Intents, shard: [u32; 2]) -> Identify {
+        Identify {
+            token: bot_token(token),
+            intents: intents.bits(),
+            shard: Some(shard),
+            properties: Some(serde_json::json!({
+                "$os": std::env::consts::OS, "$browser": "qqbot", "$device": "qqbot",
+            })),
+        }
+    }
+}
+
+impl fmt::Debug for Identify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identify")
+            .field("token", &"<redacted>")
+            .field("intents", &self.intents)
+            .field("shard", &self.shard)
+            .field("properties", &self.properties)
+            .finish()
+    }
+}
+
+impl Resume {
+    /// What qqbot sends: `QQBot <token>`, the session and the last `s` handled.
+    pub fn new(token: &Secret, session_id: impl Into<String>, seq: Option<u64>) -> Resume {
+        Resume {
+            token: bot_token(token),
+            session_id: session_id.into(),
+            seq,
+        }
+    }
+}
+
+impl fmt::Debug for Resume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resume")
+            .field("token", &"<redacted>")
+            .field("session_id", &self.session_id)
+            .field("seq", &self.seq)
+            .finish()
+    }
 }
 
 /// The bot user in READY.
@@ -164,6 +223,26 @@ mod tests {
         assert_eq!(
             resume_frame(&resume),
             r#"{"op":6,"d":{"token":"QQBot abc","session_id":"s-1","seq":1337}}"#
+        );
+    }
+
+    #[test]
+    fn built_identify_and_resume_carry_the_token_but_never_show_it() {
+        let token = Secret::new("t0ken-value");
+        let identify = Identify::new(&token, Intents(513), [1, 4]);
+        let frame = identify_frame(&identify);
+        assert!(frame.starts_with(r#"{"op":2,"d":{"token":"QQBot t0ken-value","intents":513,"shard":[1,4],"properties":{"#), "{frame}");
+        assert!(frame.contains(r#""$browser":"qqbot""#), "{frame}");
+        let resume = Resume::new(&token, "s-1", Some(7));
+        assert_eq!(
+            resume_frame(&resume),
+            r#"{"op":6,"d":{"token":"QQBot t0ken-value","session_id":"s-1","seq":7}}"#
+        );
+        let shown = format!("{identify:?} {resume:?}");
+        assert!(!shown.contains("t0ken"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("s-1"),
+            "{shown}"
         );
     }
 

@@ -18,8 +18,9 @@ use crate::gateway::item::{Cause, CloseOrigin, Dispatch, FatalCause, ItemKind, S
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
 use crate::gateway::session::SessionInfo;
+use crate::models::Ready;
 use crate::protocol::fastpeek;
-use crate::protocol::payloads::{Hello, Ready, invalid_session_resumable};
+use crate::protocol::payloads::{Hello, invalid_session_resumable};
 use crate::protocol::{CloseAction, Envelope, EventNames, Intents, OpCode, Peeked, close_info};
 
 /// How long to wait for Hello after connecting before treating the connection as dead.
@@ -582,11 +583,14 @@ impl ShardCore {
         }
         match t {
             "READY" => {
-                let ready: Ready = match serde_json::from_str(env.d(frame)) {
-                    Ok(ready) => ready,
-                    Err(e) => {
+                let ready = match serde_json::from_str::<Ready>(env.d(frame)) {
+                    Ok(ready) if !ready.session_id.is_empty() => ready,
+                    parsed => {
+                        let why = parsed
+                            .err()
+                            .map_or("no session_id".to_owned(), |e| e.to_string());
                         out.push(Action::Emit(ItemKind::Error {
-                            message: format!("malformed READY: {e}"),
+                            message: format!("malformed READY: {why}"),
                         }));
                         return;
                     }
@@ -594,8 +598,8 @@ impl ShardCore {
                 self.session_id = Some(ready.session_id.clone());
                 self.metrics.session_id = self.session_id.clone();
                 self.established(now);
-                // `version` defaults to 0 when READY has none; 0 is never a gateway version.
-                let version = Some(ready.version).filter(|v| *v != 0);
+                // 0 is never a gateway version.
+                let version = ready.version.filter(|v| *v != 0);
                 out.push(Action::Emit(ItemKind::Ready {
                     session_id: ready.session_id,
                     user_id: ready.user.id,

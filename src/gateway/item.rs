@@ -79,6 +79,23 @@ pub enum CloseOrigin {
     Client,
 }
 
+impl CloseOrigin {
+    /// `server` or `client`, as NDJSON lines and recordings write it.
+    pub const fn key(self) -> &'static str {
+        match self {
+            CloseOrigin::Server => "server",
+            CloseOrigin::Client => "client",
+        }
+    }
+
+    /// The origin a key names.
+    pub fn from_key(key: &str) -> Option<CloseOrigin> {
+        [CloseOrigin::Server, CloseOrigin::Client]
+            .into_iter()
+            .find(|o| o.key() == key)
+    }
+}
+
 /// Why a connection ended: the typed cause behind every [`ItemKind::Closed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {

@@ -22,9 +22,10 @@ use crate::Secret;
 use crate::gateway::item::ShardId;
 use crate::gateway::queue::IdentifyQueue;
 use crate::gateway::transport::{Incoming, Transport, TransportError};
+use crate::models::{Ready, ReadyUser};
 use crate::protocol::Intents;
 use crate::protocol::envelope::Envelope;
-use crate::protocol::payloads::{Identify, Ready, ReadyUser, identify_frame};
+use crate::protocol::payloads::{Identify, identify_frame};
 
 /// The close code the probe sends after READY (a private-use code: the session stays resumable).
 pub const PROBE_CLOSE_CODE: u16 = 4000;

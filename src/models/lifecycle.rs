@@ -20,7 +20,8 @@ pub struct ReadyUser {
     pub bot: bool,
 }
 
-/// `READY` (lenient; the gateway itself uses [`crate::protocol::payloads::Ready`]).
+/// `READY`, as the gateway core, the intent probe and [`crate::client::EventHandler::ready`]
+/// read it (lenient; the core refuses one without a `session_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default)]
 pub struct Ready {

@@ -1,6 +1,10 @@
 //! Writing `,"key":value` JSON fields into a line being built (NDJSON output and recordings).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::gateway::ItemKind;
 
 /// Append `value` as a JSON string.
 pub(crate) fn json_str(out: &mut String, value: &str) {
@@ -83,5 +87,121 @@ pub(crate) fn state_fields(
     field_str(out, "to", to.name());
     if let crate::gateway::ShardState::Disconnected { attempt } = to {
         field_num(out, "attempt", attempt);
+    }
+}
+
+/// How one lifecycle serialiser differs between outputs: NDJSON (milliseconds, text as it is,
+/// closes explained) and recordings (integer nanoseconds so a replay prints exactly what the live
+/// run printed, free text redacted, the bot's id and name pseudonymised).
+pub(crate) trait LifecycleStyle {
+    /// `,"<base>_ms":…` or `,"<base>_ns":…`. `fractional` asks for sub-millisecond precision
+    /// where the unit is milliseconds (round trips, recovery times).
+    fn duration(&self, out: &mut String, base: &str, d: Option<Duration>, fractional: bool);
+    /// Free text (URLs, reasons, messages) as written.
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(s)
+    }
+    /// The bot's user id in READY.
+    fn user_id<'a>(&self, id: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(id)
+    }
+    /// The bot's name in READY.
+    fn username<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(name)
+    }
+    /// Whether a close line carries the close code's `meaning`.
+    fn explain_closes(&self) -> bool {
+        false
+    }
+}
+
+/// Append the fields of a lifecycle item (nothing for a dispatch): the one place that decides
+/// which fields each kind of item has, for NDJSON output and recordings alike.
+pub(crate) fn lifecycle_fields(out: &mut String, kind: &ItemKind, style: &impl LifecycleStyle) {
+    match kind {
+        ItemKind::Dispatch(_) => {}
+        ItemKind::Connected { url, attempt } => {
+            field_str(out, "url", &style.text(url));
+            field_num(out, "attempt", attempt);
+        }
+        ItemKind::Hello { heartbeat_interval } => {
+            style.duration(out, "heartbeat_interval", Some(*heartbeat_interval), false);
+        }
+        ItemKind::Identifying { intents } => field_num(out, "intents", intents),
+        ItemKind::Resuming { session_id, seq } => {
+            field_str(out, "session_id", &style.text(session_id));
+            field_opt_num(out, "seq", *seq);
+        }
+        ItemKind::Ready {
+            session_id,
+            user_id,
+            username,
+            version,
+        } => {
+            field_str(out, "session_id", &style.text(session_id));
+            field_str(out, "user_id", &style.user_id(user_id));
+            field_str(out, "username", &style.username(username));
+            if let Some(version) = version {
+                field_num(out, "version", version);
+            }
+        }
+        ItemKind::Resumed {
+            replayed,
+            recovered_in,
+        } => {
+            field_num(out, "replayed", replayed);
+            style.duration(out, "recovered_in", *recovered_in, true);
+        }
+        ItemKind::HeartbeatSent { seq } => field_opt_num(out, "seq", *seq),
+        ItemKind::HeartbeatAck { rtt } => style.duration(out, "rtt", Some(*rtt), true),
+        ItemKind::ReconnectRequested => {}
+        ItemKind::InvalidSession { resumable, reason } => {
+            field_num(out, "resumable", resumable);
+            field_str(out, "reason", &style.text(reason));
+        }
+        ItemKind::Closed {
+            code,
+            reason,
+            origin,
+            action,
+            cause,
+        } => {
+            field_opt_num(out, "code", *code);
+            field_str(out, "reason", &style.text(reason));
+            field_str(out, "origin", origin.key());
+            field_str(out, "action", action.key());
+            close_cause_fields(out, cause);
+            if let (Some(code), true) = (code, style.explain_closes()) {
+                field_str(out, "meaning", crate::protocol::close_info(*code).meaning);
+            }
+        }
+        ItemKind::IdentifyWait { delay } => style.duration(out, "delay", Some(*delay), false),
+        ItemKind::Backoff {
+            delay,
+            attempt,
+            resume,
+        } => {
+            style.duration(out, "delay", Some(*delay), false);
+            field_num(out, "attempt", attempt);
+            field_num(out, "resume", resume);
+        }
+        ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::StateChange { from, to } => state_fields(out, *from, *to),
+        ItemKind::Error { message } => field_str(out, "message", &style.text(message)),
+        ItemKind::Fatal {
+            reason,
+            hint,
+            code,
+            cause,
+        } => {
+            field_str(out, "reason", &style.text(reason));
+            field_opt_str(
+                out,
+                "hint",
+                hint.as_deref().map(|h| style.text(h)).as_deref(),
+            );
+            field_opt_num(out, "code", *code);
+            fatal_cause_fields(out, *cause);
+        }
     }
 }

@@ -5,11 +5,14 @@
 
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 
-use super::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
-use crate::gateway::{CloseOrigin, GatewayItem, ItemKind};
-use crate::protocol::close_info;
+use std::time::Duration;
 
-fn ms(d: std::time::Duration) -> String {
+use super::json_fields::{
+    LifecycleStyle, field_num, field_opt_num, field_opt_str, field_str, lifecycle_fields,
+};
+use crate::gateway::{GatewayItem, ItemKind};
+
+fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
@@ -64,6 +67,25 @@ fn push_rfc3339_millis(out: &mut String, at: &DateTime<Utc>) {
     out.push_str(std::str::from_utf8(&b).expect("ASCII"));
 }
 
+/// How NDJSON writes lifecycle fields: milliseconds (fractional for round trips and recovery
+/// times), text as it is, and each close code's meaning.
+struct Ndjson;
+
+impl LifecycleStyle for Ndjson {
+    fn duration(&self, out: &mut String, base: &str, d: Option<Duration>, fractional: bool) {
+        let key = format!("{base}_ms");
+        match d {
+            Some(d) if fractional => field_num(out, &key, ms(d)),
+            Some(d) => field_num(out, &key, d.as_millis()),
+            None => field_opt_num(out, &key, None::<u64>),
+        }
+    }
+
+    fn explain_closes(&self) -> bool {
+        true
+    }
+}
+
 /// Append one NDJSON line (with the trailing newline) for `item` to `out`.
 pub fn write_line(out: &mut String, item: &GatewayItem) {
     out.push_str("{\"kind\":\"");
@@ -89,94 +111,7 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             out.push_str(",\"d\":");
             out.push_str(d.d());
         }
-        ItemKind::Connected { url, attempt } => {
-            field_str(out, "url", url);
-            field_num(out, "attempt", attempt);
-        }
-        ItemKind::Hello { heartbeat_interval } => {
-            field_num(out, "heartbeat_interval_ms", heartbeat_interval.as_millis());
-        }
-        ItemKind::Identifying { intents } => field_num(out, "intents", intents),
-        ItemKind::Resuming { session_id, seq } => {
-            field_str(out, "session_id", session_id);
-            field_opt_num(out, "seq", *seq);
-        }
-        ItemKind::Ready {
-            session_id,
-            user_id,
-            username,
-            version,
-        } => {
-            field_str(out, "session_id", session_id);
-            field_str(out, "user_id", user_id);
-            field_str(out, "username", username);
-            if let Some(version) = version {
-                field_num(out, "version", version);
-            }
-        }
-        ItemKind::Resumed {
-            replayed,
-            recovered_in,
-        } => {
-            field_num(out, "replayed", replayed);
-            field_opt_num(out, "recovered_in_ms", recovered_in.map(ms));
-        }
-        ItemKind::HeartbeatSent { seq } => field_opt_num(out, "seq", *seq),
-        ItemKind::HeartbeatAck { rtt } => field_num(out, "rtt_ms", ms(*rtt)),
-        ItemKind::ReconnectRequested => {}
-        ItemKind::InvalidSession { resumable, reason } => {
-            field_num(out, "resumable", resumable);
-            field_str(out, "reason", reason);
-        }
-        ItemKind::Closed {
-            code,
-            reason,
-            origin,
-            action,
-            cause,
-        } => {
-            field_opt_num(out, "code", *code);
-            field_str(out, "reason", reason);
-            field_str(
-                out,
-                "origin",
-                match origin {
-                    CloseOrigin::Server => "server",
-                    CloseOrigin::Client => "client",
-                },
-            );
-            field_str(out, "action", action.key());
-            crate::output::json_fields::close_cause_fields(out, cause);
-            if let Some(code) = code {
-                field_str(out, "meaning", close_info(*code).meaning);
-            }
-        }
-        ItemKind::IdentifyWait { delay } => field_num(out, "delay_ms", delay.as_millis()),
-        ItemKind::Backoff {
-            delay,
-            attempt,
-            resume,
-        } => {
-            field_num(out, "delay_ms", delay.as_millis());
-            field_num(out, "attempt", attempt);
-            field_num(out, "resume", resume);
-        }
-        ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
-        ItemKind::StateChange { from, to } => {
-            crate::output::json_fields::state_fields(out, *from, *to)
-        }
-        ItemKind::Error { message } => field_str(out, "message", message),
-        ItemKind::Fatal {
-            reason,
-            hint,
-            code,
-            cause,
-        } => {
-            field_str(out, "reason", reason);
-            field_opt_str(out, "hint", hint.as_deref());
-            field_opt_num(out, "code", *code);
-            crate::output::json_fields::fatal_cause_fields(out, *cause);
-        }
+        kind => lifecycle_fields(out, kind, &Ndjson),
     }
     out.push_str("}\n");
 }
@@ -196,7 +131,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::gateway::{Dispatch, ShardId};
+    use crate::gateway::{CloseOrigin, Dispatch, ShardId};
     use crate::protocol::{CloseAction, Envelope};
 
     fn at() -> chrono::DateTime<chrono::Utc> {

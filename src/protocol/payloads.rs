@@ -100,36 +100,6 @@ impl fmt::Debug for Resume {
     }
 }
 
-/// The bot user in READY.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct ReadyUser {
-    /// Numeric string id.
-    #[serde(default)]
-    pub id: String,
-    /// Display name.
-    #[serde(default)]
-    pub username: String,
-    /// Always true for bots.
-    #[serde(default)]
-    pub bot: bool,
-}
-
-/// READY body (minimal: what a client needs to run the session).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ready {
-    /// Gateway version, 1.
-    #[serde(default)]
-    pub version: u32,
-    /// Session id to resume with.
-    pub session_id: String,
-    /// The bot.
-    #[serde(default)]
-    pub user: ReadyUser,
-    /// `[shard_id, num_shards]` echoed from Identify.
-    #[serde(default)]
-    pub shard: Option<[u32; 2]>,
-}
-
 /// op 9 `d`. Only `false` has been observed; a truthy value is read as "resumable".
 pub fn invalid_session_resumable(d: Option<&RawValue>) -> bool {
     d.map(|raw| raw.get().trim() == "true").unwrap_or(false)
@@ -275,11 +245,13 @@ mod tests {
             let identify: Identify = serde_json::from_str(d).unwrap();
             assert_eq!(identify.token, "QQBot x");
         }
+        use crate::models::{Ready, ReadyUser};
         let ready: Ready = serde_json::from_str(
             r#"{"version":1,"session_id":"abc","user":{"id":"1","username":"bot","bot":true},"shard":[0,1]}"#,
         )
         .unwrap();
         assert_eq!(ready.shard, Some([0, 1]));
+        assert_eq!(ready.version, Some(1));
         let minimal: Ready = serde_json::from_str(r#"{"session_id":"abc"}"#).unwrap();
         assert_eq!(minimal.user, ReadyUser::default());
     }

@@ -4,6 +4,7 @@
 //! Durations are stored as integer nanoseconds (`*_ns`) so that replayed items print exactly
 //! what the live ones printed.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -11,18 +12,11 @@ use serde::Deserialize;
 use super::error::LineError;
 use super::redact::Redactor;
 use crate::gateway::{Cause, CloseOrigin, FatalCause, ItemKind, ShardState};
-use crate::output::json_fields::{field_num, field_opt_num, field_opt_str, field_str};
+use crate::output::json_fields::{LifecycleStyle, field_opt_num, field_str, lifecycle_fields};
 use crate::protocol::CloseAction;
 
 fn ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-fn origin_key(origin: CloseOrigin) -> &'static str {
-    match origin {
-        CloseOrigin::Server => "server",
-        CloseOrigin::Client => "client",
-    }
 }
 
 fn action_from_key(key: &str) -> Option<CloseAction> {
@@ -37,92 +31,32 @@ fn action_from_key(key: &str) -> Option<CloseAction> {
     .find(|a| a.key() == key)
 }
 
-/// Append `,"kind":…` and the item's fields. Free text goes through the redactor (secrets), and
-/// READY's user id is pseudonymised like the ids in frames.
+/// How recordings write lifecycle fields: integer nanoseconds, free text through the redactor
+/// (secrets), READY's user id and name pseudonymised like the ids in frames.
+struct Recorded<'a>(&'a Redactor);
+
+impl LifecycleStyle for Recorded<'_> {
+    fn duration(&self, out: &mut String, base: &str, d: Option<Duration>, _fractional: bool) {
+        field_opt_num(out, &format!("{base}_ns"), d.map(ns));
+    }
+
+    fn text<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        self.0.text(s)
+    }
+
+    fn user_id<'a>(&self, id: &'a str) -> Cow<'a, str> {
+        self.0.id(id)
+    }
+
+    fn username<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        self.0.name(name)
+    }
+}
+
+/// Append `,"kind":…` and the item's fields (see [`lifecycle_fields`]).
 pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redactor) {
     field_str(out, "kind", kind.key());
-    let text = |s: &str| redactor.text(s).into_owned();
-    match kind {
-        ItemKind::Dispatch(_) => {}
-        ItemKind::Connected { url, attempt } => {
-            field_str(out, "url", &text(url));
-            field_num(out, "attempt", attempt);
-        }
-        ItemKind::Hello { heartbeat_interval } => {
-            field_num(out, "heartbeat_interval_ns", ns(*heartbeat_interval));
-        }
-        ItemKind::Identifying { intents } => field_num(out, "intents", intents),
-        ItemKind::Resuming { session_id, seq } => {
-            field_str(out, "session_id", &text(session_id));
-            field_opt_num(out, "seq", *seq);
-        }
-        ItemKind::Ready {
-            session_id,
-            user_id,
-            username,
-            version,
-        } => {
-            field_str(out, "session_id", &text(session_id));
-            field_str(out, "user_id", &redactor.id(user_id));
-            field_str(out, "username", &redactor.name(username));
-            if let Some(version) = version {
-                field_num(out, "version", version);
-            }
-        }
-        ItemKind::Resumed {
-            replayed,
-            recovered_in,
-        } => {
-            field_num(out, "replayed", replayed);
-            field_opt_num(out, "recovered_in_ns", recovered_in.map(ns));
-        }
-        ItemKind::HeartbeatSent { seq } => field_opt_num(out, "seq", *seq),
-        ItemKind::HeartbeatAck { rtt } => field_num(out, "rtt_ns", ns(*rtt)),
-        ItemKind::ReconnectRequested => {}
-        ItemKind::InvalidSession { resumable, reason } => {
-            field_num(out, "resumable", resumable);
-            field_str(out, "reason", &text(reason));
-        }
-        ItemKind::Closed {
-            code,
-            reason,
-            origin,
-            action,
-            cause,
-        } => {
-            field_opt_num(out, "code", *code);
-            field_str(out, "reason", &text(reason));
-            field_str(out, "origin", origin_key(*origin));
-            field_str(out, "action", action.key());
-            crate::output::json_fields::close_cause_fields(out, cause);
-        }
-        ItemKind::IdentifyWait { delay } => field_num(out, "delay_ns", ns(*delay)),
-        ItemKind::Backoff {
-            delay,
-            attempt,
-            resume,
-        } => {
-            field_num(out, "delay_ns", ns(*delay));
-            field_num(out, "attempt", attempt);
-            field_num(out, "resume", resume);
-        }
-        ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
-        ItemKind::StateChange { from, to } => {
-            crate::output::json_fields::state_fields(out, *from, *to)
-        }
-        ItemKind::Error { message } => field_str(out, "message", &text(message)),
-        ItemKind::Fatal {
-            reason,
-            hint,
-            code,
-            cause,
-        } => {
-            field_str(out, "reason", &text(reason));
-            field_opt_str(out, "hint", hint.as_deref().map(text).as_deref());
-            field_opt_num(out, "code", *code);
-            crate::output::json_fields::fatal_cause_fields(out, *cause);
-        }
-    }
+    lifecycle_fields(out, kind, &Recorded(redactor));
 }
 
 /// The fields an event line may carry; unknown keys are ignored.
@@ -199,9 +133,9 @@ impl EventFields {
             },
             "close" => {
                 let origin = match self.origin.as_deref() {
-                    Some("client") => CloseOrigin::Client,
-                    Some("server") | None => CloseOrigin::Server,
-                    Some(other) => return Err(LineError::invalid("origin", other)),
+                    Some(key) => CloseOrigin::from_key(key)
+                        .ok_or_else(|| LineError::invalid("origin", key))?,
+                    None => CloseOrigin::Server,
                 };
                 let reason = self.reason.unwrap_or_default();
                 let cause = Cause::from_fields(

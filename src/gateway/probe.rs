@@ -73,8 +73,9 @@ pub enum Verdict {
 }
 
 fn is_intents_close(code: Option<u16>, reason: &str) -> bool {
-    matches!(code, Some(4013 | 4014 | 4903))
-        || reason.to_ascii_lowercase().contains("disallowed intents")
+    code.is_some_and(|code| {
+        crate::protocol::close::lookup(code).is_some_and(|row| row.denies_intents)
+    }) || reason.to_ascii_lowercase().contains("disallowed intents")
 }
 
 impl TrialOutcome {

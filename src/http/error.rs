@@ -4,23 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::protocol::api_errors::{ApiErrorInfo, api_error_info};
+use crate::protocol::api_errors::{ApiErrorInfo, ErrorGroup, api_error_group, api_error_info};
 
 /// A boxed error from a lower layer (token source, transport).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// Codes the platform uses for "slow down" or "quota used up" (PROTOCOL.md §8.5).
-pub const RATE_LIMIT_CODES: &[u64] = &[
-    20028, 22009, 304045, 304046, 304047, 304048, 304049, 304050, 40034100,
-];
-
-/// Codes that are daily or monthly quotas: waiting seconds does not help.
-const QUOTA_CODES: &[u64] = &[304045, 304046, 304047, 304048, 304049, 304050, 40034100];
-
-/// Codes that mean the credentials were refused.
-const AUTH_CODES: &[u64] = &[
-    11241, 11242, 11243, 11244, 11245, 11251, 11261, 11275, 11298,
-];
 
 /// What went wrong, coarsely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -109,10 +96,15 @@ impl ApiError {
     /// The platform refused or failed the call.
     pub(crate) fn platform(endpoint: String, details: PlatformDetails) -> ApiError {
         let codes = [details.code, details.err_code];
-        let has = |set: &[u64]| codes.iter().flatten().any(|c| set.contains(c));
-        let kind = if details.status == 429 || has(RATE_LIMIT_CODES) {
+        let has = |groups: &[ErrorGroup]| {
+            codes
+                .iter()
+                .flatten()
+                .any(|c| api_error_group(*c).is_some_and(|g| groups.contains(&g)))
+        };
+        let kind = if details.status == 429 || has(&[ErrorGroup::RateLimit, ErrorGroup::Quota]) {
             ApiErrorKind::RateLimited
-        } else if details.status == 401 || has(AUTH_CODES) {
+        } else if details.status == 401 || has(&[ErrorGroup::Auth]) {
             ApiErrorKind::Unauthorized
         } else if details.status >= 500 {
             ApiErrorKind::Server
@@ -120,7 +112,7 @@ impl ApiError {
             ApiErrorKind::Rejected
         };
         let retry_after = match kind {
-            ApiErrorKind::RateLimited if has(QUOTA_CODES) && details.status != 429 => {
+            ApiErrorKind::RateLimited if has(&[ErrorGroup::Quota]) && details.status != 429 => {
                 details.retry_after
             }
             ApiErrorKind::RateLimited => {

@@ -9,32 +9,54 @@ pub struct ApiErrorInfo {
     pub meaning: &'static str,
     /// What to do about it.
     pub hint: &'static str,
+    /// Which kind of failure the code is (credentials, rate limit, quota), if one of those.
+    pub group: Option<ErrorGroup>,
+}
+
+/// The groups of codes a client treats alike (PROTOCOL.md §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorGroup {
+    /// The credentials were refused (the OpenAPI client refreshes the token once).
+    Auth,
+    /// Slow down: waiting seconds helps.
+    RateLimit,
+    /// A daily or monthly quota is used up: waiting seconds does not help (also a rate limit).
+    Quota,
 }
 
 macro_rules! api_errors {
-    ($($code:literal => $meaning:literal, $hint:literal;)*) => {
+    (@group) => { None };
+    (@group auth) => { Some(ErrorGroup::Auth) };
+    (@group rate) => { Some(ErrorGroup::RateLimit) };
+    (@group quota) => { Some(ErrorGroup::Quota) };
+    ($($code:literal $([$group:ident])? => $meaning:literal, $hint:literal;)*) => {
         /// Every known error code, in numeric order.
         pub static API_ERRORS: &[ApiErrorInfo] = &[
-            $(ApiErrorInfo { code: $code, meaning: $meaning, hint: $hint },)*
+            $(ApiErrorInfo {
+                code: $code,
+                meaning: $meaning,
+                hint: $hint,
+                group: api_errors!(@group $($group)?),
+            },)*
         ];
     };
 }
 
 api_errors! {
-    11241 => "access token missing", "send `Authorization: QQBot <access_token>`";
-    11242 => "access token check failed", "fetch a fresh token from /app/getAppAccessToken";
-    11243 => "access token wrong", "fetch a fresh token; check you are not mixing bots";
-    11244 => "access token expired or unknown", "refresh the token (qqbot does this once automatically)";
-    11245 => "fixed bot token disabled (固定Token已禁用)", "use AccessToken auth: `Authorization: QQBot <access_token>`, not `Bot appid.token`";
-    11251 => "appid invalid", "check QQBOT_APP_ID";
+    11241 [auth] => "access token missing", "send `Authorization: QQBot <access_token>`";
+    11242 [auth] => "access token check failed", "fetch a fresh token from /app/getAppAccessToken";
+    11243 [auth] => "access token wrong", "fetch a fresh token; check you are not mixing bots";
+    11244 [auth] => "access token expired or unknown", "refresh the token (qqbot does this once automatically)";
+    11245 [auth] => "fixed bot token disabled (固定Token已禁用)", "use AccessToken auth: `Authorization: QQBot <access_token>`, not `Bot appid.token`";
+    11251 [auth] => "appid invalid", "check QQBOT_APP_ID";
     11253 => "the app lacks permission for this API", "apply for the API permission in the QQ console";
-    11261 => "appid missing or invalid", "check QQBOT_APP_ID";
+    11261 [auth] => "appid missing or invalid", "check QQBOT_APP_ID";
     11264 => "guild authorisation not granted", "the guild owner must authorise the bot";
     11265 => "bot banned", "see the QQ console";
-    11275 => "appid invalid", "check QQBOT_APP_ID";
-    11298 => "source IP not on the IP whitelist (接口访问源IP不在白名单)", "add this machine's egress IP in the QQ console (开发设置 → IP白名单), or use the sandbox, where the whitelist is not enforced";
-    20028 => "channel write rate limit", "slow down: at most 5 messages per second per channel";
-    22009 => "message limit exceeded (msg limit exceed)", "too many messages: slow down, and note that each received message takes at most 5 replies";
+    11275 [auth] => "appid invalid", "check QQBOT_APP_ID";
+    11298 [auth] => "source IP not on the IP whitelist (接口访问源IP不在白名单)", "add this machine's egress IP in the QQ console (开发设置 → IP白名单), or use the sandbox, where the whitelist is not enforced";
+    20028 [rate] => "channel write rate limit", "slow down: at most 5 messages per second per channel";
+    22009 [rate] => "message limit exceeded (msg limit exceed)", "too many messages: slow down, and note that each received message takes at most 5 replies";
     100001 => "too many requests (gateway URL rate limit)", "cache the gateway URL; wait 60 s";
     100002 => "token endpoint internal error (often: appId sent as a number)", "send appId and clientSecret as JSON strings";
     100007 => "appid invalid (or the body was not sent as application/json)", "POST the token request with `Content-Type: application/json`; check the app id";
@@ -46,17 +68,17 @@ api_errors! {
     304026 => "msg_id invalid", "reply to a message id from a received event";
     304027 => "msg_id expired", "passive replies must be sent within 5 min (60 min for C2C)";
     304028 => "reply not allowed for this msg_id", "check the msg_id belongs to this channel";
-    304045 => "guild proactive message quota exceeded (per channel per day)", "reply to a message instead (passive reply)";
-    304046 => "guild proactive message quota exceeded (per guild per day)", "reply to a message instead (passive reply)";
-    304047 => "proactive DM quota exceeded (per user per day)", "reply to a message instead (passive reply)";
-    304048 => "proactive DM quota exceeded (per bot per day)", "reply to a message instead (passive reply)";
-    304049 => "proactive message quota exceeded", "reply to a message instead (passive reply)";
-    304050 => "proactive message quota exceeded", "reply to a message instead (passive reply)";
+    304045 [quota] => "guild proactive message quota exceeded (per channel per day)", "reply to a message instead (passive reply)";
+    304046 [quota] => "guild proactive message quota exceeded (per guild per day)", "reply to a message instead (passive reply)";
+    304047 [quota] => "proactive DM quota exceeded (per user per day)", "reply to a message instead (passive reply)";
+    304048 [quota] => "proactive DM quota exceeded (per bot per day)", "reply to a message instead (passive reply)";
+    304049 [quota] => "proactive message quota exceeded", "reply to a message instead (passive reply)";
+    304050 [quota] => "proactive message quota exceeded", "reply to a message instead (passive reply)";
     304082 => "rich media: fetching the URL failed", "make the media URL publicly reachable";
     304083 => "rich media: converting the file failed", "check the file type (png/jpg, mp4, silk)";
     40034005 => "reply msg_id expired (回复消息msg_id已过期)", "passive replies must be sent within 5 min (group/guild/DM) or 60 min (C2C) of the message";
     40034024 => "msg_id invalid or not yours (请求参数msg_id无效或越权)", "reply with the id of a message this bot received in this group/chat";
-    40034100 => "proactive message quota exceeded", "proactive group/C2C sends were discontinued on 2025-04-21: reply to a message";
+    40034100 [quota] => "proactive message quota exceeded", "proactive group/C2C sends were discontinued on 2025-04-21: reply to a message";
     40034101 => "bot not in the group", "add the bot to the group first";
     40034102 => "proactive message refused (主动消息失败, 无权限)", "proactive group/C2C sends were discontinued on 2025-04-21: send a passive reply instead (the msg_id of a message or the event_id of an event, within the reply window)";
     40054003 => "bot not in the group", "add the bot to the group first";
@@ -71,9 +93,33 @@ pub fn api_error_info(code: u64) -> Option<&'static ApiErrorInfo> {
     API_ERRORS.iter().find(|info| info.code == code)
 }
 
+/// The group of a code, if it is a known credentials, rate-limit or quota code.
+pub fn api_error_group(code: u64) -> Option<ErrorGroup> {
+    api_error_info(code).and_then(|info| info.group)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_are_the_documented_sets() {
+        let of = |group| {
+            API_ERRORS
+                .iter()
+                .filter(|i| i.group == Some(group))
+                .map(|i| i.code)
+                .collect::<Vec<_>>()
+        };
+        let auth = [11241, 11242, 11243, 11244, 11245, 11251, 11261, 11275, 11298];
+        assert_eq!(of(ErrorGroup::Auth), auth);
+        assert_eq!(of(ErrorGroup::RateLimit), [20028, 22009]);
+        let quota = [304045, 304046, 304047, 304048, 304049, 304050, 40034100];
+        assert_eq!(of(ErrorGroup::Quota), quota);
+        assert_eq!(api_error_group(11244), Some(ErrorGroup::Auth));
+        assert_eq!(api_error_group(304003), None);
+        assert_eq!(api_error_group(1), None);
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

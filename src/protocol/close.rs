@@ -64,6 +64,9 @@ pub struct CloseInfo {
     pub docs: &'static str,
     /// What qqbot does.
     pub action: CloseAction,
+    /// Whether the code means the Identify asked for intents the app is not granted (what the
+    /// intent probe reads as "denied").
+    pub denies_intents: bool,
     /// A hint for the developer, where one helps. Worded for library users too: it names no
     /// CLI flag (the CLI adds its own wording for the codes where a flag helps).
     pub hint: Option<&'static str>,
@@ -78,6 +81,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the server closed the connection normally (for example while draining)",
         docs: "WebSocket standard; qqbot-nodejs treats a remote 1000 as a drain and reconnects",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -87,6 +91,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the server is going away (restart or deploy)",
         docs: "WebSocket standard",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -96,6 +101,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the connection closed without a status code",
         docs: "WebSocket standard; seen every ~5 min in tencent-connect/openclaw-qqbot#165",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -105,6 +111,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the TCP connection dropped without a close frame (network, NAT, proxy, sleep)",
         docs: "WebSocket standard; every SDK resumes",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: Some(
             "frequent 1006s point at the network path: NAT timeouts, proxies, a sleeping laptop",
         ),
@@ -116,6 +123,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "a WebSocket-level keepalive timed out (client-side library, not QQ)",
         docs: "seen with botpy's aiohttp (tencent-connect/botpy#239)",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -125,6 +133,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "qqbot's own close before reconnecting with the session kept (op 7, a zombie connection, no Hello, an invalid but resumable session, or shutdown); the platform does not send it",
         docs: "qqbot's choice: any code other than 1000/1001 keeps the session resumable (PROTOCOL.md §5)",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -134,6 +143,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the client sent an opcode the gateway does not accept",
         docs: "official table: resume no, identify no",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: Some("this is a client bug; capture it with `qqbot record` and report it"),
     },
     CloseInfo {
@@ -143,6 +153,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the client sent a frame the gateway could not parse",
         docs: "official table: resume no, identify no",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: Some("this is a client bug; capture it with `qqbot record` and report it"),
     },
     CloseInfo {
@@ -152,6 +163,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the access token in Identify/Resume was invalid or expired",
         docs: "not in the official table; botpy, botgo and qqbot-nodejs refresh the token",
         action: CloseAction::RefreshTokenThenIdentify,
+        denies_intents: false,
         hint: Some("if it repeats, check the app id and secret (`qqbot doctor`)"),
     },
     CloseInfo {
@@ -161,6 +173,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the session cannot be resumed",
         docs: "official table: resume no, identify yes",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -170,6 +183,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the seq sent in Resume is wrong",
         docs: "official table: resume no, identify yes",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -179,6 +193,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "payloads were sent too fast, or sessions were started faster than max_concurrency per 5 s",
         docs: "official table: resume yes, identify yes; reconnect and obey the rate limit",
         action: CloseAction::BackoffThenResume,
+        denies_intents: false,
         hint: Some(
             "space Identify calls: at most max_concurrency sessions per 5 s (see /gateway/bot)",
         ),
@@ -190,6 +205,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the platform ends every session periodically (about every 30 min), usually right after op 7",
         docs: "official table: resume yes; \"4009 可以重新发起 resume\"",
         action: CloseAction::Resume,
+        denies_intents: false,
         hint: Some(
             "normal: resume at once; re-identifying here loses events and burns the session budget",
         ),
@@ -201,6 +217,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the shard in Identify is not valid",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
+        denies_intents: false,
         hint: Some(
             "use [shard_id, num_shards] with shard_id < num_shards, as /gateway/bot suggests",
         ),
@@ -212,6 +229,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "too many guilds for one connection",
         docs: "official table: resume no, identify no; \"请进行合理的分片\"",
         action: CloseAction::Fatal,
+        denies_intents: false,
         hint: Some("run more shards: as many as /gateway/bot recommends (its `shards`)"),
     },
     CloseInfo {
@@ -221,6 +239,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the gateway version is not supported",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -230,6 +249,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the intents value is not valid",
         docs: "official table: resume no, identify no (real QQ usually sends op 9 then 4903 instead)",
         action: CloseAction::Fatal,
+        denies_intents: true,
         hint: Some("check the intents value against the intents table"),
     },
     CloseInfo {
@@ -239,6 +259,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the bot is not permitted to use one of the intents",
         docs: "official table: resume no, identify no (real QQ usually sends op 9 then 4903 instead)",
         action: CloseAction::Fatal,
+        denies_intents: true,
         hint: Some(
             "remove intents the bot was not granted (GUILD_MESSAGES and FORUMS_EVENT are private-bot only)",
         ),
@@ -250,6 +271,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the resume was rejected; the session is gone",
         docs: "observed (tencent-connect/bot-node-sdk#94); in the 4900–4913 range: identify",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: Some("resuming again will fail the same way; identify afresh"),
     },
     CloseInfo {
@@ -259,6 +281,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the session could not be created, usually after op 9 on Identify: intents not granted, wrong environment or IP",
         docs: "observed (tencent-connect/openclaw-qqbot#18); in the 4900–4913 range: identify",
         action: CloseAction::Identify,
+        denies_intents: true,
         hint: Some("check the granted intents, sandbox vs production, and the IP whitelist"),
     },
     CloseInfo {
@@ -268,6 +291,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "an internal gateway error",
         docs: "official table: resume no, identify yes",
         action: CloseAction::Identify,
+        denies_intents: false,
         hint: None,
     },
     CloseInfo {
@@ -277,6 +301,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the bot is unpublished (下架): only the sandbox environment is allowed",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
+        denies_intents: false,
         hint: Some("connect to the sandbox environment, or publish the bot in the QQ console"),
     },
     CloseInfo {
@@ -286,6 +311,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         meaning: "the bot is banned (封禁)",
         docs: "official table: resume no, identify no",
         action: CloseAction::Fatal,
+        denies_intents: false,
         hint: Some("see the notice in the QQ console (q.qq.com); no client change will help"),
     },
 ];
@@ -298,6 +324,7 @@ pub static UNKNOWN_CLOSE: CloseInfo = CloseInfo {
     meaning: "a close code qqbot does not know",
     docs: "not documented; the official rule of thumb is \"anything else → identify\"",
     action: CloseAction::Identify,
+    denies_intents: false,
     hint: None,
 };
 

@@ -395,16 +395,12 @@ impl ShardCore {
                 FatalCause::AuthFailed,
             );
         }
-        let resume = self.session_id.is_some();
-        let last = failure.message();
-        self.schedule(
-            &mut actions,
-            CloseAction::BackoffThenResume,
-            resume,
-            false,
-            false,
-            last,
-        );
+        let next = NextAttempt {
+            resume: self.session_id.is_some(),
+            refresh_token: false,
+            immediate: false,
+        };
+        self.schedule(&mut actions, next, failure.message());
         actions
     }
 
@@ -737,114 +733,36 @@ impl ShardCore {
         self.disconnected_at.get_or_insert(now);
         let mut actions = Vec::new();
 
-        let (action, code, reason, origin) = match &cause {
-            Cause::Shutdown => {
-                if connected {
-                    actions.push(Action::Close {
-                        code: CLIENT_RESUME_CLOSE,
-                        reason: SHUTDOWN_REASON,
-                    });
-                    actions.push(closed(
-                        Some(CLIENT_RESUME_CLOSE),
-                        SHUTDOWN_REASON,
-                        CloseOrigin::Client,
-                        CloseAction::Resume,
-                        cause.clone(),
-                    ));
-                }
-                self.set_state(ShardState::Disconnected {
-                    attempt: self.backoff.attempt(),
+        if cause == Cause::Shutdown {
+            if connected {
+                actions.push(Action::Close {
+                    code: CLIENT_RESUME_CLOSE,
+                    reason: SHUTDOWN_REASON,
                 });
-                actions.push(Action::Stop);
-                return actions;
-            }
-            Cause::Closed { code, reason } => {
-                let wire = code.unwrap_or(1006);
-                *self.metrics.close_codes.entry(wire).or_insert(0) += 1;
-                let info = close_info(wire);
-                let reason = if reason.is_empty() {
-                    info.name.to_owned()
-                } else {
-                    reason.clone()
-                };
-                if was == ShardState::Identifying && wire == 4903 {
-                    self.identify_rejections += 1;
-                }
-                (info.action, Some(wire), reason, CloseOrigin::Server)
-            }
-            Cause::Transport { error } => {
-                *self.metrics.close_codes.entry(1006).or_insert(0) += 1;
-                (
-                    close_info(1006).action,
-                    None,
-                    error.clone(),
-                    CloseOrigin::Server,
-                )
-            }
-            Cause::ReconnectRequested => {
-                self.metrics.reconnect_requests += 1;
-                (
-                    CloseAction::Resume,
+                actions.push(closed(
                     Some(CLIENT_RESUME_CLOSE),
-                    "reconnect requested (op 7)".to_owned(),
+                    SHUTDOWN_REASON,
                     CloseOrigin::Client,
-                )
-            }
-            Cause::Zombie { missed } => {
-                self.metrics.zombies += 1;
-                (
                     CloseAction::Resume,
-                    Some(CLIENT_RESUME_CLOSE),
-                    format!("zombie connection: {missed} heartbeat(s) not acknowledged"),
-                    CloseOrigin::Client,
-                )
+                    cause,
+                ));
             }
-            Cause::HelloTimeout => (
-                CloseAction::Resume,
-                Some(CLIENT_RESUME_CLOSE),
-                format!("no Hello within {} s", HELLO_TIMEOUT.as_secs()),
-                CloseOrigin::Client,
-            ),
-            Cause::InvalidSession { resumable } => {
-                let (action, reason) = match was {
-                    ShardState::Identifying => {
-                        self.identify_rejections += 1;
-                        (CloseAction::Identify, IDENTIFY_REJECTED.to_owned())
-                    }
-                    ShardState::Resuming => (
-                        CloseAction::Identify,
-                        "resume rejected; identifying afresh".to_owned(),
-                    ),
-                    _ if *resumable => (
-                        CloseAction::Resume,
-                        "invalid session (resumable)".to_owned(),
-                    ),
-                    _ => (CloseAction::Identify, "session invalidated".to_owned()),
-                };
-                actions.push(Action::Emit(ItemKind::InvalidSession {
-                    resumable: *resumable,
-                    reason: reason.clone(),
-                }));
-                let code = if action == CloseAction::Resume {
-                    CLIENT_RESUME_CLOSE
-                } else {
-                    CLIENT_NORMAL_CLOSE
-                };
-                (action, Some(code), reason, CloseOrigin::Client)
-            }
-        };
-
-        if origin == CloseOrigin::Client {
-            let wire_reason = match cause {
-                Cause::InvalidSession { .. } => "invalid session",
-                Cause::Zombie { .. } => "heartbeat not acknowledged",
-                Cause::HelloTimeout => "no hello",
-                _ => "reconnecting",
-            };
-            actions.push(Action::Close {
-                code: code.unwrap_or(CLIENT_RESUME_CLOSE),
-                reason: wire_reason,
+            self.set_state(ShardState::Disconnected {
+                attempt: self.backoff.attempt(),
             });
+            actions.push(Action::Stop);
+            return actions;
+        }
+
+        let Ending {
+            action,
+            code,
+            reason,
+            origin,
+            close_frame,
+        } = self.ending(was, &cause, &mut actions);
+        if let Some((code, reason)) = close_frame {
+            actions.push(Action::Close { code, reason });
         }
         actions.push(closed(code, &reason, origin, action, cause));
 
@@ -877,28 +795,121 @@ impl ShardCore {
         if !resume {
             self.forget_session();
         }
-        let resume = resume && self.session_id.is_some();
-        let refresh = action == CloseAction::RefreshTokenThenIdentify;
-        if refresh {
+        let refresh_token = action == CloseAction::RefreshTokenThenIdentify;
+        if refresh_token {
             // An expired token is not a network failure: the refresh is not delayed by the
             // failures that came before it (after an outage, a restarted gateway often answers
             // the resume with 4004).
             self.backoff.reset();
         }
-        self.schedule(&mut actions, action, resume, refresh, true, &reason);
+        let next = NextAttempt {
+            resume: resume && self.session_id.is_some(),
+            refresh_token,
+            // The first resume after a lost connection goes at once; later ones back off.
+            immediate: action == CloseAction::Resume,
+        };
+        self.schedule(&mut actions, next, &reason);
         actions
     }
 
+    /// How the connection ended (any cause but shutdown), counted in the metrics: the close
+    /// item's fields, and the close frame qqbot sends when it is the one closing.
+    fn ending(&mut self, was: ShardState, cause: &Cause, actions: &mut Vec<Action>) -> Ending {
+        let ours = |action, code, reason, wire_reason| Ending {
+            action,
+            code: Some(code),
+            reason,
+            origin: CloseOrigin::Client,
+            close_frame: Some((code, wire_reason)),
+        };
+        match cause {
+            Cause::Shutdown => unreachable!("shutdown is handled before"),
+            Cause::Closed { code, reason } => {
+                let wire = code.unwrap_or(1006);
+                *self.metrics.close_codes.entry(wire).or_insert(0) += 1;
+                let info = close_info(wire);
+                let reason = if reason.is_empty() {
+                    info.name.to_owned()
+                } else {
+                    reason.clone()
+                };
+                if was == ShardState::Identifying && wire == 4903 {
+                    self.identify_rejections += 1;
+                }
+                Ending {
+                    action: info.action,
+                    code: Some(wire),
+                    reason,
+                    origin: CloseOrigin::Server,
+                    close_frame: None,
+                }
+            }
+            Cause::Transport { error } => {
+                *self.metrics.close_codes.entry(1006).or_insert(0) += 1;
+                Ending {
+                    action: close_info(1006).action,
+                    code: None,
+                    reason: error.clone(),
+                    origin: CloseOrigin::Server,
+                    close_frame: None,
+                }
+            }
+            Cause::ReconnectRequested => {
+                self.metrics.reconnect_requests += 1;
+                ours(
+                    CloseAction::Resume,
+                    CLIENT_RESUME_CLOSE,
+                    "reconnect requested (op 7)".to_owned(),
+                    "reconnecting",
+                )
+            }
+            Cause::Zombie { missed } => {
+                self.metrics.zombies += 1;
+                ours(
+                    CloseAction::Resume,
+                    CLIENT_RESUME_CLOSE,
+                    format!("zombie connection: {missed} heartbeat(s) not acknowledged"),
+                    "heartbeat not acknowledged",
+                )
+            }
+            Cause::HelloTimeout => ours(
+                CloseAction::Resume,
+                CLIENT_RESUME_CLOSE,
+                format!("no Hello within {} s", HELLO_TIMEOUT.as_secs()),
+                "no hello",
+            ),
+            Cause::InvalidSession { resumable } => {
+                let (action, reason) = match was {
+                    ShardState::Identifying => {
+                        self.identify_rejections += 1;
+                        (CloseAction::Identify, IDENTIFY_REJECTED.to_owned())
+                    }
+                    ShardState::Resuming => (
+                        CloseAction::Identify,
+                        "resume rejected; identifying afresh".to_owned(),
+                    ),
+                    _ if *resumable => (
+                        CloseAction::Resume,
+                        "invalid session (resumable)".to_owned(),
+                    ),
+                    _ => (CloseAction::Identify, "session invalidated".to_owned()),
+                };
+                actions.push(Action::Emit(ItemKind::InvalidSession {
+                    resumable: *resumable,
+                    reason: reason.clone(),
+                }));
+                let code = if action == CloseAction::Resume {
+                    CLIENT_RESUME_CLOSE
+                } else {
+                    CLIENT_NORMAL_CLOSE
+                };
+                ours(action, code, reason, "invalid session")
+            }
+        }
+    }
+
     /// Count a failure and plan the next attempt (or give up).
-    fn schedule(
-        &mut self,
-        actions: &mut Vec<Action>,
-        action: CloseAction,
-        resume: bool,
-        refresh_token: bool,
-        may_be_immediate: bool,
-        last: &str,
-    ) {
+    fn schedule(&mut self, actions: &mut Vec<Action>, next: NextAttempt, last: &str) {
         let attempt = self.backoff.fail();
         if self.backoff.exhausted() {
             let reason = format!(
@@ -914,7 +925,7 @@ impl ShardCore {
             );
             return;
         }
-        let delay = if may_be_immediate && action == CloseAction::Resume && attempt == 1 {
+        let delay = if next.immediate && attempt == 1 {
             Duration::ZERO
         } else {
             self.backoff.delay(attempt, (self.rng)())
@@ -924,13 +935,13 @@ impl ShardCore {
             actions.push(Action::Emit(ItemKind::Backoff {
                 delay,
                 attempt,
-                resume,
+                resume: next.resume,
             }));
         }
         actions.push(Action::Reconnect(ReconnectPlan {
             delay,
-            resume,
-            refresh_token,
+            resume: next.resume,
+            refresh_token: next.refresh_token,
         }));
     }
 
@@ -961,6 +972,26 @@ impl ShardCore {
         actions.push(Action::Stop);
         actions
     }
+}
+
+/// How a connection ended: the fields of its close item, and the close frame qqbot sends when
+/// it is the side closing (`None` when the server closed or the connection dropped).
+struct Ending {
+    action: CloseAction,
+    code: Option<u16>,
+    reason: String,
+    origin: CloseOrigin,
+    close_frame: Option<(u16, &'static str)>,
+}
+
+/// The attempt that follows a failure.
+struct NextAttempt {
+    /// Resume the held session (else identify).
+    resume: bool,
+    /// Fetch a fresh access token first.
+    refresh_token: bool,
+    /// May go without a delay when it is the first attempt after a working connection.
+    immediate: bool,
 }
 
 fn closed(

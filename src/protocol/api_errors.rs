@@ -111,7 +111,9 @@ mod tests {
                 .map(|i| i.code)
                 .collect::<Vec<_>>()
         };
-        let auth = [11241, 11242, 11243, 11244, 11245, 11251, 11261, 11275, 11298];
+        let auth = [
+            11241, 11242, 11243, 11244, 11245, 11251, 11261, 11275, 11298,
+        ];
         assert_eq!(of(ErrorGroup::Auth), auth);
         assert_eq!(of(ErrorGroup::RateLimit), [20028, 22009]);
         let quota = [304045, 304046, 304047, 304048, 304049, 304050, 40034100];

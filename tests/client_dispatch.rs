@@ -16,7 +16,10 @@ use qqbot::client::{
 use qqbot::gateway::{CloseOrigin, Dispatch, GatewayItem, ItemKind, ShardId};
 use qqbot::http::api::MessageBody;
 use qqbot::http::{Api, StaticToken};
-use qqbot::models::{C2cMessage, GroupMessage, Message, MessageReaction, Ready};
+use qqbot::models::{
+    C2cMessage, Channel, FriendEvent, GroupMessage, GroupRobotEvent, Guild, GuildMember,
+    Interaction, Message, MessageAudit, MessageDelete, MessageReaction, Ready,
+};
 use qqbot::protocol::{CloseAction, Envelope, Intents};
 use tokio::sync::{Semaphore, mpsc};
 
@@ -586,4 +589,326 @@ fn client_and_token_debug_never_show_the_secret() {
         Environment::Sandbox,
     );
     assert_eq!(sandbox.api_base(), qqbot::http::api::SANDBOX_API_BASE);
+}
+
+/// Every row of the client's event → handler table: one dispatch per event type, each reaching
+/// the method named for it exactly once (and ENTER_AIO reaching none).
+struct Names(Arc<Mutex<Vec<String>>>);
+
+impl EventHandler for Names {
+    async fn ready(&self, ctx: Context, _e: Ready) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} ready", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn resumed(&self, ctx: Context) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} resumed", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn at_message_create(&self, ctx: Context, _e: Message) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} at_message_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_create(&self, ctx: Context, _e: Message) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn direct_message_create(&self, ctx: Context, _e: Message) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} direct_message_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn group_at_message_create(&self, ctx: Context, _e: GroupMessage) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} group_at_message_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn c2c_message_create(&self, ctx: Context, _e: C2cMessage) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} c2c_message_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn guild_create(&self, ctx: Context, _e: Guild) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} guild_create", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn guild_update(&self, ctx: Context, _e: Guild) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} guild_update", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn guild_delete(&self, ctx: Context, _e: Guild) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} guild_delete", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn channel_create(&self, ctx: Context, _e: Channel) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} channel_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn channel_update(&self, ctx: Context, _e: Channel) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} channel_update",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn channel_delete(&self, ctx: Context, _e: Channel) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} channel_delete",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn guild_member_add(&self, ctx: Context, _e: GuildMember) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} guild_member_add",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn guild_member_update(&self, ctx: Context, _e: GuildMember) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} guild_member_update",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn guild_member_remove(&self, ctx: Context, _e: GuildMember) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} guild_member_remove",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_reaction_add(&self, ctx: Context, _e: MessageReaction) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_reaction_add",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_reaction_remove(&self, ctx: Context, _e: MessageReaction) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_reaction_remove",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn interaction_create(&self, ctx: Context, _e: Interaction) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} interaction_create",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn friend_add(&self, ctx: Context, _e: FriendEvent) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} friend_add", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn friend_del(&self, ctx: Context, _e: FriendEvent) -> HandlerResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} friend_del", ctx.event_type().unwrap_or("-")));
+        Ok(())
+    }
+
+    async fn c2c_msg_setting(&self, ctx: Context, _e: FriendEvent, receive: bool) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} c2c_msg_setting {receive}",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn group_add_robot(&self, ctx: Context, _e: GroupRobotEvent) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} group_add_robot",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn group_del_robot(&self, ctx: Context, _e: GroupRobotEvent) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} group_del_robot",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn group_msg_setting(
+        &self,
+        ctx: Context,
+        _e: GroupRobotEvent,
+        receive: bool,
+    ) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} group_msg_setting {receive}",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_delete(&self, ctx: Context, _e: MessageDelete) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_delete",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_audit_pass(&self, ctx: Context, _e: MessageAudit) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_audit_pass",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+
+    async fn message_audit_reject(&self, ctx: Context, _e: MessageAudit) -> HandlerResult {
+        self.0.lock().unwrap().push(format!(
+            "{} message_audit_reject",
+            ctx.event_type().unwrap_or("-")
+        ));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_event_type_reaches_the_method_named_for_it() {
+    let frames = [
+        ("READY", r#"{"session_id":"s"}"#),
+        ("RESUMED", r#""""#),
+        ("AT_MESSAGE_CREATE", r#"{}"#),
+        ("MESSAGE_CREATE", r#"{}"#),
+        ("DIRECT_MESSAGE_CREATE", r#"{}"#),
+        ("GROUP_AT_MESSAGE_CREATE", r#"{}"#),
+        ("GROUP_MESSAGE_CREATE", r#"{}"#),
+        ("C2C_MESSAGE_CREATE", r#"{}"#),
+        ("GUILD_CREATE", r#"{}"#),
+        ("GUILD_UPDATE", r#"{}"#),
+        ("GUILD_DELETE", r#"{}"#),
+        ("CHANNEL_CREATE", r#"{}"#),
+        ("CHANNEL_UPDATE", r#"{}"#),
+        ("CHANNEL_DELETE", r#"{}"#),
+        ("GUILD_MEMBER_ADD", r#"{}"#),
+        ("GUILD_MEMBER_UPDATE", r#"{}"#),
+        ("GUILD_MEMBER_REMOVE", r#"{}"#),
+        ("MESSAGE_REACTION_ADD", r#"{}"#),
+        ("MESSAGE_REACTION_REMOVE", r#"{}"#),
+        ("INTERACTION_CREATE", r#"{}"#),
+        ("FRIEND_ADD", r#"{}"#),
+        ("FRIEND_DEL", r#"{}"#),
+        ("C2C_MSG_REJECT", r#"{}"#),
+        ("C2C_MSG_RECEIVE", r#"{}"#),
+        ("GROUP_ADD_ROBOT", r#"{}"#),
+        ("GROUP_DEL_ROBOT", r#"{}"#),
+        ("GROUP_MSG_REJECT", r#"{}"#),
+        ("GROUP_MSG_RECEIVE", r#"{}"#),
+        ("MESSAGE_DELETE", r#"{}"#),
+        ("PUBLIC_MESSAGE_DELETE", r#"{}"#),
+        ("DIRECT_MESSAGE_DELETE", r#"{}"#),
+        ("MESSAGE_AUDIT_PASS", r#"{}"#),
+        ("MESSAGE_AUDIT_REJECT", r#"{}"#),
+        ("ENTER_AIO", r#"{}"#),
+    ];
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let client = client(Names(Arc::clone(&calls)));
+    let (tx, rx) = mpsc::channel(64);
+    for (s, (t, d)) in frames.iter().enumerate() {
+        tx.send(dispatch(&frame(s as u64 + 1, t, d))).await.unwrap();
+    }
+    drop(tx);
+    bounded(client.run_items(unused_api(), rx)).await.unwrap();
+    let expected = [
+        "READY ready",
+        "RESUMED resumed",
+        "AT_MESSAGE_CREATE at_message_create",
+        "MESSAGE_CREATE message_create",
+        "DIRECT_MESSAGE_CREATE direct_message_create",
+        "GROUP_AT_MESSAGE_CREATE group_at_message_create",
+        "GROUP_MESSAGE_CREATE group_at_message_create",
+        "C2C_MESSAGE_CREATE c2c_message_create",
+        "GUILD_CREATE guild_create",
+        "GUILD_UPDATE guild_update",
+        "GUILD_DELETE guild_delete",
+        "CHANNEL_CREATE channel_create",
+        "CHANNEL_UPDATE channel_update",
+        "CHANNEL_DELETE channel_delete",
+        "GUILD_MEMBER_ADD guild_member_add",
+        "GUILD_MEMBER_UPDATE guild_member_update",
+        "GUILD_MEMBER_REMOVE guild_member_remove",
+        "MESSAGE_REACTION_ADD message_reaction_add",
+        "MESSAGE_REACTION_REMOVE message_reaction_remove",
+        "INTERACTION_CREATE interaction_create",
+        "FRIEND_ADD friend_add",
+        "FRIEND_DEL friend_del",
+        "C2C_MSG_REJECT c2c_msg_setting false",
+        "C2C_MSG_RECEIVE c2c_msg_setting true",
+        "GROUP_ADD_ROBOT group_add_robot",
+        "GROUP_DEL_ROBOT group_del_robot",
+        "GROUP_MSG_REJECT group_msg_setting false",
+        "GROUP_MSG_RECEIVE group_msg_setting true",
+        "MESSAGE_DELETE message_delete",
+        "PUBLIC_MESSAGE_DELETE message_delete",
+        "DIRECT_MESSAGE_DELETE message_delete",
+        "MESSAGE_AUDIT_PASS message_audit_pass",
+        "MESSAGE_AUDIT_REJECT message_audit_reject",
+    ];
+    assert_eq!(
+        sorted(calls.lock().unwrap().clone()),
+        sorted(expected.iter().map(|s| s.to_string()).collect())
+    );
 }

@@ -21,6 +21,7 @@ use qqbot::models::{
     Interaction, Message, MessageAudit, MessageDelete, MessageReaction, Ready,
 };
 use qqbot::protocol::{CloseAction, Envelope, Intents};
+use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -911,4 +912,73 @@ async fn every_event_type_reaches_the_method_named_for_it() {
         sorted(calls.lock().unwrap().clone()),
         sorted(expected.iter().map(|s| s.to_string()).collect())
     );
+}
+
+/// A group reply whose `msg_seq` the platform already saw (40054005) goes again with the next
+/// number, as `qqbot send` does.
+#[tokio::test]
+async fn a_reply_with_a_used_msg_seq_is_retried_with_the_next_one() {
+    let bodies = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let seen = Arc::clone(&bodies);
+    let app = Router::new().route(
+        "/v2/groups/G/messages",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let first = {
+                    let mut seen = seen.lock().unwrap();
+                    seen.push(body);
+                    seen.len() == 1
+                };
+                if first {
+                    (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        axum::Json(serde_json::json!({"code": 40054005, "message": "消息被去重，请检查请求msgseq"})),
+                    )
+                } else {
+                    (
+                        axum::http::StatusCode::OK,
+                        axum::Json(serde_json::json!({"id": "sent-1", "timestamp": "2026-12-02T10:00:00+08:00"})),
+                    )
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    struct Once(Arc<Mutex<Vec<String>>>);
+    impl EventHandler for Once {
+        async fn group_at_message_create(&self, ctx: Context, m: GroupMessage) -> HandlerResult {
+            let outcome = ctx.reply_group(&m, MessageBody::text("pong")).await?;
+            self.0
+                .lock()
+                .unwrap()
+                .push(outcome.sent().map(|d| d.id).unwrap_or_default());
+            Ok(())
+        }
+    }
+    let ids = Arc::new(Mutex::new(Vec::new()));
+    let client = client(Once(Arc::clone(&ids)));
+    let (tx, rx) = mpsc::channel(4);
+    tx.send(dispatch(&frame(
+        1,
+        "GROUP_AT_MESSAGE_CREATE",
+        r#"{"id":"g1","group_openid":"G","content":" /ping"}"#,
+    )))
+    .await
+    .unwrap();
+    drop(tx);
+    let api = Api::new(base, "1", StaticToken::new("t"));
+    bounded(client.run_items(api, rx)).await.unwrap();
+    assert_eq!(client.handler_errors(), 0);
+    assert_eq!(*ids.lock().unwrap(), ["sent-1"]);
+    let seqs: Vec<_> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| b["msg_seq"].clone())
+        .collect();
+    assert_eq!(seqs, [serde_json::json!(1), serde_json::json!(2)]);
 }

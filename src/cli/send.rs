@@ -12,8 +12,9 @@ use clap::{ArgGroup, Args};
 use serde_json::{Value, json};
 
 use qqbot::config::Settings;
-use qqbot::http::api::{FileType, MessageBody, MsgType, UploadFile};
+use qqbot::http::api::{FileType, MessageBody, UploadFile};
 use qqbot::http::msg_seq::{MsgSeqStore, SeqEntry};
+use qqbot::http::reply::{DEDUP_RETRIES, Delivered, MAX_REPLIES, ReplyError, Scene, send_reply};
 use qqbot::http::{Api, ApiError, ApiErrorKind, SendOutcome, TokenSource};
 use qqbot::models::Timestamp;
 use qqbot::record::{Record, RecordReader};
@@ -21,14 +22,6 @@ use qqbot::record::{Record, RecordReader};
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
 use super::listen::settings;
-
-/// Replies the platform allows per inbound message (group and C2C).
-const MAX_REPLIES: u32 = 5;
-/// Extra attempts with the next `msg_seq` when the platform still reports 40054005 (the bot
-/// itself may have used numbers this store does not know about).
-const DEDUP_RETRIES: u32 = 4;
-/// 40054005: `(msg_id, msg_seq)` already used.
-const DUPLICATE_SEQ: u64 = 40054005;
 
 /// Arguments of `qqbot send`.
 #[derive(Debug, Args)]
@@ -82,46 +75,6 @@ pub struct SendArgs {
     /// Send even when qqbot knows the platform will refuse (proactive group/C2C sends).
     #[arg(long)]
     pub force: bool,
-}
-
-/// Where the message goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scene {
-    Channel,
-    Dm,
-    Group,
-    C2c,
-}
-
-impl Scene {
-    fn window(self) -> Duration {
-        match self {
-            Scene::C2c => Duration::from_secs(60 * 60),
-            _ => Duration::from_secs(5 * 60),
-        }
-    }
-
-    fn is_v2(self) -> bool {
-        matches!(self, Scene::Group | Scene::C2c)
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Scene::Channel => "channel",
-            Scene::Dm => "dm",
-            Scene::Group => "group",
-            Scene::C2c => "c2c",
-        }
-    }
-
-    fn window_text(self) -> &'static str {
-        match self {
-            Scene::C2c => "60 min for C2C",
-            Scene::Group => "5 min for groups",
-            Scene::Channel => "5 min for guild channels",
-            Scene::Dm => "5 min for guild DMs",
-        }
-    }
 }
 
 fn human_duration(d: Duration) -> String {
@@ -366,14 +319,14 @@ fn preflight(
     if let Some(original) = original {
         let age = Utc::now().signed_duration_since(original.at);
         let age = age.to_std().unwrap_or(Duration::ZERO);
-        if age > scene.window() {
+        if age > scene.reply_window() {
             warn(
                 global,
                 &format!(
                     "the reply window closed {} ago: the original message is {} old ({}; time from {}); expect 40034005 (msg_id expired)",
-                    human_duration(age - scene.window()),
+                    human_duration(age - scene.reply_window()),
                     human_duration(age),
-                    scene.window_text(),
+                    scene.reply_window_text(),
                     original.source
                 ),
             );
@@ -382,8 +335,8 @@ fn preflight(
                 global,
                 &format!(
                     "reply window: {} left ({})",
-                    human_duration(scene.window() - age),
-                    scene.window_text()
+                    human_duration(scene.reply_window() - age),
+                    scene.reply_window_text()
                 ),
             );
         }
@@ -548,127 +501,85 @@ async fn send(global: &GlobalArgs, args: SendArgs, origin: &mut Option<String>) 
     }
 
     // Rich media for group/C2C: upload first, then send msg_type 7 with the file_info.
-    let mut body = MessageBody::default();
-    if let Some((url, file_type)) = &media {
-        if scene.is_v2() {
+    let text = content.clone().filter(|c| !c.trim().is_empty());
+    let mut body = match &media {
+        Some((url, file_type)) => {
             let upload = UploadFile {
                 file_type: *file_type,
                 url: url.clone(),
                 srv_send_msg: false,
             };
-            let uploaded = match scene {
-                Scene::Group => conn.api.upload_group_file(&target, &upload).await,
-                _ => conn.api.upload_c2c_file(&target, &upload).await,
+            match conn.api.upload_file(scene, &target, &upload).await {
+                Some(uploaded) => {
+                    let uploaded =
+                        uploaded.map_err(|e| api_error("the media upload failed", &e))?;
+                    let mut body = MessageBody::media(uploaded.file_info);
+                    if text.is_some() {
+                        body.content = text;
+                    }
+                    body
+                }
+                // Guild scenes take the image URL in the body.
+                None => MessageBody {
+                    image: Some(url.clone()),
+                    content: text,
+                    ..MessageBody::default()
+                },
             }
-            .map_err(|e| api_error("the media upload failed", &e))?;
-            body = MessageBody::media(uploaded.file_info);
-            if let Some(text) = content.as_deref().filter(|c| !c.trim().is_empty()) {
-                body.content = Some(text.to_owned());
-            }
-        } else {
-            body.image = Some(url.clone());
-            body.content = content.clone().filter(|c| !c.trim().is_empty());
         }
-    } else if args.markdown {
-        body.markdown = Some(json!({ "content": content.clone().unwrap_or_default() }));
-        if scene.is_v2() {
-            body.msg_type = Some(MsgType::Markdown);
-            body.content = Some(" ".to_owned());
+        None if args.markdown => {
+            MessageBody::markdown_in(scene, content.clone().unwrap_or_default())
         }
-    } else {
-        body.content = content.clone();
-        if scene.is_v2() {
-            body.msg_type = Some(MsgType::Text);
-        }
-    }
+        None => MessageBody::text_in(scene, content.clone().unwrap_or_default()),
+    };
     body.keyboard = keyboard;
     body.msg_id = args.reply_to.clone();
     body.event_id = args.event_id.clone();
 
-    let mut retries = 0;
-    loop {
-        // msg_seq: group/C2C replies only (guild sends have none).
-        let seq = match (&store, &reply_id) {
-            (Some(store), Some(id)) if scene.is_v2() => Some(match args.msg_seq {
-                Some(n) => n,
-                None => store
-                    .allocate(id)
-                    .map_err(|e| CliError::failure("cannot allocate a msg_seq").caused_by(&e))?,
-            }),
-            _ => None,
-        };
-        body.msg_seq = seq;
-        let result = match scene {
-            Scene::Channel => conn
-                .api
-                .post_channel_message(&target, &body)
-                .await
-                .map(|o| {
-                    map_outcome(o, |m| {
-                        (m.id.clone(), m.timestamp.map(|t| t.to_string()), None)
-                    })
-                }),
-            Scene::Dm => conn.api.post_dm_message(&target, &body).await.map(|o| {
-                map_outcome(o, |m| {
-                    (m.id.clone(), m.timestamp.map(|t| t.to_string()), None)
-                })
-            }),
-            Scene::Group => conn.api.post_group_message(&target, &body).await.map(|o| {
-                map_outcome(o, |m| {
-                    (
-                        m.id.clone(),
-                        m.timestamp.map(|t| t.to_string()),
-                        m.ref_idx().map(str::to_owned),
-                    )
-                })
-            }),
-            Scene::C2c => conn.api.post_c2c_message(&target, &body).await.map(|o| {
-                map_outcome(o, |m| {
-                    (
-                        m.id.clone(),
-                        m.timestamp.map(|t| t.to_string()),
-                        m.ref_idx().map(str::to_owned),
-                    )
-                })
-            }),
-        };
-        match result {
-            Ok(outcome) => {
-                let replies = match (&store, &reply_id) {
-                    (Some(store), Some(id)) => store.record_reply(id).ok(),
-                    _ => None,
-                };
-                report(
-                    global,
-                    scene,
-                    &target,
-                    reply_id.as_deref(),
-                    seq,
-                    replies,
-                    outcome,
-                )?;
-                return Ok(Exit::Ok);
-            }
-            Err(e)
-                if (e.code() == Some(DUPLICATE_SEQ) || e.err_code() == Some(DUPLICATE_SEQ))
-                    && args.msg_seq.is_none()
-                    && seq.is_some()
-                    && retries < DEDUP_RETRIES =>
-            {
-                retries += 1;
-                note(
-                    global,
-                    &format!(
-                        "msg_seq {} was already used for this message (40054005); trying the next one",
-                        seq.unwrap_or(0)
-                    ),
-                );
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    qqbot::http::ApiErrorKind::Transport | qqbot::http::ApiErrorKind::Token
-                ) && e.code().is_none() =>
+    // msg_seq: group/C2C replies only (guild sends have none), from the store unless given.
+    let next_seq = || match (args.msg_seq, &store, &reply_id) {
+        (Some(n), ..) => Ok(n),
+        (None, Some(store), Some(id)) => store.allocate(id),
+        _ => Ok(0),
+    };
+    let retries = if args.msg_seq.is_some() {
+        0
+    } else {
+        DEDUP_RETRIES
+    };
+    let on_reuse = |seq: u32| {
+        note(
+            global,
+            &format!(
+                "msg_seq {seq} was already used for this message (40054005); trying the next one"
+            ),
+        )
+    };
+    match send_reply(&conn.api, scene, &target, body, next_seq, retries, on_reuse).await {
+        Ok((outcome, seq)) => {
+            let replies = match (&store, &reply_id) {
+                (Some(store), Some(id)) => store.record_reply(id).ok(),
+                _ => None,
+            };
+            report(
+                global,
+                scene,
+                &target,
+                reply_id.as_deref(),
+                seq,
+                replies,
+                outcome,
+            )?;
+            Ok(Exit::Ok)
+        }
+        Err(ReplyError::Seq(e)) => {
+            Err(CliError::failure("cannot allocate a msg_seq").caused_by(&e))
+        }
+        Err(ReplyError::Api { error: e, seq }) => {
+            if matches!(
+                e.kind(),
+                qqbot::http::ApiErrorKind::Transport | qqbot::http::ApiErrorKind::Token
+            ) && e.code().is_none()
             {
                 // Nothing reached the platform: do not say it refused anything.
                 return Err(api_error(
@@ -676,58 +587,21 @@ async fn send(global: &GlobalArgs, args: SendArgs, origin: &mut Option<String>) 
                     &e,
                 ));
             }
-            Err(e)
-                if scene.is_v2()
-                    && (e.code() == Some(22009) || e.err_code() == Some(22009))
-                    && let Some(id) = reply_id.as_deref() =>
-            {
-                let known = entry.map_or(0, |e| e.replies);
-                let mut err = replies_used_up(e, id, known);
-                if let Some(seq) = seq {
-                    err.causes.insert(0, format!("sent with msg_seq {seq}"));
+            let mut err = match reply_id.as_deref() {
+                Some(id)
+                    if scene.is_v2()
+                        && (e.code() == Some(22009) || e.err_code() == Some(22009)) =>
+                {
+                    replies_used_up(e, id, entry.map_or(0, |e| e.replies))
                 }
-                return Err(err);
+                Some(_) => api_error("the platform refused the reply", &e),
+                None => api_error("the platform refused the message", &e),
+            };
+            if let Some(seq) = seq {
+                err.causes.insert(0, format!("sent with msg_seq {seq}"));
             }
-            Err(e) => {
-                let what = if reply_id.is_some() {
-                    "the platform refused the reply"
-                } else {
-                    "the platform refused the message"
-                };
-                let mut err = api_error(what, &e);
-                if let Some(seq) = seq {
-                    err.causes.insert(0, format!("sent with msg_seq {seq}"));
-                }
-                return Err(err);
-            }
+            Err(err)
         }
-    }
-}
-
-/// The parts of a send result that are printed.
-enum Sent {
-    Delivered {
-        id: String,
-        timestamp: Option<String>,
-        ref_idx: Option<String>,
-    },
-    Audit(String),
-}
-
-fn map_outcome<T>(
-    outcome: SendOutcome<T>,
-    parts: impl Fn(&T) -> (String, Option<String>, Option<String>),
-) -> Sent {
-    match outcome {
-        SendOutcome::Sent(m) => {
-            let (id, timestamp, ref_idx) = parts(&m);
-            Sent::Delivered {
-                id,
-                timestamp,
-                ref_idx,
-            }
-        }
-        SendOutcome::QueuedForAudit { audit_id } => Sent::Audit(audit_id),
     }
 }
 
@@ -738,14 +612,15 @@ fn report(
     reply_to: Option<&str>,
     seq: Option<u32>,
     replies: Option<u32>,
-    sent: Sent,
+    sent: SendOutcome<Delivered>,
 ) -> std::io::Result<()> {
     match sent {
-        Sent::Delivered {
+        SendOutcome::Sent(Delivered {
             id,
             timestamp,
             ref_idx,
-        } => {
+        }) => {
+            let timestamp = timestamp.map(|t| t.to_string());
             if global.json {
                 outln!(
                     "{}",
@@ -777,7 +652,7 @@ fn report(
             }
             eprintln!("{line}");
         }
-        Sent::Audit(audit_id) => {
+        SendOutcome::QueuedForAudit { audit_id } => {
             if global.json {
                 outln!(
                     "{}",

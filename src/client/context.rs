@@ -1,6 +1,7 @@
 //! [`Context`]: what a handler gets with each event (the API, the event's identity, `msg_seq`
 //! allocation and reply helpers, the client's session state).
 
+use std::convert::Infallible;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,8 +11,9 @@ use chrono::{DateTime, Utc};
 
 use super::session::{SessionSummary, Shared};
 use crate::gateway::{ClusterMetrics, GatewayItem, ItemKind, ShardId};
-use crate::http::api::{Api, MessageBody, SendOutcome, SentMessage};
+use crate::http::api::{Api, MessageBody, SendOutcome};
 use crate::http::error::ApiError;
+use crate::http::reply::{DEDUP_RETRIES, Delivered, ReplyError, Scene, send_reply};
 use crate::models::{C2cMessage, GroupMessage, Message};
 
 /// What a handler gets with each event: the [`Api`] to reply with, the event's id and name, and
@@ -147,30 +149,44 @@ impl Context {
         }
     }
 
-    /// Passive reply to a group message (`msg_id` and the next `msg_seq` set).
+    /// Passive reply to a group message (`msg_id` and the next `msg_seq` set; when the
+    /// platform says that number was already used (40054005), the next one is tried).
     pub async fn reply_group(
         &self,
         message: &GroupMessage,
         body: MessageBody,
-    ) -> Result<SendOutcome<SentMessage>, ApiError> {
-        let body = body.reply_to(message.id.clone(), self.next_msg_seq());
-        self.api
-            .post_group_message(&message.group_openid, &body)
+    ) -> Result<SendOutcome<Delivered>, ApiError> {
+        self.reply_v2(Scene::Group, &message.group_openid, &message.id, body)
             .await
     }
 
-    /// Passive reply to a C2C message (`msg_id` and the next `msg_seq` set).
+    /// Passive reply to a C2C message (as [`Context::reply_group`]).
     pub async fn reply_c2c(
         &self,
         message: &C2cMessage,
         body: MessageBody,
-    ) -> Result<SendOutcome<SentMessage>, ApiError> {
-        let body = body.reply_to(message.id.clone(), self.next_msg_seq());
+    ) -> Result<SendOutcome<Delivered>, ApiError> {
         let openid = if message.author.user_openid.is_empty() {
             &message.author.id
         } else {
             &message.author.user_openid
         };
-        self.api.post_c2c_message(openid, &body).await
+        self.reply_v2(Scene::C2c, openid, &message.id, body).await
+    }
+
+    async fn reply_v2(
+        &self,
+        scene: Scene,
+        target: &str,
+        msg_id: &str,
+        mut body: MessageBody,
+    ) -> Result<SendOutcome<Delivered>, ApiError> {
+        body.msg_id = Some(msg_id.to_owned());
+        let next = || Ok::<_, Infallible>(self.next_msg_seq());
+        match send_reply(&self.api, scene, target, body, next, DEDUP_RETRIES, |_| {}).await {
+            Ok((outcome, _)) => Ok(outcome),
+            Err(ReplyError::Api { error, .. }) => Err(error),
+            Err(ReplyError::Seq(never)) => match never {},
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! OpenAPI over HTTP: the access-token source ([`token`]), the client bots use to send and that
 //! reads `GET /gateway/bot` for the gateway ([`api::Api`]), its request and response bodies
-//! ([`types`]) and its errors ([`error::ApiError`]).
+//! ([`types`]), sending for every scene with `msg_seq` retries ([`reply`]) and its errors
+//! ([`error::ApiError`]).
 
 pub mod api;
 pub mod error;
 pub mod msg_seq;
+pub mod reply;
 pub mod token;
 pub mod types;
 

@@ -262,6 +262,14 @@ pub enum SendOutcome<T> {
 }
 
 impl<T> SendOutcome<T> {
+    /// The same outcome with the delivered value mapped.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> SendOutcome<U> {
+        match self {
+            SendOutcome::Sent(value) => SendOutcome::Sent(f(value)),
+            SendOutcome::QueuedForAudit { audit_id } => SendOutcome::QueuedForAudit { audit_id },
+        }
+    }
+
     /// The delivered message, if it was delivered.
     pub fn sent(self) -> Option<T> {
         match self {

@@ -333,7 +333,10 @@ impl<H: EventHandler> Client<H> {
             .unwrap_or(self.environment.token_url())
     }
 
-    /// Whether every shard has a live session (READY or RESUMED seen, no close since).
+    /// Whether every shard has a live session, as the shards' published state changes (`state`
+    /// items) say. A client fed with [`run_items`](Client::run_items) from a source that holds
+    /// no gateway connection (a `NatsSource`, webhook items) sees no state changes, so this
+    /// stays `false` there unless the source forwards them.
     pub fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::Relaxed)
     }
@@ -423,7 +426,9 @@ impl<H: EventHandler> Client<H> {
 
     /// Feed the handler from an item stream you supply (a webhook receiver, a replay, a test)
     /// with `api` for replies, until the stream ends, a fatal item arrives, or shutdown.
-    /// Waits (up to 10 s) for running handlers before returning.
+    /// Waits (up to 10 s) for running handlers before returning. Connection state
+    /// ([`is_connected`](Client::is_connected)) follows the stream's `state` items; a stream
+    /// without them reads as not connected.
     pub async fn run_items(
         &self,
         api: Api,

@@ -107,6 +107,17 @@ pub enum Source {
     Flag(&'static str),
 }
 
+impl Source {
+    /// As `Display` writes it, with the profile named for a value from the config file
+    /// (`profile `work` in the config file`).
+    pub fn label_in(&self, profile: &str) -> String {
+        match self {
+            Source::File => format!("profile `{profile}` in the config file"),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

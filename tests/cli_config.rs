@@ -121,8 +121,15 @@ fn show_never_prints_a_secret_and_says_where_values_came_from() {
     let (stdout, stderr, code) = run(h.bare().args(["config", "show"]));
     assert_eq!(code, 0, "{stderr}");
     assert_no_secret(&(stdout.clone() + &stderr));
-    assert!(stdout.contains("*** (set, from config file)"), "{stdout}");
-    assert!(stdout.contains("102000002"), "{stdout}");
+    assert!(
+        stdout.contains("*** (set, from profile `default` in the config file)"),
+        "{stdout}"
+    );
+    let app_id = stdout.lines().find(|l| l.starts_with("app_id")).unwrap();
+    assert!(
+        app_id.contains("102000002") && app_id.ends_with("profile `default` in the config file"),
+        "{stdout}"
+    );
     assert!(stdout.contains("private"), "{stdout}");
 
     let out = h

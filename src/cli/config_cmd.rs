@@ -485,9 +485,9 @@ fn done(
     Ok(())
 }
 
-fn row<T: ToString>(value: &Option<Sourced<T>>) -> (String, String) {
+fn row<T: ToString>(value: &Option<Sourced<T>>, profile: &str) -> (String, String) {
     match value {
-        Some(v) => (v.value.to_string(), v.source.to_string()),
+        Some(v) => (v.value.to_string(), v.source.label_in(profile)),
         None => ("(not set)".to_owned(), "-".to_owned()),
     }
 }
@@ -495,7 +495,10 @@ fn row<T: ToString>(value: &Option<Sourced<T>>) -> (String, String) {
 fn show(global: &GlobalArgs) -> CliResult {
     let s: Settings = settings(global)?;
     let secret_text = match &s.secret {
-        Some(secret) => format!("*** (set, from {})", secret.source),
+        Some(secret) => format!(
+            "*** (set, from {})",
+            secret.source.label_in(&s.profile.value)
+        ),
         None => "(not set)".to_owned(),
     };
     let path = s
@@ -551,8 +554,12 @@ fn show(global: &GlobalArgs) -> CliResult {
         rows.push((key, value.to_owned(), source.to_owned()));
         Ok(())
     };
-    line("profile", &s.profile.value, &s.profile.source.to_string())?;
-    let (v, src) = row(&s.app_id);
+    line(
+        "profile",
+        &s.profile.value,
+        &s.profile.source.label_in(&s.profile.value),
+    )?;
+    let (v, src) = row(&s.app_id, &s.profile.value);
     line("app_id", &v, &src)?;
     line("secret", &secret_text, "")?;
     line(
@@ -562,12 +569,12 @@ fn show(global: &GlobalArgs) -> CliResult {
         } else {
             "production"
         },
-        &s.sandbox.source.to_string(),
+        &s.sandbox.source.label_in(&s.profile.value),
     )?;
     let public = match &s.public {
         Some(p) => (
             if p.value { "public" } else { "private" }.to_owned(),
-            p.source.to_string(),
+            p.source.label_in(&s.profile.value),
         ),
         None => ("(unknown)".to_owned(), "-".to_owned()),
     };
@@ -575,14 +582,14 @@ fn show(global: &GlobalArgs) -> CliResult {
     line(
         "api_base",
         &s.api_base.value,
-        &s.api_base.source.to_string(),
+        &s.api_base.source.label_in(&s.profile.value),
     )?;
     line(
         "token_url",
         &s.token_url.value,
-        &s.token_url.source.to_string(),
+        &s.token_url.source.label_in(&s.profile.value),
     )?;
-    let (v, src) = row(&s.intents);
+    let (v, src) = row(&s.intents, &s.profile.value);
     line("intents", &v, &src)?;
     let width = rows
         .iter()

@@ -137,31 +137,21 @@ impl Api {
         target: &str,
         body: &MessageBody,
     ) -> Result<SendOutcome<Delivered>, ApiError> {
+        let guild = |m: crate::models::Message| Delivered {
+            id: m.id,
+            timestamp: m.timestamp,
+            ref_idx: None,
+        };
+        let v2 = |m: super::types::SentMessage| Delivered {
+            ref_idx: m.ref_idx().map(str::to_owned),
+            id: m.id,
+            timestamp: m.timestamp,
+        };
         Ok(match scene {
-            Scene::Channel | Scene::Dm => {
-                let outcome = if scene == Scene::Dm {
-                    self.post_dm_message(target, body).await?
-                } else {
-                    self.post_channel_message(target, body).await?
-                };
-                outcome.map(|m| Delivered {
-                    id: m.id,
-                    timestamp: m.timestamp,
-                    ref_idx: None,
-                })
-            }
-            Scene::Group | Scene::C2c => {
-                let outcome = if scene == Scene::Group {
-                    self.post_group_message(target, body).await?
-                } else {
-                    self.post_c2c_message(target, body).await?
-                };
-                outcome.map(|m| Delivered {
-                    ref_idx: m.ref_idx().map(str::to_owned),
-                    id: m.id,
-                    timestamp: m.timestamp,
-                })
-            }
+            Scene::Channel => self.post_channel_message(target, body).await?.map(guild),
+            Scene::Dm => self.post_dm_message(target, body).await?.map(guild),
+            Scene::Group => self.post_group_message(target, body).await?.map(v2),
+            Scene::C2c => self.post_c2c_message(target, body).await?.map(v2),
         })
     }
 

@@ -49,6 +49,8 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Fleet {
     owner: String,
     bucket: String,
+    /// The bucket, for status reads (boxed: the fleet stays small to move around).
+    store: Arc<Bucket>,
     count: u32,
     gateway: GatewayBot,
     tokens: Arc<TokenSource>,
@@ -121,6 +123,7 @@ impl Fleet {
                 shards: count,
             },
         );
+        let store = Arc::new(bucket.clone());
         let runner = Runner {
             bucket,
             owner: owner.clone(),
@@ -142,6 +145,7 @@ impl Fleet {
             Fleet {
                 owner,
                 bucket: bucket_name,
+                store,
                 count,
                 gateway,
                 tokens,
@@ -162,6 +166,12 @@ impl Fleet {
     /// The bucket name.
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// A reader of the whole fleet's state in the bucket (every shard's owner, state, seq and
+    /// lease age), over this process's NATS connection: what `qqbot cluster status` prints.
+    pub fn status_reader(&self) -> super::StatusReader {
+        super::StatusReader::new(Bucket::clone(&self.store))
     }
 
     /// The fleet's shard count.

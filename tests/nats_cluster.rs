@@ -720,3 +720,166 @@ fn cluster_flags_are_checked() {
     assert!(stderr.contains("cannot join the cluster"), "{stderr}");
     assert!(stderr.contains("nats-server -js"), "{stderr}");
 }
+
+/// A private tmux server for one dashboard, killed on drop.
+struct Pane {
+    socket: String,
+}
+
+impl Pane {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs (apt-get install tmux)")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
+    }
+
+    /// Poll the screen until `done` holds (bounded), returning it.
+    fn wait_for(&self, within: Duration, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < within,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The row of shard `id` (`0/2 …`) on the dashboard.
+fn shard_row(screen: &str, id: &str) -> Option<String> {
+    screen
+        .lines()
+        .map(|l| l.trim_start_matches(['│', ' ']))
+        .find(|l| l.starts_with(id))
+        .map(str::to_owned)
+}
+
+/// `qqbot tui --cluster`: the dashboard of one process lists every shard of the fleet, also
+/// those another process (`listen --cluster`) holds — its owner, state and seq from the bucket —
+/// and, once the fleet has rebalanced, its own shard as `here` next to the other's.
+#[test]
+fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 2,
+            max_concurrency: 2,
+            heartbeat_interval: Duration::from_millis(1000),
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "tui_fleet";
+    // The other process holds both shards first (it is the only member).
+    let other = spawn_member(&emu, home.path(), &nats.url, bucket, 2);
+    wait_until(CONNECT_WITHIN, "the listen member's two shards", || {
+        emu.sessions().iter().filter(|s| s.connected).count() == 2
+    });
+    let owner = other
+        .stderr()
+        .split(" as ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("the member names itself:\n{}", other.stderr()));
+    // The dashboard shows the owner's tail (its pid and random part).
+    let tail: String = owner.chars().skip(owner.chars().count() - 12).collect();
+    let secret = home.path().join("secret");
+    std::fs::write(&secret, emu.config().secret.expose()).unwrap();
+    let command = format!(
+        "QQBOT_CONFIG={config} QQBOT_CACHE_DIR={cache} QQBOT_APP_ID={app} NO_COLOR=1 {bin} tui \
+         --secret-file {secret} --api-base {api} --token-url {token} --intents all --shards 2 \
+         --cluster {nats} --cluster-bucket {bucket} --lease-ttl {ttl}ms; echo EXIT-STATUS=$?",
+        config = home.path().join("config.toml").display(),
+        cache = home.path().join("cache").display(),
+        app = emu.config().app_id,
+        bin = binary().display(),
+        secret = secret.display(),
+        api = emu.api_base(),
+        token = emu.token_url(),
+        nats = nats.url,
+        ttl = TTL.as_millis(),
+    );
+    let pane = Pane {
+        socket: format!("qqbot-fleet-tui-{}", std::process::id()),
+    };
+    let out = pane.run(&[
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "remain-on-exit",
+        "on",
+        ";",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "tui",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // First: both shards are the other process's, read from the bucket.
+    let screen = pane.wait_for(
+        Duration::from_secs(30),
+        "both shards owned by the other",
+        |s| {
+            ["0/2", "1/2"].iter().all(|id| {
+                shard_row(s, id).is_some_and(|r| r.contains(&tail) && r.contains("active"))
+            })
+        },
+    );
+    assert!(screen.contains("0 here · 2 members"), "{screen}");
+    // Then the fleet rebalances: one shard is handed over to the dashboard's process (resumed).
+    let screen = pane.wait_for(Duration::from_secs(45), "one shard here, one there", |s| {
+        let rows: Vec<String> = ["0/2", "1/2"]
+            .iter()
+            .filter_map(|id| shard_row(s, id))
+            .collect();
+        rows.len() == 2
+            && rows
+                .iter()
+                .any(|r| r.contains("here") && r.contains("active"))
+            && rows.iter().any(|r| r.contains(&tail))
+    });
+    assert!(
+        screen.contains("Shards 2/2 active · 1 here · 2 members"),
+        "{screen}"
+    );
+    pane.run(&["send-keys", "-t", "tui", "q"]);
+    let screen = pane.wait_for(Duration::from_secs(20), "the dashboard to exit", |s| {
+        s.contains("EXIT-STATUS=")
+    });
+    assert!(screen.contains("EXIT-STATUS=0"), "{screen}");
+    drop(other);
+}

@@ -629,7 +629,9 @@ fn scrolling_keeps_the_selection_as_events_arrive() {
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Focus::Shards);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.selected_shard, 0, "only one shard");
+    assert_eq!(app.selected_shard, 1, "the items name 2 shards: two rows");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.selected_shard, 1, "clamped to the last shard");
     press(&mut app, KeyCode::BackTab);
     assert_eq!(app.focus, Focus::Types);
     assert_eq!(app.selected_event_index(), 0);
@@ -788,4 +790,130 @@ fn errors_on_a_live_connection_are_not_connect_failures() {
         (close.code, close.origin),
         (Some(4000), CloseOrigin::Client)
     );
+}
+
+/// `qqbot tui --from nats://…`: the stream carries each event's `[shard, count]` but no
+/// lifecycle, so the table grows to every shard of the fleet, marks the shards whose events
+/// arrived `via stream`, and a source notice (shard 0/1) does not shrink a row's count.
+#[test]
+fn a_stream_shows_every_shard_of_the_fleet() {
+    let mut app = one_shard();
+    let mut it = dispatch(2, 1.0, 7, "AT_MESSAGE_CREATE", "{}");
+    it.shard.count = 4;
+    app.apply(&it, at(1.0));
+    let mut it = dispatch(0, 1.5, 3, "AT_MESSAGE_CREATE", "{}");
+    it.shard.count = 4;
+    app.apply(&it, at(1.5));
+    let notice = qqbot::gateway::GatewayItem {
+        shard: ShardId::ONE,
+        received_at: at(2.0),
+        kind: ItemKind::Error {
+            message: "nats: a line that is not an event".into(),
+        },
+    };
+    app.apply(&notice, at(2.0));
+    let shards = &app.view().shards;
+    assert_eq!(shards.len(), 4, "every shard of the fleet has a row");
+    for (n, s) in shards.iter().enumerate() {
+        assert_eq!((s.id.id, s.id.count), (n as u32, 4), "row {n}");
+    }
+    assert_eq!(shards[2].label(), "via stream");
+    assert_eq!(shards[2].last_seq, Some(7));
+    assert_eq!(shards[0].label(), "via stream");
+    assert_eq!(shards[1].label(), "waiting", "no event from shard 1 yet");
+    // A shard whose lifecycle is known is not "via stream".
+    let mut app = one_shard();
+    ready(&mut app, 0, 0.0);
+    app.apply(&dispatch(0, 1.0, 2, "AT_MESSAGE_CREATE", "{}"), at(1.0));
+    assert!(!app.view().shards[0].streamed());
+}
+
+fn lease(
+    id: u32,
+    owner: Option<&str>,
+    state: &str,
+    seq: Option<u64>,
+    age_ms: i64,
+) -> qqbot::cluster::ShardStatus {
+    qqbot::cluster::ShardStatus {
+        shard: [id, 4],
+        owner: owner.map(str::to_owned),
+        state: state.into(),
+        session_id: owner.map(|o| format!("sess-{o}-{id}")),
+        seq,
+        lease_age_ms: Some(age_ms),
+        expired: false,
+        revision: Some(u64::from(id) + 1),
+    }
+}
+
+fn fleet_read(secs: f64, shards: Vec<qqbot::cluster::ShardStatus>) -> qqbot::tui::FleetRead {
+    qqbot::tui::FleetRead {
+        owner: "me-1-aaaaaa".into(),
+        at: at(secs),
+        result: Ok(qqbot::cluster::FleetStatus {
+            bucket: "qqbot_1".into(),
+            shards,
+            members: Vec::new(),
+        }),
+    }
+}
+
+/// `qqbot tui --cluster`: each read of the bucket says who holds which shard; rows held here
+/// keep their live data, the others show the lease, ages grow between reads, and a failed read
+/// keeps the last rows and says so.
+#[test]
+fn fleet_reads_say_who_holds_each_shard() {
+    let mut app = App::new(Header::new("test", "GUILDS", 4));
+    ready(&mut app, 0, 0.0);
+    app.set_fleet(fleet_read(
+        1.0,
+        vec![
+            lease(0, Some("me-1-aaaaaa"), "active", Some(1), 200),
+            lease(1, Some("other-2-bbbbbb"), "active", Some(42), 1200),
+            lease(2, None, "released", Some(9), 5000),
+        ],
+    ));
+    let fleet = app.view().fleet.clone().expect("fleet data");
+    assert!(fleet.held_here(0));
+    assert!(!fleet.held_here(1));
+    assert!(!fleet.held_here(2));
+    assert!(fleet.lease(3).is_none(), "no lease row for shard 3");
+    let other = fleet.lease(1).unwrap();
+    assert_eq!(other.owner.as_deref(), Some("other-2-bbbbbb"));
+    assert_eq!(other.seq, Some(42));
+    // The age keeps growing with the dashboard's clock between reads.
+    assert_eq!(
+        fleet.lease_age(other, at(3.5)),
+        Some(Duration::from_millis(1200 + 2500))
+    );
+    // A failed read keeps the rows and records the error.
+    app.set_fleet(qqbot::tui::FleetRead {
+        owner: "me-1-aaaaaa".into(),
+        at: at(4.0),
+        result: Err("NATS did not answer within 2500 ms".into()),
+    });
+    let fleet = app.view().fleet.clone().unwrap();
+    assert!(fleet.held_here(0), "last good rows kept");
+    assert_eq!(fleet.read_at, Some(at(1.0)));
+    assert_eq!(fleet.error.as_ref().map(|e| e.1), Some(at(4.0)));
+    // The next good read clears it; a take-over shows at once.
+    app.set_fleet(fleet_read(
+        6.0,
+        vec![
+            lease(0, Some("me-1-aaaaaa"), "active", Some(3), 100),
+            lease(1, Some("me-1-aaaaaa"), "resuming", Some(42), 50),
+        ],
+    ));
+    let fleet = app.view().fleet.clone().unwrap();
+    assert!(fleet.error.is_none());
+    assert!(fleet.held_here(1), "taken over");
+    // While paused, a read lands in the live data only.
+    press(&mut app, KeyCode::Char('p'));
+    app.set_fleet(fleet_read(
+        8.0,
+        vec![lease(0, Some("other-2-bbbbbb"), "active", Some(3), 0)],
+    ));
+    assert!(app.view().fleet.as_ref().unwrap().held_here(0), "frozen");
+    assert!(!app.live().fleet.as_ref().unwrap().held_here(0), "live");
 }

@@ -168,3 +168,127 @@ fn a_recording_of_the_session_draws_the_same_dashboard() {
         );
     }
 }
+
+/// `qqbot tui --cluster`: the shards table lists every shard of the fleet with its owner and
+/// lease age from the bucket; shard 0 is held here (live data), shard 1 by another process
+/// (its lease: state, session, seq), shards 2 and 3 by nobody.
+fn fleet_app() -> App {
+    let mut app = App::new(Header {
+        shards: 4,
+        ..tui_fixture::header()
+    });
+    app.set_diagnostics(tui_fixture::diagnostics());
+    for it in tui_fixture::items() {
+        let mut it = it;
+        it.shard.count = 4;
+        let when = it.received_at;
+        app.apply(&it, when);
+    }
+    let row = |id: u32, owner: Option<&str>, state: &str, seq: Option<u64>, age: i64| {
+        qqbot::cluster::ShardStatus {
+            shard: [id, 4],
+            owner: owner.map(str::to_owned),
+            state: state.into(),
+            session_id: owner.map(|_| format!("c0ffee{id}0-1234")),
+            seq,
+            lease_age_ms: Some(age),
+            expired: false,
+            revision: Some(7),
+        }
+    };
+    let mut expired = row(3, Some("web2-777-0ddba1"), "active", Some(5), 61_000);
+    expired.expired = true;
+    app.set_fleet(qqbot::tui::FleetRead {
+        owner: "web1-19007-1a4f37".into(),
+        at: tui_fixture::at(58.0),
+        result: Ok(qqbot::cluster::FleetStatus {
+            bucket: "qqbot_1".into(),
+            shards: vec![
+                row(0, Some("web1-19007-1a4f37"), "active", Some(30), 400),
+                row(1, Some("web1-19004-31f142"), "active", Some(1234), 1500),
+                row(2, None, "released", Some(9), 30_000),
+                expired,
+            ],
+            members: vec![
+                qqbot::cluster::Member {
+                    owner: "web1-19004-31f142".into(),
+                    shards: vec![1],
+                    updated_at_ms: 0,
+                    expires_at_ms: 0,
+                },
+                qqbot::cluster::Member {
+                    owner: "web1-19007-1a4f37".into(),
+                    shards: vec![0],
+                    updated_at_ms: 0,
+                    expires_at_ms: 0,
+                },
+            ],
+        }),
+    });
+    app.tick(tui_fixture::now());
+    app
+}
+
+#[test]
+fn fleet_dashboard_120x40() {
+    let text = render(&fleet_app(), 120, 40);
+    assert!(
+        text.contains("Shards 2/4 active · 1 here · 2 members"),
+        "{text}"
+    );
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("/4 ")).collect();
+    let row = |id: &str| {
+        *rows
+            .iter()
+            .find(|l| l.trim_start_matches(['"', '│', ' ']).starts_with(id))
+            .unwrap_or_else(|| panic!("row {id} in\n{text}"))
+    };
+    assert!(row("0/4").contains("here"), "{text}");
+    assert!(row("1/4").contains("-19004-31f142"), "{text}");
+    assert!(row("1/4").contains("1234"), "the lease's seq:\n{text}");
+    assert!(
+        row("1/4").contains("3.5s"),
+        "lease age grows after the read:\n{text}"
+    );
+    assert!(row("2/4").contains("released"), "{text}");
+    assert!(row("3/4").contains("expired"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn fleet_dashboard_80x24_and_a_failed_read() {
+    let mut app = fleet_app();
+    app.set_fleet(qqbot::tui::FleetRead {
+        owner: "web1-19007-1a4f37".into(),
+        at: tui_fixture::at(59.0),
+        result: Err("NATS did not answer within 2500 ms".into()),
+    });
+    let text = render(&app, 80, 24);
+    assert!(
+        text.contains("bucket unreadable (last read 2s ago)"),
+        "{text}"
+    );
+    assert!(text.contains("here"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// `qqbot tui --from nats://…`: shards known from the stream's events only.
+#[test]
+fn stream_dashboard_names_the_shards_seen() {
+    let mut app = App::new(Header::new("nats://127.0.0.1:4222 stream QQBOT", "all", 1));
+    for (n, shard) in [3u32, 1].into_iter().enumerate() {
+        let mut it =
+            tui_fixture::dispatch(shard, n as f64, 10 + n as u64, "AT_MESSAGE_CREATE", "{}");
+        it.shard.count = 4;
+        let when = it.received_at;
+        app.apply(&it, when);
+    }
+    app.tick(tui_fixture::at(5.0));
+    let text = render(&app, 120, 40);
+    assert!(
+        text.contains("Shards 2/4 with events in the stream"),
+        "{text}"
+    );
+    assert!(text.contains("via stream"), "{text}");
+    assert!(text.contains("4 shards"), "{text}");
+}

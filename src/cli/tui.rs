@@ -108,10 +108,59 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                     ));
                 }
             };
+            // `--cluster`: the whole fleet from the bucket, read on a task of its own every few
+            // seconds (a slow NATS never holds up drawing).
+            let fleet_feed = match &source {
+                Source::Fleet { fleet, .. } => {
+                    let (tx, rx) = watch::channel(None);
+                    let reader = fleet.status_reader();
+                    let owner = fleet.owner().to_owned();
+                    let count = fleet.shard_count();
+                    let task = tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(FLEET_REFRESH);
+                        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        loop {
+                            tick.tick().await;
+                            let result = match tokio::time::timeout(
+                                FLEET_READ_LIMIT,
+                                reader.read(Some(count)),
+                            )
+                            .await
+                            {
+                                Ok(Ok(status)) => Ok(status),
+                                Ok(Err(e)) => Err(e.to_string()),
+                                Err(_) => Err(format!(
+                                    "no answer within {} s",
+                                    FLEET_READ_LIMIT.as_secs()
+                                )),
+                            };
+                            let read = qqbot::tui::FleetRead {
+                                owner: owner.clone(),
+                                at: Utc::now(),
+                                result,
+                            };
+                            if tx.send(Some(read)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    Some((rx, AbortOnDrop(task)))
+                }
+                _ => None,
+            };
+            let (fleet_rx, fleet_task) = match fleet_feed {
+                Some((rx, task)) => (Some(rx), Some(task)),
+                None => (None, None),
+            };
+            let feeds = qqbot::tui::Feeds {
+                diagnostics: diagnostics.map(|_| diag_rx),
+                fleet: fleet_rx,
+            };
             let stats = tokio::select! {
-                ended = qqbot::tui::run_dashboard(items, header, diagnostics.map(|_| diag_rx), args.fps) => ended,
+                ended = qqbot::tui::run_dashboard_with(items, header, feeds, args.fps) => ended,
                 () = refresh => unreachable!("the refresher never ends"),
             };
+            drop(fleet_task); // stops the bucket reader
             let sessions = source.close().await;
             if let Some(path) = &args.source.state_file {
                 listen::write_state(path, &sessions)?;
@@ -129,6 +178,20 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     } else {
         Exit::Ok
     })
+}
+
+/// How often `tui --cluster` reads the fleet's bucket.
+const FLEET_REFRESH: Duration = Duration::from_secs(2);
+/// The most one read of the bucket may take (each NATS call is bounded too).
+const FLEET_READ_LIMIT: Duration = Duration::from_secs(5);
+
+/// Aborts the task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Items from a recording, paced, on a blocking thread.

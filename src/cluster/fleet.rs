@@ -46,6 +46,8 @@ use crate::http::{GatewayBot, TokenSource};
 pub struct Fleet {
     owner: String,
     bucket: String,
+    /// The bucket, for status reads (boxed: the fleet stays small to move around).
+    store: Arc<Bucket>,
     count: u32,
     gateway: GatewayBot,
     tokens: Arc<TokenSource>,
@@ -118,6 +120,7 @@ impl Fleet {
                 shards: count,
             },
         );
+        let store = Arc::new(bucket.clone());
         let runner = Runner {
             bucket,
             owner: owner.clone(),
@@ -139,6 +142,7 @@ impl Fleet {
             Fleet {
                 owner,
                 bucket: bucket_name,
+                store,
                 count,
                 gateway,
                 tokens,
@@ -159,6 +163,12 @@ impl Fleet {
     /// The bucket name.
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// A reader of the whole fleet's state in the bucket (every shard's owner, state, seq and
+    /// lease age), over this process's NATS connection: what `qqbot cluster status` prints.
+    pub fn status_reader(&self) -> super::StatusReader {
+        super::StatusReader::new(Bucket::clone(&self.store))
     }
 
     /// The fleet's shard count.

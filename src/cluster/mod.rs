@@ -266,68 +266,104 @@ pub async fn status(
     let Some(store) = Bucket::existing(client, bucket, timeout).await? else {
         return Ok(None);
     };
-    let now = lease::now_ms();
-    let mut ids = std::collections::BTreeSet::new();
-    let mut members = Vec::new();
-    for key in store.keys().await? {
-        if let Some(id) = key
-            .strip_prefix("shard.")
-            .and_then(|i| i.parse::<u32>().ok())
-        {
-            ids.insert(id);
-        } else if key.starts_with("member.")
-            && let Some(read) = store.get::<Member>(&key).await?
-            && let Some(member) = read.value
-        {
-            members.push(member);
+    StatusReader::new(store).read(count).await.map(Some)
+}
+
+/// Reads the fleet's state from its bucket, as often as asked, over one connection: what `qqbot
+/// cluster status` prints and what the dashboard of `qqbot tui --cluster` refreshes (the one
+/// place that turns the bucket's keys into [`FleetStatus`] rows).
+#[derive(Debug, Clone)]
+pub struct StatusReader {
+    bucket: Bucket,
+}
+
+impl StatusReader {
+    /// A reader on an open bucket (see also [`Fleet::status_reader`]).
+    pub fn new(bucket: Bucket) -> StatusReader {
+        StatusReader { bucket }
+    }
+
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        self.bucket.name()
+    }
+
+    /// Every `shard.<id>` lease (and, with `count`, a row for every shard of that count even
+    /// without a lease), and the members. Each NATS call is bounded by the bucket's timeout.
+    pub async fn read(&self, count: Option<u32>) -> Result<FleetStatus, StoreError> {
+        let store = &self.bucket;
+        let now = lease::now_ms();
+        let mut ids = std::collections::BTreeSet::new();
+        let mut members = Vec::new();
+        for key in store.keys().await? {
+            if let Some(id) = key
+                .strip_prefix("shard.")
+                .and_then(|i| i.parse::<u32>().ok())
+            {
+                ids.insert(id);
+            } else if key.starts_with("member.")
+                && let Some(read) = store.get::<Member>(&key).await?
+                && let Some(member) = read.value
+            {
+                members.push(member);
+            }
         }
+        if let Some(count) = count {
+            ids.extend(0..count);
+        }
+        let mut shards = Vec::new();
+        for id in ids {
+            let read = store.get::<Lease>(&lease::shard_key(id)).await?;
+            shards.push(shard_row(id, count, read, now));
+        }
+        members.sort_by(|a, b| a.owner.cmp(&b.owner));
+        Ok(FleetStatus {
+            bucket: store.name().to_owned(),
+            shards,
+            members,
+        })
     }
-    if let Some(count) = count {
-        ids.extend(0..count);
-    }
-    let mut shards = Vec::new();
-    for id in ids {
-        let read = store.get::<Lease>(&lease::shard_key(id)).await?;
-        let row = match read {
-            Some(read) => match read.value {
-                Some(l) => ShardStatus {
-                    shard: [id, l.count],
-                    owner: l.owner.clone(),
-                    state: l.state.clone(),
-                    session_id: l.session_id.clone(),
-                    seq: l.last_seq,
-                    lease_age_ms: Some(now.saturating_sub(l.updated_at_ms).max(0)),
-                    expired: !l.is_released() && now > l.expires_at_ms,
-                    revision: Some(read.revision),
-                },
-                None => ShardStatus {
-                    shard: [id, count.unwrap_or(0)],
-                    owner: None,
-                    state: "unreadable".into(),
-                    session_id: None,
-                    seq: None,
-                    lease_age_ms: None,
-                    expired: false,
-                    revision: Some(read.revision),
-                },
+}
+
+/// One `cluster status` row from what `shard.<id>` holds, as of `now` (Unix ms).
+fn shard_row(
+    id: u32,
+    count: Option<u32>,
+    read: Option<store::Read<Lease>>,
+    now: i64,
+) -> ShardStatus {
+    match read {
+        Some(read) => match read.value {
+            Some(l) => ShardStatus {
+                shard: [id, l.count],
+                owner: l.owner.clone(),
+                state: l.state.clone(),
+                session_id: l.session_id.clone(),
+                seq: l.last_seq,
+                lease_age_ms: Some(now.saturating_sub(l.updated_at_ms).max(0)),
+                expired: !l.is_released() && now > l.expires_at_ms,
+                revision: Some(read.revision),
             },
             None => ShardStatus {
                 shard: [id, count.unwrap_or(0)],
                 owner: None,
-                state: "unleased".into(),
+                state: "unreadable".into(),
                 session_id: None,
                 seq: None,
                 lease_age_ms: None,
                 expired: false,
-                revision: None,
+                revision: Some(read.revision),
             },
-        };
-        shards.push(row);
+        },
+        None => ShardStatus {
+            shard: [id, count.unwrap_or(0)],
+            owner: None,
+            state: "unleased".into(),
+            session_id: None,
+            seq: None,
+            lease_age_ms: None,
+            expired: false,
+            revision: None,
+        },
     }
-    members.sort_by(|a, b| a.owner.cmp(&b.owner));
-    Ok(Some(FleetStatus {
-        bucket: bucket.to_owned(),
-        shards,
-        members,
-    }))
 }

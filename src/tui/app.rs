@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::cluster::{FleetStatus, ShardStatus};
 use crate::gateway::latency::Latency;
 use crate::gateway::{Cause, CloseOrigin, GatewayItem, ItemKind, ShardId, ShardState};
 use crate::output::Stats;
@@ -22,6 +23,8 @@ pub const LOG_CAPACITY: usize = 1000;
 pub const RATE_WINDOW_SECS: usize = 300;
 /// How many heartbeat RTT samples are kept per shard for the latency chart.
 pub const RTT_SAMPLES: usize = 240;
+/// Most rows a fleet's shard count creates up front (a larger count only adds the rows seen).
+pub const MAX_ROWS: u32 = 4096;
 /// Seconds over which the per-type rate is averaged.
 pub const TYPE_RATE_SECS: usize = 10;
 
@@ -206,6 +209,9 @@ pub struct ShardView {
     /// The item source ended (a replay finished) while this shard was not fatal: no reconnect
     /// is coming, whatever its last state was.
     pub ended: bool,
+    /// A state change was seen: the source carries the shard's lifecycle (a stream read with
+    /// `--from` carries its events only).
+    pub state_seen: bool,
 }
 
 impl ShardView {
@@ -234,16 +240,26 @@ impl ShardView {
             last_dispatch_at: None,
             fatal_reason: None,
             ended: false,
+            state_seen: false,
         }
     }
 
-    /// The word the shards table shows: `ended` once the source ended, else the state's.
+    /// The word the shards table shows: `ended` once the source ended, `via stream` for a
+    /// shard whose events come without its lifecycle (`--from nats://…`), else the state's.
     pub fn label(&self) -> &'static str {
         if self.ended {
             "ended"
+        } else if self.streamed() {
+            "via stream"
         } else {
             state_label(self.state)
         }
+    }
+
+    /// Events arrived for this shard but no state change ever did: they come from a stream
+    /// (the shard runs in another process), not from a connection of ours.
+    pub fn streamed(&self) -> bool {
+        !self.state_seen && self.last_dispatch_at.is_some()
     }
 
     /// Heartbeat round trip at a quantile, if any ACK was seen.
@@ -321,6 +337,7 @@ impl ShardView {
             }
             ItemKind::Resumed { .. } => self.resumes += 1,
             ItemKind::StateChange { to, .. } => {
+                self.state_seen = true;
                 if to.is_active() && !self.state.is_active() {
                     self.active_since = Some(now);
                 } else if !to.is_active() {
@@ -395,6 +412,67 @@ impl ShardView {
             | ItemKind::Lagged { .. }
             | ItemKind::Error { .. } => {}
         }
+    }
+}
+
+/// One read of the fleet's key-value bucket (`qqbot tui --cluster`), handed to
+/// [`App::set_fleet`]: the same rows `qqbot cluster status` prints
+/// ([`StatusReader::read`](crate::cluster::StatusReader::read)).
+#[derive(Debug, Clone)]
+pub struct FleetRead {
+    /// This process's owner id in the leases (its rows show its own live data).
+    pub owner: String,
+    /// When the bucket was read.
+    pub at: DateTime<Utc>,
+    /// The rows, or why the bucket could not be read.
+    pub result: Result<FleetStatus, String>,
+}
+
+/// What the dashboard knows about the fleet: the last good read of the bucket, and the last
+/// failure after it.
+#[derive(Debug, Clone)]
+pub struct FleetView {
+    /// This process's owner id.
+    pub owner: String,
+    /// The last rows read.
+    pub status: Option<FleetStatus>,
+    /// When they were read.
+    pub read_at: Option<DateTime<Utc>>,
+    /// The last failed read since then (message, when).
+    pub error: Option<(String, DateTime<Utc>)>,
+}
+
+impl FleetView {
+    /// The lease row of shard `id`, if the bucket has one.
+    pub fn lease(&self, id: u32) -> Option<&ShardStatus> {
+        self.status
+            .as_ref()?
+            .shards
+            .iter()
+            .find(|s| s.shard[0] == id)
+    }
+
+    /// Whether this process holds shard `id` (by the last read).
+    pub fn held_here(&self, id: u32) -> bool {
+        self.lease(id)
+            .and_then(|l| l.owner.as_deref())
+            .is_some_and(|o| o == self.owner)
+    }
+
+    /// The lease's age at `now`: its age when read plus the time since the read.
+    pub fn lease_age(&self, lease: &ShardStatus, now: DateTime<Utc>) -> Option<Duration> {
+        let at_read = lease.lease_age_ms?;
+        let since = self
+            .read_at
+            .map_or(0, |at| (now - at).num_milliseconds().max(0));
+        Some(Duration::from_millis(
+            u64::try_from(at_read.saturating_add(since)).unwrap_or(0),
+        ))
+    }
+
+    /// How many processes are members (by the last read).
+    pub fn members(&self) -> usize {
+        self.status.as_ref().map_or(0, |s| s.members.len())
     }
 }
 
@@ -510,6 +588,10 @@ pub struct View {
     pub started: Option<DateTime<Utc>>,
     /// Time of the last dispatch from any shard.
     pub last_dispatch_at: Option<DateTime<Utc>>,
+    /// The fleet's leases (`--cluster`), refreshed by [`App::set_fleet`].
+    pub fleet: Option<FleetView>,
+    /// The largest shard count seen.
+    max_count: u32,
 }
 
 impl View {
@@ -527,6 +609,8 @@ impl View {
             next_no: 0,
             started: None,
             last_dispatch_at: None,
+            fleet: None,
+            max_count: count,
         }
     }
 
@@ -558,9 +642,22 @@ impl View {
 
     fn shard_mut(&mut self, id: ShardId) -> &mut ShardView {
         let idx = id.id as usize;
-        if idx >= self.shards.len() {
+        // A shard of a larger fleet (items read from a stream name their own `[id, count]`):
+        // every shard of that count gets a row, not only those seen so far. Counts beyond what
+        // a fleet can have only add the row itself.
+        let fleet = if id.count <= MAX_ROWS {
+            id.count as usize
+        } else {
+            0
+        };
+        let want = (idx + 1).max(fleet);
+        if want > self.shards.len() || id.count > self.max_count {
+            self.max_count = self.max_count.max(id.count);
             let count = id.count.max(self.shards.len() as u32);
-            for n in self.shards.len()..=idx {
+            for shard in &mut self.shards {
+                shard.id.count = shard.id.count.max(count);
+            }
+            for n in self.shards.len()..want {
                 self.shards.push(ShardView::new(ShardId {
                     id: n as u32,
                     count,
@@ -568,7 +665,8 @@ impl View {
             }
         }
         let shard = &mut self.shards[idx];
-        shard.id = id;
+        // Never lower a row's count (a source's own notices come as shard 0/1).
+        shard.id.count = shard.id.count.max(id.count);
         shard
     }
 
@@ -785,6 +883,28 @@ impl App {
                     shard.ended = true;
                 }
             }
+        }
+    }
+
+    /// A new read of the fleet's bucket: the shards table shows every shard's owner, state, seq
+    /// and lease age from it (shards held here keep their live data). A failed read keeps the
+    /// last good rows and says so. Like items, it lands in the live data (a paused view keeps
+    /// what it froze).
+    pub fn set_fleet(&mut self, read: FleetRead) {
+        let fleet = self.live.fleet.get_or_insert_with(|| FleetView {
+            owner: read.owner.clone(),
+            status: None,
+            read_at: None,
+            error: None,
+        });
+        fleet.owner = read.owner;
+        match read.result {
+            Ok(status) => {
+                fleet.status = Some(status);
+                fleet.read_at = Some(read.at);
+                fleet.error = None;
+            }
+            Err(error) => fleet.error = Some((error, read.at)),
         }
     }
 

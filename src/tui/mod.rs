@@ -38,6 +38,10 @@ pub mod app;
 pub mod term;
 pub mod ui;
 
-pub use app::{App, Diagnostics, Focus, Header, KeyAction, LastClose, state_label};
-pub use term::{DEFAULT_FPS, Ended, log_file, log_path, run, run_dashboard};
+pub use app::{
+    App, Diagnostics, FleetRead, FleetView, Focus, Header, KeyAction, LastClose, state_label,
+};
+pub use term::{
+    DEFAULT_FPS, Ended, Feeds, log_file, log_path, run, run_dashboard, run_dashboard_with,
+};
 pub use ui::draw;

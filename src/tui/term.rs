@@ -22,7 +22,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
-use super::app::{App, Diagnostics, Header, KeyAction};
+use super::app::{App, Diagnostics, FleetRead, Header, KeyAction};
 use super::ui::draw;
 use crate::gateway::GatewayItem;
 use crate::output::Stats;
@@ -177,11 +177,39 @@ pub async fn run(
 
 /// [`run`], also saying whether Ctrl-C ended the dashboard.
 pub async fn run_dashboard(
-    mut items: mpsc::Receiver<GatewayItem>,
+    items: mpsc::Receiver<GatewayItem>,
     header: Header,
-    mut diagnostics: Option<watch::Receiver<Diagnostics>>,
+    diagnostics: Option<watch::Receiver<Diagnostics>>,
     fps: u32,
 ) -> io::Result<Ended> {
+    let feeds = Feeds {
+        diagnostics,
+        fleet: None,
+    };
+    run_dashboard_with(items, header, feeds, fps).await
+}
+
+/// What the dashboard shows besides the items, each refreshed by its own sender (a `watch`
+/// channel: the loop takes the newest value when it changes and never waits for one).
+#[derive(Debug, Default)]
+pub struct Feeds {
+    /// Facts from `/gateway/bot` and the token source.
+    pub diagnostics: Option<watch::Receiver<Diagnostics>>,
+    /// Reads of the fleet's bucket (`--cluster`): `None` until the first read.
+    pub fleet: Option<watch::Receiver<Option<FleetRead>>>,
+}
+
+/// [`run_dashboard`] with every feed (the fleet's leases too).
+pub async fn run_dashboard_with(
+    mut items: mpsc::Receiver<GatewayItem>,
+    header: Header,
+    feeds: Feeds,
+    fps: u32,
+) -> io::Result<Ended> {
+    let Feeds {
+        mut diagnostics,
+        mut fleet,
+    } = feeds;
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(
             "the dashboard needs a terminal, but stdout is not a TTY (use `qqbot listen` for piped output)",
@@ -193,8 +221,12 @@ pub async fn run_dashboard(
         app.set_diagnostics(rx.borrow_and_update().clone());
     }
 
+    if let Some(read) = fleet.as_mut().and_then(|rx| rx.borrow_and_update().clone()) {
+        app.set_fleet(read);
+    }
+
     let guard = TerminalGuard::enter()?;
-    let result = event_loop(&mut app, &mut items, &mut diagnostics, fps).await;
+    let result = event_loop(&mut app, &mut items, &mut diagnostics, &mut fleet, fps).await;
     drop(guard);
     result.map(|interrupted| Ended {
         stats: app.stats().clone(),
@@ -206,6 +238,7 @@ async fn event_loop(
     app: &mut App,
     items: &mut mpsc::Receiver<GatewayItem>,
     diagnostics: &mut Option<watch::Receiver<Diagnostics>>,
+    fleet: &mut Option<watch::Receiver<Option<FleetRead>>>,
     fps: u32,
 ) -> io::Result<bool> {
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
@@ -221,6 +254,7 @@ async fn event_loop(
     redraw(&mut terminal, app)?;
     loop {
         let diag_open = diagnostics.is_some();
+        let fleet_open = fleet.is_some();
         tokio::select! {
             _ = render.tick() => {
                 app.tick(Utc::now());
@@ -273,6 +307,20 @@ async fn event_loop(
                     }
                 }
                 Err(_) => *diagnostics = None,
+            },
+            changed = async {
+                match fleet.as_mut() {
+                    Some(rx) => rx.changed().await,
+                    None => std::future::pending().await,
+                }
+            }, if fleet_open => match changed {
+                Ok(()) => {
+                    let read = fleet.as_mut().and_then(|rx| rx.borrow_and_update().clone());
+                    if let Some(read) = read {
+                        app.set_fleet(read);
+                    }
+                }
+                Err(_) => *fleet = None,
             },
         }
     }

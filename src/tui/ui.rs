@@ -17,7 +17,9 @@ use ratatui::widgets::{
     Table, TableState, Wrap,
 };
 
-use super::app::{App, Focus, LogEntry, LogKind, ShardView, View};
+use super::app::{App, FleetView, Focus, LogEntry, LogKind, ShardView, View};
+use crate::cluster::ShardStatus;
+use crate::cluster::lease::STATE_FATAL;
 use crate::gateway::ShardState;
 use crate::gateway::{Cause, CloseOrigin};
 use crate::output::fields::EventFields;
@@ -195,6 +197,9 @@ fn close_text(shard: &ShardView, wide: bool) -> String {
 }
 
 fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: bool) {
+    if let Some(fleet) = &view.fleet {
+        return draw_fleet_shards(app, view, fleet, frame, area, compact);
+    }
     let now = view.now;
     let header_cells: &[&str] = if compact {
         &[
@@ -267,6 +272,8 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         } else {
             Cell::from(s.label()).style(if s.ended {
                 Style::default().fg(Color::DarkGray)
+            } else if s.streamed() {
+                Style::default().fg(Color::Cyan)
             } else {
                 state_style(s.state)
             })
@@ -304,11 +311,295 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         .iter()
         .filter(|s| s.state == ShardState::Active && !s.ended)
         .count();
-    let title = format!(" Shards {active}/{} active ", view.shards.len());
+    let streamed = view.shards.iter().filter(|s| s.streamed()).count();
+    let title = if streamed > 0 && view.shards.iter().all(|s| !s.state_seen) {
+        // `--from nats://…`: the shards run elsewhere; their events come through the stream.
+        format!(
+            " Shards {streamed}/{} with events in the stream ",
+            view.shards.len()
+        )
+    } else {
+        format!(" Shards {active}/{} active ", view.shards.len())
+    };
     let focused = app.focus == Focus::Shards;
     let table = Table::new(rows, widths)
         .header(header)
         .block(panel(title, focused))
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    let mut state = TableState::default();
+    if focused {
+        state.select(Some(
+            app.selected_shard.min(view.shards.len().saturating_sub(1)),
+        ));
+    }
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The owner column: `here` for this process, else the owner id's tail (its pid and random
+/// part tell processes on one host apart).
+fn owner_text(lease: Option<&ShardStatus>, here: bool, width: usize) -> String {
+    if here {
+        return "here".into();
+    }
+    match lease.and_then(|l| l.owner.as_deref()) {
+        Some(owner) if owner.chars().count() > width => {
+            let tail: String = owner
+                .chars()
+                .skip(owner.chars().count() + 1 - width)
+                .collect();
+            format!("…{tail}")
+        }
+        Some(owner) => owner.to_owned(),
+        None => "-".into(),
+    }
+}
+
+/// A lease age: `0.4s`, `12s`, `3m07s`.
+fn lease_age(d: std::time::Duration) -> String {
+    if d.as_secs() < 10 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        let secs = d.as_secs();
+        if secs < 60 {
+            format!("{secs}s")
+        } else {
+            format!("{}m{:02}s", secs / 60, secs % 60)
+        }
+    }
+}
+
+/// The shards table of `--cluster`: every shard of the fleet from the bucket (owner, state, seq,
+/// lease age), with this process's own shards showing their live data.
+fn draw_fleet_shards(
+    app: &App,
+    view: &View,
+    fleet: &FleetView,
+    frame: &mut Frame,
+    area: Rect,
+    compact: bool,
+) {
+    let now = view.now;
+    let owner_w: usize = if compact { 10 } else { 14 };
+    let header_cells: &[&str] = if compact {
+        &[
+            "Shard", "State", "Owner", "Seq", "RTT", "Rc", "Res", "Close", "Lease", "Idle",
+        ]
+    } else {
+        &[
+            "Shard",
+            "State",
+            "Owner",
+            "Session",
+            "Seq",
+            "RTT",
+            "p99",
+            "Miss",
+            "Recon",
+            "Resumes",
+            "Last close",
+            "Up",
+            "Idle",
+            "Lease",
+            "Flag",
+        ]
+    };
+    let widths: Vec<Constraint> = if compact {
+        [5, 11, owner_w as u16, 6, 6, 2, 3, 5, 5, 5]
+            .into_iter()
+            .map(Constraint::Length)
+            .collect()
+    } else {
+        let mut w: Vec<Constraint> = [5, 11, owner_w as u16, 8, 6, 7, 7, 4, 5, 7]
+            .into_iter()
+            .map(Constraint::Length)
+            .collect();
+        w.push(Constraint::Fill(1));
+        w.extend([5, 5, 5, 7].into_iter().map(Constraint::Length));
+        w
+    };
+    let header = Row::new(header_cells.iter().copied())
+        .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+    let dim = Style::default().fg(Color::DarkGray);
+    let mut active = 0;
+    let mut here_count = 0;
+    let rows: Vec<Row> = view
+        .shards
+        .iter()
+        .map(|s| {
+            let lease = fleet.lease(s.id.id);
+            // Before the first read, the shards that report here are taken to be held here.
+            let here = if fleet.status.is_some() {
+                fleet.held_here(s.id.id)
+            } else {
+                s.connects > 0 || s.state != ShardState::Disconnected { attempt: 0 }
+            };
+            let lease_cell = Cell::from(
+                lease
+                    .and_then(|l| fleet.lease_age(l, now))
+                    .map(lease_age)
+                    .unwrap_or_else(|| "-".into()),
+            )
+            .style(if lease.is_some_and(|l| l.expired) {
+                Style::default().fg(Color::LightRed)
+            } else {
+                Style::default()
+            });
+            let owner = Cell::from(owner_text(lease, here, owner_w)).style(if here {
+                Style::default()
+                    .fg(Color::Green)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().fg(Color::Cyan)
+            });
+            let shard = Cell::from(format!("{}/{}", s.id.id, s.id.count));
+            if here {
+                here_count += 1;
+                if s.state == ShardState::Active && !s.ended {
+                    active += 1;
+                }
+                let zombie = s.zombie_suspect(now);
+                let state = if compact && zombie {
+                    Cell::from("zombie?").style(Style::default().fg(Color::Red))
+                } else {
+                    Cell::from(s.label()).style(if s.ended { dim } else { state_style(s.state) })
+                };
+                let seq = s
+                    .last_seq
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into());
+                let rtt = s.rtt.last().map(ms).unwrap_or_else(|| "-".into());
+                let close = Cell::from(close_text(s, !compact)).style(match s.last_close {
+                    Some(_) => Style::default().fg(Color::Yellow),
+                    None => Style::default(),
+                });
+                if compact {
+                    return Row::new(vec![
+                        shard,
+                        state,
+                        owner,
+                        Cell::from(seq),
+                        Cell::from(rtt),
+                        Cell::from(s.reconnects.to_string()),
+                        Cell::from(s.resumes.to_string()),
+                        close,
+                        lease_cell,
+                        Cell::from(opt_age(s.last_dispatch_at, now)),
+                    ]);
+                }
+                let session = s
+                    .session_id
+                    .as_deref()
+                    .map(|id| id.chars().take(8).collect::<String>())
+                    .unwrap_or_else(|| "-".into());
+                let miss = Cell::from(s.missed_acks.to_string()).style(if s.missed_acks > 0 {
+                    Style::default().fg(Color::LightRed)
+                } else {
+                    Style::default()
+                });
+                return Row::new(vec![
+                    shard,
+                    state,
+                    owner,
+                    Cell::from(session),
+                    Cell::from(seq),
+                    Cell::from(rtt),
+                    Cell::from(s.rtt_quantile(0.99).map(ms).unwrap_or_else(|| "-".into())),
+                    miss,
+                    Cell::from(s.reconnects.to_string()),
+                    Cell::from(format!("{}/{}", s.resumes, s.resume_attempts)),
+                    close,
+                    Cell::from(opt_age(s.active_since, now)),
+                    Cell::from(opt_age(s.last_dispatch_at, now)),
+                    lease_cell,
+                    if zombie {
+                        Cell::from("ZOMBIE?").style(Style::default().fg(Color::Red))
+                    } else {
+                        Cell::from("")
+                    },
+                ]);
+            }
+            // Held elsewhere (or by nobody): what its lease says.
+            let (state, style) = match lease {
+                Some(l) if l.expired => {
+                    ("expired".to_owned(), Style::default().fg(Color::LightRed))
+                }
+                Some(l) if l.state == "active" => {
+                    active += 1;
+                    (l.state.clone(), Style::default().fg(Color::Green))
+                }
+                Some(l) if l.owner.is_none() => (l.state.clone(), dim),
+                Some(l) if l.state == STATE_FATAL => (
+                    l.state.clone(),
+                    Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ),
+                Some(l) => (l.state.clone(), Style::default().fg(Color::Yellow)),
+                None if fleet.status.is_none() => ("?".to_owned(), dim),
+                None => ("unleased".to_owned(), dim),
+            };
+            let seq = lease
+                .and_then(|l| l.seq)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into());
+            let dash = || Cell::from("-").style(dim);
+            if compact {
+                return Row::new(vec![
+                    shard,
+                    Cell::from(state).style(style),
+                    owner,
+                    Cell::from(seq),
+                    dash(),
+                    dash(),
+                    dash(),
+                    dash(),
+                    lease_cell,
+                    dash(),
+                ]);
+            }
+            let session = lease
+                .and_then(|l| l.session_id.as_deref())
+                .map(|id| id.chars().take(8).collect::<String>())
+                .unwrap_or_else(|| "-".into());
+            Row::new(vec![
+                shard,
+                Cell::from(state).style(style),
+                owner,
+                Cell::from(session),
+                Cell::from(seq),
+                dash(),
+                dash(),
+                dash(),
+                dash(),
+                dash(),
+                dash(),
+                dash(),
+                dash(),
+                lease_cell,
+                Cell::from(""),
+            ])
+        })
+        .collect();
+    let members = fleet.members();
+    let mut title = vec![Span::raw(format!(
+        " Shards {active}/{} active · {here_count} here · {members} member{} ",
+        view.shards.len(),
+        if members == 1 { "" } else { "s" }
+    ))];
+    match (&fleet.error, fleet.read_at) {
+        (Some((error, _)), read_at) => title.push(Span::styled(
+            format!(
+                "· bucket unreadable (last read {}): {} ",
+                read_at.map_or("never".to_owned(), |at| format!("{} ago", age(at, now))),
+                snippet(error, 40)
+            ),
+            Style::default().fg(Color::LightRed),
+        )),
+        (None, None) => title.push(Span::styled("· reading the bucket… ", dim)),
+        (None, Some(_)) => {}
+    }
+    let focused = app.focus == Focus::Shards;
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(panel(Line::from(title), focused))
         .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
     let mut state = TableState::default();
     if focused {
@@ -747,7 +1038,7 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(line), area);
         return;
     }
-    let shards = app.header.shards.max(1);
+    let shards = app.header.shards.max(app.view().shards.len() as u32).max(1);
     let mut tail = vec![Span::raw(format!(
         " · {shards} shard{}",
         if shards == 1 { "" } else { "s" }

@@ -2,7 +2,7 @@
 //!
 //! Three layers, each testable on its own:
 //!
-//! - [`App`] ([`app`]): plain data with [`App::apply`] (one [`GatewayItem`](crate::gateway::GatewayItem)
+//! - [`App`] ([`app`], the per-shard and fleet views in [`shard`]): plain data with [`App::apply`] (one [`GatewayItem`](crate::gateway::GatewayItem)
 //!   at a given `now`), [`App::tick`] and [`App::on_key`]. No I/O, never reads the clock.
 //! - [`draw`] ([`ui`]): lays out widgets from an `&App` into a ratatui `Frame`. Pure, so it is
 //!   snapshot-tested with `TestBackend` at fixed sizes and a fixed `now`.
@@ -35,6 +35,7 @@
 //! `examples/tui_demo.rs` does all of this (`--emulator [SCENARIO]`, or a synthetic feed).
 
 pub mod app;
+pub mod shard;
 pub mod term;
 pub mod ui;
 

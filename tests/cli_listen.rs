@@ -446,6 +446,21 @@ fn human_lines_show_full_ids_into_a_pipe_and_the_summary_splits_shown_from_filte
         .parse()
         .unwrap();
     assert!(filtered > 0, "{summary}");
+    // Every dispatch received is accounted for: shown, filtered out or dropped (none here), and
+    // the listen stopped at the 4th shown, so none was received after it.
+    let head = stderr
+        .lines()
+        .find(|l| l.starts_with("summary: "))
+        .expect(&stderr);
+    let count = |after: &str, before: &str| -> u64 {
+        let (lead, _) = head.split_once(before).expect(head);
+        let number = lead.rsplit(after).next().unwrap();
+        number.trim().parse().expect(head)
+    };
+    let received = count("summary: ", " event(s)");
+    let dropped = count(", ", " dropped");
+    assert_eq!(dropped, 0, "{head}");
+    assert_eq!(received, 4 + filtered + dropped, "{head}\n{summary}");
 
     let short = qqbot()
         .args([

@@ -250,24 +250,44 @@ fn pty_child() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PANICKED: AtomicBool = AtomicBool::new(false);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut usr1 = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
-            .expect("a SIGUSR1 handler");
+    let ended = rt.block_on(async {
+        let mut usr1 =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+                .expect("a SIGUSR1 handler");
+        let (panicked_tx, panicked_rx) = tokio::sync::oneshot::channel::<()>();
+        // The panic comes from elsewhere while the dashboard keeps drawing.
+        tokio::spawn(async move {
+            if usr1.recv().await.is_some() {
+                PANICKED.store(true, Ordering::SeqCst);
+                let _ = tokio::task::spawn_blocking(|| {
+                    panic!("pty_child: deliberate panic (SIGUSR1)");
+                })
+                .await;
+                let _ = panicked_tx.send(());
+            }
+        });
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         for item in tui_fixture::items() {
             tx.send(item).await.unwrap();
         }
-        // The sender stays open: the source has not ended while the dashboard is up.
+        // `tx` stays open: the source has not ended while the dashboard is up.
         let dashboard = qqbot::tui::run_dashboard(rx, tui_fixture::header(), None, 0);
-        tokio::select! {
-            ended = dashboard => panic!("the dashboard ended before SIGUSR1: {:?}", ended.map(|e| e.interrupted)),
-            _ = usr1.recv() => {}
-        }
-        let _ = tokio::task::spawn_blocking(|| panic!("pty_child: deliberate panic (SIGUSR1)")).await;
+        let ended = tokio::select! {
+            ended = dashboard => Some(ended.map(|e| e.interrupted)),
+            Ok(()) = panicked_rx => None,
+        };
         drop(tx);
+        ended
     });
-    std::process::exit(101);
+    // Either branch may win after the panic (the dashboard stops once the hook has fired).
+    if PANICKED.load(Ordering::SeqCst) {
+        std::process::exit(101);
+    }
+    eprintln!("pty_child: the dashboard ended before SIGUSR1: {ended:?}");
+    std::process::exit(1);
 }
 
 #[test]

@@ -9,16 +9,12 @@
 //! ```
 //!
 //! With `--emulator` the items come from a real [`Cluster`] connected to an in-process
-//! [`Emulator`] (scenario `demo` unless named: `session-timeout`, `zombie`, `drop`, …), exactly
-//! as `qqbot tui --emulator` will do.
+//! [`Emulator`] (scenario `demo` unless named: `session-timeout`, `zombie`, `drop`, …), as
+//! `qqbot tui --emulator` does.
 //!
 //! Quit with `q`: the terminal is restored and the same summary `qqbot listen` prints follows.
-//!
-//! For the panic-hook test, SIGUSR1 makes a background thread panic while the dashboard is up:
-//! the hook restores the terminal before the message prints, and the demo exits with 101.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -29,11 +25,7 @@ use qqbot::gateway::{
 use qqbot::protocol::CloseAction;
 use qqbot::protocol::Intents;
 use qqbot::tui::{Diagnostics, Header};
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
-
-/// Set when the SIGUSR1 panic is on its way.
-static PANICKED: AtomicBool = AtomicBool::new(false);
 
 const TYPES: [(&str, &str); 5] = [
     (
@@ -298,36 +290,12 @@ async fn main() -> std::process::ExitCode {
         utc_offset: *now.with_timezone(&chrono::Local).offset(),
         ..Header::new(source, "GROUP_AND_C2C_EVENT|PUBLIC_GUILD_MESSAGES", shards)
     };
-    let (panicked_tx, panicked_rx) = tokio::sync::oneshot::channel::<()>();
-    match signal(SignalKind::user_defined1()) {
-        Ok(mut usr1) => {
-            tokio::spawn(async move {
-                if usr1.recv().await.is_some() {
-                    PANICKED.store(true, Ordering::SeqCst);
-                    let _ = tokio::task::spawn_blocking(|| {
-                        panic!("tui_demo: deliberate panic (SIGUSR1)");
-                    })
-                    .await;
-                    let _ = panicked_tx.send(());
-                }
-            });
-        }
-        Err(e) => eprintln!("tui_demo: no SIGUSR1 handler: {e}"),
-    }
-    let outcome = tokio::select! {
-        result = qqbot::tui::run(rx, header, Some(diag_rx), 0) => Some(result),
-        Ok(()) = panicked_rx => None,
-    };
+    let result = qqbot::tui::run(rx, header, Some(diag_rx), 0).await;
     generator.abort();
     if let Some((emulator, cluster)) = emulator {
         cluster.shutdown().await;
         drop(emulator);
     }
-    // Either branch may win after a panic (run() stops with an error once the hook fired).
-    let Some(result) = outcome.filter(|_| !PANICKED.load(Ordering::SeqCst)) else {
-        // Exit like a panic on the main thread would; the terminal is already restored.
-        return std::process::ExitCode::from(101);
-    };
     match result {
         Ok(stats) => {
             print!("{}", stats.summary(started.elapsed()));

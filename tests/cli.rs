@@ -1,19 +1,12 @@
 //! CLI tests through the real binary: exit codes, stderr text, JSON output, completions.
 
+mod cli_support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn qqbot() -> Command {
-    let mut cmd = Command::cargo_bin("qqbot").unwrap();
-    // Keep the user's environment out of the tests.
-    cmd.env_remove("QQBOT_APP_ID")
-        .env_remove("QQBOT_SECRET")
-        .env_remove("QQ_BOT_APP_ID")
-        .env_remove("QQ_BOT_SECRET")
-        .env_remove("QQBOT_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml");
-    cmd
+    Command::from_std(cli_support::qqbot_command())
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! `qqbot emulate` through the real binary: it prints its URLs, serves the platform, and stops
 //! cleanly on Ctrl-C (SIGINT) with exit 130.
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[tokio::test]
 async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut child = cli_support::qqbot_command()
         .args([
             "--json",
             "emulate",

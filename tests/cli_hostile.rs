@@ -3,6 +3,7 @@
 //! case checks the error line on stderr, the exit code, and (where memory was the problem) that
 //! the process stays under an address-space limit.
 
+mod cli_support;
 mod hostile_support;
 
 use std::io::{BufRead, BufReader, Read};
@@ -23,13 +24,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// `qqbot listen` against `server`, with throwaway credentials and no config file.
 fn listen(server: &HostileServer, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qqbot"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .env("QQBOT_APP_ID", "1020304050")
+    let mut cmd = cli_support::qqbot_command();
+    cmd.env("QQBOT_APP_ID", "1020304050")
         .env("QQBOT_SECRET", "hostile-test-secret")
-        .env("NO_COLOR", "1")
         .args(["--api-base", &server.api_base()])
         .args(["--token-url", &server.token_url()])
         .args(["listen", "--json"])
@@ -145,9 +142,13 @@ fn an_absurd_shard_count_is_refused_before_anything_is_allocated() {
     cmd.arg(format!("--as={}", 2u64 << 30))
         .arg("--")
         .arg(inner.get_program())
-        .args(inner.get_args())
-        .env_clear()
-        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        .args(inner.get_args());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
     let out = output_bounded(cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -208,13 +209,9 @@ fn ctrl_c_during_a_1000_shard_start_prints_the_summary_and_exits_130() {
         }))
         .unwrap();
     let mut signals = emu.subscribe();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+    let mut child = cli_support::qqbot_command()
         .env("QQBOT_APP_ID", &emu.config().app_id)
         .env("QQBOT_SECRET", qqbot::emulator::DEFAULT_SECRET)
-        .env("NO_COLOR", "1")
         .args([
             "--api-base",
             &emu.api_base(),

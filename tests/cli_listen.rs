@@ -1,6 +1,8 @@
 //! `qqbot listen` through the real binary against its embedded emulator: NDJSON that validates
 //! against the committed schema, colour rules, broken pipes, Ctrl-C, and refusals.
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -9,15 +11,8 @@ use assert_cmd::Command as AssertCommand;
 use predicates::prelude::*;
 
 fn qqbot() -> AssertCommand {
-    let mut cmd = AssertCommand::cargo_bin("qqbot").unwrap();
-    cmd.env_remove("QQBOT_APP_ID")
-        .env_remove("QQBOT_SECRET")
-        .env_remove("QQ_BOT_APP_ID")
-        .env_remove("QQ_BOT_SECRET")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .timeout(Duration::from_secs(60));
+    let mut cmd = AssertCommand::from_std(cli_support::qqbot_command());
+    cmd.timeout(Duration::from_secs(60));
     cmd
 }
 
@@ -124,6 +119,9 @@ fn piped_output_is_ndjson_without_colour_and_filters_apply() {
 fn listen_in_a_terminal(no_color: bool) -> String {
     let bin = env!("CARGO_BIN_EXE_qqbot");
     let mut cmd = Command::new("script");
+    for var in cli_support::USER_ENV {
+        cmd.env_remove(var);
+    }
     cmd.args([
         "-q",
         "-e",
@@ -131,7 +129,7 @@ fn listen_in_a_terminal(no_color: bool) -> String {
         &format!("{bin} listen --emulator --count 2"),
         "/dev/null",
     ])
-    .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
+    .env("QQBOT_CONFIG", cli_support::NO_CONFIG)
     .env("TERM", "xterm")
     .stdin(Stdio::null());
     if no_color {
@@ -160,9 +158,8 @@ fn terminal_output_is_human_and_honours_no_color() {
 
 #[test]
 fn broken_pipe_exits_zero() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut child = cli_support::qqbot_command()
         .args(["listen", "--emulator", "--json"])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -178,9 +175,8 @@ fn broken_pipe_exits_zero() {
 
 #[test]
 fn ctrl_c_closes_cleanly_with_a_summary_and_exit_130() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut child = cli_support::qqbot_command()
         .args(["listen", "--emulator", "--json"])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -450,6 +446,21 @@ fn human_lines_show_full_ids_into_a_pipe_and_the_summary_splits_shown_from_filte
         .parse()
         .unwrap();
     assert!(filtered > 0, "{summary}");
+    // Every dispatch received is accounted for: shown, filtered out or dropped (none here), and
+    // the listen stopped at the 4th shown, so none was received after it.
+    let head = stderr
+        .lines()
+        .find(|l| l.starts_with("summary: "))
+        .expect(&stderr);
+    let count = |after: &str, before: &str| -> u64 {
+        let (lead, _) = head.split_once(before).expect(head);
+        let number = lead.rsplit(after).next().unwrap();
+        number.trim().parse().expect(head)
+    };
+    let received = count("summary: ", " event(s)");
+    let dropped = count(", ", " dropped");
+    assert_eq!(dropped, 0, "{head}");
+    assert_eq!(received, 4 + filtered + dropped, "{head}\n{summary}");
 
     let short = qqbot()
         .args([

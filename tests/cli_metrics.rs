@@ -2,6 +2,8 @@
 //! Prometheus text format on ADDR/metrics; scrapes are parsed with a Prometheus text parser
 //! (`prometheus-parse`) and checked against what the emulator sent.
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -23,10 +25,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Spawn `qqbot ARGS`, forwarding its stderr lines to a channel (read all along).
 fn spawn(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qqbot"))
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
+    let mut child = cli_support::qqbot_command()
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

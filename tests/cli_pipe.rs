@@ -1,23 +1,17 @@
 //! Non-streaming commands whose reader has gone away (`qqbot intents list | head -3`) exit 0
 //! quietly instead of panicking (exit 101).
 
+mod cli_support;
+
 use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const HEADER: &str = r#"{"format":"qqbot-recording","version":"1.0","qqbot_version":"0.1.0","started_at":"2026-11-27T09:40:00.123Z","gateway":"api.sgroup.qq.com","sandbox":false,"intents":1107296256,"shards":1,"app_id":"102000000","redaction":{"tokens":true,"ids":false,"content":false}}"#;
 
 /// Run qqbot with stdout a pipe whose read end is closed before qqbot writes anything.
 fn closed_pipe(args: &[&str]) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("qqbot"))
+    let mut child = cli_support::qqbot_command()
         .args(args)
-        .env_remove("QQBOT_APP_ID")
-        .env_remove("QQBOT_SECRET")
-        .env_remove("QQ_BOT_APP_ID")
-        .env_remove("QQ_BOT_SECRET")
-        .env_remove("QQBOT_PROFILE")
-        .env_remove("RUST_LOG")
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

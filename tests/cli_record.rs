@@ -2,6 +2,8 @@
 //! emulator: lossless round trips (with reconnects), redaction, torn files, versions, zstd, and
 //! `replay --serve` feeding qqbot's own gateway client.
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,12 +13,8 @@ use predicates::prelude::*;
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
 
 fn qqbot() -> AssertCommand {
-    let mut cmd = AssertCommand::cargo_bin("qqbot").unwrap();
-    cmd.env_remove("RUST_LOG")
-        .env_remove("QQBOT_APP_ID")
-        .env_remove("QQBOT_SECRET")
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .timeout(Duration::from_secs(60));
+    let mut cmd = AssertCommand::from_std(cli_support::qqbot_command());
+    cmd.timeout(Duration::from_secs(60));
     cmd
 }
 
@@ -284,7 +282,7 @@ fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut server = cli_support::qqbot_command()
         .args([
             "--json",
             "replay",
@@ -294,7 +292,6 @@ fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
             "--speed",
             "2",
         ])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -387,7 +384,7 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
         .collect();
     assert_eq!(recorded.len(), 12);
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut server = cli_support::qqbot_command()
         .args([
             "--json",
             "replay",
@@ -396,7 +393,6 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
             "127.0.0.1:0",
             "--max-speed",
         ])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
         // Configured credentials are accepted besides the development ones.
         .env("QQBOT_APP_ID", "4242")
         .env("QQBOT_SECRET", "replay-configured-secret")
@@ -503,7 +499,7 @@ fn replay_serve_accepts_listen_ndjson_output() {
         .collect();
     assert_eq!(recorded.len(), 8);
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let mut server = cli_support::qqbot_command()
         .args([
             "--json",
             "replay",
@@ -512,7 +508,6 @@ fn replay_serve_accepts_listen_ndjson_output() {
             "127.0.0.1:0",
             "--max-speed",
         ])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

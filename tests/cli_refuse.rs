@@ -1,26 +1,13 @@
 //! What the platform would refuse is refused locally, as a usage error (exit 2) with a clear
 //! message, before any connection is made.
 
+mod cli_support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn qqbot() -> Command {
-    let mut cmd = Command::cargo_bin("qqbot").unwrap();
-    for var in [
-        "QQBOT_APP_ID",
-        "QQBOT_SECRET",
-        "QQ_BOT_APP_ID",
-        "QQ_BOT_SECRET",
-        "QQBOT_PROFILE",
-        "QQBOT_API_BASE",
-        "QQBOT_TOKEN_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .env("NO_COLOR", "1");
-    cmd
+    Command::from_std(cli_support::qqbot_command())
 }
 
 /// Credentials for commands that get past the credentials check; the API base is a closed port

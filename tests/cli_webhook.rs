@@ -2,6 +2,8 @@
 //! `emulate --webhook-to`, checked by a handler that verifies QQ's Ed25519 signatures with its
 //! own key derivation (not qqbot's).
 
+mod cli_support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -87,10 +89,8 @@ fn start_handler(rt: &tokio::runtime::Runtime) -> (String, Seen) {
 }
 
 fn qqbot() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qqbot"));
-    cmd.env("QQBOT_CONFIG", "/nonexistent/qqbot-test-config.toml")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
+    let mut cmd = cli_support::qqbot_command();
+    cmd.stdin(Stdio::null());
     cmd
 }
 
@@ -270,7 +270,6 @@ fn webhook_summary_counts_suppressed_redeliveries_and_logs_each_http_rejection_o
     let mut child = qqbot()
         .env("QQBOT_APP_ID", app_id)
         .env("QQBOT_SECRET", SECRET)
-        .env("NO_COLOR", "1")
         .args([
             "listen",
             "--webhook",

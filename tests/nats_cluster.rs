@@ -1,11 +1,11 @@
 //! Shards across processes (`listen --cluster`): real `qqbot` processes sharing the shards of
 //! one emulator bot through a real `nats-server -js`. Every wait is a bounded poll.
 
+mod cli_support;
 mod nats_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -66,24 +66,10 @@ impl Drop for Member {
     }
 }
 
-fn binary() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("qqbot")
-}
-
 fn base_command(emu: &Emulator, home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(binary());
-    for var in [
-        "QQBOT_PROFILE",
-        "QQBOT_SANDBOX",
-        "QQBOT_API_BASE",
-        "QQBOT_TOKEN_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = cli_support::qqbot_command();
     cmd.env("QQBOT_CONFIG", home.join("config.toml"))
         .env("QQBOT_CACHE_DIR", home.join("cache"))
-        .env("NO_COLOR", "1")
         .env("QQBOT_APP_ID", &emu.config().app_id)
         .env("QQBOT_SECRET", emu.config().secret.expose());
     cmd
@@ -688,14 +674,14 @@ fn a_shard_that_cannot_start_is_handed_back_and_said_so() {
 
 #[test]
 fn cluster_flags_are_checked() {
-    let out = Command::new(binary())
+    let out = cli_support::qqbot_command()
         .args(["listen", "--cluster", "http://127.0.0.1:1", "--emulator"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a NATS URL"), "{stderr}");
-    let out = Command::new(binary())
+    let out = cli_support::qqbot_command()
         .args([
             "listen",
             "--cluster",
@@ -710,7 +696,7 @@ fn cluster_flags_are_checked() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = free.local_addr().unwrap().port();
     drop(free);
-    let out = Command::new(binary())
+    let out = cli_support::qqbot_command()
         .args(["listen", "--emulator", "--cluster"])
         .arg(format!("nats://127.0.0.1:{port}"))
         .output()
@@ -814,7 +800,7 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
         config = home.path().join("config.toml").display(),
         cache = home.path().join("cache").display(),
         app = emu.config().app_id,
-        bin = binary().display(),
+        bin = env!("CARGO_BIN_EXE_qqbot"),
         secret = secret.display(),
         api = emu.api_base(),
         token = emu.token_url(),

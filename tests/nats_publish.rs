@@ -4,6 +4,7 @@
 //! without stopping its heartbeats. Skipped (with a note) when nats-server is not installed,
 //! unless QQBOT_REQUIRE_NATS=1.
 
+mod cli_support;
 mod nats_support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,21 +34,11 @@ fn emulator_config() -> EmulatorConfig {
 
 /// The binary pointed at `emu`, with its credentials and a private config/cache dir.
 fn qqbot(emu: &Emulator, dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qqbot"));
-    for var in [
-        "QQBOT_PROFILE",
-        "QQBOT_SANDBOX",
-        "QQBOT_API_BASE",
-        "QQBOT_TOKEN_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = Command::from(cli_support::qqbot_command());
     cmd.env("QQBOT_APP_ID", &emu.config().app_id)
         .env("QQBOT_SECRET", DEFAULT_SECRET)
         .env("QQBOT_CONFIG", dir.join("config.toml"))
         .env("QQBOT_CACHE_DIR", dir.join("cache"))
-        .env("NO_COLOR", "1")
         .arg("--api-base")
         .arg(emu.api_base())
         .arg("--token-url")
@@ -61,13 +52,9 @@ fn qqbot(emu: &Emulator, dir: &Path) -> Command {
 
 /// The consumer side: no credentials at all.
 fn reader(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_qqbot"));
-    for var in ["QQBOT_APP_ID", "QQBOT_SECRET", "QQBOT_PROFILE", "RUST_LOG"] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = Command::from(cli_support::qqbot_command());
     cmd.env("QQBOT_CONFIG", dir.join("config.toml"))
         .env("QQBOT_CACHE_DIR", dir.join("cache"))
-        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,21 +1,32 @@
-//! The dashboard in a real terminal: `examples/tui_demo.rs` runs inside a detached tmux session
-//! (120×40); the test polls `capture-pane` until the shard table and a non-zero event count
-//! appear, checks pause, help and a resize to 80×24, sends `q`, then checks the exit status and
-//! that the terminal was restored (alternate screen left, the shell text and the summary back).
-//! The same harness checks `qqbot replay`'s progress bar, `qqbot record`'s spinner and the
-//! prompts of an interactive `qqbot config init`.
+//! The binary's terminal features in a real terminal: each test runs `qqbot` inside a detached
+//! tmux session and polls `capture-pane` (bounded by [`TIMEOUT`]) until the text it expects is on
+//! the screen.
 //!
-//! Once `qqbot tui --emulator` exists, point `command()` at
-//! `env!("CARGO_BIN_EXE_qqbot") tui --emulator` instead of the example.
+//! - `qqbot tui --emulator` (160×40, two shards): the shard table and a non-zero event count,
+//!   pause, help, a resize to 80×24, `q`; then the exit status and the terminal restored
+//!   (alternate screen left, the shell text and the summary back at column 0). Also Ctrl-C
+//!   (exit 130), a close and resume followed through the `session-timeout` scenario, and the
+//!   refusal when stdout is not a terminal.
+//! - The panic hook: the binary has no way to panic on demand, so this one test binary runs
+//!   itself in the pane ([`pty_child`]) as a dashboard (`qqbot::tui::run_dashboard`, the function
+//!   `qqbot tui` runs, over the `tui_fixture` items) that panics on SIGUSR1.
+//! - `qqbot replay`'s progress bar, `qqbot record`'s spinner, the prompts of an interactive
+//!   `qqbot config init`, and `qqbot tui --replay` saying that the replay finished.
 
-use std::path::{Path, PathBuf};
+mod cli_support;
+mod tui_fixture;
+
 use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// How long any one wait may take before the test fails.
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause between two polls of the pane.
 const POLL: Duration = Duration::from_millis(50);
+
+/// Set in the environment of [`pty_child`] when [`a_panic_restores_the_terminal_before_its_message_prints`]
+/// starts it.
+const CHILD: &str = "QQBOT_TUI_PTY_CHILD";
 
 /// A private tmux server, killed on drop (even when an assertion fails).
 struct Tmux {
@@ -69,62 +80,17 @@ impl Drop for Tmux {
     }
 }
 
-/// Newest modification time of the files under `dir`.
-fn newest_under(dir: &Path) -> SystemTime {
-    let mut newest = SystemTime::UNIX_EPOCH;
-    let mut stack = vec![dir.to_path_buf()];
-    // Bounded: the source tree is small; stop after a generous number of entries.
-    let mut budget = 10_000;
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            budget -= 1;
-            if budget == 0 {
-                return newest;
-            }
-            let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else if let Ok(m) = meta.modified() {
-                newest = newest.max(m);
-            }
-        }
-    }
-    newest
-}
-
-/// The demo binary. `cargo test` builds examples before running tests, so in a full run it is
-/// already fresh; when it is missing or older than the sources (e.g. `cargo test --test
-/// tui_pty`), build it. (Building it unconditionally would relink it every run: `cargo build`
-/// and `cargo test` resolve dev-dependency features differently.)
-fn demo_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .to_path_buf();
-    let bin = profile_dir.join("examples").join("tui_demo");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sources = newest_under(&root.join("src")).max(newest_under(&root.join("examples")));
-    let fresh = std::fs::metadata(&bin)
-        .and_then(|m| m.modified())
-        .is_ok_and(|built| built >= sources);
-    if !fresh {
-        let mut build = Command::new(env!("CARGO"));
-        build
-            .args(["build", "--quiet", "--example", "tui_demo"])
-            .current_dir(root);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building examples/tui_demo failed");
-    }
-    assert!(bin.exists(), "{} missing", bin.display());
-    bin
+/// A shell command line: `PROGRAM ARGS` with none of the user's qqbot settings in its
+/// environment and no config file.
+fn clean_line(program: &str, args: &str) -> String {
+    let unset: String = cli_support::USER_ENV
+        .iter()
+        .map(|var| format!("-u {var} "))
+        .collect();
+    format!(
+        "env {unset}QQBOT_CONFIG={} {program} {args}",
+        cli_support::NO_CONFIG
+    )
 }
 
 fn event_total(screen: &str) -> u64 {
@@ -138,9 +104,17 @@ fn event_total(screen: &str) -> u64 {
 
 #[test]
 fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
-    let bin = demo_binary();
     let tmux = Tmux::new_named("quit");
-    start_demo(&tmux, &bin);
+    // Heartbeats every second, so the summary has a round-trip line; the emulator's identify
+    // spacing brings the second shard up about 5 s after the first. 160 columns: the status
+    // bar puts PAUSED after the source, and the embedded emulator's source label (with its two
+    // URLs) leaves no room for it at 120.
+    start_dashboard(
+        &tmux,
+        "160",
+        &qqbot_line("tui --emulator --shards 2 --rate 100 --heartbeat-interval 1000"),
+    );
+    tmux.wait_for("both shards active", |s| s.contains("Shards 2/2 active"));
     let screen = tmux.capture();
     assert!(screen.contains("Heartbeat"), "{screen}");
     assert!(screen.contains("Recent events"), "{screen}");
@@ -189,18 +163,17 @@ fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
     );
 }
 
-/// Start the demo in a fresh 120×40 tmux session and wait for the dashboard.
-fn start_demo(tmux: &Tmux, bin: &Path) {
-    start_demo_with(tmux, bin, "--rate 100");
+/// `qqbot ARGS` as a shell command line, with no user settings and no config file.
+fn qqbot_line(args: &str) -> String {
+    clean_line(env!("CARGO_BIN_EXE_qqbot"), args)
 }
 
-fn start_demo_with(tmux: &Tmux, bin: &Path, args: &str) {
+/// Run the dashboard command `line` in a fresh tmux session of `width`×40 and wait for the
+/// dashboard.
+fn start_dashboard(tmux: &Tmux, width: &str, line: &str) {
     // Not `exec`: the shell reports the exit status on screen once the dashboard is gone.
-    let command = format!(
-        "echo BEFORE-TUI; RUST_BACKTRACE=0 QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} {args}; echo EXIT-STATUS=$?",
-        bin.display()
-    );
-    start_pane(tmux, "120", "40", &command);
+    let command = format!("echo BEFORE-TUI; RUST_BACKTRACE=0 {line}; echo EXIT-STATUS=$?");
+    start_pane(tmux, width, "40", &command);
     tmux.wait_for("the shard table and events", |s| {
         // "Shards N/N active" in the table's title, whatever the shard count.
         s.contains("┌ Shards ") && s.contains(" active ─") && event_total(s) > 0
@@ -240,10 +213,7 @@ fn start_pane(tmux: &Tmux, width: &str, height: &str, command: &str) {
 /// Run `qqbot ARGS` (shell syntax: redirections allowed) in a kept-on-screen pane, with no user
 /// config file, followed by `EXIT-STATUS=<code>`.
 fn qqbot_in_pane(tmux: &Tmux, width: &str, height: &str, args: &str) {
-    let command = format!(
-        "QQBOT_CONFIG=/nonexistent/qqbot-test.toml {} {args}; echo EXIT-STATUS=$?",
-        env!("CARGO_BIN_EXE_qqbot")
-    );
+    let command = format!("{}; echo EXIT-STATUS=$?", qqbot_line(args));
     start_pane(tmux, width, height, &command);
 }
 
@@ -258,8 +228,8 @@ fn wait_exit(tmux: &Tmux) -> String {
         .to_string()
 }
 
-/// The demo's pid: the only child of the pane's shell.
-fn demo_pid(tmux: &Tmux) -> String {
+/// The dashboard's pid: the only child of the pane's shell.
+fn dashboard_pid(tmux: &Tmux) -> String {
     let shell = tmux.format("#{pane_pid}");
     let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
         .expect("/proc lists the shell's children");
@@ -268,13 +238,72 @@ fn demo_pid(tmux: &Tmux) -> String {
     pids[0].to_string()
 }
 
+/// Not a test of its own: the dashboard [`a_panic_restores_the_terminal_before_its_message_prints`]
+/// runs in its pane (this test binary, started with [`CHILD`] set). It runs
+/// `qqbot::tui::run_dashboard` over the fixture's items, as `qqbot tui` runs it over a cluster's,
+/// and on SIGUSR1 panics on another thread while the dashboard is up; then exits with 101, as a
+/// panic on the main thread would. Ignored, so that only that test starts it; without
+/// [`CHILD`] it returns at once.
+#[test]
+#[ignore = "the dashboard of a_panic_restores_the_terminal_before_its_message_prints"]
+fn pty_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static PANICKED: AtomicBool = AtomicBool::new(false);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ended = rt.block_on(async {
+        let mut usr1 =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())
+                .expect("a SIGUSR1 handler");
+        let (panicked_tx, panicked_rx) = tokio::sync::oneshot::channel::<()>();
+        // The panic comes from elsewhere while the dashboard keeps drawing.
+        tokio::spawn(async move {
+            if usr1.recv().await.is_some() {
+                PANICKED.store(true, Ordering::SeqCst);
+                let _ = tokio::task::spawn_blocking(|| {
+                    panic!("pty_child: deliberate panic (SIGUSR1)");
+                })
+                .await;
+                let _ = panicked_tx.send(());
+            }
+        });
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        for item in tui_fixture::items() {
+            tx.send(item).await.unwrap();
+        }
+        // `tx` stays open: the source has not ended while the dashboard is up.
+        let dashboard = qqbot::tui::run_dashboard(rx, tui_fixture::header(), None, 0);
+        let ended = tokio::select! {
+            ended = dashboard => Some(ended.map(|e| e.interrupted)),
+            Ok(()) = panicked_rx => None,
+        };
+        drop(tx);
+        ended
+    });
+    // Either branch may win after the panic (the dashboard stops once the hook has fired).
+    if PANICKED.load(Ordering::SeqCst) {
+        std::process::exit(101);
+    }
+    eprintln!("pty_child: the dashboard ended before SIGUSR1: {ended:?}");
+    std::process::exit(1);
+}
+
 #[test]
 fn a_panic_restores_the_terminal_before_its_message_prints() {
-    let bin = demo_binary();
     let tmux = Tmux::new_named("panic");
-    start_demo(&tmux, &bin);
+    let exe = std::env::current_exe().unwrap();
+    let child = format!(
+        "{CHILD}=1 {}",
+        clean_line(
+            &exe.display().to_string(),
+            "pty_child --exact --ignored --nocapture --test-threads 1"
+        )
+    );
+    start_dashboard(&tmux, "120", &child);
     assert_eq!(tmux.format("#{alternate_on}"), "1");
-    let pid = demo_pid(&tmux);
+    let pid = dashboard_pid(&tmux);
     let status = Command::new("kill").args(["-USR1", &pid]).status().unwrap();
     assert!(status.success(), "kill -USR1 {pid}");
     assert_eq!(wait_exit(&tmux), "101", "exit status of a panic");
@@ -302,9 +331,12 @@ fn a_panic_restores_the_terminal_before_its_message_prints() {
 /// on a cycle; the dashboard must show the close and the resume, and `q` restores the terminal.
 #[test]
 fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_qqbot"));
     let tmux = Tmux::new_named("emulator");
-    start_demo_with(&tmux, &bin, "tui --emulator --scenario session-timeout");
+    start_dashboard(
+        &tmux,
+        "120",
+        &qqbot_line("tui --emulator --scenario session-timeout"),
+    );
     // The scenario's op 7 makes qqbot close (4000) and resume; 4009s follow on its cycle.
     let resumes = |s: &str| -> u64 {
         s.split("resumes  ")
@@ -333,9 +365,8 @@ fn dashboard_follows_an_emulated_cluster_through_a_close_and_resume() {
 /// `q` is a normal quit (0); Ctrl-C is an interruption and exits 130, as `listen` does.
 #[test]
 fn ctrl_c_in_the_dashboard_exits_130() {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_qqbot"));
     let tmux = Tmux::new_named("ctrlc");
-    start_demo_with(&tmux, &bin, "tui --emulator");
+    start_dashboard(&tmux, "120", &qqbot_line("tui --emulator"));
     tmux.wait_for("the dashboard", |s| s.contains("Shards 1/1"));
     tmux.run(&["send-keys", "-t", "tui", "C-c"]);
     assert_eq!(wait_exit(&tmux), "130", "exit status of Ctrl-C");
@@ -344,9 +375,8 @@ fn ctrl_c_in_the_dashboard_exits_130() {
 
 #[test]
 fn refuses_when_stdout_is_not_a_terminal() {
-    let out = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+    let out = cli_support::qqbot_command()
         .args(["tui", "--emulator"])
-        .env("QQBOT_CONFIG", "/nonexistent/qqbot-test.toml")
         .output()
         .expect("qqbot runs");
     assert_eq!(out.status.code(), Some(2), "a usage error");

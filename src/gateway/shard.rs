@@ -588,10 +588,10 @@ impl ShardDriver {
                     heartbeat_frame(seq)
                 }
                 Action::SendIdentify { intents, shard } => {
-                    identify_frame(&Identify::new(&token, intents, shard.as_array()))
+                    identify_frame(&Identify::new(token, intents, shard.as_array()))
                 }
                 Action::SendResume { session_id, seq } => {
-                    resume_frame(&Resume::new(&token, session_id, seq))
+                    resume_frame(&Resume::new(token, session_id, seq))
                 }
             };
             let Some(socket) = transport.as_mut() else {

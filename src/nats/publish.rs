@@ -125,6 +125,7 @@ struct Shared {
     /// Bumped whenever a cursor moves (the state writer compares).
     generation: AtomicU64,
     /// `--metrics`: acknowledgements and their lag are counted there too.
+    #[cfg(feature = "metrics")]
     metrics: std::sync::OnceLock<crate::output::prometheus::Exporter>,
 }
 
@@ -168,6 +169,7 @@ struct Job {
     id: String,
     payload: Bytes,
     /// When the event was handed to the publisher (for the ack lag in `--metrics`).
+    #[cfg(feature = "metrics")]
     queued_at: std::time::Instant,
 }
 
@@ -245,7 +247,9 @@ impl Publisher {
     }
 
     /// Count acknowledgements and their lag (from hand-over to PubAck) in `exporter` too (built
-    /// with [`Exporter::with_publish`](crate::output::prometheus::Exporter::with_publish)).
+    /// with [`Exporter::with_publish`](crate::output::prometheus::Exporter::with_publish));
+    /// feature `metrics`.
+    #[cfg(feature = "metrics")]
     pub fn set_metrics(&self, exporter: crate::output::prometheus::Exporter) {
         let _ = self.shared.metrics.set(exporter);
     }
@@ -352,6 +356,7 @@ impl Publisher {
                     subject: subject(&self.prefix, &self.app_id, item.shard.id, &d.t),
                     id,
                     payload: Bytes::from(line),
+                    #[cfg(feature = "metrics")]
                     queued_at: std::time::Instant::now(),
                 })
             }
@@ -575,6 +580,7 @@ impl Worker {
 
     fn acked(&self, job: &Job, duplicate: bool) {
         self.shared.acked.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
         if let Some(metrics) = self.shared.metrics.get() {
             metrics.publish_acked();
             metrics.set_publish_lag(job.queued_at.elapsed());

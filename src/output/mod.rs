@@ -7,6 +7,8 @@ pub mod filter;
 pub mod human;
 pub(crate) mod json_fields;
 pub mod ndjson;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub mod prometheus;
 pub mod stats;
 

@@ -26,6 +26,7 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
+#[cfg(feature = "emulator")]
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,6 +40,7 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+#[cfg(feature = "emulator")]
 use crate::emulator::EmulatorCounters;
 use crate::gateway::{Cause, GatewayItem, ItemKind, ShardHandle};
 
@@ -81,6 +83,7 @@ struct PublishMetrics {
 #[derive(Debug, Default)]
 struct Sampled {
     shards: Mutex<Vec<ShardHandle>>,
+    #[cfg(feature = "emulator")]
     emulator: Mutex<Option<Arc<EmulatorCounters>>>,
 }
 
@@ -222,7 +225,8 @@ impl Exporter {
         *lock(&self.inner.sampled.shards) = shards;
     }
 
-    /// Read an emulator's counters on each scrape.
+    /// Read an emulator's counters on each scrape (feature `emulator`).
+    #[cfg(feature = "emulator")]
     pub fn watch_emulator(&self, counters: Arc<EmulatorCounters>) {
         *lock(&self.inner.sampled.emulator) = Some(counters);
     }
@@ -335,6 +339,7 @@ impl Collector for SampledCollector {
                 gauge.metric_type(),
             )?)?;
         }
+        #[cfg(feature = "emulator")]
         if let Some(counters) = lock(&self.0.emulator).clone() {
             for (name, help, value) in [
                 (

@@ -1,6 +1,10 @@
-//! Shared harness for the OpenAPI-side CLI tests (`send`, `intents check`, `config`, `doctor`):
-//! an emulator on its own runtime, and the real binary pointed at it with env credentials, a
-//! private config path and cache dir. Every run checks that the secret never appears in output.
+//! Shared harness for the tests that run the real binary.
+//!
+//! - [`qqbot_command`]: the binary with none of the settings of whoever runs the tests; every
+//!   test that starts `qqbot` starts from it.
+//! - [`Harness`] for the OpenAPI-side CLI tests (`send`, `intents check`, `config`, `doctor`): an
+//!   emulator on its own runtime, and the binary pointed at it with env credentials, a private
+//!   config path and cache dir. Every [`run`] checks that the secret never appears in output.
 
 #![allow(dead_code)]
 
@@ -12,6 +16,39 @@ use assert_cmd::Command;
 use qqbot::emulator::{DEFAULT_SECRET, Emulator, EmulatorConfig, EmulatorEvent, Scenario};
 use qqbot::gateway::{Cluster, GatewayConfig};
 use tempfile::TempDir;
+
+/// What the binary reads from the environment besides `QQBOT_CONFIG` and `NO_COLOR`:
+/// credentials, profile, URLs, the cache dir and logging. [`qqbot_command`] removes them all.
+pub const USER_ENV: &[&str] = &[
+    "QQBOT_APP_ID",
+    "QQ_BOT_APP_ID",
+    "QQBOT_SECRET",
+    "QQ_BOT_SECRET",
+    "QQBOT_CLIENT_SECRET",
+    "QQBOT_APP_SECRET",
+    "QQBOT_PROFILE",
+    "QQBOT_SANDBOX",
+    "QQBOT_API_BASE",
+    "QQBOT_TOKEN_URL",
+    "QQBOT_CACHE_DIR",
+    "RUST_LOG",
+];
+
+/// A path with no config file at it: the binary runs on defaults, environment and flags.
+pub const NO_CONFIG: &str = "/nonexistent/qqbot-test-config.toml";
+
+/// The real binary with none of the user's settings: [`USER_ENV`] removed, no config file
+/// ([`NO_CONFIG`]) and `NO_COLOR=1`. Callers add what the test needs on top (credentials, a
+/// private config and cache dir, `NO_COLOR` removed); `assert_cmd::Command::from_std` and
+/// `tokio::process::Command::from` take it as it is.
+pub fn qqbot_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_qqbot"));
+    for var in USER_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.env("QQBOT_CONFIG", NO_CONFIG).env("NO_COLOR", "1");
+    cmd
+}
 
 /// Bound on any wait.
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -59,25 +96,9 @@ impl Harness {
 
     /// The binary with no credentials at all, a private config path and cache dir.
     pub fn bare(&self) -> Command {
-        let mut cmd = Command::cargo_bin("qqbot").unwrap();
-        for var in [
-            "QQBOT_APP_ID",
-            "QQBOT_SECRET",
-            "QQ_BOT_APP_ID",
-            "QQ_BOT_SECRET",
-            "QQBOT_CLIENT_SECRET",
-            "QQBOT_APP_SECRET",
-            "QQBOT_PROFILE",
-            "QQBOT_SANDBOX",
-            "QQBOT_API_BASE",
-            "QQBOT_TOKEN_URL",
-            "RUST_LOG",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = Command::from_std(qqbot_command());
         cmd.env("QQBOT_CONFIG", self.config_path())
             .env("QQBOT_CACHE_DIR", self.cache_dir())
-            .env("NO_COLOR", "1")
             .timeout(Duration::from_secs(60));
         cmd
     }

@@ -83,6 +83,31 @@ fn paused_and_filtered() {
     insta::assert_snapshot!(text);
 }
 
+/// A source label wider than the status bar (the embedded emulator names its gateway and its
+/// control API) is shortened, so PAUSED, the filter and the end of the source still show.
+#[test]
+fn a_long_source_never_hides_the_status_markers() {
+    let source = "embedded emulator (demo scenario) at http://127.0.0.1:40659 (control API \
+                  http://127.0.0.1:40659/_emulator/) on 2 shard(s)";
+    let mut app = App::new(Header::new(source, "all", 2));
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "c2c".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    app.end_source();
+    for width in [80, 120] {
+        let text = render(&app, width, 24);
+        let status = text.lines().find(|l| l.contains(" qqbot ")).unwrap();
+        for marker in ["PAUSED", "filter:c2c", "source ended", "2 shards"] {
+            assert!(status.contains(marker), "{width} columns: {marker}:\n{text}");
+        }
+        assert!(status.contains("embedded emulator"), "{text}");
+        assert!(status.contains('…'), "the source is shortened: {text}");
+    }
+}
+
 #[test]
 fn empty_dashboard_and_tiny_window() {
     let app = App::new(Header::new("sandbox", "GROUP_AND_C2C_EVENT", 1));

@@ -1066,14 +1066,22 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(" source ended", Style::default().fg(Color::LightRed))
         });
     }
+    let width = area.width as usize;
+    // The markers after the source (shards, PAUSED, the filter, the end of the source) always
+    // show: a long source (the embedded emulator names two URLs) is shortened instead.
+    let title = Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD));
+    let tail_width: usize = tail.iter().map(Span::width).sum();
+    let source_room = width.saturating_sub(title.width() + tail_width + 1);
     let head = [
-        Span::styled(" qqbot ", Style::default().add_modifier(Modifier::BOLD)),
-        Span::styled(app.header.source.as_str(), Style::default().fg(Color::Cyan)),
+        title,
+        Span::styled(
+            snippet(&app.header.source, source_room),
+            Style::default().fg(Color::Cyan),
+        ),
     ];
     let fixed: usize = head.iter().chain(&tail).map(Span::width).sum();
     let intents = app.header.intents.as_str();
     let intents_label = " · intents ";
-    let width = area.width as usize;
     // The widest hints that still leave the intents readable (at least 12 columns of them).
     let tiers = [
         "q quit · p pause · Tab focus · ↑↓ scroll · ⏎ detail · / filter · ? help ",

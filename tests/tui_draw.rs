@@ -101,7 +101,10 @@ fn a_long_source_never_hides_the_status_markers() {
         let text = render(&app, width, 24);
         let status = text.lines().find(|l| l.contains(" qqbot ")).unwrap();
         for marker in ["PAUSED", "filter:c2c", "source ended", "2 shards"] {
-            assert!(status.contains(marker), "{width} columns: {marker}:\n{text}");
+            assert!(
+                status.contains(marker),
+                "{width} columns: {marker}:\n{text}"
+            );
         }
         assert!(status.contains("embedded emulator"), "{text}");
         assert!(status.contains('…'), "the source is shortened: {text}");

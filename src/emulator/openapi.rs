@@ -194,44 +194,6 @@ fn v2_send(
     }))
 }
 
-/// `POST /v2/groups/{group_openid}/messages`.
-pub(crate) async fn send_group(
-    State(shared): State<Arc<Shared>>,
-    Extension(trace): Extension<Trace>,
-    Path(group): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(
-        &shared,
-        &trace,
-        &headers,
-        &body,
-        "group",
-        &group,
-        |s, b, a| v2_send(s, Scene::Group, b, a),
-    )
-}
-
-/// `POST /v2/users/{openid}/messages`.
-pub(crate) async fn send_c2c(
-    State(shared): State<Arc<Shared>>,
-    Extension(trace): Extension<Trace>,
-    Path(openid): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(
-        &shared,
-        &trace,
-        &headers,
-        &body,
-        "c2c",
-        &openid,
-        |s, b, a| v2_send(s, Scene::C2c, b, a),
-    )
-}
-
 fn guild_send(
     shared: &Shared,
     scene: Scene,
@@ -307,36 +269,34 @@ fn guild_send(
     Ok(message)
 }
 
-/// `POST /channels/{channel_id}/messages`.
-pub(crate) async fn send_channel(
-    State(shared): State<Arc<Shared>>,
-    Extension(trace): Extension<Trace>,
-    Path(channel): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(
-        &shared,
-        &trace,
-        &headers,
-        &body,
-        "channel",
-        &channel,
-        |s, b, a| guild_send(s, Scene::Guild, b, a),
-    )
+/// One axum handler per send route: the path's target id, then [`handle`] with the route's
+/// label and its scene's send function.
+macro_rules! send_route {
+    ($($(#[$doc:meta])* $name:ident => $label:literal, $send:ident($scene:expr);)*) => {$(
+        $(#[$doc])*
+        pub(crate) async fn $name(
+            State(shared): State<Arc<Shared>>,
+            Extension(trace): Extension<Trace>,
+            Path(target): Path<String>,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> Response {
+            handle(&shared, &trace, &headers, &body, $label, &target, |s, b, a| {
+                $send(s, $scene, b, a)
+            })
+        }
+    )*};
 }
 
-/// `POST /dms/{guild_id}/messages`.
-pub(crate) async fn send_dm(
-    State(shared): State<Arc<Shared>>,
-    Extension(trace): Extension<Trace>,
-    Path(guild): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&shared, &trace, &headers, &body, "dm", &guild, |s, b, a| {
-        guild_send(s, Scene::Dm, b, a)
-    })
+send_route! {
+    /// `POST /v2/groups/{group_openid}/messages`.
+    send_group => "group", v2_send(Scene::Group);
+    /// `POST /v2/users/{openid}/messages`.
+    send_c2c => "c2c", v2_send(Scene::C2c);
+    /// `POST /channels/{channel_id}/messages`.
+    send_channel => "channel", guild_send(Scene::Guild);
+    /// `POST /dms/{guild_id}/messages`.
+    send_dm => "dm", guild_send(Scene::Dm);
 }
 
 fn upload(body: &Map<String, Value>) -> Result<Value, ApiFailure> {

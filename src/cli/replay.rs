@@ -375,20 +375,13 @@ fn print_with(
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let progress = reader.progress();
     let bar = show_progress.then(|| progress_bar(&args.file));
-    let replay = Replay::new(reader, args.selection());
-    // At full speed from a file, reading and validating overlap formatting and writing; a
-    // paced replay or standard input (which may be a growing recording) reads item by item.
-    let mut replay = if speed == Speed::Max && args.file.as_os_str() != "-" {
-        Source::ahead(replay)?
-    } else {
-        Source::Here(replay)
-    };
+    let mut replay = Replay::new(reader, args.selection());
     let mut pacer = Pacer::new(speed);
     let started = Instant::now();
     let mut count = 0u64;
     let mut stop = Stop::SourceEnded;
     let mut error = None;
-    while let Some(next) = replay.next() {
+    for next in replay.by_ref() {
         let replayed = match next {
             Ok(replayed) => replayed,
             Err(e) => {
@@ -436,7 +429,6 @@ fn print_with(
     let outcome = pipeline.finish(stop);
     *forwarder = outcome.forwarder;
     *publisher = outcome.publisher;
-    let replay = replay.finish()?;
     let stop = outcome.stop;
     print_warnings(replay.reader().warnings(), global.quiet);
     if let Some(error) = error {
@@ -447,95 +439,6 @@ fn print_with(
             Err(CliError::failure(format!("cannot write output: {message}")))
         }
         _ => soft_error(&args.file, replay.reader().warnings()),
-    }
-}
-
-/// Items read ahead on the reading thread are handed over this many at a time: one channel
-/// operation (and at most one wake-up) per batch, not per item.
-const AHEAD_BATCH: usize = 256;
-/// Batches in flight: the reading thread waits while this many are not yet printed, so memory
-/// stays bounded (backpressure, nothing dropped).
-const AHEAD_BATCHES: usize = 4;
-
-type Replayed = Result<qqbot::record::ReplayItem, qqbot::record::RecordError>;
-
-/// Where `print` takes its items from: the replay itself, or a thread reading ahead.
-enum Source {
-    Here(Replay),
-    Ahead {
-        batches: std::sync::mpsc::Receiver<Vec<Replayed>>,
-        batch: std::vec::IntoIter<Replayed>,
-        reader: std::thread::JoinHandle<Replay>,
-    },
-}
-
-impl Source {
-    /// Read `replay` on its own thread, in file order, in batches; it stops after an error, at
-    /// the end, or once the receiving side is gone.
-    fn ahead(mut replay: Replay) -> Result<Source, CliError> {
-        let (tx, batches) = std::sync::mpsc::sync_channel::<Vec<Replayed>>(AHEAD_BATCHES);
-        let reader = std::thread::Builder::new()
-            .name("replay-read".into())
-            .spawn(move || {
-                let mut ended = false;
-                while !ended {
-                    let mut batch = Vec::with_capacity(AHEAD_BATCH);
-                    while batch.len() < AHEAD_BATCH {
-                        match replay.next() {
-                            Some(next) => {
-                                ended = next.is_err();
-                                batch.push(next);
-                                if ended {
-                                    break;
-                                }
-                            }
-                            None => {
-                                ended = true;
-                                break;
-                            }
-                        }
-                    }
-                    if !batch.is_empty() && tx.send(batch).is_err() {
-                        break; // nothing prints any more
-                    }
-                }
-                replay
-            });
-        let reader = reader.map_err(|e| {
-            CliError::failure("cannot start the replay's reading thread").caused_by(&e)
-        })?;
-        Ok(Source::Ahead {
-            batches,
-            batch: Vec::new().into_iter(),
-            reader,
-        })
-    }
-
-    fn next(&mut self) -> Option<Replayed> {
-        match self {
-            Source::Here(replay) => replay.next(),
-            Source::Ahead { batches, batch, .. } => loop {
-                if let Some(next) = batch.next() {
-                    return Some(next);
-                }
-                *batch = batches.recv().ok()?.into_iter();
-            },
-        }
-    }
-
-    /// The replay back, for its warnings; stops the reading thread first.
-    fn finish(self) -> Result<Replay, CliError> {
-        match self {
-            Source::Here(replay) => Ok(replay),
-            Source::Ahead {
-                batches, reader, ..
-            } => {
-                drop(batches);
-                reader
-                    .join()
-                    .map_err(|_| CliError::failure("the replay's reading thread panicked"))
-            }
-        }
     }
 }
 

@@ -8,10 +8,6 @@
 //! 300000` for a shorter run. The frames are the real-shaped corpus of `support/corpus.rs`
 //! (guild, group and C2C messages with the platform's `\u0026`-style escapes).
 
-/// The allocator the `qqbot` binary uses, so that these figures are the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};

@@ -10,12 +10,6 @@ use tracing_subscriber::EnvFilter;
 use cli::exit::Exit;
 use cli::{Cli, style};
 
-/// mimalloc rather than the system allocator: items are allocated on the runtime's threads and
-/// freed on the consumer's, which glibc's malloc serialises on the allocating thread's arena lock
-/// (see the README's benchmarks).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn init_tracing(global: &cli::GlobalArgs, dashboard: bool) {
     // The gateway's own lifecycle events are printed as human lines (or NDJSON) already; its
     // tracing shows with -v or RUST_LOG=qqbot::gateway=debug.

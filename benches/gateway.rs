@@ -9,10 +9,6 @@
 //! the throughput runs pay the same emulator cost and the memory runs (another child,
 //! `--memory-client`) measure a process that holds only the client.
 
-/// The allocator the `qqbot` binary uses, so that these figures are the command's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};

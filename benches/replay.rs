@@ -1,7 +1,7 @@
 //! Replay throughput: `RecordReader` → items → `ndjson::write_line` at max speed, and the
-//! `qqbot replay FILE --max-speed` command itself with stdout on /dev/null, against a baseline
-//! of plain `read_line` + write on the same file, in the same run. Also peak RSS for a
-//! 200k and a 1M event file, to show memory does not grow with file size.
+//! `qqbot --json replay FILE --max-speed` command itself with stdout on /dev/null, against a
+//! baseline of plain `read_line` + write and against `wc -l` on the same file, in the same run.
+//! Also peak RSS for a 200k and a 1M event file, to show memory does not grow with file size.
 //!
 //! Run with `cargo bench --bench replay`. Optional argument: number of events (default 1000000;
 //! 10000 when run as a test through `cargo test --benches`), e.g. `cargo bench --bench replay --
@@ -213,13 +213,34 @@ fn children_cpu() -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
-/// (c) The command itself: `qqbot replay FILE --max-speed` with stdout on /dev/null.
+/// `wc -l FILE` with stdout on /dev/null: the floor the issue compares the command with.
+fn wc_l(path: &Path, events: u64) -> Run {
+    let devnull = File::create("/dev/null").expect("/dev/null");
+    let cpu = children_cpu();
+    let start = Instant::now();
+    let status = std::process::Command::new("wc")
+        .arg("-l")
+        .arg(path)
+        .stdout(devnull)
+        .status()
+        .expect("run wc");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "wc -l failed: {status}");
+    Run {
+        events,
+        elapsed,
+        cpu: children_cpu().saturating_sub(cpu),
+        hwm_kib: 0,
+    }
+}
+
+/// (c) The command itself: `qqbot --json replay FILE --max-speed` with stdout on /dev/null.
 fn command(path: &Path, events: u64) -> Run {
     let devnull = File::create("/dev/null").expect("/dev/null");
     let cpu = children_cpu();
     let start = Instant::now();
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_qqbot"))
-        .args(["replay", "--max-speed", "--quiet"])
+        .args(["--json", "replay", "--max-speed", "--quiet"])
         .arg(path)
         .stdout(devnull)
         .status()
@@ -306,6 +327,7 @@ fn main() {
     let rep_small = best_of(3, || replay(&small));
     let rep_zst = best_of(1, || replay(&zst));
     let cmd = best_of(3, || command(&big, events));
+    let wc = best_of(3, || wc_l(&big, events));
     assert_eq!(rep.events, events, "every event replayed");
     assert_eq!(base.events, events);
 
@@ -347,11 +369,25 @@ fn main() {
         }
     );
     show("(b) on the .zst file", &rep_zst);
-    show("(c) `qqbot replay FILE --max-speed` > /dev/null", &cmd);
+    show(
+        "(c) `qqbot --json replay FILE --max-speed` > /dev/null",
+        &cmd,
+    );
     println!(
         "    ratio (c)/(a): {:.2} wall, {:.2} CPU (CPU in 10 ms ticks, includes process start)",
         cmd.rate() / base.rate(),
         cmd.cpu_rate() / base.cpu_rate()
+    );
+    show("    `wc -l FILE` > /dev/null (lines)", &wc);
+    println!(
+        "    ratio (c)/wc -l: 1/{:.1} wall, 1/{:.1} CPU (target: at least 1/5 in wall time: {})",
+        wc.rate() / cmd.rate(),
+        wc.cpu_rate() / cmd.cpu_rate(),
+        if cmd.rate() * 5.0 >= wc.rate() {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     let verdict = |r: f64| if r >= 1_000_000.0 { "met" } else { "NOT met" };
     println!(

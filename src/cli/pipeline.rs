@@ -476,9 +476,18 @@ pub fn drain<W: Write>(
                 if let Some(stop) = pipeline.flush() {
                     return pipeline.finish(stop);
                 }
-                match items.blocking_recv() {
-                    Some(item) => item,
-                    None => break,
+                // A shard hands a burst over item by item, and the first item wakes this
+                // thread: step aside once so that it can finish the burst (on a busy machine
+                // the woken thread often preempts the shard's), rather than sleep and wake again
+                // for every few items.
+                std::thread::yield_now();
+                match items.try_recv() {
+                    Ok(item) => item,
+                    Err(TryRecvError::Disconnected) => break,
+                    Err(TryRecvError::Empty) => match items.blocking_recv() {
+                        Some(item) => item,
+                        None => break,
+                    },
                 }
             }
         };

@@ -109,27 +109,31 @@ struct Delivery {
     /// Items not yet handed over, oldest first. Handed over together by [`Delivery::flush`]:
     /// one wake-up of the consumer per burst instead of one per item.
     pending: VecDeque<GatewayItem>,
+    /// The last flush found the channel full: what is pending waits for room.
+    full: bool,
+    /// The wall-clock time of the items queued since the last flush: the frames of one burst
+    /// were already received together, so one clock read stamps them all.
+    stamp: Option<chrono::DateTime<Utc>>,
 }
 
 impl Delivery {
-    fn item(&self, kind: ItemKind) -> GatewayItem {
-        GatewayItem {
-            shard: self.shard,
-            received_at: Utc::now(),
-            kind,
-        }
-    }
-
-    /// Queue an item for the next [`flush`](Self::flush) (stamped now).
+    /// Queue an item for the next [`flush`](Self::flush), stamped with the time the first item
+    /// since the last flush was queued (now, for the first).
     fn deliver(&mut self, kind: ItemKind) {
-        let item = self.item(kind);
-        self.pending.push_back(item);
+        let received_at = *self.stamp.get_or_insert_with(Utc::now);
+        self.pending.push_back(GatewayItem {
+            shard: self.shard,
+            received_at,
+            kind,
+        });
     }
 
     /// Hand over as many queued items as the channel has room for, in order, without waiting.
     /// Returns whether anything was handed over.
     fn flush(&mut self) -> bool {
         let mut any = false;
+        self.full = false;
+        self.stamp = None;
         while let Some(item) = self.pending.pop_front() {
             let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
             match self.tx.try_send(item) {
@@ -139,6 +143,7 @@ impl Delivery {
                 }
                 Err(mpsc::error::TrySendError::Full(item)) => {
                     self.pending.push_front(item);
+                    self.full = true;
                     break;
                 }
                 // Nobody is listening any more: there is nobody to lose anything to.
@@ -151,9 +156,10 @@ impl Delivery {
         any
     }
 
-    /// Whether items wait for room (the driver must not read the socket).
+    /// Whether items wait for room (the driver must not read the socket): the last flush left
+    /// some behind. Items of the burst being read are pending too, but they are not a backlog.
     fn backlogged(&self) -> bool {
-        !self.pending.is_empty()
+        self.full && !self.pending.is_empty()
     }
 
     /// Hand the oldest queued item over with a permit obtained by waiting.
@@ -175,9 +181,9 @@ impl Delivery {
     /// Hand everything over, waiting for room as long as it takes (the consumer is alive; a
     /// closed channel ends the wait).
     async fn flush_all(&mut self) {
-        while self.backlogged() {
+        while !self.pending.is_empty() {
             self.flush();
-            if !self.backlogged() {
+            if self.pending.is_empty() {
                 break;
             }
             let permit = self.tx.clone().reserve_owned().await;
@@ -247,6 +253,8 @@ impl ShardDriver {
                 shard,
                 processed: 0,
                 pending: VecDeque::with_capacity(64),
+                full: false,
+                stamp: None,
             },
             shared,
             rate_window: (now, 0),
@@ -382,9 +390,9 @@ impl ShardDriver {
         let sleep = sleep_until(armed.unwrap_or_else(far));
         tokio::pin!(sleep);
         loop {
-            if self.delivery.flush() {
-                self.publish(false);
-            }
+            // Once per burst: hand its items over, then publish the counters.
+            self.delivery.flush();
+            self.publish(false);
             let deadline = self.core.deadline();
             if deadline != armed {
                 armed = deadline;
@@ -416,6 +424,7 @@ impl ShardDriver {
                         Flow::Continue => {}
                         flow => return flow,
                     }
+                    self.delivery.flush();
                     if self.delivery.backlogged() {
                         // Frames are still unread (the ACK may be among them): judge the
                         // deadline with reads paused.
@@ -612,10 +621,11 @@ impl ShardDriver {
         self.spare = Vec::from(queue);
         // Lifecycle items and ends of connection go out at once; dispatches wait for the end of
         // their burst.
+        // (Dispatch counters are published once per burst, by the read loop.)
         if lifecycle || !matches!(flow, Flow::Continue) {
             let _ = self.delivery.flush();
+            self.publish(true);
         }
-        self.publish(lifecycle || !matches!(flow, Flow::Continue));
         if !matches!(flow, Flow::Continue)
             && let Some(socket) = transport.take()
         {

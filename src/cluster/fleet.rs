@@ -197,6 +197,13 @@ impl Fleet {
             .clone()
     }
 
+    /// A live view of [`Fleet::shards`] that outlives this borrow (for a metrics exporter that
+    /// reads it on each scrape): shards taken over later appear, shards handed back go.
+    pub fn shard_source(&self) -> impl Fn() -> Vec<ShardHandle> + Send + Sync + 'static {
+        let handles = Arc::clone(&self.handles);
+        move || handles.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Metrics of the shards this process runs now.
     pub fn metrics(&self) -> ClusterMetrics {
         ClusterMetrics::collect(&self.shards(), self.started.elapsed())

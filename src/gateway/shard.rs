@@ -694,6 +694,7 @@ fn trace_item(shard: ShardId, kind: &ItemKind) {
         ItemKind::Resumed {
             replayed,
             recovered_in,
+            ..
         } => info!(
             %shard,
             replayed,
@@ -737,6 +738,9 @@ fn trace_item(shard: ShardId, kind: &ItemKind) {
             "backing off"
         ),
         ItemKind::Lagged { dropped } => warn!(%shard, dropped, "items dropped"),
+        ItemKind::Gap { after, next } => {
+            warn!(%shard, after, next, "resume gap: events not replayed")
+        }
         ItemKind::Error { message } => warn!(%shard, %message, "gateway error"),
         ItemKind::StateChange { from, to } => {
             debug!(%shard, from = from.name(), to = to.name(), "state")

@@ -115,9 +115,11 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             }
         }
         ItemKind::Resumed {
+            seq,
             replayed,
             recovered_in,
         } => {
+            field_opt_num(out, "seq", *seq);
             field_num(out, "replayed", replayed);
             field_opt_num(out, "recovered_in_ms", recovered_in.map(ms));
         }
@@ -162,6 +164,11 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
             field_num(out, "resume", resume);
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::Gap { after, next } => {
+            field_num(out, "after", after);
+            field_num(out, "next", next);
+            field_num(out, "missing", next - after - 1);
+        }
         ItemKind::StateChange { from, to } => {
             crate::output::json_fields::state_fields(out, *from, *to)
         }

@@ -70,9 +70,11 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             }
         }
         ItemKind::Resumed {
+            seq,
             replayed,
             recovered_in,
         } => {
+            field_opt_num(out, "seq", *seq);
             field_num(out, "replayed", replayed);
             field_opt_num(out, "recovered_in_ns", recovered_in.map(ns));
         }
@@ -107,6 +109,10 @@ pub(crate) fn write_fields(out: &mut String, kind: &ItemKind, redactor: &Redacto
             field_num(out, "resume", resume);
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::Gap { after, next } => {
+            field_num(out, "after", after);
+            field_num(out, "next", next);
+        }
         ItemKind::StateChange { from, to } => {
             crate::output::json_fields::state_fields(out, *from, *to)
         }
@@ -150,6 +156,8 @@ pub(crate) struct EventFields {
     delay_ns: Option<u64>,
     resume: Option<bool>,
     dropped: Option<u64>,
+    after: Option<u64>,
+    next: Option<u64>,
     message: Option<String>,
     hint: Option<String>,
     cause: Option<String>,
@@ -185,6 +193,7 @@ impl EventFields {
                 version: self.version,
             },
             "resumed" => ItemKind::Resumed {
+                seq: self.seq,
                 replayed: self.replayed.unwrap_or(0),
                 recovered_in: self.recovered_in_ns.map(Duration::from_nanos),
             },
@@ -246,6 +255,10 @@ impl EventFields {
                     to: state("to", self.to, self.attempt.unwrap_or(0))?,
                 }
             }
+            "gap" => match (self.after, self.next) {
+                (Some(after), Some(next)) if next > after => ItemKind::Gap { after, next },
+                _ => return Err(LineError::invalid("next", "a gap needs after < next")),
+            },
             "lagged" => ItemKind::Lagged {
                 dropped: self.dropped.unwrap_or(0),
             },

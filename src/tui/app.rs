@@ -410,6 +410,7 @@ impl ShardView {
             | ItemKind::InvalidSession { .. }
             | ItemKind::IdentifyWait { .. }
             | ItemKind::Lagged { .. }
+            | ItemKind::Gap { .. }
             | ItemKind::Error { .. } => {}
         }
     }
@@ -739,6 +740,7 @@ impl View {
                     ItemKind::Closed { .. }
                         | ItemKind::InvalidSession { .. }
                         | ItemKind::Lagged { .. }
+                        | ItemKind::Gap { .. }
                         | ItemKind::Error { .. }
                         | ItemKind::Fatal { .. }
                 );

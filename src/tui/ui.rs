@@ -756,7 +756,8 @@ fn diag_facts(app: &App, view: &View) -> DiagFacts {
         identify,
         reset,
         token,
-        dropped: view.stats.dropped,
+        // Items dropped and events the gateway did not replay after a resume: both lost.
+        dropped: view.stats.dropped + view.stats.missed,
         errors: view.stats.errors,
     }
 }

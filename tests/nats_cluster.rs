@@ -96,6 +96,17 @@ fn spawn_member(
     bucket: &str,
     shards: u32,
 ) -> Member {
+    spawn_member_with(emu, home, nats, bucket, shards, &[])
+}
+
+fn spawn_member_with(
+    emu: &Emulator,
+    home: &std::path::Path,
+    nats: &str,
+    bucket: &str,
+    shards: u32,
+    extra: &[&str],
+) -> Member {
     let mut child = base_command(emu, home)
         .args(["listen", "--api-base", &emu.api_base(), "--token-url"])
         .arg(emu.token_url())
@@ -103,6 +114,7 @@ fn spawn_member(
         .arg(shards.to_string())
         .args(["--cluster", nats, "--cluster-bucket", bucket, "--lease-ttl"])
         .arg(format!("{}ms", TTL.as_millis()))
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -882,4 +894,111 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
     });
     assert!(screen.contains("EXIT-STATUS=0"), "{screen}");
     drop(other);
+}
+
+/// `--metrics` with `--cluster`: the exposition covers the shards held at each scrape, so a
+/// shard taken over after the start (here: shard 1, whose lease another process held and
+/// stopped renewing) appears with its state and seq.
+#[test]
+fn metrics_cover_a_shard_taken_over_after_the_start() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 2,
+            max_concurrency: 2,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_metrics";
+    // Another process holds shard 1 (and then dies: it never renews).
+    rt.block_on(async {
+        let timeout = Duration::from_secs(5);
+        let client = qqbot::cluster::store::connect(&nats.url, timeout)
+            .await
+            .unwrap();
+        let kv = qqbot::cluster::Bucket::open(client, bucket, Duration::from_secs(3600), timeout)
+            .await
+            .unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let lease = json!({"owner": "gone-1-000000", "state": "active", "count": 2,
+                           "session_id": null, "last_seq": null,
+                           "updated_at_ms": now, "expires_at_ms": now + TTL.as_millis() as i64});
+        kv.put("shard.1", &lease).await.unwrap();
+    });
+    let mut member = spawn_member_with(
+        &emu,
+        home.path(),
+        &nats.url,
+        bucket,
+        2,
+        &["--metrics", "127.0.0.1:0"],
+    );
+    let mut url = String::new();
+    wait_until(CONNECT_WITHIN, "the metrics address", || {
+        if let Some(rest) = member.stderr().split("metrics at ").nth(1) {
+            url = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        !url.is_empty()
+    });
+    let scrape = |url: &str| -> String {
+        rt.block_on(async {
+            qqbot::http::reqwest::get(url)
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    wait_until(CONNECT_WITHIN, "shard 0 active in the metrics", || {
+        scrape(&url).contains(r#"qqbot_shard_state{shard="0",state="active"} 1"#)
+    });
+    let early = scrape(&url);
+    assert!(
+        !early.contains(r#"qqbot_shard_state{shard="1""#),
+        "shard 1 is held elsewhere at first:\n{early}"
+    );
+    // After the TTL the lease is free: shard 1 is taken over, and the metrics follow.
+    wait_until(
+        TTL + TAKEOVER_SLACK + CONNECT_WITHIN,
+        "shard 1 in the metrics",
+        || scrape(&url).contains(r#"qqbot_shard_state{shard="1",state="active"} 1"#),
+    );
+    assert!(
+        member
+            .stderr()
+            .contains("leased shard 1/2 (taken over from gone-1-000000)"),
+        "{}",
+        member.stderr()
+    );
+    let session1 = emu
+        .sessions()
+        .into_iter()
+        .find(|s| s.shard[0] == 1 && s.connected)
+        .expect("shard 1 connected");
+    // Its seq is the live one (READY = 1, then one event).
+    let d = json!({"id": "m1", "content": "x", "guild_id": "g", "channel_id": "c",
+                   "author": {"id": "u"}, "timestamp": "2024-01-01T00:00:00+08:00"});
+    emu.inject_raw_to(
+        &session1.id,
+        "AT_MESSAGE_CREATE",
+        &d.to_string(),
+        Some("M1".into()),
+    )
+    .unwrap();
+    wait_until(
+        Duration::from_secs(10),
+        "shard 1's seq in the metrics",
+        || scrape(&url).contains(r#"qqbot_shard_last_seq{shard="1"} 2"#),
+    );
+    member.interrupt();
 }

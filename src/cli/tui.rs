@@ -97,6 +97,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             };
             let header = Header {
                 utc_offset: offset,
+                stream: matches!(source, Source::Nats { .. }),
                 ..Header::new(target.label.clone(), intents_label(intents), shards)
             };
             let (diag_tx, diag_rx) = watch::channel(diagnostics.clone().unwrap_or_default());

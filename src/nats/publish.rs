@@ -165,12 +165,13 @@ impl Shared {
 impl crate::gateway::HeartbeatCursor for Shared {
     fn durable_seq(&self, shard: ShardId, session_id: &str) -> Option<Option<u64>> {
         let cursors = self.cursors();
-        Some(match cursors.get(&shard) {
-            Some(c) if c.session_id.as_deref() == Some(session_id) => c.acked(),
+        match cursors.get(&shard) {
+            Some(c) if c.session_id.as_deref() == Some(session_id) => Some(c.acked()),
             // A session the publisher has not seen start yet (its READY or Resume is still
-            // queued): nothing of it is durable here.
+            // queued): no opinion, the shard's own `s` stands (a resumed session's `s` is what
+            // an earlier run had acknowledged).
             _ => None,
-        })
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub struct Header {
     pub utc_offset: FixedOffset,
     /// The items come from a recording (its end reads "replay finished").
     pub replay: bool,
+    /// The items are events read from a stream (`--from nats://…`): no connection lifecycle
+    /// comes with them, so a shard with events shows `via stream`.
+    pub stream: bool,
 }
 
 impl Header {
@@ -52,6 +55,7 @@ impl Header {
             shards,
             utc_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
             replay: false,
+            stream: false,
         }
     }
 }
@@ -209,13 +213,12 @@ pub struct ShardView {
     /// The item source ended (a replay finished) while this shard was not fatal: no reconnect
     /// is coming, whatever its last state was.
     pub ended: bool,
-    /// A state change was seen: the source carries the shard's lifecycle (a stream read with
-    /// `--from` carries its events only).
-    pub state_seen: bool,
+    /// The source is a stream of events only ([`Header::stream`]).
+    pub from_stream: bool,
 }
 
 impl ShardView {
-    fn new(id: ShardId) -> ShardView {
+    fn new(id: ShardId, from_stream: bool) -> ShardView {
         ShardView {
             id,
             state: ShardState::Disconnected { attempt: 0 },
@@ -240,7 +243,7 @@ impl ShardView {
             last_dispatch_at: None,
             fatal_reason: None,
             ended: false,
-            state_seen: false,
+            from_stream,
         }
     }
 
@@ -256,10 +259,10 @@ impl ShardView {
         }
     }
 
-    /// Events arrived for this shard but no state change ever did: they come from a stream
-    /// (the shard runs in another process), not from a connection of ours.
+    /// Events of this shard arrived from a stream (the shard runs in another process), not
+    /// from a connection of ours.
     pub fn streamed(&self) -> bool {
-        !self.state_seen && self.last_dispatch_at.is_some()
+        self.from_stream && self.last_dispatch_at.is_some()
     }
 
     /// Heartbeat round trip at a quantile, if any ACK was seen.
@@ -337,7 +340,6 @@ impl ShardView {
             }
             ItemKind::Resumed { .. } => self.resumes += 1,
             ItemKind::StateChange { to, .. } => {
-                self.state_seen = true;
                 if to.is_active() && !self.state.is_active() {
                     self.active_since = Some(now);
                 } else if !to.is_active() {
@@ -593,16 +595,18 @@ pub struct View {
     pub fleet: Option<FleetView>,
     /// The largest shard count seen.
     max_count: u32,
+    /// Events only, from a stream ([`Header::stream`]).
+    pub stream: bool,
 }
 
 impl View {
-    fn new(shards: u32, now: DateTime<Utc>) -> View {
+    fn new(shards: u32, stream: bool, now: DateTime<Utc>) -> View {
         let count = shards.max(1);
         View {
             now,
             stats: Stats::default(),
             shards: (0..count)
-                .map(|id| ShardView::new(ShardId { id, count }))
+                .map(|id| ShardView::new(ShardId { id, count }, stream))
                 .collect(),
             rate: vec![(i64::MIN, 0); RATE_WINDOW_SECS],
             types: HashMap::new(),
@@ -612,6 +616,7 @@ impl View {
             last_dispatch_at: None,
             fleet: None,
             max_count: count,
+            stream,
         }
     }
 
@@ -659,10 +664,13 @@ impl View {
                 shard.id.count = shard.id.count.max(count);
             }
             for n in self.shards.len()..want {
-                self.shards.push(ShardView::new(ShardId {
-                    id: n as u32,
-                    count,
-                }));
+                self.shards.push(ShardView::new(
+                    ShardId {
+                        id: n as u32,
+                        count,
+                    },
+                    self.stream,
+                ));
             }
         }
         let shard = &mut self.shards[idx];
@@ -846,7 +854,7 @@ const PAGE: usize = 10;
 impl App {
     /// An empty dashboard. Times start at the Unix epoch until the first `apply` / `tick`.
     pub fn new(header: Header) -> App {
-        let live = View::new(header.shards, DateTime::<Utc>::UNIX_EPOCH);
+        let live = View::new(header.shards, header.stream, DateTime::<Utc>::UNIX_EPOCH);
         App {
             header,
             diagnostics: Diagnostics::default(),

@@ -1002,3 +1002,134 @@ fn metrics_cover_a_shard_taken_over_after_the_start() {
     );
     member.interrupt();
 }
+
+/// Every message of the `QQBOT` stream at `url`, as JSON lines (empty when there is none).
+fn stream_lines(rt: &tokio::runtime::Runtime, url: &str) -> Vec<Value> {
+    rt.block_on(async {
+        use futures_util::StreamExt;
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let Ok(mut stream) = js.get_stream("QQBOT").await else {
+            return Vec::new();
+        };
+        let total = stream.info().await.unwrap().state.messages as usize;
+        if total == 0 {
+            return Vec::new();
+        }
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+            .await
+            .unwrap();
+        let mut messages = consumer.messages().await.unwrap();
+        let mut out = Vec::new();
+        while out.len() < total {
+            let m = tokio::time::timeout(Duration::from_secs(10), messages.next())
+                .await
+                .expect("stored messages arrive")
+                .unwrap()
+                .unwrap();
+            out.push(serde_json::from_slice(&m.payload).unwrap());
+        }
+        out
+    })
+}
+
+/// `--cluster` with `--publish`: the lease stores the JetStream-acknowledged cursor (as the
+/// heartbeats do), so a member killed while its publishes were pending (the stream's server
+/// down, the lease bucket's up) hands over a shard whose new owner resumes from what the stream
+/// holds: every event ends up in the stream exactly once.
+#[test]
+fn a_take_over_resumes_from_what_the_stream_acknowledged() {
+    let Some(kv) = NatsServer::start() else {
+        return;
+    };
+    let Some(mut js) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 1,
+            heartbeat_interval: Duration::from_millis(1000),
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_durable";
+    let publish = ["--publish", js.url.as_str(), "--publish-ack-timeout", "1s"].map(str::to_owned);
+    let publish: Vec<&str> = publish.iter().map(String::as_str).collect();
+    let mut first = spawn_member_with(&emu, home.path(), &kv.url, bucket, 1, &publish);
+    wait_until(CONNECT_WITHIN, "the shard connected", || {
+        emu.sessions().iter().any(|s| s.connected)
+    });
+    let session = emu.sessions()[0].id.clone();
+    let inject = |from: usize, to: usize| {
+        for n in from..to {
+            let d = json!({"id": format!("m{n}"), "content": "x", "guild_id": "g", "channel_id": "c",
+                           "author": {"id": "u"}, "timestamp": "2024-01-01T00:00:00+08:00"});
+            emu.inject_raw_to(
+                &session,
+                "AT_MESSAGE_CREATE",
+                &d.to_string(),
+                Some(format!("D{n}")),
+            )
+            .unwrap();
+        }
+    };
+    inject(0, 10); // s = 2..=11
+    wait_until(Duration::from_secs(15), "10 events in the stream", || {
+        stream_lines(&rt, &js.url).len() == 10
+    });
+    let lease = |status: &Value| {
+        (
+            status["shards"][0]["seq"].as_u64(),
+            status["shards"][0]["revision"].as_u64(),
+        )
+    };
+    wait_until(Duration::from_secs(15), "the lease at s = 11", || {
+        lease(&cluster_status(&emu, home.path(), &kv.url, bucket)).0 == Some(11)
+    });
+    // The stream's server goes away: 10 more events are received, never acknowledged.
+    js.kill();
+    inject(10, 20); // s = 12..=21
+    wait_until(Duration::from_secs(15), "the member printed s = 21", || {
+        first
+            .lines()
+            .iter()
+            .any(|l| l["kind"] == "dispatch" && l["s"] == 21)
+    });
+    // Two renewals later the lease still says 11: it stores what the stream acknowledged.
+    let (_, seen) = lease(&cluster_status(&emu, home.path(), &kv.url, bucket));
+    let seen = seen.unwrap();
+    wait_until(TTL * 2, "two more renewals", || {
+        lease(&cluster_status(&emu, home.path(), &kv.url, bucket)).1 >= Some(seen + 2)
+    });
+    let status = cluster_status(&emu, home.path(), &kv.url, bucket);
+    assert_eq!(lease(&status).0, Some(11), "{status}");
+    first.child.kill().unwrap(); // SIGKILL with 10 publishes pending
+    let _ = first.child.wait();
+    js.restart();
+    // Another member takes the shard over after the TTL and resumes at 11.
+    let second = spawn_member_with(&emu, home.path(), &kv.url, bucket, 1, &publish);
+    wait_until(
+        TTL + TAKEOVER_SLACK + CONNECT_WITHIN,
+        "20 events in the stream",
+        || stream_lines(&rt, &js.url).len() >= 20,
+    );
+    let stored = stream_lines(&rt, &js.url);
+    let seqs: Vec<u64> = stored.iter().map(|m| m["s"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), 20, "nothing twice: {seqs:?}");
+    let unique: BTreeSet<u64> = seqs.iter().copied().collect();
+    assert_eq!(
+        unique,
+        (2..=21).collect::<BTreeSet<u64>>(),
+        "every event once"
+    );
+    assert!(
+        second.stderr().contains("resuming session") && second.stderr().contains("at s=11"),
+        "{}",
+        second.stderr()
+    );
+    assert!(!second.lines().iter().any(|l| l["kind"] == "gap"), "no gap");
+}

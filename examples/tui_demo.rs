@@ -183,6 +183,7 @@ async fn generate(tx: mpsc::Sender<GatewayItem>, shards: u32, rate: u32) {
             batch.push(item(
                 shard,
                 ItemKind::Resumed {
+                    seq: None,
                     replayed: 0,
                     recovered_in: Some(Duration::from_millis(120)),
                 },

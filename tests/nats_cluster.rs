@@ -82,6 +82,17 @@ fn spawn_member(
     bucket: &str,
     shards: u32,
 ) -> Member {
+    spawn_member_with(emu, home, nats, bucket, shards, &[])
+}
+
+fn spawn_member_with(
+    emu: &Emulator,
+    home: &std::path::Path,
+    nats: &str,
+    bucket: &str,
+    shards: u32,
+    extra: &[&str],
+) -> Member {
     let mut child = base_command(emu, home)
         .args(["listen", "--api-base", &emu.api_base(), "--token-url"])
         .arg(emu.token_url())
@@ -89,6 +100,7 @@ fn spawn_member(
         .arg(shards.to_string())
         .args(["--cluster", nats, "--cluster-bucket", bucket, "--lease-ttl"])
         .arg(format!("{}ms", TTL.as_millis()))
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -868,4 +880,242 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
     });
     assert!(screen.contains("EXIT-STATUS=0"), "{screen}");
     drop(other);
+}
+
+/// `--metrics` with `--cluster`: the exposition covers the shards held at each scrape, so a
+/// shard taken over after the start (here: shard 1, whose lease another process held and
+/// stopped renewing) appears with its state and seq.
+#[test]
+fn metrics_cover_a_shard_taken_over_after_the_start() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 2,
+            max_concurrency: 2,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_metrics";
+    // Another process holds shard 1 (and then dies: it never renews).
+    rt.block_on(async {
+        let timeout = Duration::from_secs(5);
+        let client = qqbot::cluster::store::connect(&nats.url, timeout)
+            .await
+            .unwrap();
+        let kv = qqbot::cluster::Bucket::open(client, bucket, Duration::from_secs(3600), timeout)
+            .await
+            .unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        let lease = json!({"owner": "gone-1-000000", "state": "active", "count": 2,
+                           "session_id": null, "last_seq": null,
+                           "updated_at_ms": now, "expires_at_ms": now + TTL.as_millis() as i64});
+        kv.put("shard.1", &lease).await.unwrap();
+    });
+    let mut member = spawn_member_with(
+        &emu,
+        home.path(),
+        &nats.url,
+        bucket,
+        2,
+        &["--metrics", "127.0.0.1:0"],
+    );
+    let mut url = String::new();
+    wait_until(CONNECT_WITHIN, "the metrics address", || {
+        if let Some(rest) = member.stderr().split("metrics at ").nth(1) {
+            url = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        !url.is_empty()
+    });
+    let scrape = |url: &str| -> String {
+        rt.block_on(async {
+            qqbot::http::reqwest::get(url)
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
+    };
+    wait_until(CONNECT_WITHIN, "shard 0 active in the metrics", || {
+        scrape(&url).contains(r#"qqbot_shard_state{shard="0",state="active"} 1"#)
+    });
+    let early = scrape(&url);
+    assert!(
+        !early.contains(r#"qqbot_shard_state{shard="1""#),
+        "shard 1 is held elsewhere at first:\n{early}"
+    );
+    // After the TTL the lease is free: shard 1 is taken over, and the metrics follow.
+    wait_until(
+        TTL + TAKEOVER_SLACK + CONNECT_WITHIN,
+        "shard 1 in the metrics",
+        || scrape(&url).contains(r#"qqbot_shard_state{shard="1",state="active"} 1"#),
+    );
+    assert!(
+        member
+            .stderr()
+            .contains("leased shard 1/2 (taken over from gone-1-000000)"),
+        "{}",
+        member.stderr()
+    );
+    let session1 = emu
+        .sessions()
+        .into_iter()
+        .find(|s| s.shard[0] == 1 && s.connected)
+        .expect("shard 1 connected");
+    // Its seq is the live one (READY = 1, then one event).
+    let d = json!({"id": "m1", "content": "x", "guild_id": "g", "channel_id": "c",
+                   "author": {"id": "u"}, "timestamp": "2024-01-01T00:00:00+08:00"});
+    emu.inject_raw_to(
+        &session1.id,
+        "AT_MESSAGE_CREATE",
+        &d.to_string(),
+        Some("M1".into()),
+    )
+    .unwrap();
+    wait_until(
+        Duration::from_secs(10),
+        "shard 1's seq in the metrics",
+        || scrape(&url).contains(r#"qqbot_shard_last_seq{shard="1"} 2"#),
+    );
+    member.interrupt();
+}
+
+/// Every message of the `QQBOT` stream at `url`, as JSON lines (empty when there is none).
+fn stream_lines(rt: &tokio::runtime::Runtime, url: &str) -> Vec<Value> {
+    rt.block_on(async {
+        use futures_util::StreamExt;
+        let client = async_nats::connect(url).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let Ok(mut stream) = js.get_stream("QQBOT").await else {
+            return Vec::new();
+        };
+        let total = stream.info().await.unwrap().state.messages as usize;
+        if total == 0 {
+            return Vec::new();
+        }
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+            .await
+            .unwrap();
+        let mut messages = consumer.messages().await.unwrap();
+        let mut out = Vec::new();
+        while out.len() < total {
+            let m = tokio::time::timeout(Duration::from_secs(10), messages.next())
+                .await
+                .expect("stored messages arrive")
+                .unwrap()
+                .unwrap();
+            out.push(serde_json::from_slice(&m.payload).unwrap());
+        }
+        out
+    })
+}
+
+/// `--cluster` with `--publish`: the lease stores the JetStream-acknowledged cursor (as the
+/// heartbeats do), so a member killed while its publishes were pending (the stream's server
+/// down, the lease bucket's up) hands over a shard whose new owner resumes from what the stream
+/// holds: every event ends up in the stream exactly once.
+#[test]
+fn a_take_over_resumes_from_what_the_stream_acknowledged() {
+    let Some(kv) = NatsServer::start() else {
+        return;
+    };
+    let Some(mut js) = NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 1,
+            heartbeat_interval: Duration::from_millis(1000),
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bucket = "qqbot_test_durable";
+    let publish = ["--publish", js.url.as_str(), "--publish-ack-timeout", "1s"].map(str::to_owned);
+    let publish: Vec<&str> = publish.iter().map(String::as_str).collect();
+    let mut first = spawn_member_with(&emu, home.path(), &kv.url, bucket, 1, &publish);
+    wait_until(CONNECT_WITHIN, "the shard connected", || {
+        emu.sessions().iter().any(|s| s.connected)
+    });
+    let session = emu.sessions()[0].id.clone();
+    let inject = |from: usize, to: usize| {
+        for n in from..to {
+            let d = json!({"id": format!("m{n}"), "content": "x", "guild_id": "g", "channel_id": "c",
+                           "author": {"id": "u"}, "timestamp": "2024-01-01T00:00:00+08:00"});
+            emu.inject_raw_to(
+                &session,
+                "AT_MESSAGE_CREATE",
+                &d.to_string(),
+                Some(format!("D{n}")),
+            )
+            .unwrap();
+        }
+    };
+    inject(0, 10); // s = 2..=11
+    wait_until(Duration::from_secs(15), "10 events in the stream", || {
+        stream_lines(&rt, &js.url).len() == 10
+    });
+    let lease = |status: &Value| {
+        (
+            status["shards"][0]["seq"].as_u64(),
+            status["shards"][0]["revision"].as_u64(),
+        )
+    };
+    wait_until(Duration::from_secs(15), "the lease at s = 11", || {
+        lease(&cluster_status(&emu, home.path(), &kv.url, bucket)).0 == Some(11)
+    });
+    // The stream's server goes away: 10 more events are received, never acknowledged.
+    js.kill();
+    inject(10, 20); // s = 12..=21
+    wait_until(Duration::from_secs(15), "the member printed s = 21", || {
+        first
+            .lines()
+            .iter()
+            .any(|l| l["kind"] == "dispatch" && l["s"] == 21)
+    });
+    // Two renewals later the lease still says 11: it stores what the stream acknowledged.
+    let (_, seen) = lease(&cluster_status(&emu, home.path(), &kv.url, bucket));
+    let seen = seen.unwrap();
+    wait_until(TTL * 2, "two more renewals", || {
+        lease(&cluster_status(&emu, home.path(), &kv.url, bucket)).1 >= Some(seen + 2)
+    });
+    let status = cluster_status(&emu, home.path(), &kv.url, bucket);
+    assert_eq!(lease(&status).0, Some(11), "{status}");
+    first.child.kill().unwrap(); // SIGKILL with 10 publishes pending
+    let _ = first.child.wait();
+    js.restart();
+    // Another member takes the shard over after the TTL and resumes at 11.
+    let second = spawn_member_with(&emu, home.path(), &kv.url, bucket, 1, &publish);
+    wait_until(
+        TTL + TAKEOVER_SLACK + CONNECT_WITHIN,
+        "20 events in the stream",
+        || stream_lines(&rt, &js.url).len() >= 20,
+    );
+    let stored = stream_lines(&rt, &js.url);
+    let seqs: Vec<u64> = stored.iter().map(|m| m["s"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), 20, "nothing twice: {seqs:?}");
+    let unique: BTreeSet<u64> = seqs.iter().copied().collect();
+    assert_eq!(
+        unique,
+        (2..=21).collect::<BTreeSet<u64>>(),
+        "every event once"
+    );
+    assert!(
+        second.stderr().contains("resuming session") && second.stderr().contains("at s=11"),
+        "{}",
+        second.stderr()
+    );
+    assert!(!second.lines().iter().any(|l| l["kind"] == "gap"), "no gap");
 }

@@ -531,3 +531,236 @@ async fn an_unreachable_nats_server_is_one_line_with_a_hint_before_the_gateway_i
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not a NATS URL"), "{err}");
 }
+
+/// The next heartbeat of `session` the emulator received, as its `d`.
+async fn next_beat(signals: &mut broadcast::Receiver<EmulatorEvent>, session: &str) -> Option<u64> {
+    match wait_for(signals, "a heartbeat", |e| {
+        matches!(e, EmulatorEvent::HeartbeatReceived { session_id: Some(s), .. } if s == session)
+    })
+    .await
+    {
+        EmulatorEvent::HeartbeatReceived { seq, .. } => seq,
+        _ => unreachable!(),
+    }
+}
+
+/// The loss window of a durable sink: heartbeats acknowledge to the gateway only what
+/// JetStream acknowledged, so the emulator (which trims a session's replay buffer to the
+/// heartbeated `s`) keeps the events whose publishes were pending when the publisher was
+/// SIGKILLed; the next run resumes from the saved cursor and gets every one of them replayed:
+/// nothing lost, nothing twice, no gap reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_killed_with_unacknowledged_publishes_loses_none_of_them() {
+    let Some(mut nats) = NatsServer::start() else {
+        return;
+    };
+    let emu = Emulator::start(EmulatorConfig {
+        heartbeat_interval: Duration::from_millis(1000),
+        ..emulator_config()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut signals = emu.subscribe();
+    let url = nats.url.clone();
+    let args = |n: u64| {
+        vec![
+            "listen".to_owned(),
+            "--json".to_owned(),
+            "--include-control".to_owned(),
+            "-n".to_owned(),
+            n.to_string(),
+            "--publish".to_owned(),
+            url.clone(),
+            "--publish-ack-timeout".to_owned(),
+            "1s".to_owned(),
+            "--state-file".to_owned(),
+            state.display().to_string(),
+        ]
+    };
+    let mut first = qqbot(&emu, dir.path()).args(args(1000)).spawn().unwrap();
+    let EmulatorEvent::Identified { session_id, .. } = wait_for(&mut signals, "Identify", |e| {
+        matches!(e, EmulatorEvent::Identified { .. })
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    // 20 events acknowledged (s = 2..=21), and heartbeated: the emulator trims them.
+    for n in 0..20 {
+        inject(&emu, n, &format!("U{n}"));
+    }
+    wait_stream_count(&nats.url, 20).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while next_beat(&mut signals, &session_id).await != Some(21) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no heartbeat of s = 21"
+        );
+    }
+    // JetStream goes away: 20 more events are received and published, never acknowledged.
+    nats.kill();
+    for n in 20..40 {
+        inject(&emu, n, &format!("U{n}"));
+    }
+    // The client received up to s = 41 but heartbeats only the acknowledged 21.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let live = emu.sessions();
+        let session = live.iter().find(|s| s.id == session_id).unwrap();
+        if session.seq == 41 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "events not sent: {live:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await; // polling, bounded
+    }
+    for _ in 0..3 {
+        let beat = next_beat(&mut signals, &session_id).await;
+        assert_eq!(
+            beat,
+            Some(21),
+            "the heartbeat stays at the acknowledged cursor"
+        );
+    }
+    let buffered = emu
+        .sessions()
+        .iter()
+        .find(|s| s.id == session_id)
+        .unwrap()
+        .buffered;
+    assert!(
+        buffered >= 20,
+        "the emulator still holds s = 22..=41: {buffered}"
+    );
+    first.start_kill().unwrap(); // SIGKILL with 20 publishes pending
+    let _ = first.wait().await;
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        saved[0]["last_seq"], 21,
+        "the cursor is the acknowledged one: {saved}"
+    );
+
+    nats.restart();
+    let second = qqbot(&emu, dir.path()).args(args(20)).spawn().unwrap();
+    let (out, err, code) = finish(second).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 unacknowledged"), "{err}");
+    assert!(!out.contains(r#""kind":"gap""#), "no gap: {out}");
+    assert!(!err.contains("LOST"), "{err}");
+    let session = emu
+        .sessions()
+        .into_iter()
+        .find(|s| s.id == session_id)
+        .unwrap();
+    assert_eq!(session.resumes, 1, "resumed, not identified again");
+    assert!(
+        !emu.warnings().iter().any(|w| w.kind == "resume_gap"),
+        "{:?}",
+        emu.warnings()
+    );
+    let stored = stream_messages(&nats.url).await;
+    assert_eq!(stored.len(), 40, "nothing lost, nothing twice");
+    assert_contiguous(&stored, 2, 41);
+}
+
+/// When the gateway no longer has what a resume asks for (here: a saved cursor older than what
+/// the session heartbeated), the events are gone; the client counts and shows the loss in every
+/// output: the NDJSON `gap` line, stderr, the exit summary and the emulator's own warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_the_gateway_cannot_replay_in_full_is_counted_as_lost() {
+    let emu = Emulator::start(EmulatorConfig {
+        heartbeat_interval: Duration::from_millis(1000),
+        ..emulator_config()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut signals = emu.subscribe();
+    let first = qqbot(&emu, dir.path())
+        .args(["listen", "--json", "--state-file"])
+        .arg(&state)
+        .spawn()
+        .unwrap();
+    let EmulatorEvent::Identified { session_id, .. } = wait_for(&mut signals, "Identify", |e| {
+        matches!(e, EmulatorEvent::Identified { .. })
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    for n in 0..10 {
+        inject(&emu, n, &format!("G{n}"));
+    }
+    // s = 2..=11 received and heartbeated: trimmed from the emulator's buffer.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while next_beat(&mut signals, &session_id).await != Some(11) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no heartbeat of s = 11"
+        );
+    }
+    let pid = first.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (_, err, code) = finish(first).await;
+    assert_eq!(code, 130, "{err}");
+    // A stale cursor (as a sink that had kept only up to s = 4 would have saved).
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(saved[0]["last_seq"], 11, "{saved}");
+    let stale = serde_json::json!([{ "session_id": session_id, "last_seq": 4, "shard": saved[0]["shard"] }]);
+    std::fs::write(&state, stale.to_string()).unwrap();
+    for n in 10..13 {
+        inject(&emu, n, &format!("G{n}"));
+    }
+    let second = qqbot(&emu, dir.path())
+        .args([
+            "listen",
+            "--json",
+            "--include-control",
+            "-n",
+            "3",
+            "--state-file",
+        ])
+        .arg(&state)
+        .spawn()
+        .unwrap();
+    let (out, err, code) = finish(second).await;
+    assert_eq!(code, 0, "{err}");
+    let gap: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] == "gap")
+        .collect();
+    assert_eq!(gap.len(), 1, "{out}");
+    assert_eq!(
+        (gap[0]["after"].as_u64(), gap[0]["next"].as_u64()),
+        (Some(4), Some(12))
+    );
+    assert_eq!(gap[0]["missing"], 7, "s = 5..=11 were not replayed");
+    let dispatched: Vec<u64> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["kind"] == "dispatch")
+        .map(|l| l["s"].as_u64().unwrap())
+        .collect();
+    assert_eq!(dispatched, [12, 13, 14], "what was left is replayed");
+    assert!(
+        err.contains("LOST: up to 7 event(s) the gateway did not replay after a resume"),
+        "{err}"
+    );
+    assert!(
+        emu.warnings()
+            .iter()
+            .any(|w| w.kind == "resume_gap" && w.message.contains("s = 5..=11")),
+        "{:?}",
+        emu.warnings()
+    );
+}

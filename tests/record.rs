@@ -164,10 +164,12 @@ fn session() -> Vec<GatewayItem> {
         life(
             1961,
             ItemKind::Resumed {
+                seq: Some(5),
                 replayed: 1,
                 recovered_in: Some(Duration::from_micros(1_659_001)),
             },
         ),
+        life(1962, ItemKind::Gap { after: 3, next: 4 }),
         dispatch(
             ShardId { id: 1, count: 2 },
             2000,

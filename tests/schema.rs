@@ -52,6 +52,7 @@ fn every_kind() -> Vec<ItemKind> {
             version: Some(1),
         },
         ItemKind::Resumed {
+            seq: Some(9),
             replayed: 2,
             recovered_in: Some(Duration::from_millis(12)),
         },
@@ -99,6 +100,7 @@ fn every_kind() -> Vec<ItemKind> {
             resume: true,
         },
         ItemKind::Lagged { dropped: 3 },
+        ItemKind::Gap { after: 3, next: 7 },
         ItemKind::Error {
             message: "bad frame".into(),
         },

@@ -797,7 +797,10 @@ fn errors_on_a_live_connection_are_not_connect_failures() {
 /// arrived `via stream`, and a source notice (shard 0/1) does not shrink a row's count.
 #[test]
 fn a_stream_shows_every_shard_of_the_fleet() {
-    let mut app = one_shard();
+    let mut app = App::new(Header {
+        stream: true,
+        ..Header::new("nats", "all", 1)
+    });
     let mut it = dispatch(2, 1.0, 7, "AT_MESSAGE_CREATE", "{}");
     it.shard.count = 4;
     app.apply(&it, at(1.0));
@@ -821,11 +824,12 @@ fn a_stream_shows_every_shard_of_the_fleet() {
     assert_eq!(shards[2].last_seq, Some(7));
     assert_eq!(shards[0].label(), "via stream");
     assert_eq!(shards[1].label(), "waiting", "no event from shard 1 yet");
-    // A shard whose lifecycle is known is not "via stream".
+    // Events from a gateway or a recording, even one without state lines, are not "via
+    // stream".
     let mut app = one_shard();
-    ready(&mut app, 0, 0.0);
     app.apply(&dispatch(0, 1.0, 2, "AT_MESSAGE_CREATE", "{}"), at(1.0));
     assert!(!app.view().shards[0].streamed());
+    assert_eq!(app.view().shards[0].label(), "waiting");
 }
 
 fn lease(

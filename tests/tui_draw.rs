@@ -303,7 +303,10 @@ fn fleet_dashboard_80x24_and_a_failed_read() {
 /// `qqbot tui --from nats://…`: shards known from the stream's events only.
 #[test]
 fn stream_dashboard_names_the_shards_seen() {
-    let mut app = App::new(Header::new("nats://127.0.0.1:4222 stream QQBOT", "all", 1));
+    let mut app = App::new(Header {
+        stream: true,
+        ..Header::new("nats://127.0.0.1:4222 stream QQBOT", "all", 1)
+    });
     for (n, shard) in [3u32, 1].into_iter().enumerate() {
         let mut it =
             tui_fixture::dispatch(shard, n as f64, 10 + n as u64, "AT_MESSAGE_CREATE", "{}");

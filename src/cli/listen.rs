@@ -262,10 +262,9 @@ impl Source {
             }
             // Events read back from a stream: no shards of this process to watch.
             Source::Nats { .. } => {}
-            // The shards this process holds when it starts (leases taken over later are not
-            // watched: their items are still counted).
+            // The shards this process holds at each scrape (taken over later ones too).
             Source::Fleet { fleet, _emulator } => {
-                exporter.watch_shards(fleet.shards());
+                exporter.watch_shards_with(fleet.shard_source());
                 if let Some(emulator) = _emulator {
                     exporter.watch_emulator(emulator.counters());
                 }
@@ -312,6 +311,7 @@ pub(crate) async fn open_source(
     intents: Intents,
     target: &mut Target,
     frame_tap: Option<qqbot::gateway::FrameTap>,
+    heartbeat_cursor: Option<qqbot::gateway::HeartbeatCursorRef>,
 ) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
     if let Some(addr) = args.webhook {
         return webhook_source(global, args, dedup, addr, target).await;
@@ -346,6 +346,7 @@ pub(crate) async fn open_source(
         (None, None) => ShardSelection::Auto,
     };
     config.frame_tap = frame_tap;
+    config.heartbeat_cursor = heartbeat_cursor;
     config.event_buffer_size = args.event_buffer_size.max(1);
     config.reconnect.max_attempts = args.max_reconnects;
     config.resume = match &args.state_file {
@@ -877,6 +878,9 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
                         intents,
                         &mut target,
                         recorder.as_ref().map(Recorder::tap),
+                        publisher
+                            .as_ref()
+                            .map(qqbot::nats::Publisher::heartbeat_cursor),
                     )
                     .await
                 }

@@ -384,11 +384,16 @@ impl<W: Write> Pipeline<W> {
 
     /// Move the shard's resume cursor past a dispatch that was handled.
     fn advance(&mut self, item: &GatewayItem) {
-        if let ItemKind::Dispatch(d) = &item.kind
-            && let Some(cursor) = self.cursors.get_mut(&item.shard.id)
-            && d.seq.is_some()
+        let seq = match &item.kind {
+            ItemKind::Dispatch(d) => d.seq,
+            // RESUMED has an `s` of its own (never replayed).
+            ItemKind::Resumed { seq, .. } => *seq,
+            _ => None,
+        };
+        if let Some(cursor) = self.cursors.get_mut(&item.shard.id)
+            && seq.is_some()
         {
-            cursor.1 = d.seq;
+            cursor.1 = seq;
         }
     }
 
@@ -418,6 +423,7 @@ impl<W: Write> Pipeline<W> {
                 | ItemKind::Backoff { .. }
                 | ItemKind::IdentifyWait { .. }
                 | ItemKind::Lagged { .. }
+                | ItemKind::Gap { .. }
                 | ItemKind::Error { .. }
                 | ItemKind::Fatal { .. }
         );

@@ -66,9 +66,16 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             let settings = listen::settings(global)?;
             let intents = listen::intents_of(&args.source, &settings)?;
             let mut target = listen::target(&args.source, &settings)?;
-            let (source, items) =
-                listen::open_source(global, &args.source, false, intents, &mut target, None)
-                    .await?;
+            let (source, items) = listen::open_source(
+                global,
+                &args.source,
+                false,
+                intents,
+                &mut target,
+                None,
+                None,
+            )
+            .await?;
             let (shards, diagnostics) = match &source {
                 Source::Gateway { cluster, .. } => (
                     cluster.shards().len() as u32,
@@ -90,6 +97,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             };
             let header = Header {
                 utc_offset: offset,
+                stream: matches!(source, Source::Nats { .. }),
                 ..Header::new(target.label.clone(), intents_label(intents), shards)
             };
             let (diag_tx, diag_rx) = watch::channel(diagnostics.clone().unwrap_or_default());

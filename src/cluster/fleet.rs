@@ -194,6 +194,13 @@ impl Fleet {
             .clone()
     }
 
+    /// A live view of [`Fleet::shards`] that outlives this borrow (for a metrics exporter that
+    /// reads it on each scrape): shards taken over later appear, shards handed back go.
+    pub fn shard_source(&self) -> impl Fn() -> Vec<ShardHandle> + Send + Sync + 'static {
+        let handles = Arc::clone(&self.handles);
+        move || handles.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Metrics of the shards this process runs now.
     pub fn metrics(&self) -> ClusterMetrics {
         ClusterMetrics::collect(&self.shards(), self.started.elapsed())
@@ -359,9 +366,23 @@ impl Runner {
             state,
             count: self.count,
             session_id: session.map(|s| s.session_id.clone()),
-            last_seq: session.and_then(|s| s.last_seq),
+            last_seq: session.and_then(|s| self.durable_seq(s)),
             updated_at_ms: now,
             expires_at_ms: now + self.ttl().as_millis() as i64,
+        }
+    }
+
+    /// The `s` a lease stores for `session`: the last received, or less when a durable sink
+    /// (`GatewayConfig::heartbeat_cursor`, e.g. `--publish`) has not kept that much yet, so the
+    /// process taking the shard over resumes from what is durable, as the heartbeats say.
+    fn durable_seq(&self, session: &SessionInfo) -> Option<u64> {
+        let Some(cursor) = &self.base.heartbeat_cursor else {
+            return session.last_seq;
+        };
+        match cursor.0.durable_seq(session.shard, &session.session_id) {
+            None => session.last_seq,
+            Some(Some(d)) => session.last_seq.map(|s| s.min(d)),
+            Some(None) => None,
         }
     }
 

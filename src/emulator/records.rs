@@ -116,7 +116,7 @@ pub struct ReceivedFrame {
 /// Something a client did that the emulator accepted but the real platform may refuse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmulatorWarning {
-    /// What kind of thing: `identify_rate`.
+    /// What kind of thing: `identify_rate`, `resume_gap`.
     pub kind: String,
     /// What happened and what the platform may do about it.
     pub message: String,

@@ -92,6 +92,8 @@ struct Session {
     identified_at: Instant,
     disconnected_at: Option<Instant>,
     last_heartbeat: Option<u64>,
+    /// The highest `s` dropped from the replay buffer (trimmed to a heartbeat, or over the cap).
+    trimmed_through: u64,
 }
 
 impl Session {
@@ -106,8 +108,10 @@ impl Session {
     fn push(&mut self, t: &Arc<str>, id: &str, d_raw: &str) {
         self.seq += 1;
         let frame = Utf8Bytes::from(dispatch_frame(Some(self.seq), t, id, d_raw));
-        if self.buffer.len() >= REPLAY_CAP {
-            self.buffer.pop_front();
+        if self.buffer.len() >= REPLAY_CAP
+            && let Some(old) = self.buffer.pop_front()
+        {
+            self.trimmed_through = old.s;
         }
         self.buffer.push_back(Buffered {
             s: self.seq,
@@ -495,6 +499,7 @@ impl Shared {
             identified_at: now,
             disconnected_at: None,
             last_heartbeat: None,
+            trimmed_through: 0,
         };
         let ready = json!({
             "version": 1,
@@ -537,6 +542,9 @@ impl Shared {
         session.conn = Some(conn.clone());
         session.disconnected_at = None;
         session.resumes += 1;
+        // Below what the buffer still holds (the client heartbeated past it, or it overflowed):
+        // what is left is replayed, the rest is gone; the client sees the jump in `s`.
+        let gone = (seq < session.trimmed_through).then(|| (seq + 1, session.trimmed_through));
         let mut replayed = 0;
         for b in session.buffer.iter().filter(|b| b.s > seq) {
             let _ = conn.tx.send(Outbound::Dispatch {
@@ -549,6 +557,21 @@ impl Shared {
         session.push_unbuffered("RESUMED", r#""""#);
         let id = session.id.clone();
         drop(gw);
+        if let Some((from, to)) = gone {
+            let message = format!(
+                "Resume of session {id} at seq {seq} on connection {}: s = {from}..={to} were \
+                 already dropped from the replay buffer (heartbeated or over the cap) and are not \
+                 replayed; the real platform's behaviour here is undocumented",
+                conn.conn_id
+            );
+            tracing::warn!("{message}");
+            lock(&self.warnings).push(EmulatorWarning {
+                kind: "resume_gap".to_owned(),
+                message,
+                connection: conn.conn_id,
+                offset: Instant::now().saturating_duration_since(self.started),
+            });
+        }
         self.counters.resumes.fetch_add(1, Ordering::Relaxed);
         self.emit(EmulatorEvent::Resumed {
             session_id: id.clone(),
@@ -564,7 +587,10 @@ impl Shared {
             if let Some(session) = gw.sessions.get_mut(id) {
                 session.last_heartbeat = seq;
                 if let Some(acked) = seq.filter(|s| *s <= session.seq) {
-                    while session.buffer.front().is_some_and(|b| b.s <= acked) {
+                    while let Some(front) = session.buffer.front()
+                        && front.s <= acked
+                    {
+                        session.trimmed_through = front.s;
                         session.buffer.pop_front();
                     }
                 }

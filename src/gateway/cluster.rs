@@ -202,7 +202,8 @@ impl Cluster {
                 config.heartbeat.clone(),
                 config.reconnect.clone(),
                 resume_for(shard),
-            );
+            )
+            .with_heartbeat_cursor(config.heartbeat_cursor.clone());
             let (driver, handle) = ShardDriver::new(
                 core,
                 Arc::clone(&tokens),

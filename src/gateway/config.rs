@@ -156,6 +156,20 @@ pub struct GatewayConfig {
     /// [`StartError::IntentsDenied`](crate::gateway::StartError::IntentsDenied). Costs one
     /// session start from the daily budget. Default `false`.
     pub validate_intents: bool,
+    /// A durable sink's cursor (e.g. the NATS publisher's acknowledged `s`): heartbeats carry
+    /// it instead of the last `s` received, so the gateway keeps what is not yet durable for a
+    /// resume. `None` (default): heartbeats carry the last `s` received.
+    pub heartbeat_cursor: Option<HeartbeatCursorRef>,
+}
+
+/// A shared [`HeartbeatCursor`](crate::gateway::heartbeat::HeartbeatCursor).
+#[derive(Clone)]
+pub struct HeartbeatCursorRef(pub Arc<dyn crate::gateway::heartbeat::HeartbeatCursor>);
+
+impl std::fmt::Debug for HeartbeatCursorRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HeartbeatCursor")
+    }
 }
 
 impl GatewayConfig {
@@ -181,6 +195,7 @@ impl GatewayConfig {
             identify_queue: None,
             frame_tap: None,
             validate_intents: false,
+            heartbeat_cursor: None,
         }
     }
 }

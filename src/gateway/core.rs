@@ -186,6 +186,11 @@ pub struct ShardCore {
     /// Ids of the latest dispatches, to tell a replayed event from a new one with a stale `s`.
     recent_ids: RecentIds,
     replayed: u64,
+    /// The `s` the Resume in flight continues after; the first frame after it is checked for
+    /// a gap.
+    resumed_after: Option<u64>,
+    /// A durable sink's cursor, heartbeated instead of the last `s` received.
+    heartbeat_cursor: Option<crate::gateway::config::HeartbeatCursorRef>,
     connected_once: bool,
     metrics: ShardMetrics,
     rng: Rng,
@@ -239,10 +244,37 @@ impl ShardCore {
             reads_paused: false,
             recent_ids: RecentIds::default(),
             replayed: 0,
+            resumed_after: None,
+            heartbeat_cursor: None,
             connected_once: false,
             metrics,
             rng: Box::new(rand::random::<f64>),
             names: EventNames::default(),
+        }
+    }
+
+    /// Heartbeat with a durable sink's cursor instead of the last `s` received (never above
+    /// it): see [`HeartbeatCursor`](crate::gateway::heartbeat::HeartbeatCursor).
+    pub fn with_heartbeat_cursor(
+        mut self,
+        cursor: Option<crate::gateway::config::HeartbeatCursorRef>,
+    ) -> ShardCore {
+        self.heartbeat_cursor = cursor;
+        self
+    }
+
+    /// The `d` of the next heartbeat: the last `s` received, or less when a durable sink has
+    /// not kept that much yet.
+    fn beat_seq(&self) -> Option<u64> {
+        let (Some(cursor), Some(session)) = (&self.heartbeat_cursor, &self.session_id) else {
+            return self.seq;
+        };
+        match cursor.0.durable_seq(self.shard, session) {
+            None => self.seq,
+            Some(durable) => match (durable, self.seq) {
+                (Some(d), Some(s)) => Some(d.min(s)),
+                (None, _) | (_, None) => None,
+            },
         }
     }
 
@@ -454,7 +486,9 @@ impl ShardCore {
                 None => Vec::new(),
             },
             // A server heartbeat asks for one back at once.
-            OpCode::Heartbeat => vec![Action::SendHeartbeat { seq: self.seq }],
+            OpCode::Heartbeat => vec![Action::SendHeartbeat {
+                seq: self.beat_seq(),
+            }],
             OpCode::Reconnect => {
                 let mut actions = vec![Action::Emit(ItemKind::ReconnectRequested)];
                 actions.extend(self.disconnect(now, Cause::ReconnectRequested));
@@ -515,6 +549,7 @@ impl ShardCore {
         match self.session_id.clone() {
             Some(id) => {
                 self.replayed = 0;
+                self.resumed_after = self.seq;
                 self.set_state(ShardState::Resuming);
                 actions.push(Action::Emit(ItemKind::Resuming {
                     session_id: id.clone(),
@@ -543,6 +578,14 @@ impl ShardCore {
 
     fn on_dispatch(&mut self, now: Instant, frame: &Arc<str>, env: Peeked, out: &mut Vec<Action>) {
         let t = env.t.as_deref().unwrap_or("");
+        // The first frame after a Resume continues right after its `s`, or events were lost.
+        if self.state == ShardState::Resuming
+            && let Some(s) = env.seq
+            && let Some(after) = self.resumed_after.take()
+            && s > after.saturating_add(1)
+        {
+            out.push(Action::Emit(ItemKind::Gap { after, next: s }));
+        }
         if let Some(s) = env.seq {
             let resumed_session = matches!(self.state, ShardState::Resuming | ShardState::Active);
             if resumed_session
@@ -610,6 +653,7 @@ impl ShardCore {
                 self.metrics.resumes += 1;
                 self.established(now);
                 out.push(Action::Emit(ItemKind::Resumed {
+                    seq: env.seq,
                     replayed: self.replayed,
                     recovered_in,
                 }));
@@ -660,9 +704,10 @@ impl ShardCore {
                 match heartbeat.on_due(now) {
                     Tick::Idle => Vec::new(),
                     Tick::Beat => {
+                        let seq = self.beat_seq();
                         vec![
-                            Action::SendHeartbeat { seq: self.seq },
-                            Action::Emit(ItemKind::HeartbeatSent { seq: self.seq }),
+                            Action::SendHeartbeat { seq },
+                            Action::Emit(ItemKind::HeartbeatSent { seq }),
                         ]
                     }
                     Tick::Zombie { missed } => {

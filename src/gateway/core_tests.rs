@@ -277,7 +277,7 @@ fn resume_replays_then_resumed_resets_the_counter() {
     assert!(matches!(items(&actions)[0], ItemKind::Dispatch(d) if d.seq == Some(2)));
     let actions = c.on_frame(t1, &f(r#"{"op":0,"s":3,"t":"RESUMED","d":""}"#));
     assert!(matches!(items(&actions)[0],
-        ItemKind::Resumed { replayed: 1, recovered_in: Some(d) } if *d == Duration::from_millis(300)));
+        ItemKind::Resumed { seq: Some(3), replayed: 1, recovered_in: Some(d) } if *d == Duration::from_millis(300)));
     assert!(c.is_connected());
     assert_eq!(c.metrics().resumes, 1);
     assert_eq!(c.metrics().reconnects, 1);
@@ -758,4 +758,122 @@ fn every_state_change_is_published_in_order() {
     assert_eq!(c.state(), ShardState::FatallyClosed);
     // Per round: connecting, identifying|resuming, active, disconnected; then connecting, fatal.
     assert_eq!(changes, 3 * 4 + 2);
+}
+
+#[test]
+fn a_resume_that_continues_past_its_seq_reports_the_gap() {
+    // A process restarted from a saved cursor of 3; the gateway replays from 7 on.
+    let mut c = ShardCore::new(
+        SHARD,
+        Intents(1 << 30),
+        HeartbeatConfig::default(),
+        ReconnectConfig::default(),
+        Some(SessionInfo {
+            session_id: "s1".into(),
+            last_seq: Some(3),
+            shard: SHARD,
+        }),
+    )
+    .with_rng(Box::new(|| 1.0));
+    let t0 = Instant::now();
+    let actions = reconnect_and_hello(&mut c, t0);
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::SendResume { seq: Some(3), .. }))
+    );
+    let actions = c.on_frame(t0, &event(7));
+    let kinds = items(&actions);
+    assert!(
+        matches!(kinds[0], ItemKind::Gap { after: 3, next: 7 }),
+        "{kinds:?}"
+    );
+    assert!(matches!(kinds[1], ItemKind::Dispatch(d) if d.seq == Some(7)));
+    // Only the first frame after the Resume is judged: 8 follows 7.
+    let actions = c.on_frame(t0, &event(8));
+    assert!(
+        !items(&actions)
+            .iter()
+            .any(|k| matches!(k, ItemKind::Gap { .. }))
+    );
+    c.on_frame(t0, &f(r#"{"op":0,"s":9,"t":"RESUMED","d":""}"#));
+    // A resume that continues right after its seq reports nothing, and nor does RESUMED
+    // straight away when there was nothing to replay.
+    c.on_close(t0, Some(4009), "");
+    reconnect_and_hello(&mut c, t0);
+    let actions = c.on_frame(t0, &f(r#"{"op":0,"s":10,"t":"RESUMED","d":""}"#));
+    assert!(
+        !items(&actions)
+            .iter()
+            .any(|k| matches!(k, ItemKind::Gap { .. }))
+    );
+    // Everything after 10 trimmed away: RESUMED itself comes with a higher `s`.
+    c.on_close(t0, Some(4009), "");
+    reconnect_and_hello(&mut c, t0);
+    let actions = c.on_frame(t0, &f(r#"{"op":0,"s":15,"t":"RESUMED","d":""}"#));
+    assert!(
+        items(&actions).iter().any(|k| matches!(
+            k,
+            ItemKind::Gap {
+                after: 10,
+                next: 15
+            }
+        )),
+        "{actions:?}"
+    );
+}
+
+/// A fake durable sink: `Some(cursor)` for session `s1`.
+struct Durable(std::sync::Mutex<Option<Option<u64>>>);
+
+impl crate::gateway::HeartbeatCursor for Durable {
+    fn durable_seq(&self, _shard: ShardId, session_id: &str) -> Option<Option<u64>> {
+        if session_id == "s1" {
+            *self.0.lock().unwrap()
+        } else {
+            None
+        }
+    }
+}
+
+fn beat(c: &mut ShardCore, now: Instant) -> Option<Option<u64>> {
+    c.on_heartbeat_due(now).iter().find_map(|a| match a {
+        Action::SendHeartbeat { seq } => Some(*seq),
+        _ => None,
+    })
+}
+
+#[test]
+fn heartbeats_carry_the_durable_cursor_never_more_than_received() {
+    let durable = Arc::new(Durable(std::sync::Mutex::new(Some(Some(2)))));
+    let mut c = core().with_heartbeat_cursor(Some(crate::gateway::HeartbeatCursorRef(Arc::clone(
+        &durable,
+    ) as _)));
+    let t0 = Instant::now();
+    active(&mut c, t0);
+    for s in 2..=6 {
+        c.on_frame(t0, &event(s));
+    }
+    let mut t = t0;
+    let mut next = |c: &mut ShardCore| {
+        t = c.deadline().expect("a heartbeat is due");
+        // Acknowledge the previous beat so the next one is a beat, not a zombie.
+        c.on_frame(t, &f(r#"{"op":11}"#));
+        beat(c, t)
+    };
+    assert_eq!(
+        next(&mut c),
+        Some(Some(2)),
+        "what the sink kept, not the 6 received"
+    );
+    *durable.0.lock().unwrap() = Some(None);
+    assert_eq!(next(&mut c), Some(None), "nothing durable yet: null");
+    *durable.0.lock().unwrap() = Some(Some(9));
+    assert_eq!(next(&mut c), Some(Some(6)), "never above what was received");
+    *durable.0.lock().unwrap() = None;
+    assert_eq!(
+        next(&mut c),
+        Some(Some(6)),
+        "no opinion: the last s received"
+    );
 }

@@ -175,6 +175,21 @@ impl Heartbeat {
     }
 }
 
+/// Where a durable sink says how far it has kept a session's events, so heartbeats acknowledge
+/// only that far (see [`GatewayConfig::heartbeat_cursor`](crate::gateway::GatewayConfig)).
+///
+/// The documented heartbeat carries "the latest `s`"; the platform does not check it (satori
+/// sends none at all, PROTOCOL.md §3.6), and what it does with it is undocumented. A gateway
+/// that trims its replay buffer to the heartbeated `s` (the emulator does) then keeps whatever
+/// the sink has not made durable, so a process killed before its sink acknowledged an event
+/// resumes from the saved cursor and still gets it replayed.
+pub trait HeartbeatCursor: Send + Sync {
+    /// The `s` to heartbeat for `session_id` on `shard`. `None`: no opinion (the last `s`
+    /// received is sent); `Some(None)`: nothing is durable yet (`d` is `null`); `Some(Some(s))`:
+    /// at most `s` (never more than what was received).
+    fn durable_seq(&self, shard: crate::gateway::ShardId, session_id: &str) -> Option<Option<u64>>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -379,6 +379,9 @@ pub enum ItemKind {
     },
     /// RESUMED received.
     Resumed {
+        /// RESUMED's own `s` (it consumes one, and is never replayed): a cursor may move past
+        /// it once everything before it was handled.
+        seq: Option<u64>,
         /// Dispatches replayed between Resume and RESUMED.
         replayed: u64,
         /// Time from the disconnect to RESUMED.
@@ -436,6 +439,16 @@ pub enum ItemKind {
         /// How many.
         dropped: u64,
     },
+    /// After a Resume from `after`, the gateway's first frame had `s = next`: the events
+    /// `after + 1 ..= next - 1` were not replayed (the gateway no longer had them) and are lost
+    /// — at most `next - after - 1` of them (an earlier RESUMED, which is never replayed, may
+    /// have taken one of those numbers).
+    Gap {
+        /// The `s` the Resume asked to continue after.
+        after: u64,
+        /// The first `s` the gateway sent.
+        next: u64,
+    },
     /// A non-fatal problem (bad frame, failed connect, token error).
     Error {
         /// One-line description.
@@ -482,6 +495,7 @@ impl ItemKind {
             ItemKind::IdentifyWait { .. } => "identify_wait",
             ItemKind::Backoff { .. } => "backoff",
             ItemKind::Lagged { .. } => "lagged",
+            ItemKind::Gap { .. } => "gap",
             ItemKind::Error { .. } => "error",
             ItemKind::StateChange { .. } => "state",
             ItemKind::Fatal { .. } => "fatal",

@@ -20,9 +20,11 @@ pub mod transport;
 pub use crate::protocol::EventNames;
 pub use cluster::{Cluster, StartError};
 pub use config::{
-    FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, ReconnectConfig, ShardSelection,
+    FrameDir, FrameTap, GatewayConfig, HeartbeatConfig, HeartbeatCursorRef, ReconnectConfig,
+    ShardSelection,
 };
 pub use core::{Action, ReconnectPlan, ShardCore, ShardState};
+pub use heartbeat::HeartbeatCursor;
 pub use item::{Cause, CloseOrigin, Dispatch, FatalCause, GatewayItem, ItemKind, ShardId};
 pub use latency::LatencySummary;
 pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};

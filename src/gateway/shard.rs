@@ -697,6 +697,7 @@ fn trace_item(shard: ShardId, kind: &ItemKind) {
         ItemKind::Resumed {
             replayed,
             recovered_in,
+            ..
         } => info!(
             %shard,
             replayed,
@@ -740,6 +741,9 @@ fn trace_item(shard: ShardId, kind: &ItemKind) {
             "backing off"
         ),
         ItemKind::Lagged { dropped } => warn!(%shard, dropped, "items dropped"),
+        ItemKind::Gap { after, next } => {
+            warn!(%shard, after, next, "resume gap: events not replayed")
+        }
         ItemKind::Error { message } => warn!(%shard, %message, "gateway error"),
         ItemKind::StateChange { from, to } => {
             debug!(%shard, from = from.name(), to = to.name(), "state")

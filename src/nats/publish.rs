@@ -161,6 +161,21 @@ impl Shared {
     }
 }
 
+/// Heartbeats acknowledge only what JetStream acknowledged: the gateway keeps the rest for a
+/// resume (see [`HeartbeatCursor`](crate::gateway::HeartbeatCursor)).
+impl crate::gateway::HeartbeatCursor for Shared {
+    fn durable_seq(&self, shard: ShardId, session_id: &str) -> Option<Option<u64>> {
+        let cursors = self.cursors();
+        match cursors.get(&shard) {
+            Some(c) if c.session_id.as_deref() == Some(session_id) => Some(c.acked()),
+            // A session the publisher has not seen start yet (its READY or Resume is still
+            // queued): no opinion, the shard's own `s` stands (a resumed session's `s` is what
+            // an earlier run had acknowledged).
+            _ => None,
+        }
+    }
+}
+
 struct Job {
     shard: ShardId,
     epoch: u64,
@@ -317,6 +332,15 @@ impl Publisher {
                 }
                 None
             }
+            // RESUMED takes an `s` of its own and is never replayed: once everything before it
+            // is acknowledged, the cursor may stand on it.
+            ItemKind::Resumed { seq: Some(s), .. } => {
+                let mut cursors = self.shared.cursors();
+                let cursor = cursors.entry(item.shard).or_default();
+                cursor.highest = cursor.highest.max(Some(*s));
+                self.shared.generation.fetch_add(1, Ordering::Relaxed);
+                None
+            }
             ItemKind::Dispatch(d) => {
                 let epoch = {
                     let mut cursors = self.shared.cursors();
@@ -362,6 +386,13 @@ impl Publisher {
             }
             _ => None,
         }
+    }
+
+    /// The cursor for [`GatewayConfig::heartbeat_cursor`](crate::gateway::GatewayConfig):
+    /// heartbeats then carry the acknowledged `s`, never more, so a gateway that trims its
+    /// replay buffer to the heartbeated `s` keeps what JetStream has not acknowledged.
+    pub fn heartbeat_cursor(&self) -> crate::gateway::HeartbeatCursorRef {
+        crate::gateway::HeartbeatCursorRef(Arc::clone(&self.shared) as _)
     }
 
     /// Reports since the last call (disconnects, retries, recoveries), for NDJSON control lines.

@@ -218,6 +218,7 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
         ItemKind::Resumed {
             replayed,
             recovered_in,
+            ..
         } => (
             "32",
             match recovered_in {
@@ -319,6 +320,13 @@ pub fn describe(kind: &ItemKind) -> (&'static str, String) {
         ItemKind::Lagged { dropped } => (
             "31",
             format!("consumer too slow: {dropped} item(s) dropped from the buffer"),
+        ),
+        ItemKind::Gap { after, next } => (
+            "31",
+            format!(
+                "events lost: resumed after s = {after} but the gateway continued at s = {next}; up to {} event(s) were not replayed",
+                next - after - 1
+            ),
         ),
         ItemKind::Error { message } => ("31", format!("error: {message}")),
         ItemKind::Fatal { reason, hint, .. } => (

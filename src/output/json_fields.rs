@@ -109,8 +109,9 @@ pub(crate) trait LifecycleStyle {
     fn username<'a>(&self, name: &'a str) -> Cow<'a, str> {
         Cow::Borrowed(name)
     }
-    /// Whether a close line carries the close code's `meaning`.
-    fn explain_closes(&self) -> bool {
+    /// Whether lines carry derived explanations: a close code's `meaning`, a gap's `missing`
+    /// count.
+    fn explains(&self) -> bool {
         false
     }
 }
@@ -146,9 +147,11 @@ pub(crate) fn lifecycle_fields(out: &mut String, kind: &ItemKind, style: &impl L
             }
         }
         ItemKind::Resumed {
+            seq,
             replayed,
             recovered_in,
         } => {
+            field_opt_num(out, "seq", *seq);
             field_num(out, "replayed", replayed);
             style.duration(out, "recovered_in", *recovered_in, true);
         }
@@ -171,7 +174,7 @@ pub(crate) fn lifecycle_fields(out: &mut String, kind: &ItemKind, style: &impl L
             field_str(out, "origin", origin.key());
             field_str(out, "action", action.key());
             close_cause_fields(out, cause);
-            if let (Some(code), true) = (code, style.explain_closes()) {
+            if let (Some(code), true) = (code, style.explains()) {
                 field_str(out, "meaning", crate::protocol::close_info(*code).meaning);
             }
         }
@@ -186,6 +189,13 @@ pub(crate) fn lifecycle_fields(out: &mut String, kind: &ItemKind, style: &impl L
             field_num(out, "resume", resume);
         }
         ItemKind::Lagged { dropped } => field_num(out, "dropped", dropped),
+        ItemKind::Gap { after, next } => {
+            field_num(out, "after", after);
+            field_num(out, "next", next);
+            if style.explains() {
+                field_num(out, "missing", next - after - 1);
+            }
+        }
         ItemKind::StateChange { from, to } => state_fields(out, *from, *to),
         ItemKind::Error { message } => field_str(out, "message", &style.text(message)),
         ItemKind::Fatal {

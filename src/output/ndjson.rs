@@ -81,7 +81,7 @@ impl LifecycleStyle for Ndjson {
         }
     }
 
-    fn explain_closes(&self) -> bool {
+    fn explains(&self) -> bool {
         true
     }
 }

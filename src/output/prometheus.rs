@@ -12,6 +12,7 @@
 //! | `qqbot_events_handed_on_total` | counter | `type` |
 //! | `qqbot_reconnects_total` | counter | `cause` ([`Cause::key`]) |
 //! | `qqbot_resumes_total` | counter | |
+//! | `qqbot_events_lost_total` | counter (events not replayed after a resume) | |
 //! | `qqbot_heartbeat_rtt_seconds` | histogram | |
 //! | `qqbot_shard_state` | gauge (1 for the current state) | `shard`, `state` |
 //! | `qqbot_shard_last_seq` | gauge | `shard` |
@@ -66,6 +67,7 @@ struct Inner {
     handed_on: Family<TypeLabel, Counter>,
     reconnects: Family<CauseLabel, Counter>,
     resumes: Counter,
+    lost: Counter,
     rtt: Histogram,
     types: Mutex<HashSet<Arc<str>>>,
     sampled: Arc<Sampled>,
@@ -82,7 +84,7 @@ struct PublishMetrics {
 /// What is read at scrape time.
 #[derive(Debug, Default)]
 struct Sampled {
-    shards: Mutex<Vec<ShardHandle>>,
+    shards: Mutex<Shards>,
     #[cfg(feature = "emulator")]
     emulator: Mutex<Option<Arc<EmulatorCounters>>>,
 }
@@ -112,6 +114,7 @@ impl Exporter {
         let handed_on = Family::<TypeLabel, Counter>::default();
         let reconnects = Family::<CauseLabel, Counter>::default();
         let resumes = Counter::default();
+        let lost = Counter::default();
         // 1 ms to ~16 s.
         let rtt = Histogram::new(exponential_buckets(0.001, 2.0, 15));
         registry.register(
@@ -133,6 +136,11 @@ impl Exporter {
             "qqbot_resumes",
             "Sessions resumed (RESUMED)",
             resumes.clone(),
+        );
+        registry.register(
+            "qqbot_events_lost",
+            "Events the gateway did not replay after a resume (at most this many; `gap` items)",
+            lost.clone(),
         );
         registry.register(
             "qqbot_heartbeat_rtt_seconds",
@@ -162,6 +170,7 @@ impl Exporter {
                 handed_on,
                 reconnects,
                 resumes,
+                lost,
                 rtt,
                 types: Mutex::new(HashSet::new()),
                 sampled,
@@ -190,6 +199,9 @@ impl Exporter {
                 self.inner.resumes.inc();
             }
             ItemKind::HeartbeatAck { rtt } => self.inner.rtt.observe(rtt.as_secs_f64()),
+            ItemKind::Gap { after, next } => {
+                self.inner.lost.inc_by(next - after - 1);
+            }
             _ => {}
         }
     }
@@ -222,7 +234,17 @@ impl Exporter {
 
     /// Read these shards' state, last `s` and backpressure time on each scrape.
     pub fn watch_shards(&self, shards: Vec<ShardHandle>) {
-        *lock(&self.inner.sampled.shards) = shards;
+        *lock(&self.inner.sampled.shards) = Shards::Fixed(shards);
+    }
+
+    /// Like [`Exporter::watch_shards`], for a set that changes (a fleet member's leased shards,
+    /// [`Fleet::shard_source`](crate::cluster::Fleet::shard_source)): `current` is asked on each
+    /// scrape, so shards taken over later appear and shards handed back disappear.
+    pub fn watch_shards_with(
+        &self,
+        current: impl Fn() -> Vec<ShardHandle> + Send + Sync + 'static,
+    ) {
+        *lock(&self.inner.sampled.shards) = Shards::Live(Box::new(current));
     }
 
     /// Read an emulator's counters on each scrape (feature `emulator`).
@@ -288,12 +310,48 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The shards read at scrape time.
+enum Shards {
+    /// A set fixed at start.
+    Fixed(Vec<ShardHandle>),
+    /// Asked for on each scrape.
+    Live(Box<dyn Fn() -> Vec<ShardHandle> + Send + Sync>),
+}
+
+impl Default for Shards {
+    fn default() -> Shards {
+        Shards::Fixed(Vec::new())
+    }
+}
+
+impl std::fmt::Debug for Shards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shards::Fixed(shards) => f.debug_tuple("Fixed").field(&shards.len()).finish(),
+            Shards::Live(_) => f.write_str("Live"),
+        }
+    }
+}
+
+impl Shards {
+    fn current(&self) -> std::borrow::Cow<'_, [ShardHandle]> {
+        match self {
+            Shards::Fixed(shards) => std::borrow::Cow::Borrowed(shards),
+            Shards::Live(current) => std::borrow::Cow::Owned(current()),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct SampledCollector(Arc<Sampled>);
 
 impl Collector for SampledCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let shards: Vec<_> = lock(&self.0.shards).iter().map(|h| h.metrics()).collect();
+        let shards: Vec<_> = lock(&self.0.shards)
+            .current()
+            .iter()
+            .map(|h| h.metrics())
+            .collect();
         if !shards.is_empty() {
             let mut state = encoder.encode_descriptor(
                 "qqbot_shard_state",

@@ -34,6 +34,9 @@ pub struct Stats {
     pub readies: u64,
     /// Items dropped because the consumer was slow.
     pub dropped: u64,
+    /// Events the gateway did not replay after a resume ([`ItemKind::Gap`]): lost, at most
+    /// this many.
+    pub missed: u64,
     /// Duplicates dropped by `--dedup`.
     pub duplicates: u64,
     /// Dispatches the filters (`-e`, `--guild`, …) left out on purpose (counted by the
@@ -76,6 +79,7 @@ impl Stats {
             ItemKind::Resumed { .. } => self.resumes += 1,
             ItemKind::Ready { .. } => self.readies += 1,
             ItemKind::Lagged { dropped } => self.dropped += dropped,
+            ItemKind::Gap { after, next } => self.missed += next - after - 1,
             ItemKind::HeartbeatAck { rtt } => self.rtt.record(*rtt),
             ItemKind::Error { .. } | ItemKind::Fatal { .. } => self.errors += 1,
             _ => {}
@@ -106,6 +110,13 @@ impl Stats {
             self.dropped,
             self.duplicates,
         );
+        if self.missed > 0 {
+            let _ = writeln!(
+                out,
+                "  LOST: up to {} event(s) the gateway did not replay after a resume (see the `gap` lines)",
+                self.missed
+            );
+        }
         if self.filtered > 0 {
             let _ = writeln!(
                 out,
@@ -240,6 +251,7 @@ mod tests {
             cause: Cause::Zombie { missed: 1 },
         }));
         stats.record(&item(ItemKind::Resumed {
+            seq: None,
             replayed: 2,
             recovered_in: None,
         }));

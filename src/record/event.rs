@@ -84,6 +84,8 @@ pub(crate) struct EventFields {
     delay_ns: Option<u64>,
     resume: Option<bool>,
     dropped: Option<u64>,
+    after: Option<u64>,
+    next: Option<u64>,
     message: Option<String>,
     hint: Option<String>,
     cause: Option<String>,
@@ -119,6 +121,7 @@ impl EventFields {
                 version: self.version,
             },
             "resumed" => ItemKind::Resumed {
+                seq: self.seq,
                 replayed: self.replayed.unwrap_or(0),
                 recovered_in: self.recovered_in_ns.map(Duration::from_nanos),
             },
@@ -180,6 +183,10 @@ impl EventFields {
                     to: state("to", self.to, self.attempt.unwrap_or(0))?,
                 }
             }
+            "gap" => match (self.after, self.next) {
+                (Some(after), Some(next)) if next > after => ItemKind::Gap { after, next },
+                _ => return Err(LineError::invalid("next", "a gap needs after < next")),
+            },
             "lagged" => ItemKind::Lagged {
                 dropped: self.dropped.unwrap_or(0),
             },

@@ -41,6 +41,9 @@ pub struct Header {
     pub utc_offset: FixedOffset,
     /// The items come from a recording (its end reads "replay finished").
     pub replay: bool,
+    /// The items are events read from a stream (`--from nats://…`): no connection lifecycle
+    /// comes with them, so a shard with events shows `via stream`.
+    pub stream: bool,
 }
 
 impl Header {
@@ -52,6 +55,7 @@ impl Header {
             shards,
             utc_offset: FixedOffset::east_opt(0).expect("zero offset is valid"),
             replay: false,
+            stream: false,
         }
     }
 }
@@ -248,16 +252,18 @@ pub struct View {
     pub fleet: Option<FleetView>,
     /// The largest shard count seen.
     max_count: u32,
+    /// Events only, from a stream ([`Header::stream`]).
+    pub stream: bool,
 }
 
 impl View {
-    fn new(shards: u32, now: DateTime<Utc>) -> View {
+    fn new(shards: u32, stream: bool, now: DateTime<Utc>) -> View {
         let count = shards.max(1);
         View {
             now,
             stats: Stats::default(),
             shards: (0..count)
-                .map(|id| ShardView::new(ShardId { id, count }))
+                .map(|id| ShardView::new(ShardId { id, count }, stream))
                 .collect(),
             rate: vec![(i64::MIN, 0); RATE_WINDOW_SECS],
             types: HashMap::new(),
@@ -267,6 +273,7 @@ impl View {
             last_dispatch_at: None,
             fleet: None,
             max_count: count,
+            stream,
         }
     }
 
@@ -314,10 +321,13 @@ impl View {
                 shard.id.count = shard.id.count.max(count);
             }
             for n in self.shards.len()..want {
-                self.shards.push(ShardView::new(ShardId {
-                    id: n as u32,
-                    count,
-                }));
+                self.shards.push(ShardView::new(
+                    ShardId {
+                        id: n as u32,
+                        count,
+                    },
+                    self.stream,
+                ));
             }
         }
         let shard = &mut self.shards[idx];
@@ -395,6 +405,7 @@ impl View {
                     ItemKind::Closed { .. }
                         | ItemKind::InvalidSession { .. }
                         | ItemKind::Lagged { .. }
+                        | ItemKind::Gap { .. }
                         | ItemKind::Error { .. }
                         | ItemKind::Fatal { .. }
                 );
@@ -500,7 +511,7 @@ const PAGE: usize = 10;
 impl App {
     /// An empty dashboard. Times start at the Unix epoch until the first `apply` / `tick`.
     pub fn new(header: Header) -> App {
-        let live = View::new(header.shards, DateTime::<Utc>::UNIX_EPOCH);
+        let live = View::new(header.shards, header.stream, DateTime::<Utc>::UNIX_EPOCH);
         App {
             header,
             diagnostics: Diagnostics::default(),

@@ -89,13 +89,12 @@ pub struct ShardView {
     /// The item source ended (a replay finished) while this shard was not fatal: no reconnect
     /// is coming, whatever its last state was.
     pub ended: bool,
-    /// A state change was seen: the source carries the shard's lifecycle (a stream read with
-    /// `--from` carries its events only).
-    pub state_seen: bool,
+    /// The source is a stream of events only ([`Header::stream`](super::Header::stream)).
+    pub from_stream: bool,
 }
 
 impl ShardView {
-    pub(super) fn new(id: ShardId) -> ShardView {
+    pub(super) fn new(id: ShardId, from_stream: bool) -> ShardView {
         ShardView {
             id,
             state: ShardState::Disconnected { attempt: 0 },
@@ -120,7 +119,7 @@ impl ShardView {
             last_dispatch_at: None,
             fatal_reason: None,
             ended: false,
-            state_seen: false,
+            from_stream,
         }
     }
 
@@ -136,10 +135,10 @@ impl ShardView {
         }
     }
 
-    /// Events arrived for this shard but no state change ever did: they come from a stream
-    /// (the shard runs in another process), not from a connection of ours.
+    /// Events of this shard arrived from a stream (the shard runs in another process), not
+    /// from a connection of ours.
     pub fn streamed(&self) -> bool {
-        !self.state_seen && self.last_dispatch_at.is_some()
+        self.from_stream && self.last_dispatch_at.is_some()
     }
 
     /// Heartbeat round trip at a quantile, if any ACK was seen.
@@ -217,7 +216,6 @@ impl ShardView {
             }
             ItemKind::Resumed { .. } => self.resumes += 1,
             ItemKind::StateChange { to, .. } => {
-                self.state_seen = true;
                 if to.is_active() && !self.state.is_active() {
                     self.active_since = Some(now);
                 } else if !to.is_active() {
@@ -290,6 +288,7 @@ impl ShardView {
             | ItemKind::InvalidSession { .. }
             | ItemKind::IdentifyWait { .. }
             | ItemKind::Lagged { .. }
+            | ItemKind::Gap { .. }
             | ItemKind::Error { .. } => {}
         }
     }

@@ -312,7 +312,7 @@ fn draw_shards(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
         .filter(|s| s.state == ShardState::Active && !s.ended)
         .count();
     let streamed = view.shards.iter().filter(|s| s.streamed()).count();
-    let title = if streamed > 0 && view.shards.iter().all(|s| !s.state_seen) {
+    let title = if view.stream {
         // `--from nats://…`: the shards run elsewhere; their events come through the stream.
         format!(
             " Shards {streamed}/{} with events in the stream ",
@@ -756,7 +756,8 @@ fn diag_facts(app: &App, view: &View) -> DiagFacts {
         identify,
         reset,
         token,
-        dropped: view.stats.dropped,
+        // Items dropped and events the gateway did not replay after a resume: both lost.
+        dropped: view.stats.dropped + view.stats.missed,
         errors: view.stats.errors,
     }
 }

@@ -309,6 +309,7 @@ pub fn items() -> Vec<GatewayItem> {
             1,
             36.0,
             ItemKind::Resumed {
+                seq: None,
                 replayed: 2,
                 recovered_in: Some(Duration::from_millis(1000)),
             },

@@ -76,7 +76,8 @@ pub(crate) async fn open_fleet(
             notice,
             Notice::Lost { .. } | Notice::StartFailed { .. } | Notice::Fatal { .. }
         );
-        if !quiet || important {
+        // While `tui --cluster` draws, notices go to its log only (the fleet traces them).
+        if (!quiet || important) && !qqbot::tui::on_screen() {
             eprintln!("qqbot: cluster: {notice}");
         }
     }));

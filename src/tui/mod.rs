@@ -43,6 +43,7 @@ pub use app::{
     App, Diagnostics, FleetRead, FleetView, Focus, Header, KeyAction, LastClose, state_label,
 };
 pub use term::{
-    DEFAULT_FPS, Ended, Feeds, log_file, log_path, run, run_dashboard, run_dashboard_with,
+    DEFAULT_FPS, Ended, Feeds, log_file, log_path, on_screen, run, run_dashboard,
+    run_dashboard_with,
 };
 pub use ui::draw;

@@ -105,6 +105,12 @@ struct TerminalGuard {
 /// such as a panic message).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// Whether the dashboard owns the terminal right now (raw mode, alternate screen): anything
+/// printed to stdout or stderr would land in the frame, so callers write to the log instead.
+pub fn on_screen() -> bool {
+    ACTIVE.load(Ordering::SeqCst)
+}
+
 fn restore_terminal() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = disable_raw_mode();

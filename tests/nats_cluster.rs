@@ -3,6 +3,7 @@
 
 mod cli_support;
 mod nats_support;
+mod tmux_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
@@ -719,47 +720,6 @@ fn cluster_flags_are_checked() {
     assert!(stderr.contains("nats-server -js"), "{stderr}");
 }
 
-/// A private tmux server for one dashboard, killed on drop.
-struct Pane {
-    socket: String,
-}
-
-impl Pane {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs (apt-get install tmux)")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
-    }
-
-    /// Poll the screen until `done` holds (bounded), returning it.
-    fn wait_for(&self, within: Duration, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.capture();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                started.elapsed() < within,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 /// The row of shard `id` (`0/2 …`) on the dashboard.
 fn shard_row(screen: &str, id: &str) -> Option<String> {
     screen
@@ -819,9 +779,7 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
         nats = nats.url,
         ttl = TTL.as_millis(),
     );
-    let pane = Pane {
-        socket: format!("qqbot-fleet-tui-{}", std::process::id()),
-    };
+    let pane = tmux_support::Tmux::new_named("fleet-tui");
     let out = pane.run(&[
         "start-server",
         ";",
@@ -850,7 +808,7 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
     // The dashboard's process joins while the other holds both shards; the fleet rebalances
     // (one shard is handed over and resumed here), and the other's shard stays on the screen
     // with its owner, from the bucket.
-    let screen = pane.wait_for(Duration::from_secs(45), "one shard here, one there", |s| {
+    let screen = pane.wait_within(Duration::from_secs(45), "one shard here, one there", |s| {
         let rows: Vec<String> = ["0/2", "1/2"]
             .iter()
             .filter_map(|id| shard_row(s, id))
@@ -868,7 +826,7 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
         "{screen}"
     );
     pane.run(&["send-keys", "-t", "tui", "q"]);
-    let screen = pane.wait_for(Duration::from_secs(20), "the dashboard to exit", |s| {
+    let screen = pane.wait_within(Duration::from_secs(20), "the dashboard to exit", |s| {
         s.contains("EXIT-STATUS=")
     });
     assert!(screen.contains("EXIT-STATUS=0"), "{screen}");

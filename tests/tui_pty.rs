@@ -14,71 +14,17 @@
 //!   `qqbot config init`, and `qqbot tui --replay` saying that the replay finished.
 
 mod cli_support;
+mod tmux_support;
 mod tui_fixture;
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-/// How long any one wait may take before the test fails.
-const TIMEOUT: Duration = Duration::from_secs(30);
-/// Pause between two polls of the pane.
-const POLL: Duration = Duration::from_millis(50);
+use tmux_support::Tmux;
 
 /// Set in the environment of [`pty_child`] when [`a_panic_restores_the_terminal_before_its_message_prints`]
 /// starts it.
 const CHILD: &str = "QQBOT_TUI_PTY_CHILD";
-
-/// A private tmux server, killed on drop (even when an assertion fails).
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new_named(name: &str) -> Tmux {
-        Tmux {
-            socket: format!("qqbot-tui-test-{}-{name}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs (install it: apt-get install tmux)")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "tui"]).stdout).into_owned()
-    }
-
-    fn format(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "tui", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Poll until `done(screen)` holds, or fail with the last screen after [`TIMEOUT`].
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
 
 /// A shell command line: `PROGRAM ARGS` with none of the user's qqbot settings in its
 /// environment and no config file.
@@ -106,9 +52,8 @@ fn event_total(screen: &str) -> u64 {
 fn dashboard_runs_in_a_real_terminal_and_restores_it_on_quit() {
     let tmux = Tmux::new_named("quit");
     // Heartbeats every second, so the summary has a round-trip line; the emulator's identify
-    // spacing brings the second shard up about 5 s after the first. 160 columns: the status
-    // bar puts PAUSED after the source, and the embedded emulator's source label (with its two
-    // URLs) leaves no room for it at 120.
+    // spacing brings the second shard up about 5 s after the first. 160 columns leave the
+    // embedded emulator's source label (with its two URLs) whole next to PAUSED.
     start_dashboard(
         &tmux,
         "160",

@@ -256,6 +256,23 @@ fn inject_round(emu: &Emulator, round: &str) -> Vec<String> {
     ids
 }
 
+
+/// A NATS server (`None` when it is not installed and not required), a runtime, and a quiet
+/// emulator of a two-shard bot whose shards may identify together.
+fn two_shards() -> Option<(NatsServer, tokio::runtime::Runtime, Emulator)> {
+    let nats = NatsServer::start()?;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt
+        .block_on(Emulator::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            shards: 2,
+            max_concurrency: 2,
+            ..EmulatorConfig::default()
+        }))
+        .unwrap();
+    Some((nats, rt, emu))
+}
+
 #[test]
 fn three_processes_share_eight_shards_and_resume_a_killed_ones_shards() {
     let Some(nats) = NatsServer::start() else {
@@ -508,18 +525,9 @@ fn three_processes_share_eight_shards_and_resume_a_killed_ones_shards() {
 
 #[test]
 fn a_process_whose_lease_is_taken_stops_that_shard_and_takes_it_back_after_the_ttl() {
-    let Some(nats) = NatsServer::start() else {
+    let Some((nats, rt, emu)) = two_shards() else {
         return;
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let emu = rt
-        .block_on(Emulator::start(EmulatorConfig {
-            scenario: Scenario::Quiet,
-            shards: 2,
-            max_concurrency: 2,
-            ..EmulatorConfig::default()
-        }))
-        .unwrap();
     let home = tempfile::tempdir().unwrap();
     let bucket = "qqbot_test_lost";
     let mut member = spawn_member(&emu, home.path(), &nats.url, bucket, 2);
@@ -838,18 +846,9 @@ fn the_dashboard_of_one_member_lists_the_shards_of_the_other() {
 /// stopped renewing) appears with its state and seq.
 #[test]
 fn metrics_cover_a_shard_taken_over_after_the_start() {
-    let Some(nats) = NatsServer::start() else {
+    let Some((nats, rt, emu)) = two_shards() else {
         return;
     };
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let emu = rt
-        .block_on(Emulator::start(EmulatorConfig {
-            scenario: Scenario::Quiet,
-            shards: 2,
-            max_concurrency: 2,
-            ..EmulatorConfig::default()
-        }))
-        .unwrap();
     let home = tempfile::tempdir().unwrap();
     let bucket = "qqbot_test_metrics";
     // Another process holds shard 1 (and then dies: it never renews).

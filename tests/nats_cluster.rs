@@ -256,7 +256,6 @@ fn inject_round(emu: &Emulator, round: &str) -> Vec<String> {
     ids
 }
 
-
 /// A NATS server (`None` when it is not installed and not required), a runtime, and a quiet
 /// emulator of a two-shard bot whose shards may identify together.
 fn two_shards() -> Option<(NatsServer, tokio::runtime::Runtime, Emulator)> {

@@ -21,7 +21,7 @@
 //! | `webhook` | webhook mode: Ed25519 signing, the callback receiver and the forwarder | `webhook` |
 //! | `tui` | the dashboard's pure reducer and drawing, and its terminal loop | `tui` |
 //! | `nats` | events into NATS JetStream and back (`--publish`, `--from`, `NatsSource`) | `nats` |
-//! | `cluster` | shards across processes: leases, fleet-wide identify spacing, take-over (NATS) | `nats` |
+//! | `cluster` | shards across processes: leases, fleet-wide identify spacing, take-over (NATS) | `nats` (its status rows and lease names also with `tui`) |
 //!
 //! The feature-gated modules are named without links, so the documentation builds with any set
 //! of features; docs.rs builds with all of them.
@@ -31,7 +31,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod client;
-#[cfg(feature = "nats")]
+#[cfg(any(feature = "nats", feature = "tui"))]
 #[cfg_attr(docsrs, doc(cfg(feature = "nats")))]
 pub mod cluster;
 pub mod config;

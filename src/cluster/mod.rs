@@ -10,9 +10,12 @@
 //!
 //! See [`lease`] for what the bucket holds and the exact expiry rules.
 
+#[cfg(feature = "nats")]
 pub mod fleet;
+#[cfg(feature = "nats")]
 pub mod identify;
 pub mod lease;
+#[cfg(feature = "nats")]
 pub mod store;
 
 use std::sync::Arc;
@@ -20,12 +23,17 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+#[cfg(feature = "nats")]
 pub use fleet::Fleet;
+#[cfg(feature = "nats")]
 pub use identify::FleetQueue;
 pub use lease::{IdentifyClaim, Lease, Member};
+#[cfg(feature = "nats")]
 pub use store::{Bucket, StoreError};
 
-use crate::gateway::{ShardId, StartError};
+use crate::gateway::ShardId;
+#[cfg(feature = "nats")]
+use crate::gateway::StartError;
 
 /// The default lease TTL.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
@@ -110,6 +118,7 @@ impl FleetConfig {
 }
 
 /// Why a process could not join.
+#[cfg(feature = "nats")]
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
     /// Credentials or `/gateway/bot` (as for a single cluster).
@@ -256,6 +265,7 @@ pub struct FleetStatus {
 
 /// Read the bucket: every `shard.<id>` lease (and, with `count`, a row for every shard of that
 /// count even without a lease), and the members. `Ok(None)` when the bucket does not exist.
+#[cfg(feature = "nats")]
 pub async fn status(
     nats_url: &str,
     bucket: &str,
@@ -272,11 +282,13 @@ pub async fn status(
 /// Reads the fleet's state from its bucket, as often as asked, over one connection: what `qqbot
 /// cluster status` prints and what the dashboard of `qqbot tui --cluster` refreshes (the one
 /// place that turns the bucket's keys into [`FleetStatus`] rows).
+#[cfg(feature = "nats")]
 #[derive(Debug, Clone)]
 pub struct StatusReader {
     bucket: Bucket,
 }
 
+#[cfg(feature = "nats")]
 impl StatusReader {
     /// A reader on an open bucket (see also [`Fleet::status_reader`]).
     pub fn new(bucket: Bucket) -> StatusReader {
@@ -326,6 +338,7 @@ impl StatusReader {
 }
 
 /// One `cluster status` row from what `shard.<id>` holds, as of `now` (Unix ms).
+#[cfg(feature = "nats")]
 fn shard_row(
     id: u32,
     count: Option<u32>,

@@ -181,7 +181,7 @@ pub trait EventHandler: Send + Sync + 'static {
     ) -> impl Future<Output = HandlerResult> + Send {
         async { Ok(()) }
     }
-    /// `INTERACTION_CREATE`. Acknowledge it with [`Api::ack_interaction`].
+    /// `INTERACTION_CREATE`. Acknowledge it with [`Api::ack_interaction`](crate::http::Api::ack_interaction).
     fn interaction_create(
         &self,
         ctx: Context,

@@ -136,7 +136,7 @@ pub struct SessionSummary {
 }
 
 impl SessionSummary {
-    /// What [`Client::with_resume`] needs to resume this session after a restart.
+    /// What [`Client::with_resume`](super::Client::with_resume) needs to resume this session after a restart.
     pub fn resume_info(&self) -> Option<SessionInfo> {
         Some(SessionInfo {
             session_id: self.session_id.clone()?,

@@ -44,8 +44,8 @@ impl Serialize for MsgType {
     }
 }
 
-/// `media` of a message body: a `file_info` from [`Api::upload_group_file`] /
-/// [`Api::upload_c2c_file`].
+/// `media` of a message body: a `file_info` from [`Api::upload_group_file`](super::Api::upload_group_file) /
+/// [`Api::upload_c2c_file`](super::Api::upload_c2c_file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Media {
     /// The uploaded file's `file_info`.
@@ -233,7 +233,7 @@ pub struct UploadedFile {
     pub id: Option<String>,
 }
 
-/// `POST /users/@me/dms` response: the DM session to send to with [`Api::post_dm_message`].
+/// `POST /users/@me/dms` response: the DM session to send to with [`Api::post_dm_message`](super::Api::post_dm_message).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default)]
 pub struct DmSession {

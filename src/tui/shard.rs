@@ -295,7 +295,7 @@ impl ShardView {
 }
 
 /// One read of the fleet's key-value bucket (`qqbot tui --cluster`), handed to
-/// [`App::set_fleet`]: the same rows `qqbot cluster status` prints
+/// [`App::set_fleet`](super::App::set_fleet): the same rows `qqbot cluster status` prints
 /// ([`StatusReader::read`](crate::cluster::StatusReader::read)).
 #[derive(Debug, Clone)]
 pub struct FleetRead {

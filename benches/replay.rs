@@ -34,13 +34,13 @@ fn item(seq: u64, frame: &str) -> GatewayItem {
         shard: ShardId::ONE,
         received_at: Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap()
             + chrono::Duration::microseconds(seq as i64 * 997),
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: env.s,
-            t: env.t.as_deref().unwrap_or("").into(),
-            id: env.id.as_deref().map(str::to_owned),
-            frame: Arc::from(frame),
-            d_range: start..start + d.len(),
-        }),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            env.s,
+            env.t.as_deref().unwrap_or("").into(),
+            env.id.as_deref(),
+            Arc::from(frame),
+            start..start + d.len(),
+        )),
     }
 }
 

@@ -82,13 +82,13 @@ fn pool() -> Vec<GatewayItem> {
         items.push(GatewayItem {
             shard,
             received_at: Utc::now(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(n),
-                t: t.into(),
-                id: Some(format!("{t}:{n}")),
-                frame: Arc::from(frame.as_str()),
-                d_range: start..start + d.len(),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(n),
+                t.into(),
+                Some(format!("{t}:{n}").as_str()),
+                Arc::from(frame.as_str()),
+                start..start + d.len(),
+            )),
         });
     }
     items

@@ -73,13 +73,13 @@ fn dispatch(shard: ShardId, seq: u64, n: u64) -> GatewayItem {
     let start = frame.rfind(d).unwrap_or(0);
     item(
         shard,
-        ItemKind::Dispatch(Dispatch {
-            seq: Some(seq),
-            t: t.into(),
-            id: Some(format!("{t}:{n}")),
-            frame: Arc::from(frame.as_str()),
-            d_range: start..start + d.len(),
-        }),
+        ItemKind::Dispatch(Dispatch::new(
+            Some(seq),
+            t.into(),
+            Some(format!("{t}:{n}").as_str()),
+            Arc::from(frame.as_str()),
+            start..start + d.len(),
+        )),
     )
 }
 

@@ -320,7 +320,7 @@ fn replay_serve_feeds_a_qqbot_shard_in_order_with_a_resume_mid_replay() {
                 let item = items.recv().await.expect("items");
                 match item.kind {
                     ItemKind::Dispatch(d) => {
-                        got.push((d.t.clone(), d.id.clone(), d.d().to_owned()));
+                        got.push((d.t.clone(), d.id().map(str::to_owned), d.d().to_owned()));
                         if got.len() == 10 {
                             // Mid-replay: the platform ends the session (op 7 + 4009).
                             client
@@ -443,7 +443,7 @@ fn replay_serve_gives_each_new_session_the_whole_recording() {
             let waited = tokio::time::timeout(Duration::from_secs(30), async {
                 while ids.len() < 12 {
                     if let ItemKind::Dispatch(d) = items.recv().await.expect("items").kind {
-                        ids.push(d.id.clone().unwrap());
+                        ids.push(d.id().map(str::to_owned).unwrap());
                     }
                 }
             })
@@ -531,7 +531,7 @@ fn replay_serve_accepts_listen_ndjson_output() {
         let waited = tokio::time::timeout(Duration::from_secs(30), async {
             while got.len() < 8 {
                 if let ItemKind::Dispatch(d) = items.recv().await.expect("items").kind {
-                    got.push((d.t.to_string(), d.id.clone(), d.d().to_owned()));
+                    got.push((d.t.to_string(), d.id().map(str::to_owned), d.d().to_owned()));
                 }
             }
         })

@@ -46,13 +46,13 @@ fn dispatch(frame: &str) -> GatewayItem {
     let env = Envelope::peek(&frame).unwrap();
     let d = env.d.unwrap().get();
     let start = d.as_ptr() as usize - frame.as_ptr() as usize;
-    let dispatch = Dispatch {
-        seq: env.s,
-        t: env.t.as_deref().unwrap().into(),
-        id: env.id.as_deref().map(str::to_owned),
-        frame: Arc::clone(&frame),
-        d_range: start..start + d.len(),
-    };
+    let dispatch = Dispatch::new(
+        env.s,
+        env.t.as_deref().unwrap().into(),
+        env.id.as_deref(),
+        Arc::clone(&frame),
+        start..start + d.len(),
+    );
     item(ItemKind::Dispatch(dispatch))
 }
 

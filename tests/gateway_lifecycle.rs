@@ -102,7 +102,7 @@ impl Run {
             .filter_map(|(_, k)| match k {
                 ItemKind::Dispatch(d) => Some((
                     d.seq.expect("s on every dispatch"),
-                    d.id.clone().expect("id"),
+                    d.id().map(str::to_owned).expect("id"),
                 )),
                 _ => None,
             })
@@ -151,7 +151,7 @@ async fn lifecycle_identify_then_ready_and_dispatch() {
     };
     assert_eq!(&*d.t, "AT_MESSAGE_CREATE");
     assert_eq!(d.seq, Some(2), "READY took s = 1");
-    assert!(d.id.as_deref().unwrap().starts_with("AT_MESSAGE_CREATE:"));
+    assert!(d.id().unwrap().starts_with("AT_MESSAGE_CREATE:"));
     let body: serde_json::Value = serde_json::from_str(d.d()).unwrap();
     assert_eq!(body, message(1), "d passes through intact");
     let infos = run.cluster.sessions();

@@ -31,13 +31,13 @@ fn dispatch(shard: ShardId, s: u64, content: &str) -> GatewayItem {
     GatewayItem {
         shard,
         received_at: Utc::now(),
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: Some(s),
-            t: "AT_MESSAGE_CREATE".into(),
-            id: env.id.as_deref().map(str::to_owned),
-            d_range: start..start + raw.len(),
-            frame: frame.clone(),
-        }),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            Some(s),
+            "AT_MESSAGE_CREATE".into(),
+            env.id.as_deref(),
+            frame.clone(),
+            start..start + raw.len(),
+        )),
     }
 }
 

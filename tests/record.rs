@@ -44,13 +44,13 @@ fn dispatch(shard: ShardId, ms: i64, frame: &str) -> GatewayItem {
     GatewayItem {
         shard,
         received_at: at(ms),
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: env.s,
-            t: env.t.as_deref().unwrap_or("").into(),
-            id: env.id.as_deref().map(str::to_owned),
-            frame: Arc::from(frame),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            env.s,
+            env.t.as_deref().unwrap_or("").into(),
+            env.id.as_deref(),
+            Arc::from(frame),
             d_range,
-        }),
+        )),
     }
 }
 
@@ -525,7 +525,7 @@ fn redact_ids_is_consistent_and_keeps_shapes() {
         };
         assert_eq!(frame["s"].as_u64(), d.seq);
         assert_eq!(frame["t"], &*d.t);
-        if let Some(id) = &d.id {
+        if let Some(id) = d.id() {
             let new = frame["id"].as_str().unwrap();
             assert_ne!(new, id);
             assert!(new.starts_with(&format!("{}:", d.t)), "{new}");

@@ -26,13 +26,13 @@ fn every_kind() -> Vec<ItemKind> {
         r#"{"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{"content":"hi"}}"#;
     let start = frame.find(r#"{"content""#).unwrap();
     vec![
-        ItemKind::Dispatch(Dispatch {
-            seq: Some(5),
-            t: "AT_MESSAGE_CREATE".into(),
-            id: Some("AT_MESSAGE_CREATE:1".into()),
-            frame: Arc::from(frame),
-            d_range: start..frame.len() - 1,
-        }),
+        ItemKind::Dispatch(Dispatch::new(
+            Some(5),
+            "AT_MESSAGE_CREATE".into(),
+            Some("AT_MESSAGE_CREATE:1"),
+            Arc::from(frame),
+            start..frame.len() - 1,
+        )),
         ItemKind::Connected {
             url: "ws://127.0.0.1:1/websocket".into(),
             attempt: 1,

@@ -99,7 +99,7 @@ async fn validation_then_injected_events_arrive_byte_exact_without_s() {
             serde_json::to_string(d).unwrap(),
             "d byte-exact"
         );
-        let id = dispatch.id.clone().expect("event id");
+        let id = dispatch.id().map(str::to_owned).expect("event id");
         assert!(id.starts_with(&format!("{t}:")), "{id}");
         // The body is QQ's webhook shape: id, op 0, d, t, and no `s` key anywhere at the top.
         let frame: serde_json::Value = serde_json::from_str(&dispatch.frame).unwrap();
@@ -138,7 +138,7 @@ async fn generated_demo_traffic_is_sent_without_any_gateway_session() {
     for _ in 0..5 {
         let (_, dispatch) = next_dispatch(&mut items).await;
         assert_eq!(dispatch.seq, None);
-        let id = dispatch.id.clone().unwrap();
+        let id = dispatch.id().map(str::to_owned).unwrap();
         assert!(!seen.contains(&id), "duplicate {id}");
         seen.push(id);
     }

@@ -172,13 +172,13 @@ fn gateway_item(s: u64) -> GatewayItem {
     GatewayItem {
         shard: SHARD,
         received_at: chrono::Utc::now(),
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: Some(s),
-            t: "GROUP_AT_MESSAGE_CREATE".into(),
-            id: Some(id_of(s)),
-            frame: Arc::from(frame.as_str()),
-            d_range: start..start + d.len(),
-        }),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            Some(s),
+            "GROUP_AT_MESSAGE_CREATE".into(),
+            Some(id_of(s).as_str()),
+            Arc::from(frame.as_str()),
+            start..start + d.len(),
+        )),
     }
 }
 
@@ -212,13 +212,13 @@ async fn forwarded_requests_look_like_qq_and_verify_independently_at_every_targe
     let webhook_item = GatewayItem {
         shard: SHARD,
         received_at: chrono::Utc::now(),
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: None,
-            t: "C2C_MESSAGE_CREATE".into(),
-            id: Some("C2C_MESSAGE_CREATE:w1".into()),
-            frame: Arc::from(webhook_frame),
-            d_range: start..start + r#"{ "content" : "x" }"#.len(),
-        }),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            None,
+            "C2C_MESSAGE_CREATE".into(),
+            Some("C2C_MESSAGE_CREATE:w1"),
+            Arc::from(webhook_frame),
+            start..start + r#"{ "content" : "x" }"#.len(),
+        )),
     };
     assert!(forwarder.try_forward(&webhook_item).unwrap());
     // Lifecycle items are not forwarded.

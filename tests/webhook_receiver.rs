@@ -222,7 +222,7 @@ async fn rejections_get_their_status_and_interleaved_valid_events_all_arrive() {
     }
     for (n, d) in (1..).zip(&dispatches) {
         let (id, d_text) = event(n);
-        assert_eq!(d.id.as_deref(), Some(id.as_str()));
+        assert_eq!(d.id(), Some(id.as_str()));
         assert_eq!(d.d(), d_text);
         assert_eq!(&*d.t, "C2C_MESSAGE_CREATE");
         assert_eq!(d.seq, None);
@@ -278,7 +278,7 @@ async fn redeliveries_are_acked_and_dropped_only_with_dedup() {
         let first = next_dispatch(&mut rx).await;
         let second = next_dispatch(&mut rx).await;
         let id = |item: &GatewayItem| match &item.kind {
-            ItemKind::Dispatch(d) => d.id.clone().unwrap(),
+            ItemKind::Dispatch(d) => d.id().map(str::to_owned).unwrap(),
             _ => unreachable!(),
         };
         assert_eq!(id(&first), "C2C_MESSAGE_CREATE:evt-1");
@@ -314,7 +314,7 @@ async fn a_full_queue_answers_503_so_the_event_is_redelivered_not_lost() {
     let ItemKind::Dispatch(d) = item.kind else {
         unreachable!()
     };
-    assert_eq!(d.id.as_deref(), Some("C2C_MESSAGE_CREATE:evt-2"));
+    assert_eq!(d.id(), Some("C2C_MESSAGE_CREATE:evt-2"));
     assert_eq!(receiver.stats().redeliveries, 0);
 }
 
@@ -338,7 +338,7 @@ async fn a_restricted_path_refuses_others_with_404() {
     let ItemKind::Dispatch(d) = next_dispatch(&mut rx).await.kind else {
         unreachable!()
     };
-    assert_eq!(d.id.as_deref(), Some("C2C_MESSAGE_CREATE:evt-2"));
+    assert_eq!(d.id(), Some("C2C_MESSAGE_CREATE:evt-2"));
 }
 
 #[tokio::test]
@@ -501,7 +501,7 @@ async fn a_stalled_body_is_cut_after_the_body_timeout_while_valid_deliveries_arr
         let ItemKind::Dispatch(d) = &item.kind else {
             unreachable!()
         };
-        assert_eq!(d.id.as_deref(), Some(event(n).0.as_str()));
+        assert_eq!(d.id(), Some(event(n).0.as_str()));
     }
     for stream in &mut stalled {
         let response = read_response(stream).await;
@@ -601,7 +601,7 @@ async fn slow_header_connections_are_cut_while_valid_deliveries_arrive() {
         let ItemKind::Dispatch(d) = &item.kind else {
             unreachable!()
         };
-        assert_eq!(d.id.as_deref(), Some(event(n).0.as_str()));
+        assert_eq!(d.id(), Some(event(n).0.as_str()));
     }
     for stream in &mut slow {
         assert!(closed_by_server(stream).await, "slow connection still open");

@@ -305,7 +305,7 @@ impl<W: Write> Pipeline<W> {
             _ => {}
         }
         if let (ItemKind::Dispatch(d), Some(dedup)) = (&item.kind, self.dedup.as_mut())
-            && let Some(id) = d.id.as_deref()
+            && let Some(id) = d.id()
             && !dedup.first_time(id)
         {
             self.stats.duplicates += 1;
@@ -571,13 +571,13 @@ mod tests {
         GatewayItem {
             shard: ShardId::ONE,
             received_at: Utc::now(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(seq),
-                t: "X".into(),
-                id: None,
-                d_range: start..frame.len() - 1,
-                frame: Arc::from(frame),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(seq),
+                "X".into(),
+                None,
+                Arc::from(frame.as_str()),
+                start..frame.len() - 1,
+            )),
         }
     }
 

@@ -639,7 +639,12 @@ impl SessionFeed {
                     CliError::failure(format!("cannot replay {}", file.display())).caused_by(&e)
                 })?;
                 if let ItemKind::Dispatch(d) = replayed.item.kind {
-                    let message = (replayed.offset, d.t.clone(), d.d().to_owned(), d.id.clone());
+                    let message = (
+                        replayed.offset,
+                        d.t.clone(),
+                        d.d().to_owned(),
+                        d.id().map(str::to_owned),
+                    );
                     if tx.blocking_send(message).is_err() {
                         break;
                     }

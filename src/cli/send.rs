@@ -280,7 +280,7 @@ fn time_from_recording(path: &Path, id: &str) -> Result<Option<DateTime<Utc>>, C
         let d_text = frame.text.get(env.d_range.clone()).unwrap_or("");
         let d: Value = serde_json::from_str(d_text).unwrap_or(Value::Null);
         let matches =
-            env.id.as_deref() == Some(id) || d.get("id").and_then(Value::as_str) == Some(id);
+            env.id(&frame.text) == Some(id) || d.get("id").and_then(Value::as_str) == Some(id);
         if !matches {
             continue;
         }

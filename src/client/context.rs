@@ -44,7 +44,7 @@ impl fmt::Debug for Context {
 impl Context {
     pub(super) fn new(api: Api, shared: Arc<Shared>, item: &GatewayItem) -> Context {
         let (event_type, event_id, seq) = match &item.kind {
-            ItemKind::Dispatch(d) => (Some(d.t.to_string()), d.id.clone(), d.seq),
+            ItemKind::Dispatch(d) => (Some(d.t.to_string()), d.id().map(str::to_owned), d.seq),
             _ => (None, None, None),
         };
         Context {

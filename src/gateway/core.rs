@@ -594,10 +594,7 @@ impl ShardCore {
             {
                 // A replay of an event already delivered is dropped (counted and said); a new
                 // event id with a stale `s` is a gateway bug, and the event is kept.
-                let seen = env
-                    .id
-                    .as_deref()
-                    .is_some_and(|id| self.recent_ids.contains(id));
+                let seen = env.id(frame).is_some_and(|id| self.recent_ids.contains(id));
                 out.push(Action::Emit(ItemKind::Error {
                     message: format!(
                         "dispatch {t} with s = {s} at or below the last s = {last}: {}",
@@ -617,7 +614,7 @@ impl ShardCore {
                 self.metrics.last_seq = self.seq;
             }
         }
-        if let Some(id) = env.id.as_deref() {
+        if let Some(id) = env.id(frame) {
             self.recent_ids.remember(id);
         }
         match t {
@@ -663,13 +660,12 @@ impl ShardCore {
                     self.replayed += 1;
                 }
                 self.metrics.events_received += 1;
-                out.push(Action::Emit(ItemKind::Dispatch(Dispatch {
-                    seq: env.seq,
-                    t: env.t.unwrap_or_else(|| self.names.get("")),
-                    id: env.id,
-                    frame: Arc::clone(frame),
-                    d_range: env.d_range,
-                })));
+                let names = &mut self.names;
+                out.push(Action::Emit(ItemKind::Dispatch(Dispatch::from_peeked(
+                    env,
+                    || names.get(""),
+                    Arc::clone(frame),
+                ))));
             }
         }
     }

@@ -575,7 +575,7 @@ fn dispatch_keeps_the_raw_frame_and_d_range() {
     };
     assert_eq!(d.d(), r#"{"content":"a \"q\" 文字","op":7}"#);
     assert_eq!(
-        (d.seq, &*d.t, d.id.as_deref()),
+        (d.seq, &*d.t, d.id()),
         (Some(5), "AT_MESSAGE_CREATE", Some("AT:1"))
     );
     assert!(Arc::ptr_eq(&d.frame, &frame));

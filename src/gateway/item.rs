@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::protocol::CloseAction;
+use crate::protocol::{CloseAction, Peeked, Span};
 
 /// `[shard_id, num_shards]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -45,14 +45,17 @@ pub struct GatewayItem {
 }
 
 /// A dispatch (op 0), kept as the raw frame text so `d` stays byte-exact.
+///
+/// `id` and `d` are located in `frame` rather than copied out of it, so a dispatch costs the
+/// frame and nothing else; [`id`](Self::id) and [`d`](Self::d) read them.
 #[derive(Debug, Clone)]
 pub struct Dispatch {
     /// `s`.
     pub seq: Option<u64>,
     /// `t`, shared between dispatches of the same type (see [`EventNames`](super::EventNames)).
     pub t: Arc<str>,
-    /// `id` (the event id used for passive replies).
-    pub id: Option<String>,
+    /// `id`, located in `frame` (decoded only when it had escapes).
+    id: Option<Span>,
     /// The whole frame as received.
     pub frame: Arc<str>,
     /// Where `d` sits inside `frame`.
@@ -60,6 +63,42 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
+    /// A dispatch of `frame`. An `id` that is a slice of `frame` is kept as a range of it; any
+    /// other `id` (one decoded from escapes, or built apart from the frame) is copied.
+    pub fn new(
+        seq: Option<u64>,
+        t: Arc<str>,
+        id: Option<&str>,
+        frame: Arc<str>,
+        d_range: Range<usize>,
+    ) -> Dispatch {
+        let id = id.map(|id| Span::locate(id, &frame));
+        Dispatch {
+            seq,
+            t,
+            id,
+            frame,
+            d_range,
+        }
+    }
+
+    /// The dispatch a [`Peeked`] envelope describes, `frame` being the text it was peeked from
+    /// (a frame without `t` gets `t`).
+    pub fn from_peeked(peeked: Peeked, t: impl FnOnce() -> Arc<str>, frame: Arc<str>) -> Dispatch {
+        Dispatch {
+            seq: peeked.seq,
+            t: peeked.t.unwrap_or_else(t),
+            id: peeked.id,
+            frame,
+            d_range: peeked.d_range,
+        }
+    }
+
+    /// `id`: the event id used for passive replies.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_ref().map(|id| id.get(&self.frame))
+    }
+
     /// The raw `d` text, byte-exact (`null` when the frame had none).
     pub fn d(&self) -> &str {
         if self.d_range.is_empty() {
@@ -499,6 +538,55 @@ impl ItemKind {
             ItemKind::Error { .. } => "error",
             ItemKind::StateChange { .. } => "state",
             ItemKind::Fatal { .. } => "fatal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::EventNames;
+
+    #[test]
+    fn an_id_in_the_frame_is_a_range_of_it_and_any_other_is_a_copy() {
+        let frame: Arc<str> = Arc::from(r#"{"op":0,"t":"X","id":"X:1","d":{}}"#);
+        let at = frame.find("X:1").unwrap();
+        let inside = Dispatch::new(
+            None,
+            "X".into(),
+            Some(&frame[at..at + 3]),
+            frame.clone(),
+            0..0,
+        );
+        assert!(matches!(&inside.id, Some(Span::InFrame(r)) if *r == (at..at + 3)));
+        assert_eq!(inside.id(), Some("X:1"));
+        // The same text from elsewhere is copied, not looked for.
+        let apart = Dispatch::new(None, "X".into(), Some("X:1"), frame.clone(), 0..0);
+        assert_eq!(apart.id, Some(Span::Decoded("X:1".into())));
+        assert_eq!(apart.id(), Some("X:1"));
+        assert_eq!(
+            Dispatch::new(None, "X".into(), None, frame, 0..0).id(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_peeked_dispatch_reads_its_id_and_d_from_the_frame() {
+        let mut names = EventNames::default();
+        for (text, id) in [
+            (r#"{"op":0,"s":2,"t":"X","id":"X:1","d":{"a":1}}"#, "X:1"),
+            (
+                r#"{"op":0,"s":2,"t":"X","id":"X:\u0026","d":{"a":1}}"#,
+                "X:&",
+            ),
+        ] {
+            let frame: Arc<str> = Arc::from(text);
+            let peeked = Peeked::of(&frame, &mut names).unwrap();
+            let d = Dispatch::from_peeked(peeked, || "".into(), frame.clone());
+            assert_eq!(
+                (d.seq, &*d.t, d.id(), d.d()),
+                (Some(2), "X", Some(id), r#"{"a":1}"#)
+            );
         }
     }
 }

@@ -381,25 +381,34 @@ pub fn parse_line(body: &[u8]) -> Result<GatewayItem, String> {
     }
     frame.push_str(",\"t\":");
     frame.push_str(&serde_json::to_string(&line.t).expect("strings serialise"));
+    let mut id_range = None;
     if let Some(event_id) = &line.id {
         frame.push_str(",\"id\":");
+        let start = frame.len() + 1;
         frame.push_str(&serde_json::to_string(event_id).expect("strings serialise"));
+        id_range = Some(start..frame.len() - 1);
     }
     frame.push_str(",\"d\":");
     let start = frame.len();
     frame.push_str(line.d.get());
     let end = frame.len();
     frame.push('}');
+    let frame: Arc<str> = Arc::from(frame);
     Ok(GatewayItem {
         shard: ShardId { id, count },
         received_at,
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: line.s,
-            t: Arc::from(line.t.as_str()),
-            id: line.id,
-            frame: Arc::from(frame),
-            d_range: start..end,
-        }),
+        kind: ItemKind::Dispatch(Dispatch::new(
+            line.s,
+            Arc::from(line.t.as_str()),
+            // The id as written in the frame when it needed no escapes (then it is a range of
+            // the frame), else its decoded value.
+            id_range
+                .map(|r| &frame[r])
+                .filter(|written| Some(*written) == line.id.as_deref())
+                .or(line.id.as_deref()),
+            Arc::clone(&frame),
+            start..end,
+        )),
     })
 }
 

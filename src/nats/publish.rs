@@ -359,8 +359,8 @@ impl Publisher {
                 }
                 let mut line = ndjson::line(item);
                 line.pop(); // the newline
-                let id = match (&d.id, d.seq) {
-                    (Some(id), _) => id.clone(),
+                let id = match (d.id(), d.seq) {
+                    (Some(id), _) => id.to_owned(),
                     // No event id: the session's `s` identifies the event across a resume.
                     (None, Some(s)) => {
                         let session = self

@@ -72,13 +72,13 @@ mod tests {
         GatewayItem {
             shard: ShardId::ONE,
             received_at: chrono::Utc::now(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(1),
-                t: t.into(),
-                id: None,
-                frame: Arc::from(frame.as_str()),
-                d_range: start..start + d.len(),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(1),
+                t.into(),
+                None,
+                Arc::from(frame.as_str()),
+                start..start + d.len(),
+            )),
         }
     }
 

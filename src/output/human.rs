@@ -139,7 +139,7 @@ fn dispatch_line(out: &mut String, painter: Painter, d: &Dispatch) {
     if let Some(id) = fields.id.as_deref().filter(|id| !id.is_empty()) {
         let label = if d.t.contains("MESSAGE") { "msg" } else { "id" };
         parts.push(format!("{label}:{}", painter.id(id)));
-    } else if let Some(id) = d.id.as_deref().filter(|_| replyable_event(&d.t)) {
+    } else if let Some(id) = d.id().filter(|_| replyable_event(&d.t)) {
         parts.push(format!("event:{}", painter.id(id)));
     }
     out.push(' ');
@@ -357,13 +357,13 @@ mod tests {
         GatewayItem {
             shard: ShardId::ONE,
             received_at: chrono::Utc::now(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(3),
-                t: t.into(),
-                id: Some(format!("{t}:x")),
-                frame: Arc::from(frame.as_str()),
-                d_range: start..start + d.len(),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(3),
+                t.into(),
+                Some(format!("{t}:x").as_str()),
+                Arc::from(frame.as_str()),
+                start..start + d.len(),
+            )),
         }
     }
 

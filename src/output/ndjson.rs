@@ -107,7 +107,7 @@ pub fn write_line(out: &mut String, item: &GatewayItem) {
                 None => out.push_str(",\"s\":null"),
             }
             field_str(out, "t", &d.t);
-            field_opt_str(out, "id", d.id.as_deref());
+            field_opt_str(out, "id", d.id());
             out.push_str(",\"d\":");
             out.push_str(d.d());
         }
@@ -149,13 +149,13 @@ mod tests {
         let item = GatewayItem {
             shard: ShardId { id: 1, count: 2 },
             received_at: at(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(7),
-                t: "AT_MESSAGE_CREATE".into(),
-                id: Some("AT_MESSAGE_CREATE:1".into()),
-                frame: Arc::from(frame),
-                d_range: start..start + d.len(),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(7),
+                "AT_MESSAGE_CREATE".into(),
+                Some("AT_MESSAGE_CREATE:1"),
+                Arc::from(frame),
+                start..start + d.len(),
+            )),
         };
         let text = line(&item);
         assert_eq!(
@@ -178,13 +178,11 @@ mod tests {
         let item = GatewayItem {
             shard: ShardId::ONE,
             received_at: at(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: peeked.seq,
-                t: "AT_MESSAGE_CREATE".into(),
-                id: peeked.id.clone(),
-                frame: Arc::from(frame.as_str()),
-                d_range: peeked.d_range.clone(),
-            }),
+            kind: ItemKind::Dispatch(Dispatch::from_peeked(
+                peeked,
+                || "AT_MESSAGE_CREATE".into(),
+                Arc::from(frame.as_str()),
+            )),
         };
         let text = line(&item);
         assert!(text.ends_with(&format!(",\"d\":{d}}}\n")), "{text}");

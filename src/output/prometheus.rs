@@ -443,13 +443,13 @@ mod tests {
         GatewayItem {
             shard: ShardId::ONE,
             received_at: chrono::Utc::now(),
-            kind: ItemKind::Dispatch(Dispatch {
-                seq: Some(1),
-                t: Arc::from(t),
-                id: None,
-                frame: Arc::from("{}"),
-                d_range: 0..0,
-            }),
+            kind: ItemKind::Dispatch(Dispatch::new(
+                Some(1),
+                Arc::from(t),
+                None,
+                Arc::from("{}"),
+                0..0,
+            )),
         }
     }
 

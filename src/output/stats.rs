@@ -304,13 +304,13 @@ mod tests {
         let huge = "X".repeat(70_000);
         let mut stats = Stats::default();
         for t in [huge.as_str(), "AT_MESSAGE_CREATE", "A\nB"] {
-            stats.record(&item(ItemKind::Dispatch(crate::gateway::Dispatch {
-                seq: None,
-                t: t.into(),
-                id: None,
-                frame: "{}".into(),
-                d_range: 0..0,
-            })));
+            stats.record(&item(ItemKind::Dispatch(crate::gateway::Dispatch::new(
+                None,
+                t.into(),
+                None,
+                "{}".into(),
+                0..0,
+            ))));
         }
         let text = stats.summary(Duration::from_secs(1));
         assert!(text.len() < 1_000, "{} bytes", text.len());

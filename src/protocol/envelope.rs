@@ -18,15 +18,25 @@ pub struct Envelope<'a> {
     /// The sequence number (`s`), on downlink dispatches. Missing and `null` both read as `None`.
     #[serde(default)]
     pub s: Option<u64>,
-    /// The event name (`t`) on dispatches; missing and `null` both read as `None`.
-    #[serde(default, borrow)]
+    /// The event name (`t`) on dispatches; missing and `null` both read as `None`. Borrowed
+    /// from the text unless it had escapes.
+    #[serde(default, borrow, deserialize_with = "borrowed")]
     pub t: Option<Cow<'a, str>>,
-    /// The event id (`id`), e.g. `AT_MESSAGE_CREATE:<uuid>`.
-    #[serde(default, borrow)]
+    /// The event id (`id`), e.g. `AT_MESSAGE_CREATE:<uuid>`. Borrowed from the text unless it
+    /// had escapes.
+    #[serde(default, borrow, deserialize_with = "borrowed")]
     pub id: Option<Cow<'a, str>>,
     /// The body (`d`), unparsed. Missing and `null` both read as `None`.
     #[serde(default, borrow)]
     pub d: Option<&'a RawValue>,
+}
+
+/// An optional string borrowed from the input when it has no escapes: serde borrows a
+/// `Cow<str>` field marked `borrow`, but not one inside an `Option`, which it always copies.
+fn borrowed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'de>>::deserialize(d)?.map(|b| b.0))
 }
 
 impl<'a> Envelope<'a> {
@@ -204,6 +214,16 @@ mod tests {
         let env = peek(r#"{"op":0,"s":1,"t":"READ\u0059","d":""}"#);
         assert_eq!(env.t.as_deref(), Some("READY"));
         assert_eq!(env.d_text(), r#""""#);
+    }
+
+    #[test]
+    fn plain_t_and_id_are_borrowed_and_escaped_ones_decoded() {
+        let env = peek(r#"{"op":0,"t":"X","id":"X:1"}"#);
+        assert!(matches!(env.t, Some(Cow::Borrowed("X"))));
+        assert!(matches!(env.id, Some(Cow::Borrowed("X:1"))));
+        let env = peek(r#"{"op":0,"t":null,"id":"X:\u0026"}"#);
+        assert_eq!(env.t, None);
+        assert!(matches!(env.id.as_ref(), Some(Cow::Owned(id)) if id == "X:&"));
     }
 
     #[test]

@@ -220,6 +220,43 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// A string value of a frame: where its text sits in the frame when the JSON string had no
+/// escapes (the common case: nothing is copied), or its decoded value when it had some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    /// The byte range of the string's body (between the quotes) inside the frame text.
+    InFrame(Range<usize>),
+    /// The decoded value: the JSON string had escapes.
+    Decoded(Box<str>),
+}
+
+impl Span {
+    /// Locate `value` in `text`: a range when `value` is a slice of `text` itself, a copy
+    /// otherwise.
+    pub fn locate(value: &str, text: &str) -> Span {
+        let start = (value.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        match start.checked_add(value.len()) {
+            Some(end)
+                if text
+                    .get(start..end)
+                    .is_some_and(|s| s.as_ptr() == value.as_ptr()) =>
+            {
+                Span::InFrame(start..end)
+            }
+            _ => Span::Decoded(value.into()),
+        }
+    }
+
+    /// The value, read from `text` (the frame it was located in). A range that does not fit
+    /// `text` reads as empty rather than panicking.
+    pub fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Span::InFrame(range) => text.get(range.clone()).unwrap_or(""),
+            Span::Decoded(value) => value,
+        }
+    }
+}
+
 /// A frame's envelope with `d` located rather than parsed: what the shard and the recording
 /// reader need of every frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,8 +267,8 @@ pub struct Peeked {
     pub seq: Option<u64>,
     /// `t` (shared between frames of the same type).
     pub t: Option<Arc<str>>,
-    /// `id`.
-    pub id: Option<String>,
+    /// `id`: where it sits in the text, or its decoded value when it had escapes.
+    pub id: Option<Span>,
     /// Where `d` sits in the text (empty when absent or null).
     pub d_range: Range<usize>,
 }
@@ -259,9 +296,14 @@ impl Peeked {
             op: env.op,
             seq: env.s,
             t: env.t.as_deref().map(|t| names.get(t)),
-            id: env.id.as_deref().map(str::to_owned),
+            id: env.id.as_deref().map(|id| Span::locate(id, text)),
             d_range,
         }
+    }
+
+    /// The `id` read from `text` (the frame this was peeked from).
+    pub fn id<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        self.id.as_ref().map(|id| id.get(text))
     }
 
     /// The text of `d` inside `text` (`null` when absent).
@@ -330,7 +372,10 @@ pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
                         if slot == 2 {
                             t = Some(names.get(&text))
                         } else {
-                            id = Some(text.into_owned())
+                            id = Some(match text {
+                                Cow::Borrowed(_) => Span::InFrame(vs..ve),
+                                Cow::Owned(decoded) => Span::Decoded(decoded.into()),
+                            })
                         }
                     }
                     _ if null => s.i += 4,
@@ -430,9 +475,13 @@ mod tests {
         let mut names = EventNames::default();
         let p = super::peek(ESCAPED[7], &mut names).unwrap();
         assert_eq!(p.t.as_deref(), Some("AT_MESSAGE_CREATE"));
-        assert_eq!(p.id.as_deref(), Some("\t\n"));
+        assert_eq!(p.id(ESCAPED[7]), Some("\t\n"));
         let p = super::peek(ESCAPED[6], &mut names).unwrap();
-        assert_eq!(p.id.as_deref(), Some("\u{1f600}"));
+        assert_eq!(p.id, Some(Span::Decoded("\u{1f600}".into())));
+        // An id without escapes is not copied: it is a range of the frame.
+        let p = super::peek(FRAMES[0], &mut names).unwrap();
+        assert!(matches!(p.id, Some(Span::InFrame(_))));
+        assert_eq!(p.id(FRAMES[0]), Some("AT_MESSAGE_CREATE:1"));
         // `d` is not decoded: its text is the frame's own bytes.
         let frame = FRAMES[FRAMES.len() - 1];
         let p = super::peek(frame, &mut names).unwrap();

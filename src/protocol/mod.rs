@@ -13,7 +13,7 @@ pub mod payloads;
 pub use close::{CloseAction, CloseInfo, close_info};
 pub use envelope::{Envelope, EnvelopeError};
 pub use events::EventType;
-pub use fastpeek::Peeked;
+pub use fastpeek::{Peeked, Span};
 pub use intents::{IntentError, Intents};
 pub use names::EventNames;
 pub use opcode::OpCode;

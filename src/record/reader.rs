@@ -597,7 +597,7 @@ mod tests {
         for f in [&fast, &slow] {
             let env = f.envelope.as_ref().unwrap();
             assert_eq!(env.t.as_deref(), Some("AT_MESSAGE_CREATE"));
-            assert_eq!(env.id.as_deref(), Some("X:&"));
+            assert_eq!(env.id(&f.text), Some("X:&"));
             assert_eq!(env.d(&f.text), d);
         }
         for bad in [r#""\x""#, r#""\u12""#, r#""\u12"#] {

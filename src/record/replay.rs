@@ -33,13 +33,7 @@ fn frame_to_item(frame: FrameRecord) -> Option<GatewayItem> {
     Some(GatewayItem {
         shard: frame.shard,
         received_at: frame.at,
-        kind: ItemKind::Dispatch(Dispatch {
-            seq: env.seq,
-            t: env.t.unwrap_or_else(|| Arc::from("")),
-            id: env.id,
-            frame: frame.text,
-            d_range: env.d_range,
-        }),
+        kind: ItemKind::Dispatch(Dispatch::from_peeked(env, || Arc::from(""), frame.text)),
     })
 }
 

@@ -365,7 +365,7 @@ impl Worker {
         // Webhook events are passed through byte-exact; gateway frames are rewritten without `s`.
         let body = match dispatch.seq {
             None => dispatch.frame.to_string(),
-            Some(_) => dispatch_body(&dispatch.t, dispatch.id.as_deref(), dispatch.d()),
+            Some(_) => dispatch_body(&dispatch.t, dispatch.id(), dispatch.d()),
         };
         let sends = self.targets.iter().map(|target| {
             let body = &body;
@@ -385,7 +385,7 @@ impl Worker {
                 shard,
                 seq: dispatch.seq,
                 t: dispatch.t.to_string(),
-                id: dispatch.id.clone(),
+                id: dispatch.id().map(str::to_owned),
                 attempts,
             })
             .collect();

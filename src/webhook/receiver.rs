@@ -663,7 +663,6 @@ impl Ctx {
                     .as_deref()
                     .ok_or(Rejection::DispatchWithoutT)?
                     .to_owned();
-                let id = env.id.as_deref().map(str::to_owned);
                 let d_range = env
                     .d
                     .map(|d| {
@@ -671,13 +670,8 @@ impl Ctx {
                         start..start + d.get().len()
                     })
                     .unwrap_or(0..0);
-                let dispatch = Dispatch {
-                    seq: None,
-                    t: t.into(),
-                    id,
-                    frame: frame.clone(),
-                    d_range,
-                };
+                let dispatch =
+                    Dispatch::new(None, t.into(), env.id.as_deref(), frame.clone(), d_range);
                 Ok(self.enqueue(dispatch))
             }
             op => {
@@ -721,7 +715,7 @@ impl Ctx {
                 return json(StatusCode::SERVICE_UNAVAILABLE, NACK_BODY.to_owned());
             }
         };
-        if let Some(id) = dispatch.id.as_deref() {
+        if let Some(id) = dispatch.id() {
             let first = self
                 .seen
                 .lock()

@@ -47,13 +47,13 @@ pub fn dispatch(shard_id: u32, secs: f64, seq: u64, t: &str, d: &str) -> Gateway
     item(
         shard_id,
         secs,
-        ItemKind::Dispatch(Dispatch {
-            seq: Some(seq),
-            t: t.into(),
-            id: Some(id),
-            frame: Arc::from(frame.as_str()),
-            d_range: start..start + d.len(),
-        }),
+        ItemKind::Dispatch(Dispatch::new(
+            Some(seq),
+            t.into(),
+            Some(id.as_str()),
+            Arc::from(frame.as_str()),
+            start..start + d.len(),
+        )),
     )
 }
 

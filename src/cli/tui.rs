@@ -76,25 +76,12 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 None,
             )
             .await?;
-            let (shards, diagnostics) = match &source {
-                Source::Gateway { cluster, .. } => (
-                    cluster.shards().len() as u32,
-                    Some(Diagnostics::from_gateway(
-                        cluster.gateway(),
-                        cluster.token_ttl(),
-                        Utc::now(),
-                    )),
-                ),
-                Source::Webhook { .. } | Source::Nats { .. } => (1, None),
-                Source::Fleet { fleet, .. } => (
-                    fleet.shard_count(),
-                    Some(Diagnostics::from_gateway(
-                        fleet.gateway(),
-                        fleet.token_ttl(),
-                        Utc::now(),
-                    )),
-                ),
+            let shards = match &source {
+                Source::Gateway { cluster, .. } => cluster.shards().len() as u32,
+                Source::Webhook { .. } | Source::Nats { .. } => 1,
+                Source::Fleet { fleet, .. } => fleet.shard_count(),
             };
+            let diagnostics = diagnostics_of(&source);
             let header = Header {
                 utc_offset: offset,
                 stream: matches!(source, Source::Nats { .. }),
@@ -102,18 +89,15 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
             };
             let (diag_tx, diag_rx) = watch::channel(diagnostics.clone().unwrap_or_default());
             let refresh = async {
-                // The token TTL changes when the token is refreshed: re-read it now and then.
-                let Source::Gateway { cluster, .. } = &source else {
+                // The token TTL changes when the token is refreshed: re-read it now and then
+                // (a single process's cluster, or the fleet this process leases shards in).
+                if diagnostics_of(&source).is_none() {
                     return std::future::pending().await;
-                };
+                }
                 let mut tick = tokio::time::interval(Duration::from_secs(15));
                 loop {
                     tick.tick().await;
-                    let _ = diag_tx.send(Diagnostics::from_gateway(
-                        cluster.gateway(),
-                        cluster.token_ttl(),
-                        Utc::now(),
-                    ));
+                    let _ = diag_tx.send(diagnostics_of(&source).unwrap_or_default());
                 }
             };
             // `--cluster`: the whole fleet from the bucket, read on a task of its own every few
@@ -231,4 +215,22 @@ fn replay_source(
         }
     });
     Ok((rx, header))
+}
+
+/// What the diagnostics view shows of a gateway source (its token's time to live included), read
+/// at start-up and again every 15 s; `None` for sources without a gateway (webhook, stream).
+fn diagnostics_of(source: &Source) -> Option<Diagnostics> {
+    match source {
+        Source::Gateway { cluster, .. } => Some(Diagnostics::from_gateway(
+            cluster.gateway(),
+            cluster.token_ttl(),
+            Utc::now(),
+        )),
+        Source::Fleet { fleet, .. } => Some(Diagnostics::from_gateway(
+            fleet.gateway(),
+            fleet.token_ttl(),
+            Utc::now(),
+        )),
+        Source::Webhook { .. } | Source::Nats { .. } => None,
+    }
 }

@@ -156,6 +156,32 @@ async fn dispatches_have_strictly_increasing_s_and_typed_ids() {
     assert_eq!(emu.sessions()[0].seq, 5);
 }
 
+/// The platform's encoder writes `<`, `>` and `&` inside strings as `\u003c`, `\u003e` and
+/// `\u0026` (real captures); the emulator's frames carry the same escapes and decode to what was
+/// injected.
+#[tokio::test]
+async fn dispatches_escape_html_characters_as_the_platform_does() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    let mut c = Client::connect(&emu).await;
+    c.identify(&tok, ALL_INTENTS, None).await;
+    let mut d = guild_msg("<@!6158788878435714165> a&b > c");
+    d["author"]["avatar"] = json!("http://thirdqq.qlogo.cn/g?b=oidb&k=x&s=100");
+    assert_eq!(emu.inject("AT_MESSAGE_CREATE", d.clone()), 1);
+    let raw = c.raw_frame().await;
+    assert!(
+        raw.contains(r#""content":"\u003c@!6158788878435714165\u003e a\u0026b \u003e c""#),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(r#""avatar":"http://thirdqq.qlogo.cn/g?b=oidb\u0026k=x\u0026s=100""#),
+        "{raw}"
+    );
+    assert!(!raw.contains(['<', '>', '&']), "{raw}");
+    let frame: Value = serde_json::from_str(&raw).expect("valid JSON");
+    assert_eq!(frame["d"], d);
+}
+
 #[tokio::test]
 async fn only_sessions_whose_intents_cover_the_event_get_it() {
     let emu = start(quiet()).await;

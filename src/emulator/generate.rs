@@ -14,8 +14,10 @@ use serde_json::{Value, json};
 pub const BOT_USER_ID: &str = "6158788878435714165";
 /// The emulated bot's name.
 pub const BOT_USERNAME: &str = "qqbot-emulator";
-/// Avatar URL used for every generated user.
-pub const AVATAR: &str = "http://thirdqq.qlogo.cn/0";
+/// Avatar URL used for every generated user, shaped like the platform's (query parameters joined
+/// with `&`, which the platform's encoder writes as `\u0026` in dispatches).
+pub const AVATAR: &str =
+    "http://thirdqq.qlogo.cn/g?b=oidb&k=Jk3aVzPqTbx0ficwRvLgYw&kti=ZyxNlwAAAAA&s=100&t=1700000000";
 
 /// UTC+8, the offset every platform timestamp carries.
 pub fn beijing() -> FixedOffset {

@@ -18,6 +18,7 @@ mod control;
 mod gateway;
 pub mod generate;
 mod http;
+mod json;
 mod openapi;
 pub mod passive;
 pub mod records;

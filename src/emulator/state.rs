@@ -151,7 +151,7 @@ impl Shared {
                     };
                     FloodEvent {
                         t: Arc::from(e.t),
-                        d_raw: e.d.to_string(),
+                        d_raw: super::json::platform_json(&e.d),
                         intent,
                     }
                 })

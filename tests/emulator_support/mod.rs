@@ -128,6 +128,17 @@ impl Client {
     }
 
     /// The next frame; panics on close or drop.
+    /// The next text frame as sent, unparsed.
+    pub async fn raw_frame(&mut self) -> String {
+        let msg = timeout(WAIT, self.ws.next())
+            .await
+            .expect("server answered in time");
+        match msg {
+            Some(Ok(Message::Text(text))) => text.as_str().to_owned(),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
     pub async fn frame(&mut self) -> Value {
         match self.next().await {
             Next::Frame(v) => v,

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::super::config::Scenario;
 use super::super::generate::{BOT_USER_ID, BOT_USERNAME};
+use super::super::json::platform_json;
 use super::super::records::{EmulatorEvent, EmulatorWarning, Fault, FaultTarget, SessionSnapshot};
 use super::super::routing::shard_for;
 use super::{
@@ -243,7 +244,7 @@ impl Shared {
             "user": {"id": BOT_USER_ID, "username": BOT_USERNAME, "bot": true},
             "shard": shard,
         });
-        session.push_unbuffered("READY", &ready.to_string());
+        session.push_unbuffered("READY", &platform_json(&ready));
         gw.sessions.insert(id.clone(), session);
         drop(gw);
         self.counters.identifies.fetch_add(1, Ordering::Relaxed);
@@ -371,7 +372,7 @@ impl Shared {
         event_id: Option<String>,
         only: Option<&str>,
     ) -> usize {
-        self.deliver_raw(t, d, &d.to_string(), event_id, only)
+        self.deliver_raw(t, d, &platform_json(d), event_id, only)
     }
 
     /// [`deliver`](Self::deliver) with the body text sent exactly as given (`d_raw` must be the

@@ -22,7 +22,8 @@ use super::Envelope;
 use super::EventNames;
 use crate::jsonscan::next_special;
 
-/// Nesting limit, below serde_json's 128 so that anything deeper is left to serde.
+/// Nesting limit, below serde_json's 128 so that anything deeper is left to serde (and within
+/// the 128-bit stack of `Scan::value`).
 const MAX_DEPTH: usize = 100;
 
 struct Scan<'a> {
@@ -148,8 +149,8 @@ impl<'a> Scan<'a> {
 
     /// Skip one complete value of any kind, validating it.
     fn value(&mut self) -> Option<()> {
-        // Bit stack: 1 = object, 0 = array.
-        let mut stack = [false; MAX_DEPTH];
+        // Bit stack, one bit per open container (1 = object, 0 = array), innermost lowest.
+        let mut stack: u128 = 0;
         let mut depth = 0usize;
         loop {
             self.ws();
@@ -164,7 +165,7 @@ impl<'a> Scan<'a> {
                         if depth == MAX_DEPTH {
                             return None;
                         }
-                        stack[depth] = open == b'{';
+                        stack = (stack << 1) | u128::from(open == b'{');
                         depth += 1;
                         if open == b'{' {
                             self.key()?;
@@ -189,7 +190,7 @@ impl<'a> Scan<'a> {
                     return Some(());
                 }
                 self.ws();
-                let in_object = stack[depth - 1];
+                let in_object = stack & 1 == 1;
                 match (in_object, self.peek()?) {
                     (_, b',') => {
                         self.i += 1;
@@ -201,6 +202,7 @@ impl<'a> Scan<'a> {
                     }
                     (true, b'}') | (false, b']') => {
                         self.i += 1;
+                        stack >>= 1;
                         depth -= 1;
                     }
                     _ => return None,
@@ -533,6 +535,56 @@ mod tests {
         ] {
             assert_eq!(peek(frame), None, "{frame}");
         }
+    }
+
+    /// Nesting up to the limit stays on the fast path, objects and arrays mixed, also past 64
+    /// levels (the upper half of the bit stack); a wrong closer at any depth is refused; deeper
+    /// than the limit goes to serde, which has the final word.
+    #[test]
+    fn deep_nesting_to_the_limit_and_beyond() {
+        // Level k (1-based) is an object when k % 3 == 0, else an array.
+        let nested = |depth: usize, wrong_closer_at: Option<usize>| {
+            let mut d = String::new();
+            for k in 1..=depth {
+                d.push_str(if k % 3 == 0 { "{\"k\":" } else { "[" });
+            }
+            d.push('1');
+            for k in (1..=depth).rev() {
+                let object = k % 3 == 0;
+                let closer = if Some(k) == wrong_closer_at {
+                    !object
+                } else {
+                    object
+                };
+                d.push(if closer { '}' } else { ']' });
+            }
+            format!(r#"{{"op":0,"s":5,"t":"X","d":{d}}}"#)
+        };
+        for depth in [1, 63, 64, 65, 99, MAX_DEPTH] {
+            let frame = nested(depth, None);
+            let fast = peek(&frame).unwrap_or_else(|| panic!("depth {depth} left the fast path"));
+            assert_eq!(Some(fast), serde_peek(&frame), "depth {depth}");
+            for wrong in [1, depth / 2 + 1, depth] {
+                let bad = nested(depth, Some(wrong));
+                assert_eq!(peek(&bad), None, "depth {depth}, wrong closer at {wrong}");
+                assert_eq!(
+                    serde_peek(&bad),
+                    None,
+                    "depth {depth}, wrong closer at {wrong}"
+                );
+            }
+        }
+        // Past the limit: not the fast path's call; serde decides.
+        for depth in [MAX_DEPTH + 1, 130] {
+            let deeper = nested(depth, None);
+            assert_eq!(peek(&deeper), None, "depth {depth}");
+            assert_eq!(
+                Peeked::of(&deeper, &mut EventNames::default()),
+                serde_peek(&deeper),
+                "depth {depth}"
+            );
+        }
+        assert!(serde_peek(&nested(MAX_DEPTH + 1, None)).is_some());
     }
 
     /// Mutate valid frames byte by byte: whenever the fast peek answers, it must agree with serde

@@ -8,7 +8,7 @@ use std::time::Duration;
 use qqbot::emulator::{EmulatorConfig, EmulatorEvent, Fault, FaultTarget, Scenario, fault_period};
 use qqbot::protocol::Intents;
 use serde_json::{Value, json};
-use support::{ALL_INTENTS, Client, Next, quiet, skip, start, token, wait_for};
+use support::{ALL_INTENTS, Client, Next, identified, quiet, skip, start, token, wait_for};
 
 const AT: u64 = 1 << 30;
 const GROUP_C2C: u64 = 1 << 25;
@@ -131,9 +131,7 @@ async fn heartbeats_are_acked_in_every_client_shape() {
 #[tokio::test]
 async fn dispatches_have_strictly_increasing_s_and_typed_ids() {
     let emu = start(quiet()).await;
-    let tok = token(&emu).await;
-    let mut c = Client::connect(&emu).await;
-    c.identify(&tok, ALL_INTENTS, None).await;
+    let mut c = identified(&emu).await;
     let types = [
         "AT_MESSAGE_CREATE",
         "GROUP_AT_MESSAGE_CREATE",
@@ -162,9 +160,7 @@ async fn dispatches_have_strictly_increasing_s_and_typed_ids() {
 #[tokio::test]
 async fn dispatches_escape_html_characters_as_the_platform_does() {
     let emu = start(quiet()).await;
-    let tok = token(&emu).await;
-    let mut c = Client::connect(&emu).await;
-    c.identify(&tok, ALL_INTENTS, None).await;
+    let mut c = identified(&emu).await;
     let mut d = guild_msg("<@!6158788878435714165> a&b > c");
     d["author"]["avatar"] = json!("http://thirdqq.qlogo.cn/g?b=oidb&k=x&s=100");
     assert_eq!(emu.inject("AT_MESSAGE_CREATE", d.clone()), 1);
@@ -820,9 +816,7 @@ async fn flood_scenario_streams_contiguous_sequence_numbers() {
         ..quiet()
     })
     .await;
-    let tok = token(&emu).await;
-    let mut c = Client::connect(&emu).await;
-    c.identify(&tok, ALL_INTENTS, None).await;
+    let mut c = identified(&emu).await;
     let mut events = emu.subscribe();
     for expected in 2..=2000u64 {
         let f = c.frame().await;

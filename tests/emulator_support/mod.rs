@@ -229,3 +229,11 @@ pub async fn wait_for(
 /// Intents that cover every event the tests inject.
 pub const ALL_INTENTS: u64 =
     1 | 2 | (1 << 9) | (1 << 10) | (1 << 12) | (1 << 25) | (1 << 26) | (1 << 30);
+
+/// A client connected and identified with [`ALL_INTENTS`] (READY read).
+pub async fn identified(emu: &Emulator) -> Client {
+    let tok = token(emu).await;
+    let mut c = Client::connect(emu).await;
+    c.identify(&tok, ALL_INTENTS, None).await;
+    c
+}

@@ -8,22 +8,22 @@
 use std::io;
 
 use serde::Serialize;
+use serde_json::Value;
 use serde_json::ser::{Formatter, Serializer};
 
 /// `value` as compact JSON with the platform's escapes.
-pub(crate) fn platform_json<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn platform_json(value: &Value) -> String {
     let mut out = Vec::with_capacity(256);
     let mut ser = Serializer::with_formatter(&mut out, PlatformFormatter);
-    // Serializing a `Value` (or a derived struct) into memory cannot fail.
-    if value.serialize(&mut ser).is_err() {
-        return String::from("null");
-    }
-    // serde_json writes UTF-8, and the escapes are ASCII.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    value
+        .serialize(&mut ser)
+        .expect("a JSON value serialises into memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// serde_json's compact output (the trait's defaults), plus the escapes of Go's `encoding/json`. serde_json escapes `"`,
-/// `\` and control characters itself and hands the rest over as fragments.
+/// serde_json's compact output (the trait's defaults) plus the escapes of Go's `encoding/json`.
+/// serde_json escapes `"`, `\` and control characters itself and hands the rest over as
+/// fragments.
 struct PlatformFormatter;
 
 impl Formatter for PlatformFormatter {
@@ -53,7 +53,7 @@ impl Formatter for PlatformFormatter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
     #[test]
     fn escapes_what_the_platform_escapes_and_decodes_to_the_same_value() {

@@ -46,7 +46,7 @@ use super::sign::{KeyError, PublicKey, SignatureError, WebhookKey};
 use super::tls::{TlsError, TlsFiles, TlsListener, server_config};
 use crate::gateway::item::{Dispatch, GatewayItem, ItemKind, ShardId};
 use crate::output::dedup::Dedup;
-use crate::protocol::{Envelope, EnvelopeError};
+use crate::protocol::{Envelope, EnvelopeError, EventNames, Peeked};
 use crate::secret::Secret;
 
 /// Default replay-protection window for `X-Signature-Timestamp`.
@@ -658,20 +658,17 @@ impl Ctx {
                 Ok(json(StatusCode::OK, body))
             }
             0 => {
-                let t = env
-                    .t
-                    .as_deref()
-                    .ok_or(Rejection::DispatchWithoutT)?
-                    .to_owned();
-                let d_range = env
-                    .d
-                    .map(|d| {
-                        let start = d.get().as_ptr() as usize - frame.as_ptr() as usize;
-                        start..start + d.get().len()
-                    })
-                    .unwrap_or(0..0);
-                let dispatch =
-                    Dispatch::new(None, t.into(), env.id.as_deref(), frame.clone(), d_range);
+                if env.t.is_none() {
+                    return Err(Rejection::DispatchWithoutT);
+                }
+                // `id` and `d` located in the frame, as the shard and the recording reader do.
+                let peeked = Peeked::from_envelope(&env, &frame, &mut EventNames::default());
+                // Webhook bodies carry no `s`.
+                let peeked = Peeked {
+                    seq: None,
+                    ..peeked
+                };
+                let dispatch = Dispatch::from_peeked(peeked, || Arc::from(""), frame.clone());
                 Ok(self.enqueue(dispatch))
             }
             op => {

@@ -41,9 +41,11 @@ pub struct EmulateArgs {
     /// Heartbeat interval sent in Hello, in milliseconds.
     #[arg(long, default_value_t = 41_250, value_name = "MS")]
     pub heartbeat_interval: u64,
-    /// Send op 7 and close 4009 this often per connection, in seconds.
-    #[arg(long, default_value_t = 1800, value_name = "SECS")]
-    pub session_timeout: u64,
+    /// Send op 7 and close 4009 this often per connection (e.g. 10s, 5m; a plain number is
+    /// seconds), as `listen --emulator --session-timeout` does.
+    #[arg(long, default_value = "30m", value_name = "DURATION",
+          value_parser = super::listen::parse_duration)]
+    pub session_timeout: Duration,
     /// Shard count recommended by /gateway/bot.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub shards: u32,
@@ -121,6 +123,10 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
     let scenario = parse_scenario(&args.scenario)?;
     let grant =
         Intents::parse(&args.grant).map_err(|e| CliError::usage(format!("--grant: {e}")))?;
+    if args.session_timeout.is_zero() {
+        return Err(CliError::usage("--session-timeout must be above 0")
+            .hint("e.g. --session-timeout 10s for an op 7 + 4009 every ten seconds"));
+    }
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err(CliError::usage(
             "--rate must be a positive number of events per second",
@@ -133,7 +139,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         scenario,
         rate: args.rate,
         heartbeat_interval: Duration::from_millis(args.heartbeat_interval.max(1)),
-        session_timeout: Duration::from_secs(args.session_timeout.max(1)),
+        session_timeout: args.session_timeout,
         seed: args.seed,
         shards: args.shards.max(1),
         max_concurrency: args.max_concurrency.max(1),
@@ -222,4 +228,43 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
     }
     emulator.shutdown().await;
     Ok(Exit::Interrupted)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulateArgs,
+    }
+
+    fn config(extra: &[&str]) -> Result<EmulatorConfig, String> {
+        let argv = std::iter::once("emulate").chain(extra.iter().copied());
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        config_from(&cli.args).map_err(|e| e.to_string())
+    }
+
+    /// `--session-timeout` reads like `listen --emulator --session-timeout`: `10s`, `5m`,
+    /// `500ms`, or plain seconds as before.
+    #[test]
+    fn session_timeout_takes_a_duration_like_listen() {
+        let timeout = |extra: &[&str]| config(extra).map(|c| c.session_timeout);
+        assert_eq!(timeout(&[]), Ok(Duration::from_secs(1800)));
+        for (text, want) in [
+            ("10s", Duration::from_secs(10)),
+            ("5m", Duration::from_secs(300)),
+            ("500ms", Duration::from_millis(500)),
+            ("90", Duration::from_secs(90)),
+        ] {
+            assert_eq!(timeout(&["--session-timeout", text]), Ok(want), "{text}");
+        }
+        let zero = timeout(&["--session-timeout", "0s"]).unwrap_err();
+        assert!(zero.contains("must be above 0"), "{zero}");
+        let bad = timeout(&["--session-timeout", "5 parsecs"]).unwrap_err();
+        assert!(bad.contains("bad duration"), "{bad}");
+    }
 }

@@ -4,59 +4,20 @@
 //! `.ci/run` installs botpy and sets `QQBOT_REQUIRE_SDK=1`, so CI fails if this cannot run. Without
 //! botpy and without that variable, the test says so on stderr and passes without checking.
 
-use std::process::Stdio;
+mod sdk_support;
+
 use std::time::Duration;
 
-use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Scenario};
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-fn botpy_available() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import botpy"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+use qqbot::emulator::EmulatorEvent;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn botpy_connects_heartbeats_and_receives_demo_events() {
-    if !botpy_available() {
-        assert!(
-            std::env::var_os("QQBOT_REQUIRE_SDK").is_none(),
-            "botpy is required here: python3 -m pip install qq-botpy==1.2.1"
-        );
-        eprintln!("skipping: botpy not installed (python3 -m pip install qq-botpy==1.2.1)");
+    if !sdk_support::python_has("botpy", "python3 -m pip install qq-botpy==1.2.1") {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig {
-        scenario: Scenario::Demo,
-        rate: 20.0,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let emulator = sdk_support::demo_emulator().await;
     let mut signals = emulator.subscribe();
-    let config = emulator.config();
-    let mut child = tokio::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/sdk/botpy_smoke.py"
-        ))
-        .args([
-            emulator.api_base(),
-            emulator.token_url(),
-            config.app_id.clone(),
-            config.secret.expose().to_owned(),
-            "5".to_owned(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    let (mut child, mut lines) = sdk_support::run_script("botpy_smoke.py", &emulator, 5);
     let mut ready = false;
     let mut events = Vec::new();
     let collected = tokio::time::timeout(Duration::from_secs(90), async {

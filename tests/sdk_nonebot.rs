@@ -7,62 +7,21 @@
 //! Without NoneBot and without that variable, the test says so on stderr and passes without
 //! checking.
 
-use std::collections::BTreeSet;
-use std::process::Stdio;
-use std::time::Duration;
+mod sdk_support;
 
-use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::collections::BTreeSet;
+use std::time::Duration;
 
 const INSTALL: &str =
     "python3 -m pip install 'nonebot2[httpx,websockets]==2.5.0' nonebot-adapter-qq==1.7.3";
 
-fn nonebot_available() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import nonebot.adapters.qq"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonebot_parses_every_message_type_and_replies() {
-    if !nonebot_available() {
-        assert!(
-            std::env::var_os("QQBOT_REQUIRE_SDK").is_none(),
-            "NoneBot is required here: {INSTALL}"
-        );
-        eprintln!("skipping: NoneBot's QQ adapter not installed ({INSTALL})");
+    if !sdk_support::python_has("nonebot.adapters.qq", INSTALL) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig {
-        scenario: Scenario::Demo,
-        rate: 20.0,
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let config = emulator.config();
-    let mut child = tokio::process::Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/sdk/nonebot_smoke.py"
-        ))
-        .args([
-            emulator.api_base(),
-            emulator.token_url(),
-            config.app_id.clone(),
-            config.secret.expose().to_owned(),
-            "30".to_owned(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
+    let emulator = sdk_support::demo_emulator().await;
+    let (mut child, mut lines) = sdk_support::run_script("nonebot_smoke.py", &emulator, 30);
     let (mut connected, mut done) = (false, false);
     let mut types = BTreeSet::new();
     let mut replies = Vec::new();

@@ -1,0 +1,66 @@
+//! Shared by the SDK tests: whether a Python SDK is installed (CI requires it), a demo emulator,
+//! and the SDK's script started against it with its JSON milestone lines to read.
+
+#![allow(dead_code)]
+
+use std::process::Stdio;
+
+use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+/// Whether `python3` can import `module`. When it cannot, `QQBOT_REQUIRE_SDK` (set by `.ci/run`)
+/// makes that a failure naming `install`; otherwise the caller skips, saying so on stderr.
+pub fn python_has(module: &str, install: &str) -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("QQBOT_REQUIRE_SDK").is_none(),
+            "{module} is required here: {install}"
+        );
+        eprintln!("skipping: {module} not installed ({install})");
+    }
+    found
+}
+
+/// An emulator generating demo events at 20 per second.
+pub async fn demo_emulator() -> Emulator {
+    Emulator::start(EmulatorConfig {
+        scenario: Scenario::Demo,
+        rate: 20.0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Run `tests/sdk/<script>` with the emulator's API base, token URL, app id and secret, and the
+/// number of events to wait for; its stdout comes back as lines.
+pub fn run_script(
+    script: &str,
+    emulator: &Emulator,
+    events: u32,
+) -> (Child, Lines<BufReader<ChildStdout>>) {
+    let config = emulator.config();
+    let mut child = tokio::process::Command::new("python3")
+        .arg(format!("{}/tests/sdk/{script}", env!("CARGO_MANIFEST_DIR")))
+        .args([
+            emulator.api_base(),
+            emulator.token_url(),
+            config.app_id.clone(),
+            config.secret.expose().to_owned(),
+            events.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    (child, BufReader::new(stdout).lines())
+}

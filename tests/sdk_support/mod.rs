@@ -1,5 +1,5 @@
-//! Shared by the SDK tests: whether a Python SDK is installed (CI requires it), a demo emulator,
-//! and the SDK's script started against it with its JSON milestone lines to read.
+//! Shared by the SDK tests: whether an SDK is installed (CI requires it), a demo emulator, and the
+//! SDK's script started against it with its JSON milestone lines to read.
 
 #![allow(dead_code)]
 
@@ -28,6 +28,32 @@ pub fn python_has(module: &str, install: &str) -> bool {
     found
 }
 
+/// Whether the Node package `package` is installed in `tests/sdk/node` (`npm ci` there, as
+/// `.ci/run` does) and `node` runs; like [`python_has`] otherwise.
+pub fn node_has(package: &str) -> bool {
+    let installed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sdk/node/node_modules")
+        .join(package)
+        .join("package.json")
+        .is_file();
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let found = installed && node;
+    if !found {
+        let install = "npm ci --prefix tests/sdk/node (Node.js 18 or later)";
+        assert!(
+            std::env::var_os("QQBOT_REQUIRE_SDK").is_none(),
+            "{package} is required here: {install}"
+        );
+        eprintln!("skipping: {package} not installed ({install})");
+    }
+    found
+}
+
 /// An emulator generating demo events at 20 per second.
 pub async fn demo_emulator() -> Emulator {
     Emulator::start(EmulatorConfig {
@@ -39,15 +65,21 @@ pub async fn demo_emulator() -> Emulator {
     .unwrap()
 }
 
-/// Run `tests/sdk/<script>` with the emulator's API base, token URL, app id and secret, and the
-/// number of events to wait for; its stdout comes back as lines.
+/// Run `tests/sdk/<script>` (Python for `.py`, Node for `.cjs`) with the emulator's API base,
+/// token URL, app id and secret, and the number of events to wait for; its stdout comes back as
+/// lines.
 pub fn run_script(
     script: &str,
     emulator: &Emulator,
     events: u32,
 ) -> (Child, Lines<BufReader<ChildStdout>>) {
     let config = emulator.config();
-    let mut child = tokio::process::Command::new("python3")
+    let interpreter = if script.ends_with(".cjs") {
+        "node"
+    } else {
+        "python3"
+    };
+    let mut child = tokio::process::Command::new(interpreter)
         .arg(format!("{}/tests/sdk/{script}", env!("CARGO_MANIFEST_DIR")))
         .args([
             emulator.api_base(),

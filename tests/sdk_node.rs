@@ -1,0 +1,96 @@
+//! Node SDKs against the emulator, unmodified, with only their base URLs changed at run time:
+//! the community SDK qq-official-bot 1.0.13 (an interceptor on its own axios client) and satori's
+//! @satorijs/adapter-qq 4.11.0 (its `endpoint` setting, and its token URL where its HTTP client
+//! calls `fetch`). Each fetches a token, identifies, receives guild, group, C2C and DM messages,
+//! and sends a passive reply to each kind, which the emulator accepts.
+//!
+//! `.ci/run` installs them (`npm ci --prefix tests/sdk/node`) and sets `QQBOT_REQUIRE_SDK=1`, so
+//! CI fails if these cannot run. Without them and without that variable, each test says so on
+//! stderr and passes without checking.
+
+mod sdk_support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Run `script` until it has seen 30 message events; check that it saw each of `wanted_kinds`
+/// and that every reply it sent was accepted as a passive one.
+async fn run(script: &str, wanted_kinds: &[&str]) {
+    let emulator = sdk_support::demo_emulator().await;
+    let (mut child, mut lines) = sdk_support::run_script(script, &emulator, 30);
+    let (mut connected, mut done) = (false, false);
+    let mut kinds = BTreeSet::new();
+    let mut replies = Vec::new();
+    let collected = tokio::time::timeout(Duration::from_secs(90), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue; // the SDK's own output
+            };
+            match value["kind"].as_str() {
+                Some("connected") => connected = true,
+                Some("event") => {
+                    kinds.insert(value["type"].as_str().unwrap().to_owned());
+                }
+                Some("reply") => replies.push(value),
+                Some("done") => done = true,
+                Some("timeout") => panic!("{script} timed out inside the script"),
+                Some("failed") => panic!("{script} failed to start: {value}"),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(collected.is_ok(), "{script} did not finish in time");
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{script} exited with {status}");
+    assert!(connected, "{script} never connected");
+    assert!(done, "{script} saw fewer than 30 message events");
+    for kind in wanted_kinds {
+        assert!(kinds.contains(*kind), "no {kind} in {script}: {kinds:?}");
+    }
+    for reply in &replies {
+        assert_eq!(reply["ok"], true, "{script}'s reply failed: {reply}");
+    }
+    // Each reply was a passive one: it names the message it answers, and the emulator took it.
+    let sent = emulator.sent_messages();
+    let routes: BTreeSet<&str> = sent
+        .iter()
+        .filter(|m| m.code == 0 && m.msg_id.is_some())
+        .map(|m| m.route.as_str())
+        .collect();
+    for route in ["channel", "group", "c2c"] {
+        assert!(
+            routes.contains(route),
+            "no passive {route} reply from {script}: {sent:?}"
+        );
+    }
+    assert_eq!(emulator.sessions().len(), 1, "one session for {script}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qq_official_bot_receives_every_message_kind_and_replies() {
+    if !sdk_support::node_has("qq-official-bot") {
+        return;
+    }
+    run(
+        "node/official_smoke.cjs",
+        &[
+            "message.guild.normal",
+            "message.group.normal",
+            "message.private.friend",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn satori_adapter_receives_every_message_kind_and_replies() {
+    if !sdk_support::node_has("@satorijs/adapter-qq") {
+        return;
+    }
+    run(
+        "node/satori_smoke.cjs",
+        &["qqguild:channel", "qq:channel", "qq:direct"],
+    )
+    .await;
+}

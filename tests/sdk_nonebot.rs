@@ -10,10 +10,16 @@
 mod sdk_support;
 
 use std::collections::BTreeSet;
+use std::process::Stdio;
 use std::time::Duration;
+
+use qqbot::emulator::webhook::Validation;
+use qqbot::emulator::{DEFAULT_APP_ID, DEFAULT_SECRET, Emulator, EmulatorConfig, Scenario};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 const INSTALL: &str =
     "python3 -m pip install 'nonebot2[httpx,websockets]==2.5.0' nonebot-adapter-qq==1.7.3";
+const INSTALL_WEBHOOK: &str = "python3 -m pip install 'nonebot2[fastapi]==2.5.0'";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nonebot_parses_every_message_type_and_replies() {
@@ -77,4 +83,112 @@ async fn nonebot_parses_every_message_type_and_replies() {
         assert!(routes.contains(route), "no passive {route} reply: {sent:?}");
     }
     assert_eq!(emulator.sessions().len(), 1, "one NoneBot session");
+}
+
+/// NoneBot in webhook mode as the receiver of the emulator's webhook sender: its op 13 answer
+/// passes the emulator's check, and it accepts every event's Ed25519 signature (it answers 403
+/// to a bad one). Group and C2C replies go through; guild replies are refused with 304018, as
+/// the platform refuses guild sends from a bot without a gateway session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonebot_webhook_verifies_the_emulators_signatures() {
+    if !sdk_support::python_has("nonebot.adapters.qq", INSTALL)
+        || !sdk_support::python_has("fastapi", INSTALL_WEBHOOK)
+    {
+        return;
+    }
+    // The script binds its socket, says where, and learns the emulator's URLs from stdin.
+    let mut child = tokio::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/sdk/nonebot_webhook_smoke.py"
+        ))
+        .args([DEFAULT_APP_ID, DEFAULT_SECRET, "30"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&line)
+                && value["kind"] == "listening"
+            {
+                return value["port"].as_u64().unwrap();
+            }
+        }
+        panic!("the script ended before listening")
+    })
+    .await
+    .expect("the script listens");
+    let emulator = Emulator::start(EmulatorConfig {
+        scenario: Scenario::Demo,
+        rate: 20.0,
+        webhook_to: Some(format!("http://127.0.0.1:{port}/qq/webhook")),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{} {}\n", emulator.api_base(), emulator.token_url()).as_bytes())
+        .await
+        .unwrap();
+    let mut done = false;
+    let mut types = BTreeSet::new();
+    let mut replies = Vec::new();
+    let collected = tokio::time::timeout(Duration::from_secs(90), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            match value["kind"].as_str() {
+                Some("event") => {
+                    types.insert(value["t"].as_str().unwrap().to_owned());
+                }
+                Some("reply") => replies.push(value),
+                Some("done") => done = true,
+                Some("timeout") => panic!("NoneBot timed out inside the script"),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(collected.is_ok(), "NoneBot did not finish in time");
+    assert!(child.wait().await.unwrap().success());
+    assert!(done, "NoneBot saw fewer than 30 webhook events");
+    let status = emulator.webhook_status().expect("webhook mode");
+    assert_eq!(status.validation, Validation::Passed, "{status:?}");
+    assert!(status.delivered >= 30, "{status:?}");
+    assert_eq!(
+        status.failed_attempts, 0,
+        "NoneBot refused a request: {status:?}"
+    );
+    for t in [
+        "AT_MESSAGE_CREATE",
+        "GROUP_AT_MESSAGE_CREATE",
+        "C2C_MESSAGE_CREATE",
+    ] {
+        assert!(types.contains(t), "no {t} reached NoneBot: {types:?}");
+    }
+    for reply in &replies {
+        let t = reply["t"].as_str().unwrap();
+        if t.starts_with("GROUP_") || t.starts_with("C2C_") {
+            assert_eq!(reply["ok"], true, "{reply}");
+        } else if t.ends_with("MESSAGE_CREATE") && !t.starts_with("DIRECT_") {
+            assert_eq!(
+                reply["ok"], false,
+                "a guild send without a gateway session: {reply}"
+            );
+            assert!(
+                reply["error"].as_str().unwrap().contains("304018"),
+                "{reply}"
+            );
+        }
+    }
+    assert!(
+        emulator.sessions().is_empty(),
+        "webhook mode opens no gateway session"
+    );
 }

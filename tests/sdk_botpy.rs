@@ -6,8 +6,6 @@
 
 mod sdk_support;
 
-use std::time::Duration;
-
 use qqbot::emulator::EmulatorEvent;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,27 +15,10 @@ async fn botpy_connects_heartbeats_and_receives_demo_events() {
     }
     let emulator = sdk_support::demo_emulator().await;
     let mut signals = emulator.subscribe();
-    let (mut child, mut lines) = sdk_support::run_script("botpy_smoke.py", &emulator, 5);
-    let mut ready = false;
-    let mut events = Vec::new();
-    let collected = tokio::time::timeout(Duration::from_secs(90), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue; // botpy's own log lines
-            };
-            match value["kind"].as_str() {
-                Some("ready") => ready = true,
-                Some("event") => events.push(value),
-                Some("timeout") => panic!("botpy timed out inside the script"),
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(collected.is_ok(), "botpy did not finish in time");
-    let status = child.wait().await.unwrap();
-    assert!(status.success(), "botpy script exited with {status}");
-    assert!(ready, "botpy never reported READY");
+    let (mut child, lines) = sdk_support::run_script("botpy_smoke.py", &emulator, 5);
+    let seen = sdk_support::milestones("botpy", &mut child, lines).await;
+    assert!(seen.connected, "botpy never reported READY");
+    let events = seen.events;
     assert_eq!(events.len(), 5, "{events:?}");
     for event in &events {
         let t = event["t"].as_str().unwrap();

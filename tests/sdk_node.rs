@@ -11,59 +11,27 @@
 mod sdk_support;
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 /// Run `script` until it has seen 30 message events; check that it saw each of `wanted_kinds`
 /// and that every reply it sent was accepted as a passive one.
 async fn run(script: &str, wanted_kinds: &[&str]) {
     let emulator = sdk_support::demo_emulator().await;
-    let (mut child, mut lines) = sdk_support::run_script(script, &emulator, 30);
-    let (mut connected, mut done) = (false, false);
-    let mut kinds = BTreeSet::new();
-    let mut replies = Vec::new();
-    let collected = tokio::time::timeout(Duration::from_secs(90), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue; // the SDK's own output
-            };
-            match value["kind"].as_str() {
-                Some("connected") => connected = true,
-                Some("event") => {
-                    kinds.insert(value["type"].as_str().unwrap().to_owned());
-                }
-                Some("reply") => replies.push(value),
-                Some("done") => done = true,
-                Some("timeout") => panic!("{script} timed out inside the script"),
-                Some("failed") => panic!("{script} failed to start: {value}"),
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(collected.is_ok(), "{script} did not finish in time");
-    let status = child.wait().await.unwrap();
-    assert!(status.success(), "{script} exited with {status}");
-    assert!(connected, "{script} never connected");
-    assert!(done, "{script} saw fewer than 30 message events");
+    let (mut child, lines) = sdk_support::run_script(script, &emulator, 30);
+    let seen = sdk_support::milestones(script, &mut child, lines).await;
+    assert!(seen.connected, "{script} never connected");
+    assert!(seen.done, "{script} saw fewer than 30 message events");
+    let kinds: BTreeSet<&str> = seen
+        .events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     for kind in wanted_kinds {
         assert!(kinds.contains(*kind), "no {kind} in {script}: {kinds:?}");
     }
-    for reply in &replies {
+    for reply in &seen.replies {
         assert_eq!(reply["ok"], true, "{script}'s reply failed: {reply}");
     }
-    // Each reply was a passive one: it names the message it answers, and the emulator took it.
-    let sent = emulator.sent_messages();
-    let routes: BTreeSet<&str> = sent
-        .iter()
-        .filter(|m| m.code == 0 && m.msg_id.is_some())
-        .map(|m| m.route.as_str())
-        .collect();
-    for route in ["channel", "group", "c2c"] {
-        assert!(
-            routes.contains(route),
-            "no passive {route} reply from {script}: {sent:?}"
-        );
-    }
+    sdk_support::assert_passive_replies(&emulator, &["channel", "group", "c2c"], script);
     assert_eq!(emulator.sessions().len(), 1, "one session for {script}");
 }
 

@@ -27,36 +27,17 @@ async fn nonebot_parses_every_message_type_and_replies() {
         return;
     }
     let emulator = sdk_support::demo_emulator().await;
-    let (mut child, mut lines) = sdk_support::run_script("nonebot_smoke.py", &emulator, 30);
-    let (mut connected, mut done) = (false, false);
+    let (mut child, lines) = sdk_support::run_script("nonebot_smoke.py", &emulator, 30);
+    let seen = sdk_support::milestones("NoneBot", &mut child, lines).await;
+    assert!(seen.connected, "NoneBot never connected");
+    assert!(seen.done, "NoneBot saw fewer than 30 message events");
     let mut types = BTreeSet::new();
-    let mut replies = Vec::new();
-    let collected = tokio::time::timeout(Duration::from_secs(90), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue; // NoneBot's own output
-            };
-            match value["kind"].as_str() {
-                Some("connected") => connected = true,
-                Some("event") => {
-                    let t = value["t"].as_str().unwrap().to_owned();
-                    let id = value["id"].as_str().unwrap_or_default();
-                    assert!(id.starts_with(&format!("{t}:")), "event id {id} for {t}");
-                    types.insert(t);
-                }
-                Some("reply") => replies.push(value),
-                Some("done") => done = true,
-                Some("timeout") => panic!("NoneBot timed out inside the script"),
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(collected.is_ok(), "NoneBot did not finish in time");
-    let status = child.wait().await.unwrap();
-    assert!(status.success(), "NoneBot script exited with {status}");
-    assert!(connected, "NoneBot never connected");
-    assert!(done, "NoneBot saw fewer than 30 message events");
+    for event in &seen.events {
+        let t = event["t"].as_str().unwrap();
+        let id = event["id"].as_str().unwrap_or_default();
+        assert!(id.starts_with(&format!("{t}:")), "event id {id} for {t}");
+        types.insert(t);
+    }
     // The demo mix has guild @-messages, guild messages, DMs, group @-messages and C2C messages.
     for t in [
         "AT_MESSAGE_CREATE",
@@ -68,20 +49,11 @@ async fn nonebot_parses_every_message_type_and_replies() {
             "no {t} reached NoneBot's handler: {types:?}"
         );
     }
-    for reply in &replies {
+    for reply in &seen.replies {
         assert_eq!(reply["ok"], true, "NoneBot's reply failed: {reply}");
     }
-    assert!(replies.len() >= 3, "{replies:?}");
-    // Each reply was a passive one: it names the message it answers, and the emulator took it.
-    let sent = emulator.sent_messages();
-    let routes: BTreeSet<&str> = sent
-        .iter()
-        .filter(|m| m.code == 0 && m.msg_id.is_some())
-        .map(|m| m.route.as_str())
-        .collect();
-    for route in ["channel", "group", "c2c"] {
-        assert!(routes.contains(route), "no passive {route} reply: {sent:?}");
-    }
+    assert!(seen.replies.len() >= 3, "{:?}", seen.replies);
+    sdk_support::assert_passive_replies(&emulator, &["channel", "group", "c2c"], "NoneBot");
     assert_eq!(emulator.sessions().len(), 1, "one NoneBot session");
 }
 
@@ -103,6 +75,7 @@ async fn nonebot_webhook_verifies_the_emulators_signatures() {
             "/tests/sdk/nonebot_webhook_smoke.py"
         ))
         .args([DEFAULT_APP_ID, DEFAULT_SECRET, "30"])
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -135,29 +108,13 @@ async fn nonebot_webhook_verifies_the_emulators_signatures() {
         .write_all(format!("{} {}\n", emulator.api_base(), emulator.token_url()).as_bytes())
         .await
         .unwrap();
-    let mut done = false;
-    let mut types = BTreeSet::new();
-    let mut replies = Vec::new();
-    let collected = tokio::time::timeout(Duration::from_secs(90), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
-            };
-            match value["kind"].as_str() {
-                Some("event") => {
-                    types.insert(value["t"].as_str().unwrap().to_owned());
-                }
-                Some("reply") => replies.push(value),
-                Some("done") => done = true,
-                Some("timeout") => panic!("NoneBot timed out inside the script"),
-                _ => {}
-            }
-        }
-    })
-    .await;
-    assert!(collected.is_ok(), "NoneBot did not finish in time");
-    assert!(child.wait().await.unwrap().success());
-    assert!(done, "NoneBot saw fewer than 30 webhook events");
+    let seen = sdk_support::milestones("NoneBot (webhook)", &mut child, lines).await;
+    assert!(seen.done, "NoneBot saw fewer than 30 webhook events");
+    let types: BTreeSet<&str> = seen
+        .events
+        .iter()
+        .map(|e| e["t"].as_str().unwrap())
+        .collect();
     let status = emulator.webhook_status().expect("webhook mode");
     assert_eq!(status.validation, Validation::Passed, "{status:?}");
     assert!(status.delivered >= 30, "{status:?}");
@@ -172,7 +129,7 @@ async fn nonebot_webhook_verifies_the_emulators_signatures() {
     ] {
         assert!(types.contains(t), "no {t} reached NoneBot: {types:?}");
     }
-    for reply in &replies {
+    for reply in &seen.replies {
         let t = reply["t"].as_str().unwrap();
         if t.starts_with("GROUP_") || t.starts_with("C2C_") {
             assert_eq!(reply["ok"], true, "{reply}");
@@ -187,6 +144,13 @@ async fn nonebot_webhook_verifies_the_emulators_signatures() {
             );
         }
     }
+    assert!(
+        seen.replies
+            .iter()
+            .any(|r| r["t"] == "AT_MESSAGE_CREATE" && r["ok"] == false),
+        "the guild reply was tried and refused: {:?}",
+        seen.replies
+    );
     assert!(
         emulator.sessions().is_empty(),
         "webhook mode opens no gateway session"

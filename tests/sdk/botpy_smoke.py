@@ -11,16 +11,15 @@ a 60 s watchdog.
 """
 
 import asyncio
-import json
 import os
 import sys
-import threading
 from urllib.parse import urlparse
 
 import aiohttp
 import botpy
 from botpy import http as botpy_http
 from botpy.message import Message
+from smoke import say, watchdog
 
 api_base, token_url, app_id, secret, wanted = sys.argv[1:6]
 wanted = int(wanted)
@@ -44,10 +43,6 @@ async def _request(self, method, url, *args, **kwargs):
 aiohttp.ClientSession._request = _request
 
 seen = 0
-
-
-def say(**fields):
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
 
 
 class SmokeClient(botpy.Client):
@@ -74,11 +69,6 @@ class SmokeClient(botpy.Client):
         await self._count("DIRECT_MESSAGE_CREATE", message)
 
 
-def watchdog():
-    say(kind="timeout")
-    os._exit(3)
-
-
-threading.Timer(60, watchdog).start()
+watchdog()
 intents = botpy.Intents(public_guild_messages=True, public_messages=True, direct_message=True, guilds=True)
 SmokeClient(intents=intents, bot_log=None).run(appid=app_id, secret=secret)

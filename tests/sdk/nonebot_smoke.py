@@ -10,12 +10,11 @@ Prints one JSON line per milestone (`connected`, `event`, `reply`) and exits 0 a
 message events with a reply to the first of each type, or 3 after a 60 s watchdog.
 """
 
-import json
 import os
 import sys
-import threading
 
 import nonebot
+from smoke import say, watchdog
 from nonebot import on_message
 from nonebot.adapters.qq import Adapter, Bot, MessageEvent
 
@@ -23,16 +22,7 @@ api_base, token_url, app_id, secret, wanted = sys.argv[1:6]
 wanted = int(wanted)
 
 
-def say(**fields):
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def watchdog():
-    say(kind="timeout")
-    os._exit(3)
-
-
-threading.Timer(60, watchdog).start()
+watchdog()
 
 nonebot.init(
     driver="~httpx+~websockets",

@@ -14,15 +14,14 @@ Prints one JSON line per milestone (`event`, `reply`) and exits 0 after EVENTS m
 with a reply tried for the first of each type, or 3 after a 60 s watchdog.
 """
 
-import json
 import os
 import socket
 import sys
-import threading
 
 import uvicorn
 
 import nonebot
+from smoke import say, watchdog
 from nonebot import on_message
 from nonebot.adapters.qq import ActionFailed, Adapter, Bot, MessageEvent
 
@@ -30,16 +29,7 @@ app_id, secret, wanted = sys.argv[1:4]
 wanted = int(wanted)
 
 
-def say(**fields):
-    print(json.dumps(fields, ensure_ascii=False), flush=True)
-
-
-def watchdog():
-    say(kind="timeout")
-    os._exit(3)
-
-
-threading.Timer(60, watchdog).start()
+watchdog()
 
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

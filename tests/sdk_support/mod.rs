@@ -88,6 +88,8 @@ pub fn run_script(
             config.secret.expose().to_owned(),
             events.to_string(),
         ])
+        // No `__pycache__` next to the scripts.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -95,4 +97,64 @@ pub fn run_script(
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     (child, BufReader::new(stdout).lines())
+}
+
+/// What an SDK script reported, one JSON line per milestone (other lines are the SDK's own).
+#[derive(Debug, Default)]
+pub struct Milestones {
+    /// `connected` (or botpy's `ready`) was reported.
+    pub connected: bool,
+    /// `done`: the script saw all the events it waited for.
+    pub done: bool,
+    /// The `event` lines.
+    pub events: Vec<serde_json::Value>,
+    /// The `reply` lines.
+    pub replies: Vec<serde_json::Value>,
+}
+
+/// Read `lines` to their end (at most 90 s), then wait for the script to exit 0. A `timeout`
+/// or `failed` line from the script fails the test.
+pub async fn milestones(
+    script: &str,
+    child: &mut Child,
+    mut lines: Lines<BufReader<ChildStdout>>,
+) -> Milestones {
+    let mut seen = Milestones::default();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(90), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            match value["kind"].as_str() {
+                Some("connected" | "ready") => seen.connected = true,
+                Some("done") => seen.done = true,
+                Some("event") => seen.events.push(value),
+                Some("reply") => seen.replies.push(value),
+                Some("timeout") => panic!("{script} timed out inside the script"),
+                Some("failed") => panic!("{script} failed: {value}"),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "{script} did not finish in time");
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{script} exited with {status}");
+    seen
+}
+
+/// Every `route` got at least one accepted passive reply (one that names the message it answers).
+pub fn assert_passive_replies(emulator: &Emulator, routes: &[&str], script: &str) {
+    let sent = emulator.sent_messages();
+    let accepted: std::collections::BTreeSet<&str> = sent
+        .iter()
+        .filter(|m| m.code == 0 && m.msg_id.is_some())
+        .map(|m| m.route.as_str())
+        .collect();
+    for route in routes {
+        assert!(
+            accepted.contains(route),
+            "no passive {route} reply from {script}: {sent:?}"
+        );
+    }
 }

@@ -69,7 +69,8 @@ pub struct SourceArgs {
     pub rate: Option<f64>,
     /// With --emulator: end every session this often with op 7 and close 4009 (e.g. 10s;
     /// default 30m).
-    #[arg(long, value_name = "DURATION", requires = "emulator", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", requires = "emulator",
+          value_parser = parse_positive_duration)]
     pub session_timeout: Option<Duration>,
     /// Use the emulator's development credentials (app id 1020304050, secret
     /// qqbot-emulator-secret), for a separately started `qqbot emulate`: `--webhook` to receive
@@ -204,6 +205,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("bad duration `{text}`"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// [`parse_duration`] above zero (how often something happens: `--session-timeout`).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!(
+            "`{text}` is no time at all: give a duration above 0 (e.g. 10s)"
+        )),
+        d => Ok(d),
+    }
 }
 
 /// Whose events, with which credentials: the real platform or an embedded emulator.
@@ -552,9 +563,6 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
             config.rate = rate;
         }
         if let Some(timeout) = args.session_timeout {
-            if timeout.is_zero() {
-                return Err(CliError::usage("--session-timeout must be above 0"));
-            }
             config.session_timeout = timeout;
         }
         return Ok(Target {
@@ -1154,6 +1162,12 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("5 parsecs").is_err());
+        assert_eq!(parse_positive_duration("1ms"), Ok(Duration::from_millis(1)));
+        assert!(
+            parse_positive_duration("0s")
+                .unwrap_err()
+                .contains("above 0")
+        );
         assert_eq!(parse_shard("1/4"), Ok(ShardId { id: 1, count: 4 }));
         assert!(parse_shard("4/4").is_err());
         assert!(parse_shard("x").is_err());

@@ -672,3 +672,63 @@ fn replay_to_seq_stops_the_replay_lifecycle_lines_included() {
         .collect();
     assert_eq!(kinds, ["connected", "s1", "s2", "connected"], "{text}");
 }
+
+/// `replay --json --max-speed` parses and formats on worker threads; with
+/// `QQBOT_REPLAY_WORKERS=0` it reads on one thread. Both print the same bytes, warnings, errors
+/// and exit codes, for whole, torn and damaged recordings and with selections.
+#[test]
+fn replay_on_worker_threads_prints_what_one_thread_prints() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emulator = reconnecting_emulator(&rt);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("session.ndjson");
+    listen_and_record(&emulator, &file, &["--count", "30", "--include-control"]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let torn = dir.path().join("torn.ndjson");
+    std::fs::write(&torn, &text[..text.len() - 40]).unwrap();
+    let damaged = dir.path().join("damaged.ndjson");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let middle = lines.len() / 2;
+    lines[middle] = r#"{"type":"frame","offset_us":1,"at":"2026-11-27T09:40:00Z","shard":[0,1],"dir":"rx","frame":{"op":0,"d":"\x"}}"#;
+    std::fs::write(&damaged, lines.join("\n") + "\n").unwrap();
+    let mut compared = 0;
+    for path in [&file, &torn, &damaged] {
+        for extra in [
+            &[][..],
+            &["--include-control"][..],
+            &["-e", "AT_MESSAGE_CREATE,GROUP_AT_MESSAGE_CREATE"][..],
+            &["--from-seq", "5", "--include-control"][..],
+        ] {
+            let run = |workers: &str| {
+                let mut args = vec!["--json", "replay", path.to_str().unwrap(), "--max-speed"];
+                args.extend(extra);
+                qqbot()
+                    .args(&args)
+                    .env("QQBOT_REPLAY_WORKERS", workers)
+                    .output()
+                    .unwrap()
+            };
+            let one = run("0");
+            let many = run("3");
+            assert_eq!(
+                String::from_utf8_lossy(&many.stdout),
+                String::from_utf8_lossy(&one.stdout),
+                "{} {extra:?}",
+                path.display()
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&many.stderr),
+                String::from_utf8_lossy(&one.stderr)
+            );
+            assert_eq!(many.status.code(), one.status.code());
+            compared += 1;
+            if path == &file {
+                assert!(one.status.success());
+                assert!(one.stdout.len() > 1000, "something was replayed");
+            } else {
+                assert_eq!(one.status.code(), Some(1), "torn or damaged: exit 1");
+            }
+        }
+    }
+    assert_eq!(compared, 12);
+}

@@ -382,6 +382,51 @@ impl<W: Write> Pipeline<W> {
         None
     }
 
+    /// Whether [`Pipeline::push_lines`] may stand in for [`Pipeline::handle`] on dispatches:
+    /// NDJSON output, every dispatch accepted, and nothing else done with them (no recorder,
+    /// forwarder, publisher, metrics, dedup, `--count` or acknowledgements).
+    pub fn takes_lines(&self) -> bool {
+        matches!(self.options.format, Format::Ndjson)
+            && self.options.filter.passes_every_dispatch()
+            && self.options.count.is_none()
+            && self.dedup.is_none()
+            && self.recorder.is_none()
+            && self.forwarder.is_none()
+            && self.publisher.is_none()
+            && self.metrics.is_none()
+            && self.handled.is_none()
+    }
+
+    /// Dispatches already written as NDJSON lines (`text`, `events` of them, counted by type in
+    /// `types`), for a pipeline that [`takes_lines`](Pipeline::takes_lines): what
+    /// [`Pipeline::handle`] does for each of them, without the items. Resume cursors are not
+    /// moved: they are for a live session, and these lines come from a recording.
+    pub fn push_lines(
+        &mut self,
+        text: &str,
+        events: u64,
+        types: &[(std::sync::Arc<str>, u64)],
+    ) -> Option<Stop> {
+        debug_assert!(self.takes_lines());
+        for (t, n) in types {
+            self.stats.record_dispatches(t, *n);
+        }
+        self.printed += events;
+        let written = if self.pending.len() + text.len() < PENDING {
+            self.pending.push_str(text);
+            Ok(())
+        } else {
+            // Large pieces go out as they are, after what was buffered.
+            self.write_pending()
+                .and_then(|()| self.out.write_all(text.as_bytes()))
+        };
+        if let Err(e) = written {
+            return Some(write_stop(&e));
+        }
+        self.tick_progress();
+        None
+    }
+
     /// Move the shard's resume cursor past a dispatch that was handled.
     fn advance(&mut self, item: &GatewayItem) {
         let seq = match &item.kind {

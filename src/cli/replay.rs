@@ -17,7 +17,8 @@ use qqbot::emulator::{
 use qqbot::gateway::ItemKind;
 use qqbot::output::human::Painter;
 use qqbot::record::{
-    Dir, Pacer, Record, RecordReader, Replay, ReplayStats, Selection, Speed, Warning,
+    Dir, NdjsonReplay, Pacer, Piece, Record, RecordError, RecordReader, Replay, ReplayStats,
+    Selection, Speed, Warning,
 };
 use qqbot::webhook::Forwarder;
 
@@ -375,21 +376,148 @@ fn print_with(
         !global.quiet && std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
     let progress = reader.progress();
     let bar = show_progress.then(|| progress_bar(&args.file));
-    let mut replay = Replay::new(reader, args.selection());
+    let show = |count: u64, offset: Duration| {
+        if let Some(bar) = &bar {
+            bar.set_position(progress.bytes());
+            bar.set_message(format!("{count} item(s), at {:.1} s", offset.as_secs_f64()));
+        }
+    };
+    // At full speed into plain NDJSON, lines are parsed and formatted on worker threads.
+    let workers = if speed == Speed::Max && pipeline.takes_lines() {
+        replay_workers()
+    } else {
+        0
+    };
+    let (ran, reader) = match NdjsonReplay::new(reader, args.selection(), workers) {
+        Ok(mut parallel) => {
+            let ran = run_parallel(&mut parallel, &mut pipeline, &show);
+            (ran, Source::Parallel(parallel))
+        }
+        Err(reader) => {
+            let mut replay = Replay::new(*reader, args.selection());
+            let ran = run_sequential(&mut replay, &mut pipeline, speed, &show);
+            (ran, Source::Sequential(replay))
+        }
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    // What was printed before an error stays printed.
+    let outcome = pipeline.finish(ran.stop);
+    *forwarder = outcome.forwarder;
+    *publisher = outcome.publisher;
+    let stop = outcome.stop;
+    let warnings = reader.reader().warnings();
+    print_warnings(warnings, global.quiet);
+    if let Some(e) = ran.error {
+        return Err(
+            CliError::failure(format!("cannot replay {}", args.file.display())).caused_by(&e),
+        );
+    }
+    match stop {
+        Stop::WriteError(message) => {
+            Err(CliError::failure(format!("cannot write output: {message}")))
+        }
+        _ => soft_error(&args.file, warnings),
+    }
+}
+
+/// Where replayed items come from.
+enum Source {
+    Sequential(Replay),
+    Parallel(NdjsonReplay),
+}
+
+impl Source {
+    fn reader(&self) -> &qqbot::record::RecordReader {
+        match self {
+            Source::Sequential(replay) => replay.reader(),
+            Source::Parallel(parallel) => parallel.reader(),
+        }
+    }
+}
+
+/// How a replay loop ended: why it stopped, and the error that stopped reading.
+struct Ran {
+    stop: Stop,
+    error: Option<RecordError>,
+}
+
+/// Worker threads for a replay at full speed to NDJSON: `QQBOT_REPLAY_WORKERS` (0 reads on one
+/// thread), else one per CPU when there are at least two.
+fn replay_workers() -> usize {
+    if let Some(n) = std::env::var("QQBOT_REPLAY_WORKERS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        return n.min(64);
+    }
+    match std::thread::available_parallelism().map_or(1, usize::from) {
+        1 => 0,
+        cpus => cpus.min(8),
+    }
+}
+
+fn run_parallel<W: std::io::Write>(
+    parallel: &mut NdjsonReplay,
+    pipeline: &mut Pipeline<W>,
+    show: &dyn Fn(u64, Duration),
+) -> Ran {
+    let mut count = 0u64;
+    let mut pieces = 0u64;
+    while let Some(next) = parallel.next_piece() {
+        let (stopped, offset) = match next {
+            Ok(Piece::Lines {
+                text,
+                events,
+                types,
+                offset,
+            }) => {
+                count += events;
+                (pipeline.push_lines(text, events, types), offset)
+            }
+            Ok(Piece::Item(replayed)) => {
+                count += 1;
+                (pipeline.handle(&replayed.item), replayed.offset)
+            }
+            Err(e) => {
+                return Ran {
+                    stop: Stop::SourceEnded,
+                    error: Some(e),
+                };
+            }
+        };
+        if let Some(stop) = stopped {
+            return Ran { stop, error: None };
+        }
+        pieces += 1;
+        if pieces.is_multiple_of(4) {
+            show(count, offset);
+        }
+    }
+    Ran {
+        stop: Stop::SourceEnded,
+        error: None,
+    }
+}
+
+fn run_sequential<W: std::io::Write>(
+    replay: &mut Replay,
+    pipeline: &mut Pipeline<W>,
+    speed: Speed,
+    show: &dyn Fn(u64, Duration),
+) -> Ran {
     let mut pacer = Pacer::new(speed);
     let started = Instant::now();
     let mut count = 0u64;
-    let mut stop = Stop::SourceEnded;
-    let mut error = None;
     for next in replay.by_ref() {
         let replayed = match next {
             Ok(replayed) => replayed,
             Err(e) => {
-                error = Some(
-                    CliError::failure(format!("cannot replay {}", args.file.display()))
-                        .caused_by(&e),
-                );
-                break;
+                return Ran {
+                    stop: Stop::SourceEnded,
+                    error: Some(e),
+                };
             }
         };
         // At full speed, no clock read per event.
@@ -400,45 +528,23 @@ fn print_with(
         };
         if !delay.is_zero() {
             // Show what is due before waiting for the next item.
-            if let Some(found) = pipeline.flush() {
-                stop = found;
-                break;
+            if let Some(stop) = pipeline.flush() {
+                return Ran { stop, error: None };
             }
             // Real-time pacing of the output, not synchronisation.
             std::thread::sleep(delay);
         }
-        if let Some(found) = pipeline.handle(&replayed.item) {
-            stop = found;
-            break;
+        if let Some(stop) = pipeline.handle(&replayed.item) {
+            return Ran { stop, error: None };
         }
         count += 1;
-        if let Some(bar) = &bar
-            && count.is_multiple_of(256)
-        {
-            bar.set_position(progress.bytes());
-            bar.set_message(format!(
-                "{count} item(s), at {:.1} s",
-                replayed.offset.as_secs_f64()
-            ));
+        if count.is_multiple_of(256) {
+            show(count, replayed.offset);
         }
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    // What was printed before an error stays printed.
-    let outcome = pipeline.finish(stop);
-    *forwarder = outcome.forwarder;
-    *publisher = outcome.publisher;
-    let stop = outcome.stop;
-    print_warnings(replay.reader().warnings(), global.quiet);
-    if let Some(error) = error {
-        return Err(error);
-    }
-    match stop {
-        Stop::WriteError(message) => {
-            Err(CliError::failure(format!("cannot write output: {message}")))
-        }
-        _ => soft_error(&args.file, replay.reader().warnings()),
+    Ran {
+        stop: Stop::SourceEnded,
+        error: None,
     }
 }
 

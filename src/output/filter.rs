@@ -32,6 +32,11 @@ impl Filter {
             || self.user.is_some()
     }
 
+    /// Whether every dispatch passes (no type or body filter).
+    pub fn passes_every_dispatch(&self) -> bool {
+        self.events.is_none() && !self.needs_fields()
+    }
+
     /// Whether `item` passes.
     pub fn accepts(&self, item: &GatewayItem) -> bool {
         let ItemKind::Dispatch(d) = &item.kind else {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::json_fields::{
     LifecycleStyle, field_num, field_opt_num, field_opt_str, field_str, lifecycle_fields,
 };
-use crate::gateway::{GatewayItem, ItemKind};
+use crate::gateway::{GatewayItem, ItemKind, ShardId};
 
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
@@ -88,32 +88,71 @@ impl LifecycleStyle for Ndjson {
 
 /// Append one NDJSON line (with the trailing newline) for `item` to `out`.
 pub fn write_line(out: &mut String, item: &GatewayItem) {
-    out.push_str("{\"kind\":\"");
-    out.push_str(item.kind.key());
-    out.push_str("\",\"received_at\":\"");
-    push_rfc3339_millis(out, &item.received_at);
-    out.push_str("\",\"shard\":[");
-    push_u64(out, u64::from(item.shard.id));
-    out.push(',');
-    push_u64(out, u64::from(item.shard.count));
-    out.push(']');
-    match &item.kind {
-        ItemKind::Dispatch(d) => {
-            match d.seq {
-                Some(seq) => {
-                    out.push_str(",\"s\":");
-                    push_u64(out, seq);
-                }
-                None => out.push_str(",\"s\":null"),
-            }
-            field_str(out, "t", &d.t);
-            field_opt_str(out, "id", d.id());
-            out.push_str(",\"d\":");
-            out.push_str(d.d());
-        }
-        kind => lifecycle_fields(out, kind, &Ndjson),
+    if let ItemKind::Dispatch(d) = &item.kind {
+        return write_dispatch(
+            out,
+            &DispatchLine {
+                received_at: &item.received_at,
+                shard: item.shard,
+                seq: d.seq,
+                t: &d.t,
+                id: d.id(),
+                d: d.d(),
+            },
+        );
     }
+    push_head(out, item.kind.key(), &item.received_at, item.shard);
+    lifecycle_fields(out, &item.kind, &Ndjson);
     out.push_str("}\n");
+}
+
+/// The parts of a dispatch's NDJSON line, borrowed from wherever they are (an item, or a
+/// recording's line that was never made into one).
+#[derive(Debug, Clone, Copy)]
+pub struct DispatchLine<'a> {
+    /// When it was received.
+    pub received_at: &'a DateTime<Utc>,
+    /// The shard it came from.
+    pub shard: ShardId,
+    /// `s`.
+    pub seq: Option<u64>,
+    /// `t` (empty when the frame had none).
+    pub t: &'a str,
+    /// `id`.
+    pub id: Option<&'a str>,
+    /// `d`, byte-exact (`null` when absent).
+    pub d: &'a str,
+}
+
+/// Append the NDJSON line of a dispatch (with the trailing newline): exactly what
+/// [`write_line`] writes for the same dispatch as an item.
+pub fn write_dispatch(out: &mut String, line: &DispatchLine<'_>) {
+    push_head(out, "dispatch", line.received_at, line.shard);
+    match line.seq {
+        Some(seq) => {
+            out.push_str(",\"s\":");
+            push_u64(out, seq);
+        }
+        None => out.push_str(",\"s\":null"),
+    }
+    field_str(out, "t", line.t);
+    field_opt_str(out, "id", line.id);
+    out.push_str(",\"d\":");
+    out.push_str(line.d);
+    out.push_str("}\n");
+}
+
+/// `{"kind":…,"received_at":…,"shard":[i,n]`, the start of every line.
+fn push_head(out: &mut String, key: &str, received_at: &DateTime<Utc>, shard: ShardId) {
+    out.push_str("{\"kind\":\"");
+    out.push_str(key);
+    out.push_str("\",\"received_at\":\"");
+    push_rfc3339_millis(out, received_at);
+    out.push_str("\",\"shard\":[");
+    push_u64(out, u64::from(shard.id));
+    out.push(',');
+    push_u64(out, u64::from(shard.count));
+    out.push(']');
 }
 
 /// One NDJSON line for `item`.

@@ -86,6 +86,17 @@ impl Stats {
         }
     }
 
+    /// Account for `n` dispatches of type `t` at once (lines formatted elsewhere, e.g. by
+    /// [`crate::record::NdjsonReplay`]): what `n` calls of [`Stats::record`] would count.
+    pub fn record_dispatches(&mut self, t: &str, n: u64) {
+        self.events += n;
+        if let Some(count) = self.by_type.get_mut(t) {
+            *count += n;
+        } else {
+            self.by_type.insert(t.to_owned(), n);
+        }
+    }
+
     /// Heartbeat latency at a quantile (0.0–1.0), if any ACK was seen.
     pub fn rtt_quantile(&self, q: f64) -> Option<Duration> {
         self.rtt.quantile(q)

@@ -226,28 +226,165 @@ impl RecordReader {
                 Ok(None) => self.skipped += 1,
                 Err(source) => {
                     let last = if terminated { self.at_end() } else { Ok(true) };
-                    let last = match last {
-                        Ok(last) => last,
-                        Err(e) => return Err(self.corrupt(e)),
-                    };
-                    // Damaged compressed data decodes to garbage before zstd notices (at the
-                    // latest, at the frame's checksum): report the damage, not the garbage.
-                    if let Some(e) = self.corruption() {
-                        return Err(e);
-                    }
-                    if last {
-                        self.torn(format!("torn last line ignored ({source})"));
-                        return Ok(None);
-                    }
-                    self.done = true;
-                    return Err(RecordError::InvalidLine {
-                        line: self.line,
-                        source,
-                    });
+                    return self.failed_line(source, last);
                 }
             }
         }
         Ok(None)
+    }
+
+    /// A line that does not parse: a torn last line (a warning, and the end of reading) when
+    /// `last` says nothing follows it, an error otherwise.
+    fn failed_line(
+        &mut self,
+        source: LineError,
+        last: io::Result<bool>,
+    ) -> Result<Option<Record>, RecordError> {
+        let last = match last {
+            Ok(last) => last,
+            Err(e) => return Err(self.corrupt(e)),
+        };
+        // Damaged compressed data decodes to garbage before zstd notices (at the latest, at the
+        // frame's checksum): report the damage, not the garbage.
+        if let Some(e) = self.corruption() {
+            return Err(e);
+        }
+        if last {
+            self.torn(format!("torn last line ignored ({source})"));
+            return Ok(None);
+        }
+        self.done = true;
+        Err(RecordError::InvalidLine {
+            line: self.line,
+            source,
+        })
+    }
+
+    /// Whether the source is zstd-compressed.
+    pub(crate) fn compressed(&self) -> bool {
+        self.input.compressed()
+    }
+
+    /// The longest line accepted.
+    pub(crate) fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// Read whole lines into `data`, about `target` bytes of them (more when one line is
+    /// longer), for parsing elsewhere ([`super::parallel`]). Lines are not counted here: the
+    /// consumer of the chunk calls [`RecordReader::chunk_done`] when it gets to them. At the end
+    /// of the source the last line may be unterminated. A read error, or a line over the
+    /// limit, ends the chunk after its last complete line.
+    pub(crate) fn read_chunk(&mut self, data: &mut Vec<u8>, target: usize) -> ChunkEnd {
+        data.clear();
+        if self.done {
+            return ChunkEnd::End;
+        }
+        // Where the unterminated line at the end of `data` starts.
+        let mut tail = 0;
+        loop {
+            let available = match fill(&mut self.pending, &mut *self.input.lines) {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    data.truncate(tail);
+                    return ChunkEnd::Failed(e);
+                }
+            };
+            if available.is_empty() {
+                return ChunkEnd::End;
+            }
+            let room = target.saturating_sub(data.len()).max(1);
+            let take = if available.len() <= room {
+                available.len()
+            } else {
+                match memchr::memrchr(b'\n', &available[..room]) {
+                    Some(end) => end + 1,
+                    None => memchr::memchr(b'\n', &available[room..])
+                        .map_or(available.len(), |end| room + end + 1),
+                }
+            };
+            let before = data.len();
+            data.extend_from_slice(&available[..take]);
+            self.input.lines.consume(take);
+            if let Some(end) = memchr::memrchr(b'\n', &data[before..]) {
+                tail = before + end + 1;
+            }
+            if data.len() - tail > self.max_line {
+                data.truncate(tail);
+                return ChunkEnd::TooLong;
+            }
+            if data.len() >= target && tail == data.len() {
+                // Whether anything follows decides what a bad last line means.
+                loop {
+                    return match fill(&mut self.pending, &mut *self.input.lines) {
+                        Ok([]) => ChunkEnd::End,
+                        Ok(_) => ChunkEnd::More,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => ChunkEnd::Failed(e),
+                    };
+                }
+            }
+        }
+    }
+
+    /// One line of a chunk that the chunk's parser left to the reader: parsed as
+    /// [`RecordReader::next_record`] would parse it as line `line`. `raw` is the line without
+    /// its newline; `last` says whether anything follows it (asked only when it does not parse).
+    pub(crate) fn chunk_line(
+        &mut self,
+        raw: &[u8],
+        line: u64,
+        last: impl FnOnce() -> io::Result<bool>,
+    ) -> Result<Option<Record>, RecordError> {
+        self.line = line;
+        if raw.len() > self.max_line {
+            self.done = true;
+            return Err(RecordError::LineTooLong {
+                line,
+                limit: self.max_line,
+            });
+        }
+        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let parsed = simdutf8::basic::from_utf8(text)
+            .map_err(|_| LineError::Utf8)
+            .and_then(|text| parse_line(text, &mut self.cache));
+        match parsed {
+            Ok(Some(record)) => Ok(Some(record)),
+            Ok(None) => {
+                self.skipped += 1;
+                Ok(None)
+            }
+            Err(source) => self.failed_line(source, last()),
+        }
+    }
+
+    /// A chunk's `lines` lines (`bytes` bytes) have been handled.
+    pub(crate) fn chunk_done(&mut self, lines: u64, bytes: usize) {
+        self.line += lines;
+        self.input.progress.line_read(bytes);
+    }
+
+    /// The error a chunk's end stands for, after its lines (`None` for a plain end).
+    pub(crate) fn chunk_error(&mut self, end: ChunkEnd) -> Option<RecordError> {
+        match end {
+            ChunkEnd::More | ChunkEnd::End => None,
+            ChunkEnd::Failed(source) => Some(RecordError::Read {
+                line: self.line + 1,
+                source,
+            }),
+            ChunkEnd::TooLong => {
+                self.line += 1;
+                self.done = true;
+                Some(RecordError::LineTooLong {
+                    line: self.line,
+                    limit: self.max_line,
+                })
+            }
+        }
     }
 
     /// The common case without copying the line out of the read buffer: a complete line already
@@ -268,6 +405,10 @@ impl RecordReader {
             }
         };
         let end = memchr::memchr(b'\n', available)?;
+        if end > self.max_line {
+            // The general path reports it.
+            return None;
+        }
         let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
         let record = parse_line(text, &mut self.cache).ok()??;
         self.input.lines.consume(end + 1);
@@ -412,9 +553,22 @@ fn trim_eol(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// How [`RecordReader::read_chunk`] stopped.
+#[derive(Debug)]
+pub(crate) enum ChunkEnd {
+    /// The chunk is full; more may follow.
+    More,
+    /// The source ended.
+    End,
+    /// Reading failed after the chunk's last complete line.
+    Failed(io::Error),
+    /// The line after the chunk is longer than the limit.
+    TooLong,
+}
+
 /// What a reader remembers from line to line to parse the next one faster.
 #[derive(Debug, Default)]
-struct LineCache {
+pub(crate) struct LineCache {
     at: AtCache,
     names: EventNames,
 }
@@ -469,7 +623,19 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn fast_frame(line: &str, cache: &mut LineCache) -> Option<FrameRecord> {
+/// A frame line in the writer's layout, parsed but not copied: what a [`FrameRecord`] is made
+/// of, borrowed from the line.
+pub(crate) struct FrameParts<'a> {
+    pub(crate) offset: Duration,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) dir: Dir,
+    pub(crate) shard: ShardId,
+    pub(crate) text: &'a str,
+    pub(crate) envelope: Peeked,
+}
+
+/// The writer's own frame layout, `None` for anything else (which [`generic`] then reads).
+pub(crate) fn frame_parts<'a>(line: &'a str, cache: &mut LineCache) -> Option<FrameParts<'a>> {
     let mut c = Cursor { rest: line };
     c.lit("{\"type\":\"frame\",\"offset_us\":")?;
     let offset = c.uint()?;
@@ -482,16 +648,28 @@ fn fast_frame(line: &str, cache: &mut LineCache) -> Option<FrameRecord> {
     c.lit("],\"dir\":\"")?;
     let dir = Dir::from_key(c.plain_str()?)?;
     c.lit(",\"frame\":")?;
-    let frame = c.rest.strip_suffix('}')?;
+    let text = c.rest.strip_suffix('}')?;
     // The peek parses the whole frame: success proves the line is valid JSON as well.
-    let envelope = Peeked::of(frame, &mut cache.names)?;
-    Some(FrameRecord {
+    let envelope = Peeked::of(text, &mut cache.names)?;
+    Some(FrameParts {
         offset: Duration::from_micros(offset),
         at,
         dir,
         shard: ShardId { id, count },
-        text: Arc::from(frame),
-        envelope: Some(envelope),
+        text,
+        envelope,
+    })
+}
+
+fn fast_frame(line: &str, cache: &mut LineCache) -> Option<FrameRecord> {
+    let parts = frame_parts(line, cache)?;
+    Some(FrameRecord {
+        offset: parts.offset,
+        at: parts.at,
+        dir: parts.dir,
+        shard: parts.shard,
+        text: Arc::from(parts.text),
+        envelope: Some(parts.envelope),
     })
 }
 

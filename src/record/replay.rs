@@ -10,6 +10,7 @@ use super::error::RecordError;
 use super::format::Dir;
 use super::reader::{FrameRecord, Record, RecordReader};
 use crate::gateway::{Dispatch, GatewayItem, ItemKind};
+use crate::protocol::Peeked;
 
 /// The gateway item a record stands for: rx dispatches (op 0) and lifecycle events. Other frames
 /// (tx frames, Hello, ACKs, op 7/9 frames) are protocol traffic with no item of their own (their
@@ -67,31 +68,42 @@ impl Selection {
 
     /// Whether `record` is selected. Frames that are not rx dispatches are never selected.
     pub fn matches(&self, record: &Record) -> bool {
-        let offset = record.offset();
-        if self.since.is_some_and(|s| offset < s) || self.until.is_some_and(|u| offset > u) {
+        match record {
+            Record::Event(event) => self.in_window(event.offset) && self.include_control,
+            Record::Frame(frame) => frame
+                .envelope
+                .as_ref()
+                .is_some_and(|env| self.matches_frame(frame.offset, frame.dir, env)),
+        }
+    }
+
+    /// Whether a frame recorded at `offset` in direction `dir`, with envelope `env`, is
+    /// selected: an rx dispatch inside the window, seq bounds and types.
+    pub fn matches_frame(&self, offset: Duration, dir: Dir, env: &Peeked) -> bool {
+        if !self.in_window(offset) || dir != Dir::Rx || env.op != 0 {
             return false;
         }
-        match record {
-            Record::Event(_) => self.include_control,
-            Record::Frame(frame) => {
-                let Some(env) = frame.envelope.as_ref() else {
-                    return false;
-                };
-                if frame.dir != Dir::Rx || env.op != 0 {
-                    return false;
-                }
-                let seq_ok = match (self.from_seq, self.to_seq, env.seq) {
-                    (None, None, _) => true,
-                    (_, _, None) => false,
-                    (from, to, Some(s)) => from.is_none_or(|f| s >= f) && to.is_none_or(|t| s <= t),
-                };
-                seq_ok
-                    && (self.types.is_empty()
-                        || env.t.as_deref().is_some_and(|t| {
-                            self.types.iter().any(|want| want.eq_ignore_ascii_case(t))
-                        }))
-            }
-        }
+        let seq_ok = match (self.from_seq, self.to_seq, env.seq) {
+            (None, None, _) => true,
+            (_, _, None) => false,
+            (from, to, Some(s)) => from.is_none_or(|f| s >= f) && to.is_none_or(|t| s <= t),
+        };
+        seq_ok
+            && (self.types.is_empty()
+                || env
+                    .t
+                    .as_deref()
+                    .is_some_and(|t| self.types.iter().any(|want| want.eq_ignore_ascii_case(t))))
+    }
+
+    fn in_window(&self, offset: Duration) -> bool {
+        !(self.since.is_some_and(|s| offset < s) || self.until.is_some_and(|u| offset > u))
+    }
+
+    /// Whether each record's selection depends on that record alone: no `--until` and no
+    /// `--to-seq`, which end replay early ([`Replay`] tracks them).
+    pub fn is_per_record(&self) -> bool {
+        self.until.is_none() && self.to_seq.is_none()
     }
 
     /// Whether no later record can match (offsets only grow), so reading can stop early.

@@ -547,24 +547,46 @@ mod tests {
         line: u64,
     }
 
+    /// What a replay wrote so far.
+    #[derive(Default)]
+    struct Collected {
+        out: String,
+        stats: Stats,
+        error: Option<String>,
+    }
+
+    impl Collected {
+        fn item(&mut self, replayed: &ReplayItem) {
+            self.stats.record(&replayed.item);
+            write_line(&mut self.out, &replayed.item);
+        }
+
+        fn outcome(self, reader: &RecordReader) -> Outcome {
+            Outcome {
+                out: self.out,
+                events: self.stats.events,
+                by_type: self.stats.by_type.into_iter().collect(),
+                error: self.error,
+                warnings: reader.warnings().iter().map(|w| w.to_string()).collect(),
+                skipped: reader.skipped(),
+                line: reader.line_number(),
+            }
+        }
+    }
+
     fn sequential(reader: RecordReader, selection: Selection) -> Outcome {
         let mut replay = Replay::new(reader, selection);
-        let mut out = String::new();
-        let mut stats = Stats::default();
-        let mut error = None;
+        let mut got = Collected::default();
         for next in replay.by_ref() {
             match next {
-                Ok(replayed) => {
-                    stats.record(&replayed.item);
-                    write_line(&mut out, &replayed.item);
-                }
+                Ok(replayed) => got.item(&replayed),
                 Err(e) => {
-                    error = Some(e.to_string());
+                    got.error = Some(e.to_string());
                     break;
                 }
             }
         }
-        outcome(out, &stats, error, replay.reader())
+        got.outcome(replay.reader())
     }
 
     fn parallel(
@@ -575,9 +597,7 @@ mod tests {
     ) -> Outcome {
         let mut replay = NdjsonReplay::with_chunk(reader, selection, workers, chunk)
             .unwrap_or_else(|_| panic!("parallel replay refused"));
-        let mut out = String::new();
-        let mut stats = Stats::default();
-        let mut error = None;
+        let mut got = Collected::default();
         while let Some(next) = replay.next_piece() {
             match next {
                 Ok(Piece::Lines {
@@ -589,38 +609,18 @@ mod tests {
                     assert_eq!(text.matches('\n').count() as u64, events);
                     assert_eq!(types.iter().map(|(_, n)| n).sum::<u64>(), events);
                     for (t, n) in types {
-                        stats.record_dispatches(t, *n);
+                        got.stats.record_dispatches(t, *n);
                     }
-                    out.push_str(text);
+                    got.out.push_str(text);
                 }
-                Ok(Piece::Item(replayed)) => {
-                    stats.record(&replayed.item);
-                    write_line(&mut out, &replayed.item);
-                }
+                Ok(Piece::Item(replayed)) => got.item(&replayed),
                 Err(e) => {
-                    error = Some(e.to_string());
+                    got.error = Some(e.to_string());
                     break;
                 }
             }
         }
-        outcome(out, &stats, error, replay.reader())
-    }
-
-    fn outcome(
-        out: String,
-        stats: &Stats,
-        error: Option<String>,
-        reader: &RecordReader,
-    ) -> Outcome {
-        Outcome {
-            out,
-            events: stats.events,
-            by_type: stats.by_type.iter().map(|(t, n)| (t.clone(), *n)).collect(),
-            error,
-            warnings: reader.warnings().iter().map(|w| w.to_string()).collect(),
-            skipped: reader.skipped(),
-            line: reader.line_number(),
-        }
+        got.outcome(replay.reader())
     }
 
     fn frame_line(offset: u64, shard: u32, dir: &str, frame: &str) -> String {

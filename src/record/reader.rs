@@ -242,7 +242,15 @@ impl RecordReader {
     ) -> Result<Option<Record>, RecordError> {
         let last = match last {
             Ok(last) => last,
-            Err(e) => return Err(self.corrupt(e)),
+            Err(e) if self.input.compressed() => return Err(self.corrupt(e)),
+            // Reading what follows failed: that is the error to report.
+            Err(source) => {
+                self.done = true;
+                return Err(RecordError::Read {
+                    line: self.line + 1,
+                    source,
+                });
+            }
         };
         // Damaged compressed data decodes to garbage before zstd notices (at the latest, at the
         // frame's checksum): report the damage, not the garbage.
@@ -789,6 +797,32 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// A plain file whose read fails just after a damaged line: a read error naming the next
+    /// line, not "compressed data is corrupt".
+    #[test]
+    fn a_read_error_after_a_bad_line_is_a_read_error() {
+        struct Failing(io::Cursor<Vec<u8>>);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(io::Error::other("disk on fire")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let text = format!(
+            "{}\nnot json\n",
+            r#"{"format":"qqbot-recording","version":"1.0","started_at":"2026-11-27T09:40:00Z"}"#
+        );
+        let mut reader =
+            RecordReader::from_reader(Failing(io::Cursor::new(text.into_bytes()))).unwrap();
+        let err = reader.next_record().unwrap_err();
+        assert!(
+            matches!(err, RecordError::Read { line: 3, .. }),
+            "a read error at line 3, got {err:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::error::RecordError;
-use super::reader::{ChunkEnd, LineCache, RecordReader, frame_parts};
+use super::reader::{ChunkEnd, LineCache, RecordReader, frame_parts, is_blank, trim_eol};
 use super::replay::{ReplayItem, Selection, to_item};
 use crate::output::ndjson::{DispatchLine, write_dispatch};
 
@@ -309,9 +309,8 @@ impl NdjsonReplay {
             end,
             ..
         } = current.worked;
-        // `chunk_line` numbered the reader's lines as it went; the chunk's count is the truth.
-        let consumed = current.first_line + lines - self.reader.line_number();
-        self.reader.chunk_done(consumed, data.len());
+        self.reader
+            .chunk_done(current.first_line + lines, data.len());
         self.spare.push((data, out));
         match self.reader.chunk_error(end) {
             Some(e) => {
@@ -459,8 +458,8 @@ fn format_line(
     if raw.len() > max_line {
         return Line::Left;
     }
-    let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-    if line.iter().all(u8::is_ascii_whitespace) {
+    let line = trim_eol(raw);
+    if is_blank(line) {
         return Line::Nothing;
     }
     let Ok(text) = simdutf8::basic::from_utf8(line) else {

@@ -215,12 +215,10 @@ impl RecordReader {
                 return Ok(None);
             };
             let line = trim_eol(&self.buf);
-            if line.iter().all(u8::is_ascii_whitespace) {
+            if is_blank(line) {
                 continue;
             }
-            let parsed = simdutf8::basic::from_utf8(line)
-                .map_err(|_| LineError::Utf8)
-                .and_then(|line| parse_line(line, &mut self.cache));
+            let parsed = parse_bytes(line, &mut self.cache);
             match parsed {
                 Ok(Some(record)) => return Ok(Some(record)),
                 Ok(None) => self.skipped += 1,
@@ -324,14 +322,11 @@ impl RecordReader {
             }
             if data.len() >= target && tail == data.len() {
                 // Whether anything follows decides what a bad last line means.
-                loop {
-                    return match fill(&mut self.pending, &mut *self.input.lines) {
-                        Ok([]) => ChunkEnd::End,
-                        Ok(_) => ChunkEnd::More,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => ChunkEnd::Failed(e),
-                    };
-                }
+                return match self.at_end() {
+                    Ok(true) => ChunkEnd::End,
+                    Ok(false) => ChunkEnd::More,
+                    Err(e) => ChunkEnd::Failed(e),
+                };
             }
         }
     }
@@ -353,14 +348,11 @@ impl RecordReader {
                 limit: self.max_line,
             });
         }
-        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if text.iter().all(u8::is_ascii_whitespace) {
+        let text = trim_eol(raw);
+        if is_blank(text) {
             return Ok(None);
         }
-        let parsed = simdutf8::basic::from_utf8(text)
-            .map_err(|_| LineError::Utf8)
-            .and_then(|text| parse_line(text, &mut self.cache));
-        match parsed {
+        match parse_bytes(text, &mut self.cache) {
             Ok(Some(record)) => Ok(Some(record)),
             Ok(None) => {
                 self.skipped += 1;
@@ -370,9 +362,9 @@ impl RecordReader {
         }
     }
 
-    /// A chunk's `lines` lines (`bytes` bytes) have been handled.
-    pub(crate) fn chunk_done(&mut self, lines: u64, bytes: usize) {
-        self.line += lines;
+    /// A chunk (`bytes` bytes) has been handled, up to and including line `line`.
+    pub(crate) fn chunk_done(&mut self, line: u64, bytes: usize) {
+        self.line = line;
         self.input.progress.line_read(bytes);
     }
 
@@ -417,8 +409,7 @@ impl RecordReader {
             // The general path reports it.
             return None;
         }
-        let text = simdutf8::basic::from_utf8(trim_eol(&available[..end])).ok()?;
-        let record = parse_line(text, &mut self.cache).ok()??;
+        let record = parse_bytes(trim_eol(&available[..end]), &mut self.cache).ok()??;
         self.input.lines.consume(end + 1);
         self.input.progress.line_read(end + 1);
         self.line += 1;
@@ -556,9 +547,22 @@ fn fill<'a>(
     lines.fill_buf()
 }
 
-fn trim_eol(line: &[u8]) -> &[u8] {
+/// A line without its `\n` or `\r\n`.
+pub(crate) fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Whether a line is only whitespace (skipped without counting).
+pub(crate) fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// A raw record line: UTF-8, then [`parse_line`].
+fn parse_bytes(line: &[u8], cache: &mut LineCache) -> Result<Option<Record>, LineError> {
+    simdutf8::basic::from_utf8(line)
+        .map_err(|_| LineError::Utf8)
+        .and_then(|line| parse_line(line, cache))
 }
 
 /// How [`RecordReader::read_chunk`] stopped.

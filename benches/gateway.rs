@@ -25,6 +25,12 @@ use tokio_tungstenite::tungstenite::Message;
 
 mod support;
 
+/// The allocator of the `qqbot` binary (src/main.rs), so that every reader measured here,
+/// the bare one included, runs as it would in the command.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Dispatches read before the clock starts (READY, connection warm-up).
 const WARMUP: u64 = 2_000;
 /// Upper bound on one throughput measurement.
@@ -505,7 +511,7 @@ struct Drained {
 
 /// The consumer thread of [`shard_ndjson`]: until `WARMUP + frames` dispatches were written or
 /// the channel ends.
-fn drain_ndjson(mut items: mpsc::Receiver<GatewayItem>, frames: u64) -> Drained {
+fn drain_ndjson(mut items: qqbot::gateway::Items, frames: u64) -> Drained {
     use tokio::sync::mpsc::error::TryRecvError;
     const PENDING: usize = 64 * 1024;
     let mut out = std::fs::File::create("/dev/null").expect("/dev/null");
@@ -1081,11 +1087,7 @@ fn resume(options: &Options, rows: &mut Vec<Row>) {
     ));
 }
 
-async fn wait_for(
-    items: &mut mpsc::Receiver<GatewayItem>,
-    what: &str,
-    pred: impl Fn(&ItemKind) -> bool,
-) {
+async fn wait_for(items: &mut qqbot::gateway::Items, what: &str, pred: impl Fn(&ItemKind) -> bool) {
     let found = timeout(READY_TIMEOUT, async {
         while let Some(item) = items.recv().await {
             if let ItemKind::Fatal { reason, .. } = &item.kind {

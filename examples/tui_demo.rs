@@ -217,7 +217,7 @@ async fn emulated(
     scenario: &str,
     shards: u32,
     rate: u32,
-) -> Result<(Emulator, Cluster, mpsc::Receiver<GatewayItem>), String> {
+) -> Result<(Emulator, Cluster, qqbot::gateway::Items), String> {
     let scenario: Scenario = scenario
         .parse()
         .map_err(|_| format!("unknown scenario `{scenario}`"))?;
@@ -264,7 +264,7 @@ async fn main() -> std::process::ExitCode {
         },
         None => {
             let (tx, rx) = mpsc::channel(4096);
-            (Some(tx), rx, None)
+            (Some(tx), rx.into(), None)
         }
     };
     let (diag_tx, diag_rx) = watch::channel(Diagnostics {

@@ -11,7 +11,7 @@ use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use qqbot::Secret;
-use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind, ReconnectConfig, StartError};
+use qqbot::gateway::{Cluster, GatewayConfig, ItemKind, ReconnectConfig, StartError};
 use qqbot::protocol::CloseAction;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -200,7 +200,7 @@ fn event(s: u64) -> String {
 }
 
 async fn next_item(
-    items: &mut mpsc::Receiver<GatewayItem>,
+    items: &mut qqbot::gateway::Items,
     what: &str,
     pred: impl Fn(&ItemKind) -> bool,
 ) -> ItemKind {
@@ -497,6 +497,48 @@ async fn driver_malformed_frames_become_error_items_and_the_session_goes_on() {
     })
     .await;
     assert!(matches!(d, ItemKind::Dispatch(d) if d.seq == Some(3)));
+    assert!(cluster.is_connected());
+    cluster.shutdown().await;
+}
+
+/// The shard reads only the envelope of a dispatch; `Items` checks `d` on the receiving side.
+/// What it finds is what the shard would have found: a malformed `d` is an error item (the
+/// stream goes on), keys after `d` and `d` before the envelope's keys are read as they are.
+#[tokio::test(start_paused = true)]
+async fn driver_dispatches_checked_on_the_receiving_side_are_what_the_shard_would_have_said() {
+    let mut fake = fake().await;
+    let (cluster, mut items) = Cluster::start(fake.config.clone()).await.unwrap();
+    let mut conn = fake.accept().await;
+    conn.send(r#"{"op":10,"d":{"heartbeat_interval":41250}}"#);
+    conn.recv_op(2).await;
+    conn.send(ready(1, "sess"));
+    conn.send(r#"{"op":0,"s":2,"t":"AT_MESSAGE_CREATE","id":"A:2","d":{"content":tru}}"#);
+    conn.send(
+        r#"{"op":0,"s":3,"t":"AT_MESSAGE_CREATE","id":"A:3","d":{"content":3},"x":{"y":"}"}}"#,
+    );
+    conn.send(r#"{"id":"A:4","op":0,"d":{"content":"}]"},"s":4,"t":"AT_MESSAGE_CREATE"}"#);
+    conn.send(r#"{"op":0,"s":5,"t":"AT_MESSAGE_CREATE","id":"A:5","d":{"content":5}} x"#);
+    conn.send(event(6));
+    let mut seen = Vec::new();
+    while seen.len() < 5 {
+        let item = next_item(&mut items, "dispatch or error", |k| {
+            matches!(k, ItemKind::Dispatch(_) | ItemKind::Error { .. })
+        })
+        .await;
+        seen.push(match item {
+            ItemKind::Dispatch(d) => format!("{:?} {:?} {}", d.seq, d.id(), d.d()),
+            ItemKind::Error { message } => format!("error: {message}"),
+            _ => unreachable!(),
+        });
+    }
+    assert!(seen[0].starts_with("error: malformed frame"), "{seen:?}");
+    assert_eq!(seen[1], r#"Some(3) Some("A:3") {"content":3}"#);
+    assert_eq!(seen[2], r#"Some(4) Some("A:4") {"content":"}]"}"#);
+    assert!(seen[3].starts_with("error: malformed frame"), "{seen:?}");
+    assert_eq!(
+        seen[4],
+        r#"Some(6) Some("AT_MESSAGE_CREATE:6") {"content":6}"#
+    );
     assert!(cluster.is_connected());
     cluster.shutdown().await;
 }

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use qqbot::cluster::{Fleet, FleetConfig, FleetError, FleetStatus, Notice};
-use qqbot::gateway::{GatewayConfig, GatewayItem};
-use tokio::sync::mpsc;
+use qqbot::gateway::GatewayConfig;
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
@@ -65,7 +64,7 @@ pub(crate) async fn open_fleet(
     config: GatewayConfig,
     args: &ClusterArgs,
     quiet: bool,
-) -> Result<(Fleet, mpsc::Receiver<GatewayItem>), CliError> {
+) -> Result<(Fleet, qqbot::gateway::Items), CliError> {
     let url = args.cluster.clone().unwrap_or_default();
     check_url(&url)?;
     let mut fleet = FleetConfig::new(url);
@@ -81,7 +80,10 @@ pub(crate) async fn open_fleet(
             eprintln!("qqbot: cluster: {notice}");
         }
     }));
-    Fleet::join(config, fleet).await.map_err(fleet_error)
+    Fleet::join(config, fleet)
+        .await
+        .map(|(fleet, items)| (fleet, items.into()))
+        .map_err(fleet_error)
 }
 
 /// `qqbot cluster …`.

@@ -11,14 +11,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
 use qqbot::emulator::{Emulator, EmulatorConfig};
-use qqbot::gateway::{
-    Cluster, GatewayConfig, GatewayItem, SessionInfo, ShardId, ShardSelection, StartError,
-};
+use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection, StartError};
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
 use qqbot::record::{Header, Redaction};
 use qqbot::webhook::{ReceiverConfig, TlsFiles, WebhookReceiver, setup_warnings};
-use tokio::sync::mpsc;
 
 use super::GlobalArgs;
 use super::exit::{CliError, CliResult, Exit};
@@ -323,7 +320,7 @@ pub(crate) async fn open_source(
     target: &mut Target,
     frame_tap: Option<qqbot::gateway::FrameTap>,
     heartbeat_cursor: Option<qqbot::gateway::HeartbeatCursorRef>,
-) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
+) -> Result<(Source, qqbot::gateway::Items), CliError> {
     if let Some(addr) = args.webhook {
         return webhook_source(global, args, dedup, addr, target).await;
     }
@@ -391,7 +388,7 @@ pub(crate) async fn nats_source(
     args: &SourceArgs,
     events: Vec<String>,
     target: &mut Target,
-) -> Result<Option<(Source, mpsc::Receiver<GatewayItem>)>, CliError> {
+) -> Result<Option<(Source, qqbot::gateway::Items)>, CliError> {
     let opened = super::nats::open_from(
         &args.nats,
         &args.nats_stream,
@@ -401,7 +398,7 @@ pub(crate) async fn nats_source(
     .await?;
     Ok(opened.map(|(source, items)| {
         target.label = source.label().to_owned();
-        (Source::Nats { source }, items)
+        (Source::Nats { source }, items.into())
     }))
 }
 
@@ -661,7 +658,7 @@ async fn webhook_source(
     dedup: bool,
     addr: SocketAddr,
     target: &mut Target,
-) -> Result<(Source, mpsc::Receiver<GatewayItem>), CliError> {
+) -> Result<(Source, qqbot::gateway::Items), CliError> {
     let mut config = ReceiverConfig::new(addr, target.app_id.clone(), target.secret.clone());
     config.path = args.webhook_path.clone();
     config.dedup = dedup;
@@ -711,7 +708,7 @@ async fn webhook_source(
             receiver,
             _emulator: emulator,
         },
-        items,
+        items.into(),
     ))
 }
 

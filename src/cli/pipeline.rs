@@ -514,7 +514,7 @@ impl<W: Write> Pipeline<W> {
 /// `shards` is the number of shards feeding the channel (all fatal → stop).
 pub fn drain<W: Write>(
     mut pipeline: Pipeline<W>,
-    items: &mut tokio::sync::mpsc::Receiver<GatewayItem>,
+    items: &mut qqbot::gateway::Items,
     shards: usize,
 ) -> Outcome {
     use tokio::sync::mpsc::error::TryRecvError;

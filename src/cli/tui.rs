@@ -9,7 +9,6 @@ use chrono::{Local, Utc};
 use clap::Args;
 use tokio::sync::{mpsc, watch};
 
-use qqbot::gateway::GatewayItem;
 use qqbot::record::{Pacer, Replay, Selection, Speed};
 use qqbot::tui::{DEFAULT_FPS, Diagnostics, Header};
 
@@ -187,10 +186,7 @@ impl Drop for AbortOnDrop {
 }
 
 /// Items from a recording, paced, on a blocking thread.
-fn replay_source(
-    file: &Path,
-    speed: Speed,
-) -> Result<(mpsc::Receiver<GatewayItem>, Header), CliError> {
+fn replay_source(file: &Path, speed: Speed) -> Result<(qqbot::gateway::Items, Header), CliError> {
     let reader = super::replay::open(file)?;
     let recorded = reader.header().clone();
     let header = Header::new(
@@ -214,7 +210,7 @@ fn replay_source(
             }
         }
     });
-    Ok((rx, header))
+    Ok((rx.into(), header))
 }
 
 /// What the diagnostics view shows of a gateway source (its token's time to live included), read

@@ -42,13 +42,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, watch};
 
 use crate::Secret;
 pub use crate::endpoints::Environment;
 use crate::gateway::{
-    Cluster, ClusterMetrics, FatalCause, GatewayConfig, GatewayItem, HeartbeatConfig, ItemKind,
-    ReconnectConfig, SessionInfo, ShardId, ShardSelection, StartError,
+    Cluster, ClusterMetrics, FatalCause, GatewayConfig, HeartbeatConfig, ItemKind, ReconnectConfig,
+    SessionInfo, ShardId, ShardSelection, StartError,
 };
 use crate::http::api::Api;
 use crate::protocol::Intents;
@@ -432,15 +432,15 @@ impl<H: EventHandler> Client<H> {
     pub async fn run_items(
         &self,
         api: Api,
-        items: mpsc::Receiver<GatewayItem>,
+        items: impl Into<crate::gateway::Items>,
     ) -> Result<(), ClientError> {
-        match self.pump(api, items).await {
+        match self.pump(api, items.into()).await {
             LoopEnd::Shutdown | LoopEnd::Closed => Ok(()),
             LoopEnd::Fatal(error) => Err(error),
         }
     }
 
-    async fn pump(&self, api: Api, mut items: mpsc::Receiver<GatewayItem>) -> LoopEnd {
+    async fn pump(&self, api: Api, mut items: crate::gateway::Items) -> LoopEnd {
         let permits = Arc::new(Semaphore::new(self.max_concurrent));
         let mut stop = self.shutdown.subscribe();
         let end = loop {

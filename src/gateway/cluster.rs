@@ -3,16 +3,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::gateway::config::{GatewayConfig, ShardSelection};
 use crate::gateway::core::ShardCore;
-use crate::gateway::item::{GatewayItem, ShardId};
+use crate::gateway::item::ShardId;
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ClusterMetrics;
 use crate::gateway::queue::{BucketQueue, IdentifyQueue};
+use crate::gateway::receiver::{self, Items};
 use crate::gateway::session::SessionInfo;
 use crate::gateway::shard::{ShardDriver, ShardHandle};
 use crate::http::{Api, ApiError, ApiErrorKind, GatewayBot, TokenError, TokenSource};
@@ -158,9 +159,7 @@ impl Cluster {
     /// Fetch a token and `/gateway/bot`, check the session budget, start the shards.
     ///
     /// Items from every shard arrive on the returned receiver (capacity `event_buffer_size`).
-    pub async fn start(
-        config: GatewayConfig,
-    ) -> Result<(Cluster, mpsc::Receiver<GatewayItem>), StartError> {
+    pub async fn start(config: GatewayConfig) -> Result<(Cluster, Items), StartError> {
         let (tokens, gateway) = fetch_gateway(&config).await?;
 
         let shards = select_shards(config.shards, gateway.shards)?;
@@ -191,7 +190,7 @@ impl Cluster {
             let token = tokens.token().await.map_err(StartError::from_token)?;
             validate(&config, &url, &token, &*queue, shards[0]).await?;
         }
-        let (tx, rx) = mpsc::channel(config.event_buffer_size.max(1));
+        let (tx, rx) = receiver::channel(config.event_buffer_size);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut handles = Vec::with_capacity(shards.len());
         let mut tasks = Vec::with_capacity(shards.len());
@@ -203,7 +202,9 @@ impl Cluster {
                 config.reconnect.clone(),
                 resume_for(shard),
             )
-            .with_heartbeat_cursor(config.heartbeat_cursor.clone());
+            .with_heartbeat_cursor(config.heartbeat_cursor.clone())
+            // Its items reach the consumer through `Items`, which checks what is deferred.
+            .defer_checks();
             let (driver, handle) = ShardDriver::new(
                 core,
                 Arc::clone(&tokens),

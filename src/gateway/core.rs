@@ -195,6 +195,9 @@ pub struct ShardCore {
     metrics: ShardMetrics,
     rng: Rng,
     names: EventNames,
+    /// Leave the check of each dispatch's `d` to the receiving thread (see
+    /// [`defer_checks`](Self::defer_checks)).
+    defer_check: bool,
 }
 
 impl std::fmt::Debug for ShardCore {
@@ -250,7 +253,19 @@ impl ShardCore {
             metrics,
             rng: Box::new(rand::random::<f64>),
             names: EventNames::default(),
+            defer_check: false,
         }
+    }
+
+    /// Leave the check that a dispatch's `d` is valid JSON to whoever receives the items, for
+    /// a driver whose items reach their consumer through [`Items`](crate::gateway::Items),
+    /// which makes that check on the receiving thread: the shard's thread then reads only the
+    /// envelope of each dispatch, and the two threads share the work. A dispatch whose `d`
+    /// fails the check becomes an `error` item there; its `s` and `id` were counted here as
+    /// received (the frame did arrive; a resume would get the same bytes again).
+    pub(crate) fn defer_checks(mut self) -> ShardCore {
+        self.defer_check = true;
+        self
     }
 
     /// Heartbeat with a durable sink's cursor instead of the last `s` received (never above
@@ -455,11 +470,20 @@ impl ShardCore {
         self.last_dispatch = false;
         // Dispatches (nearly every frame) take the fast scanner; anything it is unsure of, and
         // every other opcode, goes through serde.
-        if let Some(peeked) = fastpeek::peek(text, &mut self.names)
+        let fast = if self.defer_check {
+            fastpeek::peek_deferring(text, &mut self.names)
+        } else {
+            fastpeek::peek(text, &mut self.names).map(|peeked| (peeked, false))
+        };
+        if let Some((peeked, deferred)) = fast
             && peeked.op == 0
+            // READY and RESUMED change the session: they are checked before they count.
+            && !(deferred
+                && matches!(peeked.t.as_deref(), Some("READY" | "RESUMED"))
+                && !fastpeek::check_deferred(text, &peeked.d_range))
         {
             self.last_dispatch = true;
-            return self.on_dispatch(now, frame, peeked, out);
+            return self.on_dispatch(now, frame, peeked, deferred, out);
         }
         let env = match Envelope::peek(text) {
             Ok(env) => env,
@@ -474,7 +498,7 @@ impl ShardCore {
             OpCode::Dispatch => {
                 self.last_dispatch = true;
                 let peeked = Peeked::from_envelope(&env, text, &mut self.names);
-                return self.on_dispatch(now, frame, peeked, out);
+                return self.on_dispatch(now, frame, peeked, false, out);
             }
             OpCode::Hello => self.on_hello(now, &env),
             OpCode::HeartbeatAck => match self.heartbeat.as_mut().and_then(|h| h.on_ack(now)) {
@@ -576,7 +600,16 @@ impl ShardCore {
         actions
     }
 
-    fn on_dispatch(&mut self, now: Instant, frame: &Arc<str>, env: Peeked, out: &mut Vec<Action>) {
+    /// A dispatch; `deferred`: its `d` is still to be checked (see
+    /// [`defer_checks`](Self::defer_checks)).
+    fn on_dispatch(
+        &mut self,
+        now: Instant,
+        frame: &Arc<str>,
+        env: Peeked,
+        deferred: bool,
+        out: &mut Vec<Action>,
+    ) {
         let t = env.t.as_deref().unwrap_or("");
         // The first frame after a Resume continues right after its `s`, or events were lost.
         if self.state == ShardState::Resuming
@@ -661,11 +694,9 @@ impl ShardCore {
                 }
                 self.metrics.events_received += 1;
                 let names = &mut self.names;
-                out.push(Action::Emit(ItemKind::Dispatch(Dispatch::from_peeked(
-                    env,
-                    || names.get(""),
-                    Arc::clone(frame),
-                ))));
+                let mut dispatch = Dispatch::from_peeked(env, || names.get(""), Arc::clone(frame));
+                dispatch.deferred = deferred;
+                out.push(Action::Emit(ItemKind::Dispatch(dispatch)));
             }
         }
     }

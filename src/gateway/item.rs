@@ -60,6 +60,9 @@ pub struct Dispatch {
     pub frame: Arc<str>,
     /// Where `d` sits inside `frame`.
     pub d_range: Range<usize>,
+    /// `d` is still to be checked (by [`Items`](super::Items) on the receiving thread): never
+    /// set on a dispatch that reaches a consumer.
+    pub(crate) deferred: bool,
 }
 
 impl Dispatch {
@@ -79,6 +82,7 @@ impl Dispatch {
             id,
             frame,
             d_range,
+            deferred: false,
         }
     }
 
@@ -91,6 +95,7 @@ impl Dispatch {
             id: peeked.id,
             frame,
             d_range: peeked.d_range,
+            deferred: false,
         }
     }
 

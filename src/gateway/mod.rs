@@ -1,7 +1,7 @@
 //! The gateway client: sans-IO shard core, async driver, heartbeat, session, cluster.
 //!
 //! Start with [`Cluster::start`]: it fetches a token and `/gateway/bot`, runs the shards and
-//! returns a bounded receiver of [`GatewayItem`]s.
+//! returns a bounded receiver of [`GatewayItem`]s ([`Items`]).
 
 pub mod backoff;
 pub mod cluster;
@@ -13,6 +13,7 @@ pub mod latency;
 pub mod metrics;
 pub mod probe;
 pub mod queue;
+pub mod receiver;
 pub mod session;
 pub mod shard;
 pub mod transport;
@@ -29,5 +30,6 @@ pub use item::{Cause, CloseOrigin, Dispatch, FatalCause, GatewayItem, ItemKind, 
 pub use latency::LatencySummary;
 pub use metrics::{ClusterMetrics, ShardMetrics, TotalMetrics};
 pub use queue::{BucketQueue, IdentifyQueue};
+pub use receiver::Items;
 pub use session::SessionInfo;
 pub use shard::ShardHandle;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use futures_util::FutureExt;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use crate::gateway::config::{FrameDir, FrameTap};
@@ -19,6 +19,7 @@ use crate::gateway::item::{GatewayItem, ItemKind, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ShardMetrics;
 use crate::gateway::queue::IdentifyQueue;
+use crate::gateway::receiver::{Gone, Handoff};
 use crate::gateway::session::SessionInfo;
 use crate::gateway::transport::{Incoming, Transport};
 use crate::http::TokenSource;
@@ -101,14 +102,15 @@ impl ShardHandle {
 }
 
 /// Bounded delivery that never drops: items the channel has no room for wait here (at most one
-/// burst of frames' worth, because the driver stops reading the socket while any wait).
+/// burst of frames' worth, because the driver stops reading the socket while any wait). Items
+/// are handed over in batches: one channel operation per burst.
 struct Delivery {
-    tx: mpsc::Sender<GatewayItem>,
+    tx: Handoff,
     shard: ShardId,
     processed: u64,
     /// Items not yet handed over, oldest first. Handed over together by [`Delivery::flush`]:
     /// one wake-up of the consumer per burst instead of one per item.
-    pending: VecDeque<GatewayItem>,
+    pending: Vec<GatewayItem>,
     /// The last flush found the channel full: what is pending waits for room.
     full: bool,
     /// The wall-clock time of the items queued since the last flush: the frames of one burst
@@ -121,7 +123,7 @@ impl Delivery {
     /// since the last flush was queued (now, for the first).
     fn deliver(&mut self, kind: ItemKind) {
         let received_at = *self.stamp.get_or_insert_with(Utc::now);
-        self.pending.push_back(GatewayItem {
+        self.pending.push(GatewayItem {
             shard: self.shard,
             received_at,
             kind,
@@ -134,20 +136,15 @@ impl Delivery {
         let mut any = false;
         self.full = false;
         self.stamp = None;
-        while let Some(item) = self.pending.pop_front() {
-            let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
-            match self.tx.try_send(item) {
-                Ok(()) => {
-                    any = true;
-                    self.processed += u64::from(is_dispatch);
-                }
-                Err(mpsc::error::TrySendError::Full(item)) => {
-                    self.pending.push_front(item);
+        while !self.pending.is_empty() {
+            match self.tx.try_send(&mut self.pending, &mut self.processed) {
+                Ok(0) => {
                     self.full = true;
                     break;
                 }
+                Ok(_) => any = true,
                 // Nobody is listening any more: there is nobody to lose anything to.
-                Err(mpsc::error::TrySendError::Closed(_)) => {
+                Err(Gone) => {
                     self.pending.clear();
                     break;
                 }
@@ -162,32 +159,27 @@ impl Delivery {
         self.full && !self.pending.is_empty()
     }
 
-    /// Hand the oldest queued item over with a permit obtained by waiting.
-    fn send_with(
-        &mut self,
-        permit: Result<mpsc::OwnedPermit<GatewayItem>, mpsc::error::SendError<()>>,
-    ) {
-        match permit {
-            Ok(permit) => {
-                if let Some(item) = self.pending.pop_front() {
-                    self.processed += u64::from(matches!(item.kind, ItemKind::Dispatch(_)));
-                    permit.send(item);
-                }
+    /// After waiting for room: hand over what fits (nothing, and nothing more to wait for,
+    /// when the receiver is gone).
+    fn after_wait(&mut self, room: Result<(), Gone>) {
+        match room {
+            Ok(()) => {
+                self.flush();
             }
-            Err(_) => self.pending.clear(),
+            Err(Gone) => self.pending.clear(),
         }
     }
 
     /// Hand everything over, waiting for room as long as it takes (the consumer is alive; a
-    /// closed channel ends the wait).
+    /// receiver that is gone ends the wait).
     async fn flush_all(&mut self) {
         while !self.pending.is_empty() {
             self.flush();
             if self.pending.is_empty() {
                 break;
             }
-            let permit = self.tx.clone().reserve_owned().await;
-            self.send_with(permit);
+            let room = self.tx.room().await;
+            self.after_wait(room);
         }
     }
 }
@@ -225,7 +217,7 @@ impl ShardDriver {
         url: Arc<str>,
         queue: Arc<dyn IdentifyQueue>,
         shutdown: watch::Receiver<bool>,
-        tx: mpsc::Sender<GatewayItem>,
+        tx: Handoff,
         tap: Option<FrameTap>,
     ) -> (ShardDriver, ShardHandle) {
         let shard = core.shard();
@@ -252,7 +244,7 @@ impl ShardDriver {
                 tx,
                 shard,
                 processed: 0,
-                pending: VecDeque::with_capacity(64),
+                pending: Vec::with_capacity(BURST),
                 full: false,
                 stamp: None,
             },
@@ -480,8 +472,8 @@ impl ShardDriver {
                     *armed = None;
                     self.core.on_heartbeat_due(Instant::now())
                 }
-                permit = self.delivery.tx.clone().reserve_owned() => {
-                    self.delivery.send_with(permit);
+                room = self.delivery.tx.room() => {
+                    self.delivery.after_wait(room);
                     continue;
                 }
             };
@@ -518,7 +510,16 @@ impl ShardDriver {
             let Some(incoming) = socket.next().now_or_never() else {
                 break;
             };
-            let actions = self.on_incoming(incoming);
+            let mut actions = self.on_incoming(incoming);
+            // Nearly every frame is a dispatch and nothing else: queue it without the general
+            // action loop.
+            if let [Action::Emit(ItemKind::Dispatch(_))] = actions.as_slice()
+                && let Some(Action::Emit(kind)) = actions.pop()
+            {
+                self.delivery.deliver(kind);
+                self.spare = actions;
+                continue;
+            }
             match self.execute(actions, transport, token).await {
                 Flow::Continue => {}
                 flow => return flow,

@@ -211,6 +211,39 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Find the end of the container at `self.i` (`{` or `[`) without validating what is
+    /// inside: strings are skipped whole, so that brackets inside them do not count, and
+    /// brackets are counted. On valid JSON it ends exactly where [`value`](Self::value) would;
+    /// on anything else it ends somewhere or returns `None`, never past the text.
+    fn skip_container(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    loop {
+                        self.i = next_special(self.b, self.i);
+                        match *self.b.get(self.i)? {
+                            b'"' => break,
+                            b'\\' => self.i += 2,
+                            _ => self.i += 1,
+                        }
+                    }
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Some(());
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+    }
+
     /// A member key and its colon. Inlined into the loops that read members, which keeps the
     /// scanner's constants in registers across keys.
     #[inline(always)]
@@ -320,6 +353,38 @@ impl Peeked {
 
 /// Peek at a frame; `None` means "not sure: use the serde peek".
 pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
+    peek_with(frame, names, false).map(|(peeked, _)| peeked)
+}
+
+/// [`peek`], leaving the check of an object or array `d` to [`check_deferred`]: the shard's
+/// thread reads the envelope, and the thread that receives its items checks `d`. Returns
+/// whether the check was left (`true`: the frame is not known to be valid JSON yet, and
+/// `d_range` is where `d` is if it is).
+///
+/// When `op`, `s`, `t` and `id` all come before `d`, nothing after `d` matters to the
+/// envelope, so `d` is taken to run to the frame's closing brace, unread; otherwise its end is
+/// found by [`Scan::skip_container`] and the keys after it are read as usual. Either way, a
+/// frame whose `d` passes [`check_deferred`] is exactly what [`peek`] would have accepted,
+/// with the same answer.
+pub(crate) fn peek_deferring(frame: &str, names: &mut EventNames) -> Option<(Peeked, bool)> {
+    peek_with(frame, names, true)
+}
+
+/// Whether the `d` that [`peek_deferring`] located at `d_range` in `frame` is one valid JSON
+/// value ending exactly at `d_range.end` (what [`peek`] checks as it reads).
+pub(crate) fn check_deferred(frame: &str, d_range: &Range<usize>) -> bool {
+    let Some(b) = frame.as_bytes().get(..d_range.end) else {
+        return false;
+    };
+    let mut s = Scan {
+        b,
+        i: d_range.start,
+    };
+    s.value().is_some() && s.i == d_range.end
+}
+
+fn peek_with(frame: &str, names: &mut EventNames, defer: bool) -> Option<(Peeked, bool)> {
+    let mut deferred = false;
     let mut s = Scan {
         b: frame.as_bytes(),
         i: 0,
@@ -381,6 +446,26 @@ pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
                         }
                     }
                     _ if null => s.i += 4,
+                    _ if defer && matches!(s.peek(), Some(b'{' | b'[')) => {
+                        let start = s.i;
+                        deferred = true;
+                        if seen[..4] == [true; 4] {
+                            // The envelope is read: `d` runs to the closing brace.
+                            let body = frame.trim_end_matches([' ', '\t', '\n', '\r']);
+                            let end = body
+                                .strip_suffix('}')?
+                                .trim_end_matches([' ', '\t', '\n', '\r'])
+                                .len();
+                            if end <= start {
+                                return None;
+                            }
+                            d_range = start..end;
+                            s.i = body.len() - 1;
+                            break;
+                        }
+                        s.skip_container()?;
+                        d_range = start..s.i;
+                    }
                     _ => {
                         let start = s.i;
                         s.value()?;
@@ -401,13 +486,16 @@ pub(crate) fn peek(frame: &str, names: &mut EventNames) -> Option<Peeked> {
     if s.i != s.b.len() {
         return None;
     }
-    Some(Peeked {
-        op: op?,
-        seq,
-        t,
-        id,
-        d_range,
-    })
+    Some((
+        Peeked {
+            op: op?,
+            seq,
+            t,
+            id,
+            d_range,
+        },
+        deferred,
+    ))
 }
 
 #[cfg(test)]
@@ -587,10 +675,9 @@ mod tests {
         assert!(serde_peek(&nested(MAX_DEPTH + 1, None)).is_some());
     }
 
-    /// Mutate valid frames byte by byte: whenever the fast peek answers, it must agree with serde
-    /// (and so the text must be valid JSON).
-    #[test]
-    fn never_accepts_what_serde_rejects() {
+    /// `rounds` valid frames (of `pool`, in turn) with one to three bytes replaced, removed or
+    /// inserted, those that are still UTF-8.
+    fn mutations(pool: &[&str], rounds: usize) -> Vec<String> {
         let alphabet = b" \t{}[]\",:\\-+.eE0123456789tfnulxuuudDaF";
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
@@ -599,15 +686,9 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut answered = 0;
-        for round in 0..30_000 {
-            let pool = FRAMES.len() + ESCAPED.len();
-            let base = match round % pool {
-                i if i < FRAMES.len() => FRAMES[i],
-                i => ESCAPED[i - FRAMES.len()],
-            }
-            .as_bytes();
-            let mut bytes = base.to_vec();
+        let mut out = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            let mut bytes = pool[round % pool.len()].as_bytes().to_vec();
             for _ in 0..1 + next() % 3 {
                 let pos = (next() as usize) % (bytes.len() + 1);
                 let c = alphabet[(next() as usize) % alphabet.len()];
@@ -619,14 +700,120 @@ mod tests {
                     _ => bytes.insert(pos, c),
                 }
             }
-            let Ok(text) = std::str::from_utf8(&bytes) else {
-                continue;
-            };
-            if let Some(fast) = peek(text) {
+            if let Ok(text) = String::from_utf8(bytes) {
+                out.push(text);
+            }
+        }
+        out
+    }
+
+    /// Mutate valid frames byte by byte: whenever the fast peek answers, it must agree with serde
+    /// (and so the text must be valid JSON).
+    #[test]
+    fn never_accepts_what_serde_rejects() {
+        let pool: Vec<&str> = FRAMES.iter().chain(ESCAPED).copied().collect();
+        let mut answered = 0;
+        for text in mutations(&pool, 30_000) {
+            if let Some(fast) = peek(&text) {
                 answered += 1;
-                assert_eq!(Some(fast), serde_peek(text), "{text}");
+                assert_eq!(Some(fast), serde_peek(&text), "{text}");
             }
         }
         assert!(answered > 1000, "the fast path answers often: {answered}");
+    }
+
+    /// Frames whose `d` is not where the deferring peek first takes it to be.
+    const AFTER_D: &[&str] = &[
+        // Unknown keys after `d`, with the envelope read before it: `d` is taken to run to the
+        // end, the check fails, and the full peek finds it.
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"k":1},"x":2}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":[1,{"k":"}"}] , "x":{"y":[]} }"#,
+        // A key of the envelope again after `d`: invalid (serde refuses duplicates).
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"k":1},"s":2}"#,
+        // The documented order: `d` before `s` and `t`, skipped to its end.
+        r#"{ "id": "X:1", "op": 0, "d": {"a":"}]\"{","b":[{}]}, "s": 42, "t": "X" }"#,
+        r#"{"op":0,"d":{"a":{"b":[1,2,{"c":"\u0026"}]}},"s":3,"t":"X","id":"b"}"#,
+        r#"{"op":0,"d":{"a":tru},"s":3,"t":"X"}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"a":tru}}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"a":1}}}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"a":1}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":}"#,
+        r#"{"op":0,"s":1,"t":"X","id":"a","d":{"a":"}"#,
+    ];
+
+    /// The deferring peek followed by the check of `d` answers exactly what the peek answers:
+    /// - what the peek accepts, the deferring peek accepts;
+    /// - nothing deferred: the same answer;
+    /// - deferred and the check passes: the same answer;
+    /// - deferred and the check fails: the peek refuses the frame, or finds the same envelope
+    ///   (`op`, `s`, `t`, `id`) with `d` elsewhere (keys after it).
+    #[test]
+    fn a_deferred_check_answers_what_the_peek_answers() {
+        let corpus: Vec<&str> = FRAMES
+            .iter()
+            .chain(ESCAPED)
+            .chain(AFTER_D)
+            .copied()
+            .collect();
+        let mut frames: Vec<String> = corpus.iter().map(|f| f.to_string()).collect();
+        frames.extend(BAD_ESCAPES.iter().map(|f| f.to_string()));
+        frames.extend(mutations(&corpus, 30_000));
+        let (mut deferred, mut failed) = (0, 0);
+        for text in &frames {
+            let full = peek(text);
+            let (fast, was_deferred) = match super::peek_deferring(text, &mut EventNames::default())
+            {
+                Some(answer) => answer,
+                None => {
+                    assert_eq!(full, None, "{text}");
+                    continue;
+                }
+            };
+            if !was_deferred {
+                assert_eq!(full.as_ref(), Some(&fast), "{text}");
+                continue;
+            }
+            deferred += 1;
+            if super::check_deferred(text, &fast.d_range) {
+                assert_eq!(full.as_ref(), Some(&fast), "{text}");
+            } else {
+                failed += 1;
+                if let Some(full) = full {
+                    let envelope =
+                        |p: &Peeked| (p.op, p.seq, p.t.clone(), p.id(text).map(str::to_owned));
+                    assert_eq!(envelope(&full), envelope(&fast), "{text}");
+                }
+            }
+        }
+        assert!(
+            deferred > 1000 && failed > 100,
+            "{deferred} deferred, {failed} failed"
+        );
+        // The cases above, one by one.
+        let answer = |f: &str| {
+            let (p, deferred) = super::peek_deferring(f, &mut EventNames::default())?;
+            Some((
+                deferred,
+                super::check_deferred(f, &p.d_range),
+                p.d(f).to_owned(),
+            ))
+        };
+        assert_eq!(
+            answer(AFTER_D[0]),
+            Some((true, false, r#"{"k":1},"x":2"#.into()))
+        );
+        assert_eq!(peek(AFTER_D[0]).unwrap().d(AFTER_D[0]), r#"{"k":1}"#);
+        assert_eq!(peek(AFTER_D[2]), None);
+        assert_eq!(
+            answer(AFTER_D[3]),
+            Some((true, true, r#"{"a":"}]\"{","b":[{}]}"#.into()))
+        );
+        assert_eq!(answer(AFTER_D[5]).map(|a| a.1), Some(false));
+        assert_eq!(answer(AFTER_D[6]).map(|a| a.1), Some(false));
+        for f in &AFTER_D[7..] {
+            assert_eq!(peek(f), None, "{f}");
+            assert!(answer(f).is_none_or(|(_, ok, _)| !ok), "{f}");
+        }
     }
 }

@@ -19,12 +19,11 @@ use crossterm::terminal::{
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
 use super::app::{App, Diagnostics, FleetRead, Header, KeyAction};
 use super::ui::draw;
-use crate::gateway::GatewayItem;
 use crate::output::Stats;
 
 /// Frames per second when the caller passes 0.
@@ -171,7 +170,7 @@ pub struct Ended {
 ///
 /// Fails with a clear error when stdout is not a terminal, without touching the terminal.
 pub async fn run(
-    items: mpsc::Receiver<GatewayItem>,
+    items: impl Into<crate::gateway::Items>,
     header: Header,
     diagnostics: Option<watch::Receiver<Diagnostics>>,
     fps: u32,
@@ -183,7 +182,7 @@ pub async fn run(
 
 /// [`run`], also saying whether Ctrl-C ended the dashboard.
 pub async fn run_dashboard(
-    items: mpsc::Receiver<GatewayItem>,
+    items: impl Into<crate::gateway::Items>,
     header: Header,
     diagnostics: Option<watch::Receiver<Diagnostics>>,
     fps: u32,
@@ -192,7 +191,7 @@ pub async fn run_dashboard(
         diagnostics,
         fleet: None,
     };
-    run_dashboard_with(items, header, feeds, fps).await
+    run_dashboard_with(items.into(), header, feeds, fps).await
 }
 
 /// What the dashboard shows besides the items, each refreshed by its own sender (a `watch`
@@ -207,11 +206,12 @@ pub struct Feeds {
 
 /// [`run_dashboard`] with every feed (the fleet's leases too).
 pub async fn run_dashboard_with(
-    mut items: mpsc::Receiver<GatewayItem>,
+    items: impl Into<crate::gateway::Items>,
     header: Header,
     feeds: Feeds,
     fps: u32,
 ) -> io::Result<Ended> {
+    let mut items = items.into();
     let Feeds {
         mut diagnostics,
         mut fleet,
@@ -242,7 +242,7 @@ pub async fn run_dashboard_with(
 
 async fn event_loop(
     app: &mut App,
-    items: &mut mpsc::Receiver<GatewayItem>,
+    items: &mut crate::gateway::Items,
     diagnostics: &mut Option<watch::Receiver<Diagnostics>>,
     fleet: &mut Option<watch::Receiver<Option<FleetRead>>>,
     fps: u32,

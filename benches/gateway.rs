@@ -19,7 +19,6 @@ use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind, ShardSelecti
 use qqbot::http::TokenSource;
 use qqbot::output::ndjson;
 use qqbot::protocol::Intents;
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 

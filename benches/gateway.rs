@@ -189,8 +189,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    // The same runtime `qqbot listen` uses.
+    // The same runtime `qqbot listen` uses (src/main.rs).
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(qqbot::output::runtime_workers())
         .enable_all()
         .build()
         .expect("tokio runtime")

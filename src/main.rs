@@ -71,10 +71,11 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(&global, matches!(command, cli::Command::Tui(_)));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if matches!(command, cli::Command::Listen(_) | cli::Command::Record(_)) {
+        builder.worker_threads(qqbot::output::runtime_workers());
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("qqbot: error: cannot start the async runtime: {err}");

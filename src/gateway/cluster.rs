@@ -158,7 +158,8 @@ pub struct Cluster {
 impl Cluster {
     /// Fetch a token and `/gateway/bot`, check the session budget, start the shards.
     ///
-    /// Items from every shard arrive on the returned receiver (capacity `event_buffer_size`).
+    /// Items from every shard arrive on the returned [`Items`] (room for `event_buffer_size`
+    /// items), in order per shard, each dispatch's `d` checked there.
     pub async fn start(config: GatewayConfig) -> Result<(Cluster, Items), StartError> {
         let (tokens, gateway) = fetch_gateway(&config).await?;
 

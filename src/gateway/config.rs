@@ -141,7 +141,8 @@ pub struct GatewayConfig {
     pub reconnect: ReconnectConfig,
     /// Capacity of the item channel to the consumer (default 1000). When it is full a shard
     /// stops reading its socket (TCP then pushes back on the gateway) and goes on heartbeating;
-    /// nothing is dropped. Each shard holds at most one burst (64 frames) of items beyond it.
+    /// nothing is dropped. Each shard holds at most one burst (64 frames) of items beyond it, and
+    /// [`Items`](crate::gateway::Items) the rest of the batch (at most 64 items) it is handing out.
     pub event_buffer_size: usize,
     /// Sessions to resume (from a state file); matched by shard.
     pub resume: Vec<SessionInfo>,

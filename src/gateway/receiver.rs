@@ -119,11 +119,7 @@ impl Items {
                 return Some(checked(item));
             }
             match &mut self.source {
-                Source::Batches { rx, room } => {
-                    let batch = rx.recv().await?;
-                    room.add_permits(batch.len());
-                    self.batch = batch.into_iter();
-                }
+                Source::Batches { rx, room } => self.batch = taken(room, rx.recv().await?),
                 Source::Single(rx) => return rx.recv().await.map(checked),
             }
         }
@@ -136,11 +132,7 @@ impl Items {
                 return Ok(checked(item));
             }
             match &mut self.source {
-                Source::Batches { rx, room } => {
-                    let batch = rx.try_recv()?;
-                    room.add_permits(batch.len());
-                    self.batch = batch.into_iter();
-                }
+                Source::Batches { rx, room } => self.batch = taken(room, rx.try_recv()?),
                 Source::Single(rx) => return rx.try_recv().map(checked),
             }
         }
@@ -153,11 +145,7 @@ impl Items {
                 return Some(checked(item));
             }
             match &mut self.source {
-                Source::Batches { rx, room } => {
-                    let batch = rx.blocking_recv()?;
-                    room.add_permits(batch.len());
-                    self.batch = batch.into_iter();
-                }
+                Source::Batches { rx, room } => self.batch = taken(room, rx.blocking_recv()?),
                 Source::Single(rx) => return rx.blocking_recv().map(checked),
             }
         }
@@ -181,6 +169,12 @@ impl Drop for Items {
             room.close();
         }
     }
+}
+
+/// A batch just taken from the channel: its room goes back to the shards.
+fn taken(room: &Semaphore, batch: Vec<GatewayItem>) -> std::vec::IntoIter<GatewayItem> {
+    room.add_permits(batch.len());
+    batch.into_iter()
 }
 
 /// `item`, with the check its shard left (see [`ShardCore::defer_checks`]) made: a dispatch

@@ -480,7 +480,7 @@ async fn shard_ndjson(ep: &Endpoints, frames: u64) -> (Sample, u64) {
     let mut config = gateway_config(ep, flood_intents());
     config.shards = ShardSelection::Count(1);
     config.gateway_url = Some(ep.gateway_url.clone());
-    let (cluster, items) = Cluster::start(config).await.expect("cluster starts");
+    let (cluster, items) = Cluster::start_items(config).await.expect("cluster starts");
     let consumer = tokio::task::spawn_blocking(move || drain_ndjson(items, frames));
     tokio::pin!(consumer);
     let outcome = tokio::select! {
@@ -798,7 +798,7 @@ fn memory_client(args: &[String]) {
         let before = rss_kib("self");
         let mut config = gateway_config(&ep, Intents::default_granted());
         config.shards = ShardSelection::Count(shards);
-        let (cluster, mut items) = Cluster::start(config).await.expect("cluster starts");
+        let (cluster, mut items) = Cluster::start_items(config).await.expect("cluster starts");
         let mut ready = 0;
         let waited = timeout(READY_TIMEOUT, async {
             while let Some(item) = items.recv().await {
@@ -1011,7 +1011,7 @@ fn resume(options: &Options, rows: &mut Vec<Row>) {
         // `stable_after` counts as a failure, so the 5th cycle waits out an 8-16 s backoff. This
         // measures the resume path itself.
         config.reconnect.stable_after = Duration::ZERO;
-        let (cluster, mut items) = Cluster::start(config).await.expect("cluster starts");
+        let (cluster, mut items) = Cluster::start_items(config).await.expect("cluster starts");
         wait_for(&mut items, "READY", |k| matches!(k, ItemKind::Ready { .. })).await;
         let mut end_to_end = Vec::new();
         let mut recovered = Vec::new();

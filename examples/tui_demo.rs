@@ -239,7 +239,7 @@ async fn emulated(
     );
     config.intents = Intents::all();
     config.shards = ShardSelection::Count(shards);
-    let (cluster, items) = Cluster::start(config)
+    let (cluster, items) = Cluster::start_items(config)
         .await
         .map_err(|e| format!("cannot start the cluster: {e}"))?;
     Ok((emulator, cluster, items))

@@ -11,7 +11,7 @@ use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use qqbot::Secret;
-use qqbot::gateway::{Cluster, GatewayConfig, ItemKind, ReconnectConfig, StartError};
+use qqbot::gateway::{Cluster, GatewayConfig, GatewayItem, ItemKind, ReconnectConfig, StartError};
 use qqbot::protocol::CloseAction;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -200,7 +200,7 @@ fn event(s: u64) -> String {
 }
 
 async fn next_item(
-    items: &mut qqbot::gateway::Items,
+    items: &mut mpsc::Receiver<GatewayItem>,
     what: &str,
     pred: impl Fn(&ItemKind) -> bool,
 ) -> ItemKind {

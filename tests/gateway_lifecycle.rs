@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent, Fault, FaultTarget, Scenario};
 use qqbot::gateway::{
-    CloseOrigin, Cluster, GatewayConfig, HeartbeatConfig, ItemKind, ReconnectConfig, SessionInfo,
+    CloseOrigin, Cluster, GatewayConfig, GatewayItem, HeartbeatConfig, ItemKind, ReconnectConfig,
+    SessionInfo,
 };
 use qqbot::protocol::{CloseAction, Intents};
 use serde_json::json;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, timeout};
 
 /// Upper bound on any wait (virtual time).
@@ -42,7 +43,7 @@ fn gateway_config(emu: &Emulator) -> GatewayConfig {
 /// A running cluster with everything it emitted so far.
 struct Run {
     cluster: Cluster,
-    items: qqbot::gateway::Items,
+    items: mpsc::Receiver<GatewayItem>,
     seen: Vec<(Instant, ItemKind)>,
 }
 

@@ -367,7 +367,7 @@ pub(crate) async fn open_source(
         let _emulator = emulator;
         return Ok((Source::Fleet { fleet, _emulator }, items));
     }
-    let (cluster, items) = Cluster::start(config).await.map_err(|e| {
+    let (cluster, items) = Cluster::start_items(config).await.map_err(|e| {
         let err = start_error(e);
         match &target.origin {
             Some(origin) => with_origin(err, origin),

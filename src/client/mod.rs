@@ -406,7 +406,9 @@ impl<H: EventHandler> Client<H> {
         config.heartbeat = self.heartbeat.clone();
         config.resume = self.resume.clone();
         config.validate_intents = self.validate_intents;
-        let (cluster, items) = Cluster::start(config).await.map_err(ClientError::Start)?;
+        let (cluster, items) = Cluster::start_items(config)
+            .await
+            .map_err(ClientError::Start)?;
         *self.shared.shards.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((cluster.shards().to_vec(), tokio::time::Instant::now()));
         // One token cache for the gateway and the API: a refresh on either side serves both.

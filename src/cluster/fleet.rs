@@ -773,7 +773,7 @@ impl Runner {
         );
         let items = self.items.clone();
         tokio::spawn(async move {
-            let (cluster, mut rx) = Cluster::start(config).await?;
+            let (cluster, mut rx) = Cluster::start_items(config).await?;
             if let Some(items) = items {
                 tokio::spawn(async move {
                     while let Some(item) = rx.recv().await {

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::gateway::config::{GatewayConfig, ShardSelection};
 use crate::gateway::core::ShardCore;
-use crate::gateway::item::ShardId;
+use crate::gateway::item::{GatewayItem, ShardId};
 use crate::gateway::latency::Latency;
 use crate::gateway::metrics::ClusterMetrics;
 use crate::gateway::queue::{BucketQueue, IdentifyQueue};
@@ -158,9 +158,29 @@ pub struct Cluster {
 impl Cluster {
     /// Fetch a token and `/gateway/bot`, check the session budget, start the shards.
     ///
-    /// Items from every shard arrive on the returned [`Items`] (room for `event_buffer_size`
-    /// items), in order per shard, each dispatch's `d` checked there.
-    pub async fn start(config: GatewayConfig) -> Result<(Cluster, Items), StartError> {
+    /// Items from every shard arrive on the returned receiver (capacity `event_buffer_size`), in
+    /// order per shard. A task moves them there from [`Items`]; a consumer that takes
+    /// [`start_items`](Self::start_items) instead saves that hop (the CLI and `Client` do).
+    pub async fn start(
+        config: GatewayConfig,
+    ) -> Result<(Cluster, mpsc::Receiver<GatewayItem>), StartError> {
+        let capacity = config.event_buffer_size.max(1);
+        let (cluster, mut items) = Cluster::start_items(config).await?;
+        let (tx, rx) = mpsc::channel(capacity);
+        tokio::spawn(async move {
+            while let Some(item) = items.recv().await {
+                if tx.send(item).await.is_err() {
+                    break; // the receiver is gone; dropping `items` tells the shards
+                }
+            }
+        });
+        Ok((cluster, rx))
+    }
+
+    /// [`start`](Self::start), returning the shards' own receiver: items come a burst at a time
+    /// (room for `event_buffer_size` items), in order per shard, each dispatch's `d` checked on
+    /// the receiving thread.
+    pub async fn start_items(config: GatewayConfig) -> Result<(Cluster, Items), StartError> {
         let (tokens, gateway) = fetch_gateway(&config).await?;
 
         let shards = select_shards(config.shards, gateway.shards)?;

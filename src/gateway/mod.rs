@@ -1,7 +1,8 @@
 //! The gateway client: sans-IO shard core, async driver, heartbeat, session, cluster.
 //!
 //! Start with [`Cluster::start`]: it fetches a token and `/gateway/bot`, runs the shards and
-//! returns a bounded receiver of [`GatewayItem`]s ([`Items`]).
+//! returns a bounded receiver of [`GatewayItem`]s ([`Cluster::start_items`]: the shards' own
+//! receiver, [`Items`]).
 
 pub mod backoff;
 pub mod cluster;

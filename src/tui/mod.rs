@@ -19,7 +19,7 @@
 //!
 //! The CLI builds the item source exactly as `listen` does and hands the receiver over:
 //!
-//! - **live / `--emulator`**: `Cluster::start(config)` gives `(cluster, items)`. Send
+//! - **live / `--emulator`**: `Cluster::start_items(config)` gives `(cluster, items)`. Send
 //!   [`Diagnostics::from_gateway`]`(cluster.gateway(), cluster.token_ttl(), Utc::now())` through a
 //!   `tokio::sync::watch` channel (refresh it every ~30 s for the token TTL), then
 //!   `run(items, header, Some(diag_rx), fps).await`, then `cluster.shutdown().await`.

@@ -139,11 +139,11 @@ impl Default for RecentIds {
 impl RecentIds {
     const CAPACITY: usize = 256;
 
+    /// A 64-bit fingerprint of `id` (foldhash, fixed seed: the same in every process, as the
+    /// unkeyed SipHash it replaced was, and several times faster on an event id).
     fn fingerprint(id: &str) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        id.hash(&mut hasher);
-        hasher.finish() | 1 // never 0, the empty slot
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0).hash_one(id) | 1 // never 0, the empty slot
     }
 
     fn contains(&self, id: &str) -> bool {

@@ -427,7 +427,7 @@ impl ShardDriver {
                     }
                     self.core.on_heartbeat_due(Instant::now())
                 }
-                incoming = socket.next() => self.on_incoming(incoming),
+                incoming = socket.next() => self.on_incoming(incoming, Instant::now()),
             };
             match self.execute(actions, &mut transport, token).await {
                 Flow::Continue => {}
@@ -495,6 +495,9 @@ impl ShardDriver {
         token: &Secret,
         limit: usize,
     ) -> Flow {
+        // Frames that had already arrived together share one clock read; it is read again after
+        // anything that may have waited.
+        let mut now = Instant::now();
         for _ in 0..limit {
             if self.delivery.backlogged() {
                 if self.delivery.flush() {
@@ -510,7 +513,7 @@ impl ShardDriver {
             let Some(incoming) = socket.next().now_or_never() else {
                 break;
             };
-            let mut actions = self.on_incoming(incoming);
+            let mut actions = self.on_incoming(incoming, now);
             // Nearly every frame is a dispatch and nothing else: queue it without the general
             // action loop.
             if let [Action::Emit(ItemKind::Dispatch(_))] = actions.as_slice()
@@ -524,16 +527,17 @@ impl ShardDriver {
                 Flow::Continue => {}
                 flow => return flow,
             }
+            now = Instant::now();
         }
         Flow::Continue
     }
 
-    fn on_incoming(&mut self, incoming: Incoming) -> Vec<Action> {
+    /// What the core makes of what the socket produced at `now`.
+    fn on_incoming(&mut self, incoming: Incoming, now: Instant) -> Vec<Action> {
         match incoming {
             Incoming::Frame(frame) => {
                 let mut actions = std::mem::take(&mut self.spare);
-                self.core
-                    .on_frame_into(Instant::now(), &frame, &mut actions);
+                self.core.on_frame_into(now, &frame, &mut actions);
                 // Dispatches reach consumers as items; the tap sees every other frame.
                 if let Some(tap) = &self.tap
                     && !self.core.last_frame_was_dispatch()
@@ -545,8 +549,8 @@ impl ShardDriver {
             Incoming::Garbage => vec![Action::Emit(ItemKind::Error {
                 message: "binary frame that is not UTF-8".into(),
             })],
-            Incoming::Closed { code, reason } => self.core.on_close(Instant::now(), code, &reason),
-            Incoming::Broken { error } => self.core.on_transport_error(Instant::now(), &error),
+            Incoming::Closed { code, reason } => self.core.on_close(now, code, &reason),
+            Incoming::Broken { error } => self.core.on_transport_error(now, &error),
         }
     }
 

@@ -358,7 +358,7 @@ impl<W: Write> Pipeline<W> {
             }
             self.advance(item); // filtered out on purpose: handled
             if !is_dispatch && self.options.notices {
-                self.notice(item);
+                return self.notice(item);
             }
             return None;
         }
@@ -457,8 +457,10 @@ impl<W: Write> Pipeline<W> {
         written
     }
 
-    /// Notable lifecycle items go to stderr when they are not part of the output.
-    fn notice(&self, item: &GatewayItem) {
+    /// Notable lifecycle items go to stderr when they are not part of the output, after the
+    /// lines before them (a batch's replayed events, then its `resumed`, read in that order on a
+    /// terminal). `Some(stop)` when writing those lines failed.
+    fn notice(&mut self, item: &GatewayItem) -> Option<Stop> {
         let notable = matches!(
             item.kind,
             ItemKind::Ready { .. }
@@ -473,13 +475,17 @@ impl<W: Write> Pipeline<W> {
                 | ItemKind::Fatal { .. }
         );
         if !notable {
-            return;
+            return None;
+        }
+        if let Some(stop) = self.flush() {
+            return Some(stop);
         }
         let line = human::line(item, self.options.stderr_painter);
         match &self.progress {
             Some((bar, _)) => bar.suspend(|| eprint!("{line}")),
             None => eprint!("{line}"),
         }
+        None
     }
 
     /// Whether every one of `shards` shards has stopped fatally.
@@ -659,6 +665,42 @@ mod tests {
         assert!(writes[..writes.len() - 1].iter().all(|&n| n >= PENDING));
         let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
         assert_eq!(text.lines().count() as u64, 3 + burst, "nothing lost");
+    }
+
+    /// A notice on stderr comes after the lines before it on stdout: they are written first.
+    #[test]
+    fn lines_before_a_notice_are_written_before_it() {
+        let sink = Sink::default();
+        let mut options = options();
+        options.notices = true;
+        options.filter.include_control = false;
+        let mut pipeline = Pipeline::new(options, sink.clone());
+        assert_eq!(pipeline.handle(&item(1)), None);
+        assert!(sink.writes.lock().unwrap().is_empty(), "buffered");
+        // Not notable: nothing is written yet.
+        let state = GatewayItem {
+            shard: ShardId::ONE,
+            received_at: Utc::now(),
+            kind: ItemKind::HeartbeatSent { seq: Some(1) },
+        };
+        assert_eq!(pipeline.handle(&state), None);
+        assert!(sink.writes.lock().unwrap().is_empty(), "still buffered");
+        let resumed = GatewayItem {
+            shard: ShardId::ONE,
+            received_at: Utc::now(),
+            kind: ItemKind::Resumed {
+                seq: Some(2),
+                replayed: 1,
+                recovered_in: None,
+            },
+        };
+        assert_eq!(pipeline.handle(&resumed), None);
+        let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            1,
+            "the dispatch went out before the notice"
+        );
     }
 
     #[test]

@@ -159,8 +159,10 @@ impl Cluster {
     /// Fetch a token and `/gateway/bot`, check the session budget, start the shards.
     ///
     /// Items from every shard arrive on the returned receiver (capacity `event_buffer_size`), in
-    /// order per shard. A task moves them there from [`Items`]; a consumer that takes
-    /// [`start_items`](Self::start_items) instead saves that hop (the CLI and `Client` do).
+    /// order per shard. A task moves them there from [`Items`], which holds as many again, so
+    /// up to twice `event_buffer_size` items wait before the shards stop reading; a consumer that
+    /// takes [`start_items`](Self::start_items) instead saves that hop and that buffer (the CLI
+    /// and `Client` do).
     pub async fn start(
         config: GatewayConfig,
     ) -> Result<(Cluster, mpsc::Receiver<GatewayItem>), StartError> {

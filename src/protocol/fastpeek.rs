@@ -383,6 +383,89 @@ pub(crate) fn check_deferred(frame: &str, d_range: &Range<usize>) -> bool {
     s.value().is_some() && s.i == d_range.end
 }
 
+/// The envelope members of a frame that starts the way the platform writes them, with no
+/// whitespace: `{"op":N,"s":N,"t":"…","id":"…",` and then a next key. Anything else (another
+/// order, whitespace, `null`, escapes, numbers that are not plain digits) is `None`, and the
+/// general loop of [`peek_with`] reads the frame from its start.
+struct Prefix {
+    op: u64,
+    seq: u64,
+    t: Arc<str>,
+    id: Span,
+    /// Where the next key starts (after the comma).
+    next: usize,
+}
+
+#[inline]
+fn canonical_prefix(frame: &str, names: &mut EventNames) -> Option<Prefix> {
+    let b = frame.as_bytes();
+    let mut i = expect(b, 0, b"{\"op\":")?;
+    let op;
+    (op, i) = plain_digits(b, i)?;
+    i = expect(b, i, b",\"s\":")?;
+    let seq;
+    (seq, i) = plain_digits(b, i)?;
+    i = expect(b, i, b",\"t\":\"")?;
+    let t_end = next_special(b, i);
+    if *b.get(t_end)? != b'"' {
+        return None;
+    }
+    let t = i..t_end;
+    i = expect(b, t_end + 1, b",\"id\":\"")?;
+    let id_end = next_special(b, i);
+    if *b.get(id_end)? != b'"' {
+        return None;
+    }
+    let id = Span::InFrame(i..id_end);
+    let next = expect(b, id_end + 1, b",\"")? - 1;
+    Some(Prefix {
+        op,
+        seq,
+        t: names.get(frame.get(t)?),
+        id,
+        next,
+    })
+}
+
+/// `end` moved back over the JSON whitespace before it in `b`.
+#[inline]
+fn trim_ws_end(b: &[u8], mut end: usize) -> usize {
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        end -= 1;
+    }
+    end
+}
+
+/// The index after `want` when `b` has it at `at`.
+#[inline(always)]
+fn expect(b: &[u8], at: usize, want: &[u8]) -> Option<usize> {
+    let end = at.checked_add(want.len())?;
+    (b.get(at..end)? == want).then_some(end)
+}
+
+/// The digits of a JSON integer at `at` (no sign, no leading zero), at most 19 of them so that
+/// the value fits u64, and the index after them.
+#[inline(always)]
+fn plain_digits(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut i = at;
+    let mut value = 0u64;
+    while let Some(&c) = b.get(i)
+        && c.is_ascii_digit()
+    {
+        if i - at == 19 {
+            return None;
+        }
+        value = value * 10 + u64::from(c - b'0');
+        i += 1;
+    }
+    let n = i - at;
+    // A fraction or an exponent fails the caller's next `expect`.
+    if n == 0 || (n > 1 && b[at] == b'0') {
+        return None;
+    }
+    Some((value, i))
+}
+
 fn peek_with(frame: &str, names: &mut EventNames, defer: bool) -> Option<(Peeked, bool)> {
     let mut deferred = false;
     let mut s = Scan {
@@ -395,9 +478,23 @@ fn peek_with(frame: &str, names: &mut EventNames, defer: bool) -> Option<(Peeked
     let mut id = None;
     let mut d_range = 0..0;
     let mut seen = [false; 5];
-    s.eat(b'{')?;
-    s.ws();
-    if s.peek()? != b'}' {
+    if let Some(prefix) = canonical_prefix(frame, names) {
+        // What the loop below would have read of those four members, and where it would be.
+        op = Some(prefix.op);
+        seq = Some(prefix.seq);
+        t = Some(prefix.t);
+        id = Some(prefix.id);
+        seen[..4].fill(true);
+        s.i = prefix.next;
+    } else {
+        s.eat(b'{')?;
+        s.ws();
+        // `{}` has no `op`.
+        if s.peek()? == b'}' {
+            return None;
+        }
+    }
+    {
         loop {
             s.ws();
             let (ks, ke, escaped) = s.key()?;
@@ -451,16 +548,16 @@ fn peek_with(frame: &str, names: &mut EventNames, defer: bool) -> Option<(Peeked
                         deferred = true;
                         if seen[..4] == [true; 4] {
                             // The envelope is read: `d` runs to the closing brace.
-                            let body = frame.trim_end_matches([' ', '\t', '\n', '\r']);
-                            let end = body
-                                .strip_suffix('}')?
-                                .trim_end_matches([' ', '\t', '\n', '\r'])
-                                .len();
+                            let close = trim_ws_end(s.b, s.b.len()).checked_sub(1)?;
+                            if s.b[close] != b'}' {
+                                return None;
+                            }
+                            let end = trim_ws_end(s.b, close);
                             if end <= start {
                                 return None;
                             }
                             d_range = start..end;
-                            s.i = body.len() - 1;
+                            s.i = close;
                             break;
                         }
                         s.skip_container()?;
@@ -709,6 +806,83 @@ mod tests {
 
     /// Mutate valid frames byte by byte: whenever the fast peek answers, it must agree with serde
     /// (and so the text must be valid JSON).
+    #[test]
+    fn the_platform_prefix_reads_what_the_general_loop_reads() {
+        let canonical = [
+            FRAMES[0],
+            FRAMES[10],
+            r#"{"op":0,"s":18446744073709551615,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":1,"t":"","id":"","x":[1],"d":{},"y":2}"#,
+        ];
+        for frame in canonical {
+            assert!(
+                canonical_prefix(frame, &mut EventNames::default()).is_some()
+                    || frame.contains("18446744073709551615"),
+                "{frame}"
+            );
+            assert!(peek(frame).is_some(), "{frame}");
+            assert_eq!(peek(frame), serde_peek(frame), "{frame}");
+        }
+        // Frames that start like the platform's and then are not, or not quite.
+        let near = [
+            r#"{"op":0,"s":1,"t":"X","id":"X:1","op":1,"d":{}}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1","id":"X:2","d":{}}"#,
+            r#"{"op":0,"s":01,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":00,"s":1,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":1.5,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":1e3,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":-1,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":null,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":18446744073709551616,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":99999999999999999999,"t":"X","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":1,"t":"X\u0041","id":"X:1","d":{}}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X\"1","d":{}}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1"}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1","d":{}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1",}"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1","d":{}} x"#,
+            r#"{"op":0,"s":1,"t":"X","id":"X:1", "d":{}}"#,
+            "{\"op\":0,\"s\":1,\"t\":\"X\u{1}\",\"id\":\"X:1\",\"d\":{}}",
+            r#"{"op":0,"s":1,"t":"X","id":"X:1","#,
+            r#"{"op":0,"s":"#,
+        ];
+        for frame in near {
+            let fast = peek(frame);
+            if fast.is_some() {
+                assert_eq!(fast, serde_peek(frame), "{frame}");
+            }
+            if let Some((peeked, _)) = peek_deferring(frame, &mut EventNames::default())
+                && check_deferred(frame, &peeked.d_range)
+            {
+                assert_eq!(Some(peeked), serde_peek(frame), "deferred: {frame}");
+            }
+        }
+        for answered in [near[10], near[11], near[16]] {
+            assert!(
+                peek(answered).is_some(),
+                "the general loop reads {answered}"
+            );
+        }
+        for refused in [
+            near[0], near[1], near[2], near[3], near[13], near[14], near[15],
+        ] {
+            assert_eq!(peek(refused), None, "{refused}");
+        }
+        // Mutations, nearly all of them in the envelope's members (`d` is short).
+        let pool = [
+            r#"{"op":0,"s":42,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{}}"#,
+            r#"{"op":0,"s":7,"t":"X","id":"X:7","d":[1]}"#,
+        ];
+        let mut answered = 0;
+        for text in mutations(&pool, 20_000) {
+            if let Some(fast) = peek(&text) {
+                answered += 1;
+                assert_eq!(Some(fast), serde_peek(&text), "{text}");
+            }
+        }
+        assert!(answered > 1000, "the fast path answers often: {answered}");
+    }
+
     #[test]
     fn never_accepts_what_serde_rejects() {
         let pool: Vec<&str> = FRAMES.iter().chain(ESCAPED).copied().collect();

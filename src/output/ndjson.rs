@@ -38,6 +38,19 @@ fn push_u64(out: &mut String, n: u64) {
 /// `2026-11-27T09:40:00.123Z`, what `to_rfc3339_opts(SecondsFormat::Millis, true)` writes, without
 /// its formatting machinery (this runs once per printed event).
 fn push_rfc3339_millis(out: &mut String, at: &DateTime<Utc>) {
+    // The items of a burst share one timestamp, and a busy stream has many per millisecond:
+    // the last text written is reused for the same millisecond.
+    type Written = (chrono::NaiveDate, u32, u32, [u8; 24]);
+    thread_local! {
+        static LAST: std::cell::Cell<Option<Written>> = const { std::cell::Cell::new(None) };
+    }
+    let key = (at.date_naive(), at.num_seconds_from_midnight(), at.nanosecond() / 1_000_000);
+    if let Some((date, secs, millis, text)) = LAST.get()
+        && (date, secs, millis) == key
+    {
+        out.push_str(std::str::from_utf8(&text).expect("ASCII"));
+        return;
+    }
     let year = at.year();
     if !(0..=9999).contains(&year) {
         out.push_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true));
@@ -65,6 +78,7 @@ fn push_rfc3339_millis(out: &mut String, at: &DateTime<Utc>) {
     put(17, 2, second);
     put(20, 3, millis);
     out.push_str(std::str::from_utf8(&b).expect("ASCII"));
+    LAST.set(Some((key.0, key.1, key.2, b)));
 }
 
 /// How NDJSON writes lifecycle fields: milliseconds (fractional for round trips and recovery
@@ -257,9 +271,23 @@ mod tests {
             Utc.with_ymd_and_hms(12345, 1, 1, 0, 0, 0).unwrap(),
             chrono::Utc::now(),
         ];
-        for at in cases {
+        // Each case twice (the second from the one-entry cache), and neighbours that share all
+        // but one field, so that a stale cache entry would show.
+        let base = Utc.with_ymd_and_hms(2026, 11, 27, 9, 40, 0).unwrap();
+        let neighbours = [
+            base + chrono::Duration::microseconds(400),
+            base + chrono::Duration::milliseconds(1),
+            base + chrono::Duration::seconds(1),
+            base + chrono::Duration::days(1),
+            base + chrono::Duration::days(1) + chrono::Duration::milliseconds(1),
+            chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                .and_then(|d| d.and_hms_milli_opt(23, 59, 59, 1_500))
+                .unwrap()
+                .and_utc(),
+        ];
+        for at in cases.iter().chain(&neighbours).flat_map(|at| [at, at]) {
             let mut out = String::new();
-            push_rfc3339_millis(&mut out, &at);
+            push_rfc3339_millis(&mut out, at);
             assert_eq!(out, at.to_rfc3339_opts(SecondsFormat::Millis, true));
         }
         let mut out = String::new();

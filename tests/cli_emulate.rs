@@ -68,3 +68,25 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
     .unwrap();
     assert_eq!(status.code(), Some(130));
 }
+
+/// A Hello interval outside what a client accepts (every millisecond, or about never) is a
+/// usage error naming the range, not an emulator that floods or overflows its timers.
+#[test]
+fn emulate_refuses_a_heartbeat_interval_out_of_range() {
+    for bad in ["0", "999", "600001", "18446744073709551615"] {
+        let out = cli_support::qqbot_command()
+            .args([
+                "emulate",
+                "--listen",
+                "127.0.0.1:0",
+                "--heartbeat-interval",
+                bad,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("1000..=600000"), "{bad}: {stderr}");
+    }
+}

@@ -38,8 +38,10 @@ pub struct EmulateArgs {
     /// Generated events per second (demo scenario).
     #[arg(long, default_value_t = 2.0, value_name = "EVENTS_PER_SEC")]
     pub rate: f64,
-    /// Heartbeat interval sent in Hello, in milliseconds.
-    #[arg(long, default_value_t = 41_250, value_name = "MS")]
+    /// Heartbeat interval sent in Hello, in milliseconds (1000–600000: what qqbot accepts
+    /// from a Hello).
+    #[arg(long, default_value_t = 41_250, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(super::listen::HEARTBEAT_INTERVAL_MS))]
     pub heartbeat_interval: u64,
     /// Send op 7 and close 4009 this often per connection (e.g. 10s, 5m; a plain number is
     /// seconds), as `listen --emulator --session-timeout` does.
@@ -134,7 +136,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         grant,
         scenario,
         rate: args.rate,
-        heartbeat_interval: Duration::from_millis(args.heartbeat_interval.max(1)),
+        heartbeat_interval: Duration::from_millis(args.heartbeat_interval),
         session_timeout: args.session_timeout,
         seed: args.seed,
         shards: args.shards.max(1),

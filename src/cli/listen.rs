@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use qqbot::config::{Overrides, Settings, resolve_from_env};
 use qqbot::emulator::{Emulator, EmulatorConfig};
+use qqbot::gateway::core::HEARTBEAT_INTERVAL_RANGE;
 use qqbot::gateway::{Cluster, GatewayConfig, SessionInfo, ShardId, ShardSelection, StartError};
 use qqbot::output::human::Painter;
 use qqbot::protocol::Intents;
@@ -23,6 +24,12 @@ use super::forward::{self, ForwardArgs};
 use super::pipeline::{self, FilterArgs, Format, Pipeline, PipelineOptions, Stop};
 use super::recorder::Recorder;
 use super::style;
+
+/// `--heartbeat-interval`'s range in milliseconds (`listen`, `record` and `tui` with
+/// `--emulator`, and `emulate`): what the client clamps a Hello's interval into.
+pub const HEARTBEAT_INTERVAL_MS: std::ops::RangeInclusive<u64> =
+    (HEARTBEAT_INTERVAL_RANGE.0.as_millis() as u64)
+        ..=(HEARTBEAT_INTERVAL_RANGE.1.as_millis() as u64);
 
 /// Where events come from and how the connection behaves: shared by `listen`, `record` and `tui`.
 #[derive(Debug, Args, Clone)]
@@ -59,7 +66,7 @@ pub struct SourceArgs {
     /// e.g. 1000 with `--scenario zombie` to see a zombie within seconds).
     /// qqbot clamps Hello's interval to 1 s–10 min, so 1000–600000.
     #[arg(long, value_name = "MS", requires = "emulator",
-          value_parser = clap::value_parser!(u64).range(1000..=600_000))]
+          value_parser = clap::value_parser!(u64).range(HEARTBEAT_INTERVAL_MS))]
     pub heartbeat_interval: Option<u64>,
     /// With --emulator: generated events per second (default 2).
     #[arg(long, value_name = "EVENTS_PER_SEC", requires = "emulator")]

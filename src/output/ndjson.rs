@@ -44,7 +44,11 @@ fn push_rfc3339_millis(out: &mut String, at: &DateTime<Utc>) {
     thread_local! {
         static LAST: std::cell::Cell<Option<Written>> = const { std::cell::Cell::new(None) };
     }
-    let key = (at.date_naive(), at.num_seconds_from_midnight(), at.nanosecond() / 1_000_000);
+    let key = (
+        at.date_naive(),
+        at.num_seconds_from_midnight(),
+        at.nanosecond() / 1_000_000,
+    );
     if let Some((date, secs, millis, text)) = LAST.get()
         && (date, secs, millis) == key
     {

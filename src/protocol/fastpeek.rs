@@ -873,8 +873,14 @@ mod tests {
             r#"{"op":0,"s":42,"t":"AT_MESSAGE_CREATE","id":"AT_MESSAGE_CREATE:1","d":{}}"#,
             r#"{"op":0,"s":7,"t":"X","id":"X:7","d":[1]}"#,
         ];
+        agrees_with_serde_on_mutations(&pool, 20_000);
+    }
+
+    /// Every answer of the fast peek on `rounds` mutations of `pool` is serde's, and it answers
+    /// often enough for that to mean something.
+    fn agrees_with_serde_on_mutations(pool: &[&str], rounds: usize) {
         let mut answered = 0;
-        for text in mutations(&pool, 20_000) {
+        for text in mutations(pool, rounds) {
             if let Some(fast) = peek(&text) {
                 answered += 1;
                 assert_eq!(Some(fast), serde_peek(&text), "{text}");
@@ -886,14 +892,7 @@ mod tests {
     #[test]
     fn never_accepts_what_serde_rejects() {
         let pool: Vec<&str> = FRAMES.iter().chain(ESCAPED).copied().collect();
-        let mut answered = 0;
-        for text in mutations(&pool, 30_000) {
-            if let Some(fast) = peek(&text) {
-                answered += 1;
-                assert_eq!(Some(fast), serde_peek(&text), "{text}");
-            }
-        }
-        assert!(answered > 1000, "the fast path answers often: {answered}");
+        agrees_with_serde_on_mutations(&pool, 30_000);
     }
 
     /// Frames whose `d` is not where the deferring peek first takes it to be.

@@ -494,88 +494,86 @@ fn peek_with(frame: &str, names: &mut EventNames, defer: bool) -> Option<(Peeked
             return None;
         }
     }
-    {
-        loop {
-            s.ws();
-            let (ks, ke, escaped) = s.key()?;
-            if escaped {
+    loop {
+        s.ws();
+        let (ks, ke, escaped) = s.key()?;
+        if escaped {
+            return None;
+        }
+        s.ws();
+        let slot = match &s.b[ks..ke] {
+            b"op" => 0,
+            b"s" => 1,
+            b"t" => 2,
+            b"id" => 3,
+            b"d" => 4,
+            _ => {
+                s.value()?;
+                5
+            }
+        };
+        if slot < 5 {
+            if std::mem::replace(&mut seen[slot], true) {
                 return None;
             }
-            s.ws();
-            let slot = match &s.b[ks..ke] {
-                b"op" => 0,
-                b"s" => 1,
-                b"t" => 2,
-                b"id" => 3,
-                b"d" => 4,
+            let null = s.b[s.i..].starts_with(b"null");
+            match slot {
+                0 => op = Some(s.number()??),
+                1 if null => s.i += 4,
+                1 => seq = Some(s.number()??),
+                2 | 3 if null => s.i += 4,
+                2 | 3 => {
+                    let (vs, ve, escaped) = s.string()?;
+                    let text = if escaped {
+                        // Rare: let serde_json decode it, with its rules (lone surrogates
+                        // fail, and then so does the serde peek).
+                        let quoted = frame.get(vs - 1..ve + 1)?;
+                        Cow::Owned(serde_json::from_str::<String>(quoted).ok()?)
+                    } else {
+                        Cow::Borrowed(frame.get(vs..ve)?)
+                    };
+                    if slot == 2 {
+                        t = Some(names.get(&text))
+                    } else {
+                        id = Some(match text {
+                            Cow::Borrowed(_) => Span::InFrame(vs..ve),
+                            Cow::Owned(decoded) => Span::Decoded(decoded.into()),
+                        })
+                    }
+                }
+                _ if null => s.i += 4,
+                _ if defer && matches!(s.peek(), Some(b'{' | b'[')) => {
+                    let start = s.i;
+                    deferred = true;
+                    if seen[..4] == [true; 4] {
+                        // The envelope is read: `d` runs to the closing brace.
+                        let close = trim_ws_end(s.b, s.b.len()).checked_sub(1)?;
+                        if s.b[close] != b'}' {
+                            return None;
+                        }
+                        let end = trim_ws_end(s.b, close);
+                        if end <= start {
+                            return None;
+                        }
+                        d_range = start..end;
+                        s.i = close;
+                        break;
+                    }
+                    s.skip_container()?;
+                    d_range = start..s.i;
+                }
                 _ => {
+                    let start = s.i;
                     s.value()?;
-                    5
-                }
-            };
-            if slot < 5 {
-                if std::mem::replace(&mut seen[slot], true) {
-                    return None;
-                }
-                let null = s.b[s.i..].starts_with(b"null");
-                match slot {
-                    0 => op = Some(s.number()??),
-                    1 if null => s.i += 4,
-                    1 => seq = Some(s.number()??),
-                    2 | 3 if null => s.i += 4,
-                    2 | 3 => {
-                        let (vs, ve, escaped) = s.string()?;
-                        let text = if escaped {
-                            // Rare: let serde_json decode it, with its rules (lone surrogates
-                            // fail, and then so does the serde peek).
-                            let quoted = frame.get(vs - 1..ve + 1)?;
-                            Cow::Owned(serde_json::from_str::<String>(quoted).ok()?)
-                        } else {
-                            Cow::Borrowed(frame.get(vs..ve)?)
-                        };
-                        if slot == 2 {
-                            t = Some(names.get(&text))
-                        } else {
-                            id = Some(match text {
-                                Cow::Borrowed(_) => Span::InFrame(vs..ve),
-                                Cow::Owned(decoded) => Span::Decoded(decoded.into()),
-                            })
-                        }
-                    }
-                    _ if null => s.i += 4,
-                    _ if defer && matches!(s.peek(), Some(b'{' | b'[')) => {
-                        let start = s.i;
-                        deferred = true;
-                        if seen[..4] == [true; 4] {
-                            // The envelope is read: `d` runs to the closing brace.
-                            let close = trim_ws_end(s.b, s.b.len()).checked_sub(1)?;
-                            if s.b[close] != b'}' {
-                                return None;
-                            }
-                            let end = trim_ws_end(s.b, close);
-                            if end <= start {
-                                return None;
-                            }
-                            d_range = start..end;
-                            s.i = close;
-                            break;
-                        }
-                        s.skip_container()?;
-                        d_range = start..s.i;
-                    }
-                    _ => {
-                        let start = s.i;
-                        s.value()?;
-                        d_range = start..s.i;
-                    }
+                    d_range = start..s.i;
                 }
             }
-            s.ws();
-            match s.peek()? {
-                b',' => s.i += 1,
-                b'}' => break,
-                _ => return None,
-            }
+        }
+        s.ws();
+        match s.peek()? {
+            b',' => s.i += 1,
+            b'}' => break,
+            _ => return None,
         }
     }
     s.eat(b'}')?;

@@ -70,7 +70,7 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
 }
 
 /// A Hello interval outside what a client accepts (every millisecond, or about never) is a
-/// usage error naming the range, not an emulator that floods or overflows its timers.
+/// usage error naming the range, not an emulator that tells clients to beat every millisecond.
 #[test]
 fn emulate_refuses_a_heartbeat_interval_out_of_range() {
     for bad in ["0", "999", "600001", "18446744073709551615"] {
@@ -88,5 +88,81 @@ fn emulate_refuses_a_heartbeat_interval_out_of_range() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
         assert!(stderr.contains("1000..=600000"), "{bad}: {stderr}");
+    }
+}
+
+/// `--gateway-url`: what `/gateway/bot` hands out (and what `emulate` prints), for an emulator
+/// reached through another address; anything but a ws:// or wss:// URL is a usage error.
+#[tokio::test]
+async fn emulate_hands_out_the_gateway_url_it_is_given() {
+    let advertised = "ws://localhost:9000/websocket";
+    let mut child = cli_support::qqbot_command()
+        .args([
+            "--json",
+            "emulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--scenario",
+            "quiet",
+            "--gateway-url",
+            advertised,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).expect("a JSON line with the URLs");
+    assert_eq!(info["gateway_url"], advertised);
+    let client = reqwest::Client::new();
+    let bot: serde_json::Value = tokio::time::timeout(Duration::from_secs(10), async {
+        let token: serde_json::Value = client
+            .post(info["token_url"].as_str().unwrap())
+            .json(&serde_json::json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        client
+            .get(format!(
+                "{}/gateway/bot",
+                info["api_base"].as_str().unwrap()
+            ))
+            .header(
+                "Authorization",
+                format!("QQBot {}", token["access_token"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(bot["url"], advertised, "{bot}");
+
+    for bad in [
+        "http://localhost:9000/websocket",
+        "ws://",
+        "ws:///websocket",
+        "localhost:9000",
+    ] {
+        let out = cli_support::qqbot_command()
+            .args(["emulate", "--listen", "127.0.0.1:0", "--gateway-url", bad])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("--gateway-url"), "{bad}: {stderr}");
     }
 }

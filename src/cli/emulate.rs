@@ -62,6 +62,11 @@ pub struct EmulateArgs {
     /// POSTs with QQ's headers; retried with backoff).
     #[arg(long, value_name = "URL")]
     pub webhook_to: Option<String>,
+    /// The gateway URL that GET /gateway and /gateway/bot return (default: this emulator's own
+    /// ws://ADDR/websocket), for clients that reach it through another address: a proxy or a
+    /// container's port mapping, e.g. ws://localhost:9000/websocket.
+    #[arg(long, value_name = "URL", value_parser = parse_gateway_url)]
+    pub gateway_url: Option<String>,
     /// Seed for generated events (same seed, same events).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
@@ -111,6 +116,19 @@ pub fn announce(global: &GlobalArgs, emulator: &Emulator, title: &str, tail: &st
     );
 }
 
+/// `--gateway-url`: a `ws://` or `wss://` URL with a host.
+fn parse_gateway_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("ws://")
+        .or_else(|| value.strip_prefix("wss://"))
+        .ok_or("a WebSocket URL starting with ws:// or wss://")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err("a WebSocket URL with a host, e.g. ws://localhost:9000/websocket".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
 /// A scenario name, or a usage error listing the valid ones.
 pub fn parse_scenario(name: &str) -> Result<Scenario, CliError> {
     name.parse().map_err(|_| {
@@ -143,6 +161,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         max_concurrency: args.max_concurrency.max(1),
         strict_identify_rate: args.strict_identify_rate,
         webhook_to: args.webhook_to.clone(),
+        gateway_url: args.gateway_url.clone(),
         ..EmulatorConfig::default()
     })
 }

@@ -57,6 +57,10 @@ pub struct EmulatorConfig {
     /// Webhook mode: POST every event to this callback URL (after an op 13 validation), as QQ
     /// does. `None`: gateway only.
     pub webhook_to: Option<String>,
+    /// The gateway URL that `/gateway` and `/gateway/bot` hand out. `None`: this emulator's own
+    /// `ws://HOST:PORT/websocket`. Set it when clients reach the emulator through another
+    /// address (a proxy, a container's port mapping) or should read a gateway served elsewhere.
+    pub gateway_url: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -78,6 +82,7 @@ impl Default for EmulatorConfig {
             session_start_total: 1000,
             token_ttl: Duration::from_secs(7200),
             webhook_to: None,
+            gateway_url: None,
         }
     }
 }

@@ -230,9 +230,13 @@ async fn get_app_access_token(
     )
 }
 
-/// `ws://HOST:PORT/websocket`.
+/// The gateway URL handed out: [`EmulatorConfig::gateway_url`](super::EmulatorConfig) when
+/// set, else `ws://HOST:PORT/websocket`.
 pub(crate) fn ws_url(shared: &Shared) -> String {
-    format!("ws://{}/websocket", shared.addr)
+    match &shared.config.gateway_url {
+        Some(url) => url.clone(),
+        None => format!("ws://{}/websocket", shared.addr),
+    }
 }
 
 async fn gateway_url(

@@ -143,7 +143,8 @@ impl Emulator {
         format!("http://{}/app/getAppAccessToken", self.addr())
     }
 
-    /// `ws://127.0.0.1:PORT/websocket`.
+    /// The gateway URL `/gateway/bot` returns: `ws://127.0.0.1:PORT/websocket`, or
+    /// [`EmulatorConfig::gateway_url`] when set.
     pub fn gateway_url(&self) -> String {
         http::ws_url(self.shared())
     }

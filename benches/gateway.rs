@@ -3,7 +3,8 @@
 //!
 //! Options (after `--`): `--frames N` (default 200000), `--runs N` (default 3),
 //! `--resumes N` (default 50), `--only throughput|memory|resume` (repeatable); for profiling,
-//! `--source emulator|feeder` and `--reader bare|shard` narrow the throughput runs.
+//! `--source emulator|feeder` and `--reader bare|shard|command` narrow the throughput runs
+//! (`command`: the real `qqbot --json listen --count N > /dev/null`, timed from outside).
 //!
 //! The emulator runs in a child process (this binary re-executed with `--serve-emulator`), so
 //! the throughput runs pay the same emulator cost and the memory runs (another child,
@@ -567,6 +568,74 @@ fn drain_ndjson(mut items: qqbot::gateway::Items, frames: u64) -> Drained {
     drained
 }
 
+/// `qqbot --json listen --count N > /dev/null` against `flood`, the command the issue names:
+/// timed from outside, once for `WARMUP + frames` events and once for one event, so that the
+/// difference leaves out process start, the token, `/gateway/bot`, connecting and READY. CPU is
+/// the child's user + system time (10 ms ticks). The feeder serves no HTTP: an in-process
+/// emulator hands out the token and, as `/gateway/bot`, the feeder's URL.
+fn listen_command(flood: &Flood, frames: u64) -> Sample {
+    let advertiser = match flood {
+        Flood::Feeder { endpoints, .. } => Some(EmulatorThread::start(EmulatorConfig {
+            scenario: Scenario::Quiet,
+            max_concurrency: 100,
+            gateway_url: Some(endpoints.gateway_url.clone()),
+            ..EmulatorConfig::default()
+        })),
+        Flood::Emulator(_) => None,
+    };
+    let (api_base, token_url) = match &advertiser {
+        Some(http) => (http.emu().api_base(), http.emu().token_url()),
+        None => (
+            flood.endpoints().api_base.clone(),
+            flood.endpoints().token_url.clone(),
+        ),
+    };
+    let run = |count: u64| {
+        let devnull = std::fs::File::create("/dev/null").expect("/dev/null");
+        let cpu = children_cpu();
+        let start = Instant::now();
+        let status = Command::new(env!("CARGO_BIN_EXE_qqbot"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("QQBOT_CONFIG", "/nonexistent/qqbot-bench-config.toml")
+            .env("QQBOT_APP_ID", DEFAULT_APP_ID)
+            .env("QQBOT_SECRET", EmulatorConfig::default().secret.expose())
+            .args(["--json", "--quiet", "listen", "--api-base", &api_base])
+            .args(["--token-url", &token_url, "--count", &count.to_string()])
+            .stdin(Stdio::null())
+            .stdout(devnull)
+            .stderr(Stdio::null())
+            .status()
+            .expect("run qqbot listen");
+        assert!(status.success(), "qqbot listen failed: {status}");
+        (start.elapsed(), children_cpu().saturating_sub(cpu))
+    };
+    let (one, one_cpu) = run(1);
+    let (all, all_cpu) = run(WARMUP + frames);
+    let events = WARMUP + frames - 1;
+    Sample {
+        eps: events as f64 / all.saturating_sub(one).as_secs_f64(),
+        cpu_us: all_cpu.saturating_sub(one_cpu).as_secs_f64() * 1e6 / events as f64,
+    }
+}
+
+/// CPU time of the children waited for so far (the `cutime` and `cstime` fields of
+/// `/proc/self/stat`, in clock ticks of 10 ms).
+fn children_cpu() -> Duration {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // After the `(comm)`, which may contain spaces: cutime and cstime are the 14th and
+            // 15th fields.
+            let rest = &s[s.rfind(')')? + 2..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks =
+                fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+            Some(Duration::from_millis(ticks * 10))
+        })
+        .unwrap_or(Duration::ZERO)
+}
+
 /// Where the flood comes from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -655,6 +724,8 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
         let mut bare_cpu = Vec::new();
         let mut shard_cpu = Vec::new();
         let mut lagged_total = 0;
+        let mut command = Vec::new();
+        let mut command_cpu = Vec::new();
         println!("  source: {}", source.name());
         for run in 1..=options.runs {
             if options.wants_reader("bare") {
@@ -668,21 +739,31 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
                 bare.push(sample.eps);
                 bare_cpu.push(sample.cpu_us);
             }
-            if !options.wants_reader("shard") {
-                continue;
+            if options.wants_reader("shard") {
+                let flood = Flood::start(source, &http_ep);
+                let (sample, lagged) = rt.block_on(shard_ndjson(flood.endpoints(), options.frames));
+                drop(flood);
+                println!(
+                    "    run {run}: Shard -> NDJSON -> sink       {:>10.0} events/s, {:.2} µs CPU/event ({lagged} dropped as lagged; {:.2} µs CPU per frame read)",
+                    sample.eps,
+                    sample.cpu_us,
+                    sample.cpu_us * options.frames as f64 / (options.frames + lagged) as f64
+                );
+                shard.push(sample.eps);
+                shard_cpu.push(sample.cpu_us);
+                lagged_total += lagged;
             }
-            let flood = Flood::start(source, &http_ep);
-            let (sample, lagged) = rt.block_on(shard_ndjson(flood.endpoints(), options.frames));
-            drop(flood);
-            println!(
-                "    run {run}: Shard -> NDJSON -> sink       {:>10.0} events/s, {:.2} µs CPU/event ({lagged} dropped as lagged; {:.2} µs CPU per frame read)",
-                sample.eps,
-                sample.cpu_us,
-                sample.cpu_us * options.frames as f64 / (options.frames + lagged) as f64
-            );
-            shard.push(sample.eps);
-            shard_cpu.push(sample.cpu_us);
-            lagged_total += lagged;
+            if options.wants_reader("command") {
+                let flood = Flood::start(source, &http_ep);
+                let sample = listen_command(&flood, options.frames);
+                drop(flood);
+                println!(
+                    "    run {run}: `qqbot --json listen` > /dev/null {:>7.0} events/s, {:.2} µs CPU/event (process start and connect subtracted)",
+                    sample.eps, sample.cpu_us
+                );
+                command.push(sample.eps);
+                command_cpu.push(sample.cpu_us);
+            }
         }
         let bare_median = median(&mut bare);
         let shard_median = median(&mut shard);
@@ -719,6 +800,28 @@ fn throughput(options: &Options, rows: &mut Vec<Row>) {
             "(info)",
             None,
         ));
+        if !command.is_empty() {
+            let command_median = median(&mut command);
+            let ratio = command_median / bare_median;
+            rows.push(row(
+                &format!("{tag}: `qqbot listen --json` (median)"),
+                format!("{command_median:.0} ev/s"),
+                "-",
+                None,
+            ));
+            rows.push(row(
+                &format!("{tag}: ratio command / bare"),
+                format!("{:.1} %", ratio * 100.0),
+                ">= 70 %",
+                Some(ratio >= TARGET_RATIO),
+            ));
+            rows.push(row(
+                &format!("{tag}: CPU/event command"),
+                format!("{:.2} µs", median(&mut command_cpu)),
+                "(10 ms ticks)",
+                None,
+            ));
+        }
         rows.push(row(
             &format!("{tag}: items dropped (lagged)"),
             lagged_total.to_string(),

@@ -23,7 +23,10 @@ use qqbot::protocol::Intents;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::Message;
 
+#[path = "support/procstat.rs"]
+mod procstat;
 mod support;
+use procstat::children_cpu;
 
 /// The allocator of the `qqbot` binary (src/main.rs), so that every reader measured here,
 /// the bare one included, runs as it would in the command.
@@ -617,23 +620,6 @@ fn listen_command(flood: &Flood, frames: u64) -> Sample {
         eps: events as f64 / all.saturating_sub(one).as_secs_f64(),
         cpu_us: all_cpu.saturating_sub(one_cpu).as_secs_f64() * 1e6 / events as f64,
     }
-}
-
-/// CPU time of the children waited for so far (the `cutime` and `cstime` fields of
-/// `/proc/self/stat`, in clock ticks of 10 ms).
-fn children_cpu() -> Duration {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // After the `(comm)`, which may contain spaces: cutime and cstime are the 14th and
-            // 15th fields.
-            let rest = &s[s.rfind(')')? + 2..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks =
-                fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
-            Some(Duration::from_millis(ticks * 10))
-        })
-        .unwrap_or(Duration::ZERO)
 }
 
 /// Where the flood comes from.

@@ -29,6 +29,9 @@ use qqbot::record::{
 #[path = "support/corpus.rs"]
 mod corpus;
 use corpus::frame;
+#[path = "support/procstat.rs"]
+mod procstat;
+use procstat::children_cpu;
 
 fn item(seq: u64, frame: &str) -> GatewayItem {
     let env = Envelope::peek(frame).expect("valid frame");
@@ -198,23 +201,6 @@ fn write_line_only(events: u64) -> Run {
         cpu: cpu_time().saturating_sub(cpu),
         hwm_kib: vm_hwm_kib(),
     }
-}
-
-/// CPU time of waited-for children (utime + stime of the `cutime`/`cstime` fields of
-/// `/proc/self/stat`, in clock ticks of 10 ms).
-fn children_cpu() -> Duration {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the `(comm)`, which may contain spaces: cutime and cstime are fields 16
-            // and 17 of the line, 14 and 15 after it.
-            let rest = &s[s.rfind(')')? + 2..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks =
-                fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
-            Some(Duration::from_millis(ticks * 10))
-        })
-        .unwrap_or(Duration::ZERO)
 }
 
 /// `wc -l FILE` with stdout on /dev/null: the floor the issue compares the command with.

@@ -1,14 +1,17 @@
 //! `qqbot emulate` through the real binary: it prints its URLs, serves the platform, and stops
-//! cleanly on Ctrl-C (SIGINT) with exit 130.
+//! cleanly on Ctrl-C (SIGINT) with exit 130; its flags are checked while parsing arguments.
 
 mod cli_support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-#[tokio::test]
-async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
+use serde_json::{Value, json};
+
+/// `qqbot --json emulate` on a free port with the quiet scenario and `extra` flags, and the JSON
+/// line of URLs and credentials it prints first.
+fn spawn_emulate(extra: &[&str]) -> (Child, Value) {
     let mut child = cli_support::qqbot_command()
         .args([
             "--json",
@@ -18,6 +21,7 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
             "--scenario",
             "quiet",
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -26,7 +30,50 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).expect("a JSON line with the URLs");
+    let info = serde_json::from_str(&first).expect("a JSON line with the URLs");
+    (child, info)
+}
+
+/// A token from the emulator that `info` describes.
+async fn token(client: &reqwest::Client, info: &Value) -> Value {
+    client
+        .post(info["token_url"].as_str().unwrap())
+        .json(&json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `qqbot emulate ARGS` refused while parsing arguments: exit 2; returns stderr. An emulator
+/// that wrongly starts is killed after 10 s and fails the test instead of hanging it.
+fn usage_error(args: &[&str]) -> String {
+    let child = cli_support::qqbot_command()
+        .args(["emulate", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    let Ok(out) = waited.recv_timeout(Duration::from_secs(10)) else {
+        let _ = Command::new("kill").arg(&pid).status();
+        panic!("{args:?} was accepted: the emulator started");
+    };
+    let out = out.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    stderr
+}
+
+#[tokio::test]
+async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
+    let (child, info) = spawn_emulate(&[]);
     let api_base = info["api_base"].as_str().unwrap();
     assert!(api_base.starts_with("http://127.0.0.1:"));
     assert_eq!(
@@ -35,19 +82,9 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
     );
 
     let client = reqwest::Client::new();
-    let token: serde_json::Value = tokio::time::timeout(Duration::from_secs(10), async {
-        client
-            .post(info["token_url"].as_str().unwrap())
-            .json(&serde_json::json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let token = tokio::time::timeout(Duration::from_secs(10), token(&client, &info))
+        .await
+        .unwrap();
     assert_eq!(token["expires_in"], "7200");
 
     let pid = child.id().to_string();
@@ -58,6 +95,7 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
             .unwrap()
             .success()
     );
+    let mut child = child;
     let status = tokio::time::timeout(
         Duration::from_secs(10),
         tokio::task::spawn_blocking(move || child.wait()),
@@ -74,19 +112,7 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
 #[test]
 fn emulate_refuses_a_heartbeat_interval_out_of_range() {
     for bad in ["0", "999", "600001", "18446744073709551615"] {
-        let out = cli_support::qqbot_command()
-            .args([
-                "emulate",
-                "--listen",
-                "127.0.0.1:0",
-                "--heartbeat-interval",
-                bad,
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        let stderr = usage_error(&["--heartbeat-interval", bad]);
         assert!(stderr.contains("1000..=600000"), "{bad}: {stderr}");
     }
 }
@@ -96,38 +122,11 @@ fn emulate_refuses_a_heartbeat_interval_out_of_range() {
 #[tokio::test]
 async fn emulate_hands_out_the_gateway_url_it_is_given() {
     let advertised = "ws://localhost:9000/websocket";
-    let mut child = cli_support::qqbot_command()
-        .args([
-            "--json",
-            "emulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--scenario",
-            "quiet",
-            "--gateway-url",
-            advertised,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).expect("a JSON line with the URLs");
+    let (mut child, info) = spawn_emulate(&["--gateway-url", advertised]);
     assert_eq!(info["gateway_url"], advertised);
     let client = reqwest::Client::new();
-    let bot: serde_json::Value = tokio::time::timeout(Duration::from_secs(10), async {
-        let token: serde_json::Value = client
-            .post(info["token_url"].as_str().unwrap())
-            .json(&serde_json::json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let bot: Value = tokio::time::timeout(Duration::from_secs(10), async {
+        let token = token(&client, &info).await;
         client
             .get(format!(
                 "{}/gateway/bot",
@@ -156,13 +155,7 @@ async fn emulate_hands_out_the_gateway_url_it_is_given() {
         "ws:///websocket",
         "localhost:9000",
     ] {
-        let out = cli_support::qqbot_command()
-            .args(["emulate", "--listen", "127.0.0.1:0", "--gateway-url", bad])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        let stderr = usage_error(&["--gateway-url", bad]);
         assert!(stderr.contains("--gateway-url"), "{bad}: {stderr}");
     }
 }

@@ -118,13 +118,19 @@ pub fn announce(global: &GlobalArgs, emulator: &Emulator, title: &str, tail: &st
 
 /// `--gateway-url`: a `ws://` or `wss://` URL with a host.
 fn parse_gateway_url(value: &str) -> Result<String, String> {
+    const WANTED: &str = "a WebSocket URL with a host, e.g. ws://localhost:9000/websocket";
+    // The URL parser reads `ws:///websocket` as host `websocket` (special schemes skip extra
+    // slashes), so the authority is checked on the text as given, then parsed.
     let rest = value
         .strip_prefix("ws://")
         .or_else(|| value.strip_prefix("wss://"))
-        .ok_or("a WebSocket URL starting with ws:// or wss://")?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err("a WebSocket URL with a host, e.g. ws://localhost:9000/websocket".to_owned());
+        .ok_or(WANTED)?;
+    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+        return Err(WANTED.to_owned());
+    }
+    let url = reqwest::Url::parse(value).map_err(|e| format!("{e}: {WANTED}"))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(WANTED.to_owned());
     }
     Ok(value.to_owned())
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// `qqbot --json emulate` on a free port with the quiet scenario and `extra` flags, and the JSON
 /// line of URLs and credentials it prints first.
@@ -36,15 +36,14 @@ fn spawn_emulate(extra: &[&str]) -> (Child, Value) {
 
 /// A token from the emulator that `info` describes.
 async fn token(client: &reqwest::Client, info: &Value) -> Value {
-    client
-        .post(info["token_url"].as_str().unwrap())
-        .json(&json!({"appId": info["app_id"], "clientSecret": info["secret"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let url = info["token_url"].as_str().unwrap();
+    cli_support::fetch_token(
+        client,
+        url,
+        &info["app_id"],
+        info["secret"].as_str().unwrap(),
+    )
+    .await
 }
 
 /// `qqbot emulate ARGS` refused while parsing arguments: exit 2; returns stderr. An emulator

@@ -95,17 +95,13 @@ fn record_with_reconnects_then_replay_prints_identical_ndjson() {
     assert_eq!(only_events.len(), 40);
 
     // Neither the secret nor the access token is anywhere in the file.
-    let token: serde_json::Value = rt.block_on(async {
-        reqwest::Client::new()
-            .post(emulator.token_url())
-            .json(&serde_json::json!({"appId": emulator.config().app_id, "clientSecret": emulator.config().secret.expose()}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let config = emulator.config();
+    let token = rt.block_on(cli_support::fetch_token(
+        &reqwest::Client::new(),
+        &emulator.token_url(),
+        &config.app_id.as_str().into(),
+        config.secret.expose(),
+    ));
     let bytes = std::fs::read(&file).unwrap();
     let haystack = String::from_utf8_lossy(&bytes);
     let access_token = token["access_token"].as_str().unwrap();

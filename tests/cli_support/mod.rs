@@ -50,6 +50,24 @@ pub fn qqbot_command() -> std::process::Command {
     cmd
 }
 
+/// `POST {token_url}` with `appId` and `clientSecret`: the JSON the token endpoint answers.
+pub async fn fetch_token(
+    client: &reqwest::Client,
+    token_url: &str,
+    app_id: &serde_json::Value,
+    secret: &str,
+) -> serde_json::Value {
+    client
+        .post(token_url)
+        .json(&serde_json::json!({"appId": app_id, "clientSecret": secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Bound on any wait.
 pub const WAIT: Duration = Duration::from_secs(15);
 

@@ -70,6 +70,29 @@ fn usage_error(args: &[&str]) -> String {
     stderr
 }
 
+/// SIGTERM stops it as Ctrl-C does, with 143.
+#[tokio::test]
+async fn emulate_stops_on_sigterm_with_exit_143() {
+    let (mut child, _) = spawn_emulate(&[]);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("emulate exits after SIGTERM")
+    .unwrap()
+    .unwrap();
+    assert_eq!(status.code(), Some(143));
+}
+
 #[tokio::test]
 async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
     let (child, info) = spawn_emulate(&[]);

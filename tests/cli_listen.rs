@@ -173,30 +173,53 @@ fn broken_pipe_exits_zero() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Ctrl-C (SIGINT) and SIGTERM (`kill`, `timeout`, `docker stop`, systemd) both close cleanly
+/// under a flood: every event the summary counts is on stdout as a whole NDJSON line, then exit
+/// 130 or 143 (what a shell reports for a process those signals kill).
 #[test]
-fn ctrl_c_closes_cleanly_with_a_summary_and_exit_130() {
-    let mut child = cli_support::qqbot_command()
-        .args(["listen", "--emulator", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = wait_bounded(&mut child, Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130));
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains("summary:"), "{stderr}");
+fn ctrl_c_and_sigterm_close_cleanly_with_every_event_written_and_a_summary() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let mut child = cli_support::qqbot_command()
+            .args(["listen", "--emulator", "--json", "--scenario", "flood"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        // Read on, as a consumer would, so that qqbot is mid-flood when the signal comes.
+        let rest = std::thread::spawn(move || {
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+            rest
+        });
+        let pid = child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = wait_bounded(&mut child, Duration::from_secs(30));
+        assert_eq!(status.code(), Some(code), "{signal}");
+        let out = first + &rest.join().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        let counted: usize = stderr
+            .split_once("summary: ")
+            .and_then(|(_, s)| s.split_once(' '))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("{signal}: no summary in {stderr}"));
+        for line in out.lines() {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{signal}: a torn line ({e}): {line}"));
+            assert_eq!(value["kind"], "dispatch");
+        }
+        assert_eq!(out.lines().count(), counted, "{signal}: {stderr}");
+        assert!(stderr.contains("0 dropped"), "{signal}: {stderr}");
+    }
 }
 
 fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {

@@ -536,15 +536,48 @@ fn replay_serve_accepts_listen_ndjson_output() {
         assert!(waited.is_ok(), "only {} of 8 events", got.len());
         got
     });
+    // SIGTERM stops the server as Ctrl-C does, with 143.
     let pid = server.id().to_string();
-    Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    let _ = server.wait();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert_eq!(server.wait().unwrap().code(), Some(143));
     for ((t, id, d), original) in got.iter().zip(&recorded) {
         assert_eq!(t, original["t"].as_str().unwrap());
         assert_eq!(id.as_deref(), original["id"].as_str());
         let got_d: serde_json::Value = serde_json::from_str(d).unwrap();
         assert_eq!(got_d, original["d"]);
     }
+}
+
+/// SIGTERM (`docker stop`, systemd) in the middle of a flood: the recording is closed whole, and
+/// it replays every event the summary counted.
+#[test]
+fn sigterm_mid_flood_leaves_a_whole_recording_of_every_counted_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flood.ndjson");
+    let mut child = cli_support::qqbot_command()
+        .args(["record", "--emulator", "--scenario", "flood", "-o"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    // Bounded: the emulator says ready within a second; stderr ends if qqbot exits.
+    while !log.contains("ready: session") {
+        assert!(stderr.read_line(&mut log).unwrap() > 0, "no READY in {log}");
+    }
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut log).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143), "{log}");
+    let counted: usize = log
+        .split_once("summary: ")
+        .and_then(|(_, s)| s.split_once(' '))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary in {log}"));
+    assert!(counted > 0, "{log}");
+    assert_eq!(replay(&file, &[]).lines().count(), counted, "{log}");
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! - `qqbot tui --emulator` (160×40, two shards): the shard table and a non-zero event count,
 //!   pause, help, a resize to 80×24, `q`; then the exit status and the terminal restored
 //!   (alternate screen left, the shell text and the summary back at column 0). Also Ctrl-C
-//!   (exit 130), a close and resume followed through the `session-timeout` scenario, and the
-//!   refusal when stdout is not a terminal.
+//!   (exit 130), SIGTERM (143, terminal restored), a close and resume followed through the
+//!   `session-timeout` scenario, and the refusal when stdout is not a terminal.
 //! - The panic hook: the binary has no way to panic on demand, so this one test binary runs
 //!   itself in the pane ([`pty_child`]) as a dashboard (`qqbot::tui::run_dashboard`, the function
 //!   `qqbot tui` runs, over the `tui_fixture` items) that panics on SIGUSR1.
@@ -316,6 +316,27 @@ fn ctrl_c_in_the_dashboard_exits_130() {
     tmux.run(&["send-keys", "-t", "tui", "C-c"]);
     assert_eq!(wait_exit(&tmux), "130", "exit status of Ctrl-C");
     assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+}
+
+/// SIGTERM (`kill`, `docker stop`) ends the dashboard as Ctrl-C does: terminal restored, summary
+/// printed, exit 143.
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    let tmux = Tmux::new_named("sigterm");
+    start_dashboard(&tmux, "120", &qqbot_line("tui --emulator"));
+    tmux.wait_for("the dashboard", |s| s.contains("Shards 1/1"));
+    let pid = dashboard_pid(&tmux);
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(wait_exit(&tmux), "143", "exit status of SIGTERM");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    let screen = tmux.capture();
+    assert!(screen.contains("summary: "), "summary printed:\n{screen}");
 }
 
 #[test]

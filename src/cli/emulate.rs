@@ -11,7 +11,7 @@ use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
 use qqbot::protocol::Intents;
 
 use super::GlobalArgs;
-use super::exit::{CliError, CliResult, Exit};
+use super::exit::{CliError, CliResult};
 
 /// Arguments of `qqbot emulate`.
 #[derive(Debug, Args)]
@@ -182,12 +182,10 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
     let emulator = Emulator::bind(config, args.listen).await.map_err(|e| {
         super::exit::bind_error(format!("cannot listen on {}", args.listen), &e, "--listen")
     })?;
-    // Listen for Ctrl-C before saying where the emulator is: a script that reads the URLs and
-    // interrupts at once must not kill the process before the handler is in place.
-    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
-    if let Some(result) = futures_util::FutureExt::now_or_never(interrupted.as_mut()) {
-        result.map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
-    }
+    // Listen for Ctrl-C and SIGTERM before saying where the emulator is: a script that reads the
+    // URLs and stops it at once must not kill the process before the handlers are in place.
+    let mut signals = super::signals::StopSignals::new()
+        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
     let _metrics = match args.metrics {
         Some(addr) => {
             let exporter = qqbot::output::prometheus::Exporter::new();
@@ -235,9 +233,8 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
             }
         });
     }
-    interrupted
-        .await
-        .map_err(|e| CliError::failure("cannot wait for Ctrl-C").caused_by(&e))?;
+    let stop = signals.recv().await;
+    signals.abort_on_next();
     if let Some(status) = emulator.webhook_status()
         && !global.quiet
     {
@@ -250,7 +247,7 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
         eprintln!("qqbot: stopping the emulator");
     }
     emulator.shutdown().await;
-    Ok(Exit::Interrupted)
+    Ok(stop.exit())
 }
 
 #[cfg(test)]

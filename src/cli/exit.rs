@@ -15,8 +15,10 @@ pub enum Exit {
     Auth = 4,
     /// 5: the gateway refused the session (intents, banned, offline).
     Refused = 5,
-    /// 130: interrupted by Ctrl-C.
+    /// 130: interrupted by Ctrl-C (SIGINT), after a clean stop.
     Interrupted = 130,
+    /// 143: terminated by SIGTERM, after the same clean stop.
+    Terminated = 143,
 }
 
 /// An error for the user: what failed, the causes, a hint, and the exit code.

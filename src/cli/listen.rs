@@ -872,13 +872,12 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     )
     .await?;
     let started = Instant::now();
-    // The Ctrl-C handler is in place before the (possibly slow) start: an interrupt while the
-    // token, `/gateway/bot` or the shards are being set up still ends with a summary and 130.
-    let mut interrupted = Box::pin(tokio::signal::ctrl_c());
-    let early = futures_util::FutureExt::now_or_never(interrupted.as_mut()).is_some();
-    let opened = if early {
-        None
-    } else {
+    // The Ctrl-C and SIGTERM handlers are in place before the (possibly slow) start: a stop
+    // while the token, `/gateway/bot` or the shards are being set up still ends with a summary
+    // and 130 (or 143).
+    let mut signals = super::signals::StopSignals::new()
+        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    let opened = {
         let opening = async {
             match nats_source(&args.source, args.filter.types(), &mut target).await? {
                 Some(opened) => Ok(opened),
@@ -899,19 +898,22 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
             }
         };
         tokio::select! {
-            opened = opening => Some(opened?),
-            _ = &mut interrupted => None,
+            opened = opening => Ok(opened?),
+            stop = signals.recv() => Err(stop),
         }
     };
-    let Some((source, mut items)) = opened else {
-        if !global.quiet {
-            eprintln!("qqbot: interrupted while starting");
-            eprint!(
-                "{}",
-                qqbot::output::stats::Stats::default().summary(started.elapsed())
-            );
+    let (source, mut items) = match opened {
+        Ok(opened) => opened,
+        Err(stop) => {
+            if !global.quiet {
+                eprintln!("qqbot: {} while starting", stop.past_tense());
+                eprint!(
+                    "{}",
+                    qqbot::output::stats::Stats::default().summary(started.elapsed())
+                );
+            }
+            return Ok(stop.exit());
         }
-        return Ok(Exit::Interrupted);
     };
     let (shard_count, gateway_host, shards_total) = match &source {
         Source::Gateway { cluster, .. } => (
@@ -1033,24 +1035,18 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         }
     };
     enum End {
-        Interrupted,
+        Stopped(super::signals::Stop),
         Deadline,
         Consumer,
     }
     let (end, finished) = tokio::select! {
-        _ = &mut interrupted => (End::Interrupted, None),
+        stop = signals.recv() => (End::Stopped(stop), None),
         () = deadline => (End::Deadline, None),
         outcome = &mut consumer => (End::Consumer, Some(outcome)),
     };
-    if matches!(end, End::Interrupted) {
-        // A second Ctrl-C while closing aborts at once.
-        tokio::spawn(async {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("qqbot: interrupted again, aborting");
-                std::process::exit(Exit::Interrupted as i32);
-            }
-        });
-    }
+    // A second Ctrl-C or SIGTERM while closing aborts at once (the handlers stay installed, so
+    // without this a SIGTERM during the close would do nothing).
+    signals.abort_on_next();
     // Close cleanly (the channel ends, the consumer drains what is left and stops), then keep the
     // still-resumable sessions for the next run.
     let (mut sessions, dropped_redeliveries) = source.close_counting().await;
@@ -1150,7 +1146,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         return Err(err);
     }
     Ok(match end {
-        End::Interrupted => Exit::Interrupted,
+        End::Stopped(stop) => stop.exit(),
         End::Deadline | End::Consumer => Exit::Ok,
     })
 }

@@ -37,6 +37,7 @@ pub mod record;
 pub mod recorder;
 pub mod replay;
 pub mod send;
+pub mod signals;
 pub mod style;
 pub mod tui;
 
@@ -63,7 +64,7 @@ use style::ColorChoice;
                   qqbot explain 4009                      # what a close code means\n  \
                   qqbot <COMMAND> --help                  # each command's options and examples\n\n\
                   Exit codes: 0 ok, 1 failure, 2 usage, 4 authentication failed, \
-                  5 gateway refused the session, 130 interrupted."
+                  5 gateway refused the session, 130 interrupted, 143 terminated."
 )]
 pub struct Cli {
     /// Options for every command.

@@ -622,6 +622,9 @@ async fn serve(
     )
     .await
     .map_err(|e| super::exit::bind_error(format!("cannot listen on {addr}"), &e, "--serve"))?;
+    // Before the URLs are printed, as in `emulate`.
+    let mut stop_signals = super::signals::StopSignals::new()
+        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
     super::emulate::announce(
         global,
         &emulator,
@@ -665,15 +668,16 @@ async fn serve(
             }
         }
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+    let stop = tokio::select! {
+        stop = stop_signals.recv() => stop,
         () = sessions => {
             emulator.shutdown().await;
             return Err(CliError::failure("the emulator stopped"));
         }
-    }
+    };
+    stop_signals.abort_on_next();
     emulator.shutdown().await;
-    Ok(Exit::Interrupted)
+    Ok(stop.exit())
 }
 
 /// The recording, delivered to one session.

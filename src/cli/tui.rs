@@ -49,6 +49,26 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     }
     let offset = *Utc::now().with_timezone(&Local).offset();
     let started = Instant::now();
+    // SIGTERM (and a SIGINT from `kill`: in the dashboard Ctrl-C is a key) ends the dashboard as
+    // Ctrl-C does, so the terminal is restored and the summary printed; a second one aborts.
+    let mut signals = super::signals::StopSignals::new()
+        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    let signalled = std::sync::Arc::new(std::sync::OnceLock::new());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let _watcher = AbortOnDrop(tokio::spawn({
+        let signalled = signalled.clone();
+        async move {
+            let stop = signals.recv().await;
+            let _ = signalled.set(stop);
+            let _ = stop_tx.send(());
+            signals.abort_on_next();
+        }
+    }));
+    let feeds = |diagnostics, fleet| qqbot::tui::Feeds {
+        diagnostics,
+        fleet,
+        stop: Some(stop_rx),
+    };
     let stats = match &args.replay {
         Some(file) => {
             let speed =
@@ -59,7 +79,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 replay: true,
                 ..header
             };
-            qqbot::tui::run_dashboard(items, header, None, args.fps).await
+            qqbot::tui::run_dashboard_with(items, header, feeds(None, None), args.fps).await
         }
         None => {
             let settings = listen::settings(global)?;
@@ -143,10 +163,7 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
                 Some((rx, task)) => (Some(rx), Some(task)),
                 None => (None, None),
             };
-            let feeds = qqbot::tui::Feeds {
-                diagnostics: diagnostics.map(|_| diag_rx),
-                fleet: fleet_rx,
-            };
+            let feeds = feeds(diagnostics.map(|_| diag_rx), fleet_rx);
             let stats = tokio::select! {
                 ended = qqbot::tui::run_dashboard_with(items, header, feeds, args.fps) => ended,
                 () = refresh => unreachable!("the refresher never ends"),
@@ -163,11 +180,11 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     if !global.quiet {
         eprint!("{}", ended.stats.summary(started.elapsed()));
     }
-    // `q` is a normal quit; Ctrl-C is an interruption, as in `listen`.
-    Ok(if ended.interrupted {
-        Exit::Interrupted
-    } else {
-        Exit::Ok
+    // `q` is a normal quit; Ctrl-C is an interruption and SIGTERM a termination, as in `listen`.
+    Ok(match (ended.interrupted, signalled.get()) {
+        (true, Some(stop)) => stop.exit(),
+        (true, None) => Exit::Interrupted,
+        (false, _) => Exit::Ok,
     })
 }
 

@@ -155,7 +155,8 @@ impl Drop for TerminalGuard {
 pub struct Ended {
     /// The totals, for the summary `listen` prints too.
     pub stats: Stats,
-    /// Ctrl-C ended the dashboard (the binary exits 130); `q` or a lost terminal did not.
+    /// Ctrl-C or a [`Feeds::stop`] ended the dashboard (the binary exits 130 or 143); `q` or a
+    /// lost terminal did not.
     pub interrupted: bool,
 }
 
@@ -189,7 +190,7 @@ pub async fn run_dashboard(
 ) -> io::Result<Ended> {
     let feeds = Feeds {
         diagnostics,
-        fleet: None,
+        ..Feeds::default()
     };
     run_dashboard_with(items.into(), header, feeds, fps).await
 }
@@ -202,6 +203,9 @@ pub struct Feeds {
     pub diagnostics: Option<watch::Receiver<Diagnostics>>,
     /// Reads of the fleet's bucket (`--cluster`): `None` until the first read.
     pub fleet: Option<watch::Receiver<Option<FleetRead>>>,
+    /// A stop from outside (`qqbot tui` sends one on SIGTERM): the dashboard ends as on Ctrl-C,
+    /// terminal restored and totals returned, with [`Ended::interrupted`] set.
+    pub stop: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 /// [`run_dashboard`] with every feed (the fleet's leases too).
@@ -215,6 +219,7 @@ pub async fn run_dashboard_with(
     let Feeds {
         mut diagnostics,
         mut fleet,
+        stop,
     } = feeds;
     if !io::stdout().is_terminal() {
         return Err(io::Error::other(
@@ -232,7 +237,20 @@ pub async fn run_dashboard_with(
     }
 
     let guard = TerminalGuard::enter()?;
-    let result = event_loop(&mut app, &mut items, &mut diagnostics, &mut fleet, fps).await;
+    let stop = async {
+        // A dropped sender is no stop.
+        let stopped = match stop {
+            Some(rx) => rx.await.is_ok(),
+            None => false,
+        };
+        if !stopped {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = tokio::select! {
+        result = event_loop(&mut app, &mut items, &mut diagnostics, &mut fleet, fps) => result,
+        () = stop => Ok(true),
+    };
     drop(guard);
     result.map(|interrupted| Ended {
         stats: app.stats().clone(),

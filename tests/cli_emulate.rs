@@ -70,27 +70,26 @@ fn usage_error(args: &[&str]) -> String {
     stderr
 }
 
-/// SIGTERM stops it as Ctrl-C does, with 143.
-#[tokio::test]
-async fn emulate_stops_on_sigterm_with_exit_143() {
-    let (mut child, _) = spawn_emulate(&[]);
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+/// `signal` to `child`, and its exit code (bounded wait).
+async fn stop(child: Child, signal: &str) -> Option<i32> {
+    cli_support::kill(child.id(), signal);
+    let mut child = child;
     let status = tokio::time::timeout(
         Duration::from_secs(10),
         tokio::task::spawn_blocking(move || child.wait()),
     )
     .await
-    .expect("emulate exits after SIGTERM")
+    .unwrap_or_else(|_| panic!("emulate exits after {signal}"))
     .unwrap()
     .unwrap();
-    assert_eq!(status.code(), Some(143));
+    status.code()
+}
+
+/// SIGTERM stops it as Ctrl-C does, with 143.
+#[tokio::test]
+async fn emulate_stops_on_sigterm_with_exit_143() {
+    let (child, _) = spawn_emulate(&[]);
+    assert_eq!(stop(child, "-TERM").await, Some(143));
 }
 
 #[tokio::test]
@@ -109,24 +108,7 @@ async fn emulate_prints_urls_serves_and_stops_on_ctrl_c() {
         .unwrap();
     assert_eq!(token["expires_in"], "7200");
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut child = child;
-    let status = tokio::time::timeout(
-        Duration::from_secs(10),
-        tokio::task::spawn_blocking(move || child.wait()),
-    )
-    .await
-    .expect("emulate exits after Ctrl-C")
-    .unwrap()
-    .unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(stop(child, "-INT").await, Some(130));
 }
 
 /// A Hello interval outside what a client accepts (every millisecond, or about never) is a

@@ -194,14 +194,7 @@ fn ctrl_c_and_sigterm_close_cleanly_with_every_event_written_and_a_summary() {
             std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
             rest
         });
-        let pid = child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args([signal, &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        cli_support::kill(child.id(), signal);
         let status = wait_bounded(&mut child, Duration::from_secs(30));
         assert_eq!(status.code(), Some(code), "{signal}");
         let out = first + &rest.join().unwrap();

@@ -325,14 +325,7 @@ fn sigterm_restores_the_terminal_and_exits_143() {
     let tmux = Tmux::new_named("sigterm");
     start_dashboard(&tmux, "120", &qqbot_line("tui --emulator"));
     tmux.wait_for("the dashboard", |s| s.contains("Shards 1/1"));
-    let pid = dashboard_pid(&tmux);
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    cli_support::kill(dashboard_pid(&tmux), "-TERM");
     assert_eq!(wait_exit(&tmux), "143", "exit status of SIGTERM");
     assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
     let screen = tmux.capture();

@@ -68,6 +68,15 @@ pub async fn fetch_token(
         .unwrap()
 }
 
+/// Send `signal` (`-INT`, `-TERM`) to process `pid` with kill(1), which must succeed.
+pub fn kill(pid: impl std::fmt::Display, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
 /// Bound on any wait.
 pub const WAIT: Duration = Duration::from_secs(15);
 

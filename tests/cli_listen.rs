@@ -156,10 +156,17 @@ fn terminal_output_is_human_and_honours_no_color() {
     assert!(plain.contains("summary: 2 event(s)"), "{plain}");
 }
 
-#[test]
-fn broken_pipe_exits_zero() {
+/// `qqbot listen --emulator --json EXTRA` with piped output, its stdout, and the first line.
+fn listen_piped(
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
     let mut child = cli_support::qqbot_command()
         .args(["listen", "--emulator", "--json"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -167,6 +174,12 @@ fn broken_pipe_exits_zero() {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
+    (child, reader, first)
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    let (mut child, reader, first) = listen_piped(&[]);
     assert!(first.starts_with("{\"kind\":\"dispatch\""), "{first}");
     drop(reader); // the reader goes away, like `| head -1`
     let status = wait_bounded(&mut child, Duration::from_secs(30));
@@ -179,15 +192,7 @@ fn broken_pipe_exits_zero() {
 #[test]
 fn ctrl_c_and_sigterm_close_cleanly_with_every_event_written_and_a_summary() {
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
-        let mut child = cli_support::qqbot_command()
-            .args(["listen", "--emulator", "--json", "--scenario", "flood"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        reader.read_line(&mut first).unwrap();
+        let (mut child, mut reader, first) = listen_piped(&["--scenario", "flood"]);
         // Read on, as a consumer would, so that qqbot is mid-flood when the signal comes.
         let rest = std::thread::spawn(move || {
             let mut rest = String::new();

@@ -164,7 +164,19 @@ fn listen_piped(
     BufReader<std::process::ChildStdout>,
     String,
 ) {
-    let mut child = cli_support::qqbot_command()
+    listen_piped_as(cli_support::qqbot_command(), extra)
+}
+
+/// [`listen_piped`], run by `command` (the binary, or a wrapper that runs it).
+fn listen_piped_as(
+    mut command: std::process::Command,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    BufReader<std::process::ChildStdout>,
+    String,
+) {
+    let mut child = command
         .args(["listen", "--emulator", "--json"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -186,12 +198,13 @@ fn broken_pipe_exits_zero() {
     assert_eq!(status.code(), Some(0));
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM (`kill`, `timeout`, `docker stop`, systemd) both close cleanly
-/// under a flood: every event the summary counts is on stdout as a whole NDJSON line, then exit
-/// 130 or 143 (what a shell reports for a process those signals kill).
+/// Ctrl-C (SIGINT), SIGTERM (`kill`, `timeout`, `docker stop`, systemd) and SIGHUP (the
+/// terminal or SSH connection went away) all close cleanly under a flood: every event the
+/// summary counts is on stdout as a whole NDJSON line, then exit 130, 143 or 129 (what a shell
+/// reports for a process those signals kill).
 #[test]
-fn ctrl_c_and_sigterm_close_cleanly_with_every_event_written_and_a_summary() {
-    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+fn ctrl_c_sigterm_and_sighup_close_cleanly_with_every_event_written_and_a_summary() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143), ("-HUP", 129)] {
         let (mut child, mut reader, first) = listen_piped(&["--scenario", "flood"]);
         // Read on, as a consumer would, so that qqbot is mid-flood when the signal comes.
         let rest = std::thread::spawn(move || {
@@ -218,6 +231,39 @@ fn ctrl_c_and_sigterm_close_cleanly_with_every_event_written_and_a_summary() {
         assert_eq!(out.lines().count(), counted, "{signal}: {stderr}");
         assert!(stderr.contains("0 dropped"), "{signal}: {stderr}");
     }
+}
+
+/// Under `nohup`, which starts qqbot with SIGHUP ignored, a hangup stays ignored: the flood goes
+/// on and a later SIGTERM is what stops it (no second-signal abort, no "hung up").
+#[test]
+fn under_nohup_a_hangup_is_left_ignored() {
+    let qqbot = cli_support::qqbot_command();
+    let mut command = std::process::Command::new("nohup");
+    command.arg(qqbot.get_program()).args(qqbot.get_args());
+    for (key, value) in qqbot.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let (mut child, mut reader, first) = listen_piped_as(command, &["--scenario", "flood"]);
+    assert!(first.starts_with("{\"kind\":\"dispatch\""), "{first}");
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+        rest
+    });
+    // nohup has exec'd qqbot by now (it printed a line), so the pid is qqbot's.
+    cli_support::kill(child.id(), "-HUP");
+    cli_support::kill(child.id(), "-TERM");
+    let status = wait_bounded(&mut child, Duration::from_secs(30));
+    let _ = rest.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(!stderr.contains("hung up"), "{stderr}");
+    assert!(!stderr.contains("aborting"), "{stderr}");
+    assert!(stderr.contains("summary: "), "{stderr}");
 }
 
 fn wait_bounded(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {

@@ -5,8 +5,9 @@
 //! - `qqbot tui --emulator` (160×40, two shards): the shard table and a non-zero event count,
 //!   pause, help, a resize to 80×24, `q`; then the exit status and the terminal restored
 //!   (alternate screen left, the shell text and the summary back at column 0). Also Ctrl-C
-//!   (exit 130), SIGTERM (143, terminal restored), a close and resume followed through the
-//!   `session-timeout` scenario, and the refusal when stdout is not a terminal.
+//!   (exit 130), SIGTERM (143, terminal restored), a closed terminal (the dashboard ends), a close
+//!   and resume followed through the `session-timeout` scenario, and the refusal when stdout is
+//!   not a terminal.
 //! - The panic hook: the binary has no way to panic on demand, so this one test binary runs
 //!   itself in the pane ([`pty_child`]) as a dashboard (`qqbot::tui::run_dashboard`, the function
 //!   `qqbot tui` runs, over the `tui_fixture` items) that panics on SIGUSR1.
@@ -330,6 +331,31 @@ fn sigterm_restores_the_terminal_and_exits_143() {
     assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
     let screen = tmux.capture();
     assert!(screen.contains("summary: "), "summary printed:\n{screen}");
+}
+
+/// Closing the terminal (the pane's tmux session killed: SIGHUP, then a terminal that fails
+/// every read and write) ends the dashboard; it is not left running against a dead terminal.
+#[test]
+fn a_closed_terminal_ends_the_dashboard() {
+    let tmux = Tmux::new_named("hangup");
+    start_dashboard(&tmux, "120", &qqbot_line("tui --emulator"));
+    tmux.wait_for("the dashboard", |s| s.contains("Shards 1/1"));
+    let pid = dashboard_pid(&tmux);
+    tmux.run(&["kill-session", "-t", "tui"]);
+    let deadline = std::time::Instant::now() + tmux_support::TIMEOUT;
+    // Gone, or a zombie its new parent has not reaped yet.
+    while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().next())
+            != Some("Z")
+    }) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the dashboard (pid {pid}) still runs after its terminal closed"
+        );
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
 }
 
 #[test]

@@ -184,8 +184,7 @@ pub async fn run(global: &GlobalArgs, mut args: EmulateArgs) -> CliResult {
     })?;
     // Listen for Ctrl-C and SIGTERM before saying where the emulator is: a script that reads the
     // URLs and stops it at once must not kill the process before the handlers are in place.
-    let mut signals = super::signals::StopSignals::new()
-        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    let mut signals = super::signals::StopSignals::new()?;
     let _metrics = match args.metrics {
         Some(addr) => {
             let exporter = qqbot::output::prometheus::Exporter::new();

@@ -19,6 +19,8 @@ pub enum Exit {
     Interrupted = 130,
     /// 143: terminated by SIGTERM, after the same clean stop.
     Terminated = 143,
+    /// 129: the terminal hung up (SIGHUP), after the same clean stop.
+    HungUp = 129,
 }
 
 /// An error for the user: what failed, the causes, a hint, and the exit code.

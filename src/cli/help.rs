@@ -47,7 +47,8 @@ pub fn listen() -> String {
             ),
         ],
         "Exit codes: 0 ok, 1 failure, 2 usage, 4 authentication failed, 5 gateway refused the \
-         session, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); the summary is printed first.",
+         session, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP); the summary is \
+         printed first.",
     )
 }
 
@@ -113,7 +114,7 @@ pub fn tui() -> String {
         tail.push_str(&format!("  {key}{:pad$}  {what}\n", ""));
     }
     tail.push_str(
-        "\nExit codes: 0 quit with q, 130 Ctrl-C, 143 SIGTERM; the summary is printed on exit. Logs go to a \
+        "\nExit codes: 0 quit with q, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; the summary is printed on exit. Logs go to a \
          file while the dashboard is up (-v for more).",
     );
     section(

@@ -875,8 +875,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
     // The Ctrl-C and SIGTERM handlers are in place before the (possibly slow) start: a stop
     // while the token, `/gateway/bot` or the shards are being set up still ends with a summary
     // and 130 (or 143).
-    let mut signals = super::signals::StopSignals::new()
-        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    let mut signals = super::signals::StopSignals::new()?;
     let opened = {
         let opening = async {
             match nats_source(&args.source, args.filter.types(), &mut target).await? {

@@ -64,7 +64,8 @@ use style::ColorChoice;
                   qqbot explain 4009                      # what a close code means\n  \
                   qqbot <COMMAND> --help                  # each command's options and examples\n\n\
                   Exit codes: 0 ok, 1 failure, 2 usage, 4 authentication failed, \
-                  5 gateway refused the session, 130 interrupted, 143 terminated."
+                  5 gateway refused the session, 130 interrupted, 143 terminated, \
+                  129 hung up."
 )]
 pub struct Cli {
     /// Options for every command.

@@ -623,8 +623,7 @@ async fn serve(
     .await
     .map_err(|e| super::exit::bind_error(format!("cannot listen on {addr}"), &e, "--serve"))?;
     // Before the URLs are printed, as in `emulate`.
-    let mut stop_signals = super::signals::StopSignals::new()
-        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    let mut stop_signals = super::signals::StopSignals::new()?;
     super::emulate::announce(
         global,
         &emulator,

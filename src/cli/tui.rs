@@ -49,10 +49,10 @@ pub async fn run(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     }
     let offset = *Utc::now().with_timezone(&Local).offset();
     let started = Instant::now();
-    // SIGTERM (and a SIGINT from `kill`: in the dashboard Ctrl-C is a key) ends the dashboard as
-    // Ctrl-C does, so the terminal is restored and the summary printed; a second one aborts.
-    let mut signals = super::signals::StopSignals::new()
-        .map_err(|e| CliError::failure("cannot listen for Ctrl-C and SIGTERM").caused_by(&e))?;
+    // SIGTERM and SIGHUP (and a SIGINT from `kill`: in the dashboard Ctrl-C is a key) end the
+    // dashboard as Ctrl-C does, so the terminal is restored (when it is still there) and the
+    // summary printed; a second one aborts.
+    let mut signals = super::signals::StopSignals::new()?;
     let signalled = std::sync::Arc::new(std::sync::OnceLock::new());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
     let _watcher = AbortOnDrop(tokio::spawn({

@@ -203,7 +203,7 @@ pub struct Feeds {
     pub diagnostics: Option<watch::Receiver<Diagnostics>>,
     /// Reads of the fleet's bucket (`--cluster`): `None` until the first read.
     pub fleet: Option<watch::Receiver<Option<FleetRead>>>,
-    /// A stop from outside (`qqbot tui` sends one on SIGTERM): the dashboard ends as on Ctrl-C,
+    /// A stop from outside (`qqbot tui` sends one on SIGTERM or SIGHUP): the dashboard ends as on Ctrl-C,
     /// terminal restored and totals returned, with [`Ended::interrupted`] set.
     pub stop: Option<tokio::sync::oneshot::Receiver<()>>,
 }

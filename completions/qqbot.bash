@@ -583,7 +583,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__doctor)
-            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --no-gateway --quiet --verbose --color --json --format --help"
+            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --no-gateway --emulator --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1283,7 +1283,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__intents__subcmd__check)
-            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --for-events --public --private --live --yes --quiet --verbose --color --json --format --help"
+            opts="-i -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --for-events --public --private --live --yes --emulator --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -399,6 +399,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_sub
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l private -d 'The bot is private-domain. Overrides the profile\'s `public`'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l live -d 'Find the granted intents by trial Identify against the gateway (spends session starts)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l yes -d 'With --live: run even if the session budget does not cover the worst case (stop when it runs out)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l emulator -d 'With --live: probe an embedded emulator instead (no credentials needed; it grants every intent, as `qqbot emulate` does by default)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand intents; and __fish_seen_subcommand_from check" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'
@@ -524,6 +525,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l format -d 'Force 
 json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l no-gateway -d 'Skip the gateway handshake (spends no session start)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l emulator -d 'Check against an embedded emulator instead (no credentials needed): what a passing setup looks like'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand doctor" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'

@@ -159,3 +159,53 @@ fn doctor_right_after_another_identify_waits_out_the_window_instead_of_failing_w
         "{stdout}"
     );
 }
+
+/// `--emulator`: no credentials anywhere, an embedded emulator, every check passing, and the
+/// emulator's secret nowhere in the output. With `--api-base` it is a usage error.
+#[test]
+fn with_emulator_every_check_passes_without_credentials() {
+    let out = cli_support::qqbot_command()
+        .args(["doctor", "--emulator", "--json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["ok"], true, "{stdout}");
+    assert_eq!(v["environment"], "emulator", "{stdout}");
+    assert!(
+        v["api_base"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{stdout}"
+    );
+    let statuses: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass"; 5], "{stdout}");
+    assert_eq!(
+        v["checks"][0]["data"]["secret_source"], "flag --emulator",
+        "{stdout}"
+    );
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains(qqbot::emulator::DEFAULT_SECRET), "{text}");
+    }
+
+    let out = cli_support::qqbot_command()
+        .args(["doctor", "--emulator", "--api-base", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot be used with"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -209,3 +209,41 @@ fn static_check_names_problems() {
         "{stdout}"
     );
 }
+
+/// `--live --emulator` probes an embedded emulator (which grants every intent) without
+/// credentials: one trial Identify, everything granted.
+#[test]
+fn live_check_against_an_embedded_emulator_needs_no_credentials() {
+    let out = cli_support::qqbot_command()
+        .args([
+            "intents",
+            "check",
+            "--live",
+            "--emulator",
+            "--json",
+            "-i",
+            "guilds,group_and_c2c_event",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        v["granted"],
+        serde_json::json!(["GUILDS", "GROUP_AND_C2C_EVENT"])
+    );
+    assert_eq!(v["denied"], serde_json::json!([]));
+    assert_eq!(v["identify_attempts"], 1);
+    // Without --live there is nothing to probe.
+    let out = cli_support::qqbot_command()
+        .args(["intents", "check", "--emulator", "-i", "guilds"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

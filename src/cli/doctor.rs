@@ -37,6 +37,10 @@ pub struct DoctorArgs {
     /// Skip the gateway handshake (spends no session start).
     #[arg(long)]
     pub no_gateway: bool,
+    /// Check against an embedded emulator instead (no credentials needed): what a passing
+    /// setup looks like.
+    #[arg(long, conflicts_with_all = ["app_id", "secret_file", "sandbox", "api_base", "token_url"])]
+    pub emulator: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +191,12 @@ const STEPS: [&str; 5] = [
 
 /// Run `qqbot doctor`.
 pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
-    let settings = settings(global)?;
+    let mut settings = settings(global)?;
+    let _emulator = if args.emulator {
+        Some(super::listen::embedded_emulator(&mut settings).await?)
+    } else {
+        None
+    };
     let intents = match args
         .intents
         .clone()
@@ -238,7 +247,13 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
             "{}",
             json!({
                 "ok": exit == Exit::Ok, "exit": exit as u8, "profile": settings.profile.value,
-                "environment": if settings.sandbox.value { "sandbox" } else { "production" },
+                "environment": if super::listen::is_embedded(&settings) {
+                    "emulator"
+                } else if settings.sandbox.value {
+                    "sandbox"
+                } else {
+                    "production"
+                },
                 "api_base": settings.api_base.value, "checks": checks,
             })
         )?;
@@ -260,7 +275,9 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
 async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, report: &mut Report) {
     let env_label = format!(
         "{} ({})",
-        if settings.sandbox.value {
+        if super::listen::is_embedded(settings) {
+            "embedded emulator"
+        } else if settings.sandbox.value {
             "sandbox"
         } else {
             "production"

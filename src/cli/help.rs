@@ -220,6 +220,10 @@ pub fn intents_check() -> String {
                 "qqbot intents check --live",
                 "which intents the app is granted (spends session starts)",
             ),
+            (
+                "qqbot intents check --live --emulator",
+                "the same against an embedded emulator (no credentials)",
+            ),
         ],
         "--live costs session starts: each trial Identify may use one of the daily \
          session_start_limit. The whole request is tried first; a refused set is split in halves, \
@@ -346,6 +350,10 @@ pub fn doctor() -> String {
             (
                 "qqbot doctor --profile prod --json",
                 "another profile, as JSON",
+            ),
+            (
+                "qqbot doctor --emulator",
+                "every check against an embedded emulator (no credentials)",
             ),
         ],
         "The gateway step identifies once (one session start of the daily session_start_limit) \

@@ -51,6 +51,11 @@ pub struct CheckArgs {
     /// With --live: run even if the session budget does not cover the worst case (stop when it runs out).
     #[arg(long, requires = "live")]
     pub yes: bool,
+    /// With --live: probe an embedded emulator instead (no credentials needed; it grants every
+    /// intent, as `qqbot emulate` does by default).
+    #[arg(long, requires = "live",
+          conflicts_with_all = ["app_id", "secret_file", "sandbox", "api_base", "token_url"])]
+    pub emulator: bool,
 }
 
 fn parse_intents(spec: &str) -> Result<Intents, CliError> {
@@ -178,7 +183,12 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> CliResult {
     if !args.for_events.is_empty() {
         return for_events(global, &args);
     }
-    let settings = settings(global)?;
+    let mut settings = settings(global)?;
+    let _emulator = if args.emulator {
+        Some(super::listen::embedded_emulator(&mut settings).await?)
+    } else {
+        None
+    };
     let public = if args.public {
         Some(true)
     } else if args.private {

@@ -652,6 +652,53 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
     })
 }
 
+/// For `doctor --emulator` and `intents check --emulator`: start an embedded emulator (its demo
+/// scenario) and point `settings` at it, its app id, secret, OpenAPI and token endpoint each said
+/// to come from `--emulator`. The emulator runs while the returned handle lives.
+pub(crate) async fn embedded_emulator(settings: &mut Settings) -> Result<Emulator, CliError> {
+    use qqbot::config::{Source, Sourced};
+    for (flag, source) in [
+        ("--api-base", &settings.api_base.source),
+        ("--token-url", &settings.token_url.source),
+    ] {
+        if matches!(source, Source::Flag(_)) {
+            return Err(CliError::usage(format!(
+                "--emulator and {flag} cannot be used together: --emulator starts its own OpenAPI and token endpoint"
+            ))
+            .hint(format!("drop {flag}, or drop --emulator and point {flag} at a running `qqbot emulate`")));
+        }
+    }
+    let emulator = start_emulator(EmulatorConfig::default()).await?;
+    let from = Source::Flag("--emulator");
+    let config = emulator.config();
+    settings.app_id = Some(Sourced {
+        value: config.app_id.clone(),
+        source: from.clone(),
+    });
+    settings.secret = Some(Sourced {
+        value: config.secret.clone(),
+        source: from.clone(),
+    });
+    settings.api_base = Sourced {
+        value: emulator.api_base(),
+        source: from.clone(),
+    };
+    settings.token_url = Sourced {
+        value: emulator.token_url(),
+        source: from.clone(),
+    };
+    settings.sandbox = Sourced {
+        value: false,
+        source: from,
+    };
+    Ok(emulator)
+}
+
+/// Whether `settings` point at an embedded emulator ([`embedded_emulator`]).
+pub(crate) fn is_embedded(settings: &Settings) -> bool {
+    settings.api_base.source == qqbot::config::Source::Flag("--emulator")
+}
+
 async fn start_emulator(config: EmulatorConfig) -> Result<Emulator, CliError> {
     Emulator::start(config)
         .await

@@ -7,6 +7,16 @@ use cli_support::{Harness, quiet, run};
 use qqbot::emulator::{EmulatorConfig, Scenario};
 use serde_json::Value;
 
+/// Each check's `status` in `doctor --json` output, in order.
+fn statuses(v: &Value) -> Vec<&str> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_healthy_setup_passes_every_check() {
     let h = Harness::start(quiet());
@@ -34,13 +44,7 @@ fn a_healthy_setup_passes_every_check() {
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["ok"], true);
-    let statuses: Vec<&str> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["pass", "pass", "pass", "pass", "skip"]);
+    assert_eq!(statuses(&v), ["pass", "pass", "pass", "pass", "skip"]);
     assert_eq!(v["checks"][2]["data"]["session_start_limit"]["total"], 1000);
 }
 
@@ -183,13 +187,7 @@ fn with_emulator_every_check_passes_without_credentials() {
             .starts_with("http://127.0.0.1:"),
         "{stdout}"
     );
-    let statuses: Vec<&str> = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["pass"; 5], "{stdout}");
+    assert_eq!(statuses(&v), ["pass"; 5], "{stdout}");
     assert_eq!(
         v["checks"][0]["data"]["secret_source"], "flag --emulator",
         "{stdout}"

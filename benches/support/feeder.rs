@@ -140,21 +140,11 @@ async fn feed(tcp: tokio::net::TcpStream, pool: &[(String, String)]) -> Result<(
 }
 
 /// `{"op":0,"s":S,"t":"T","id":"T:<S as 32 hex digits>","d":D}`, the frame the flood sends,
-/// written without `format!` (whose padded hex goes a character at a time).
+/// appended piece by piece (`format!`'s padded hex goes a character at a time).
 fn write_dispatch(out: &mut Vec<u8>, s: u64, t: &str, d: &str) {
+    use std::io::Write;
     out.extend_from_slice(br#"{"op":0,"s":"#);
-    let mut digits = [0u8; 20];
-    let mut n = s;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+    write!(out, "{s}").expect("writing to a Vec");
     out.extend_from_slice(br#","t":""#);
     out.extend_from_slice(t.as_bytes());
     out.extend_from_slice(br#"","id":""#);

@@ -637,7 +637,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__emulate)
-            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --strict-identify-rate --webhook-to --gateway-url --seed --metrics --quiet --verbose --color --json --format --help dispatch fault state help"
+            opts="-q -v -h --listen --app-id --secret --grant --scenario --rate --heartbeat-interval --session-timeout --shards --max-concurrency --session-starts-left --strict-identify-rate --webhook-to --gateway-url --seed --metrics --quiet --verbose --color --json --format --help dispatch fault state help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,6 +680,10 @@ _qqbot() {
                     return 0
                     ;;
                 --max-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-starts-left)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,31 @@ async fn token(client: &reqwest::Client, info: &Value) -> Value {
     .await
 }
 
+/// `GET /gateway/bot` of the emulator that `info` describes, with a token from it.
+async fn gateway_bot(info: &Value) -> Value {
+    let client = reqwest::Client::new();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        let token = token(&client, info).await;
+        client
+            .get(format!(
+                "{}/gateway/bot",
+                info["api_base"].as_str().unwrap()
+            ))
+            .header(
+                "Authorization",
+                format!("QQBot {}", token["access_token"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
 /// `qqbot emulate ARGS` refused while parsing arguments: exit 2; returns stderr. An emulator
 /// that wrongly starts is killed after 10 s and fails the test instead of hanging it.
 fn usage_error(args: &[&str]) -> String {
@@ -128,27 +153,7 @@ async fn emulate_hands_out_the_gateway_url_it_is_given() {
     let advertised = "ws://localhost:9000/websocket";
     let (mut child, info) = spawn_emulate(&["--gateway-url", advertised]);
     assert_eq!(info["gateway_url"], advertised);
-    let client = reqwest::Client::new();
-    let bot: Value = tokio::time::timeout(Duration::from_secs(10), async {
-        let token = token(&client, &info).await;
-        client
-            .get(format!(
-                "{}/gateway/bot",
-                info["api_base"].as_str().unwrap()
-            ))
-            .header(
-                "Authorization",
-                format!("QQBot {}", token["access_token"].as_str().unwrap()),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let bot = gateway_bot(&info).await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(bot["url"], advertised, "{bot}");
@@ -162,4 +167,18 @@ async fn emulate_hands_out_the_gateway_url_it_is_given() {
         let stderr = usage_error(&["--gateway-url", bad]);
         assert!(stderr.contains("--gateway-url"), "{bad}: {stderr}");
     }
+}
+
+/// `--session-starts-left`: an app that has spent most of today's budget, as `/gateway/bot`
+/// reports it; more than the daily 1000 is a usage error.
+#[tokio::test]
+async fn emulate_starts_with_the_session_budget_it_is_given() {
+    let (mut child, info) = spawn_emulate(&["--session-starts-left", "3"]);
+    let bot = gateway_bot(&info).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(bot["session_start_limit"]["remaining"], 3, "{bot}");
+    assert_eq!(bot["session_start_limit"]["total"], 1000, "{bot}");
+    let stderr = usage_error(&["--session-starts-left", "1001"]);
+    assert!(stderr.contains("--session-starts-left"), "{stderr}");
 }

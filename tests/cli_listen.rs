@@ -637,3 +637,46 @@ fn embedded_emulator_flags_make_a_zombie_show_within_seconds() {
         .code(2)
         .stderr(predicate::str::contains("--emulator"));
 }
+
+/// An app with little of today's session-start budget left: `listen` says so when it starts,
+/// with the way out (a state file), and not when the budget is healthy.
+#[test]
+fn a_low_session_start_budget_is_warned_about() {
+    use qqbot::emulator::{EmulatorConfig, Scenario};
+    let low = EmulatorConfig {
+        scenario: Scenario::Demo,
+        max_concurrency: 100,
+        session_start_remaining: Some(7),
+        ..EmulatorConfig::default()
+    };
+    for (config, warned) in [
+        (low, true),
+        (
+            EmulatorConfig {
+                scenario: Scenario::Demo,
+                max_concurrency: 100,
+                ..EmulatorConfig::default()
+            },
+            false,
+        ),
+    ] {
+        let h = cli_support::Harness::start(config);
+        let out = h
+            .qqbot()
+            .args(["listen", "--json", "--count", "1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(
+            stderr.contains("qqbot: warning: only 7 of 1000 session starts were left today"),
+            warned,
+            "{stderr}"
+        );
+        assert_eq!(
+            stderr.contains("with --state-file FILE"),
+            warned,
+            "{stderr}"
+        );
+    }
+}

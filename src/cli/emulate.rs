@@ -54,6 +54,10 @@ pub struct EmulateArgs {
     /// session_start_limit.max_concurrency (identifies allowed per 5 s).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub max_concurrency: u32,
+    /// Session starts left today when the emulator starts (of 1000): an app that has spent
+    /// most of its budget, to see `listen`'s warning or, at 0, its refusal.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub session_starts_left: Option<u32>,
     /// Close an Identify faster than --max-concurrency per 5 s with 4008, as the platform may
     /// (default: accept it with a warning).
     #[arg(long)]
@@ -165,6 +169,7 @@ pub fn config_from(args: &EmulateArgs) -> Result<EmulatorConfig, CliError> {
         seed: args.seed,
         shards: args.shards.max(1),
         max_concurrency: args.max_concurrency.max(1),
+        session_start_remaining: args.session_starts_left,
         strict_identify_rate: args.strict_identify_rate,
         webhook_to: args.webhook_to.clone(),
         gateway_url: args.gateway_url.clone(),

@@ -652,6 +652,37 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
     })
 }
 
+/// Fewer session starts than this fraction of the daily total left when `listen` starts is
+/// worth a warning: a development loop that restarts the bot spends one per start (per shard),
+/// and at zero the platform refuses every Identify until the reset.
+const LOW_BUDGET_PERCENT: u32 = 10;
+
+/// The warning for a session-start budget running low (`remaining` at start under
+/// [`LOW_BUDGET_PERCENT`] of `total`), with the way out: a state file, so that restarts resume
+/// instead of identifying.
+fn budget_warning(
+    limit: &qqbot::http::types::SessionStartLimit,
+    state_file: bool,
+) -> Option<String> {
+    if u64::from(limit.remaining) * 100 >= u64::from(limit.total) * u64::from(LOW_BUDGET_PERCENT) {
+        return None;
+    }
+    let minutes = limit.reset_after / 60_000;
+    let mut warning = format!(
+        "only {} of {} session starts were left today when this one began (resets in {}h{:02}m); each start that identifies spends one",
+        limit.remaining,
+        limit.total,
+        minutes / 60,
+        minutes % 60
+    );
+    if !state_file {
+        warning.push_str(
+            "; with --state-file FILE a restart resumes the session instead (no start spent)",
+        );
+    }
+    Some(warning)
+}
+
 /// For `doctor --emulator` and `intents check --emulator`: start an embedded emulator (its demo
 /// scenario) and point `settings` at it, its app id, secret, OpenAPI and token endpoint each said
 /// to come from `--emulator`. The emulator runs while the returned handle lives.
@@ -1030,11 +1061,19 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         };
     if !global.quiet {
         match &source {
-            Source::Gateway { .. } => eprintln!(
-                "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
-                target.label,
-                intents_label(intents)
-            ),
+            Source::Gateway { cluster, .. } => {
+                eprintln!(
+                    "qqbot: listening to {} on {shard_count} shard(s), intents {}; Ctrl-C to stop",
+                    target.label,
+                    intents_label(intents)
+                );
+                if let Some(warning) = budget_warning(
+                    &cluster.gateway().session_start_limit,
+                    args.source.state_file.is_some(),
+                ) {
+                    eprintln!("qqbot: warning: {warning}");
+                }
+            }
             Source::Fleet { .. } => eprintln!(
                 "qqbot: listening to {} on this process's share of {shard_count} shard(s), intents {}; Ctrl-C to stop",
                 target.label,
@@ -1217,5 +1256,32 @@ mod tests {
         assert_eq!(parse_shard("1/4"), Ok(ShardId { id: 1, count: 4 }));
         assert!(parse_shard("4/4").is_err());
         assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn a_low_budget_is_warned_about_below_a_tenth() {
+        let limit = |remaining| qqbot::http::types::SessionStartLimit {
+            total: 1000,
+            remaining,
+            reset_after: 3 * 3_600_000 + 7 * 60_000 + 59_999,
+            max_concurrency: 1,
+        };
+        assert_eq!(budget_warning(&limit(100), false), None);
+        assert_eq!(budget_warning(&limit(1000), false), None);
+        let low = budget_warning(&limit(99), false).unwrap();
+        assert!(
+            low.starts_with("only 99 of 1000 session starts were left today when this one began (resets in 3h07m)"),
+            "{low}"
+        );
+        assert!(low.contains("--state-file"), "{low}");
+        let with_state = budget_warning(&limit(0), true).unwrap();
+        assert!(with_state.starts_with("only 0 of 1000"), "{with_state}");
+        assert!(!with_state.contains("--state-file"), "{with_state}");
+        // A zero total (never sent by the platform) warns of nothing.
+        let zero = qqbot::http::types::SessionStartLimit {
+            total: 0,
+            ..limit(0)
+        };
+        assert_eq!(budget_warning(&zero, false), None);
     }
 }

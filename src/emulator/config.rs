@@ -52,6 +52,9 @@ pub struct EmulatorConfig {
     pub strict_identify_rate: bool,
     /// `session_start_limit.total` (and the initial `remaining`).
     pub session_start_total: u32,
+    /// The initial `session_start_limit.remaining`, for an app that has already spent part of
+    /// today's budget (`None`: all of `session_start_total`; more than the total is the total).
+    pub session_start_remaining: Option<u32>,
     /// Access token lifetime.
     pub token_ttl: Duration,
     /// Webhook mode: POST every event to this callback URL (after an op 13 validation), as QQ
@@ -80,6 +83,7 @@ impl Default for EmulatorConfig {
             max_concurrency: 1,
             strict_identify_rate: false,
             session_start_total: 1000,
+            session_start_remaining: None,
             token_ttl: Duration::from_secs(7200),
             webhook_to: None,
             gateway_url: None,

@@ -162,7 +162,13 @@ impl Shared {
         let (events, _) = broadcast::channel(4096);
         Shared {
             tokens: Mutex::new(TokenStore::new(config.token_ttl)),
-            gateway: Mutex::new(GatewayState::new(config.session_start_total)),
+            gateway: Mutex::new(GatewayState::new(
+                config
+                    .session_start_remaining
+                    .map_or(config.session_start_total, |left| {
+                        left.min(config.session_start_total)
+                    }),
+            )),
             passive: Mutex::new(PassiveRegistry::default()),
             generator: Mutex::new(generator),
             world,

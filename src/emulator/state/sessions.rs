@@ -114,11 +114,11 @@ pub(super) struct GatewayState {
 }
 
 impl GatewayState {
-    pub(super) fn new(session_start_total: u32) -> GatewayState {
+    pub(super) fn new(start_remaining: u32) -> GatewayState {
         GatewayState {
             sessions: HashMap::new(),
             identify_times: VecDeque::new(),
-            start_remaining: session_start_total,
+            start_remaining,
             start_window_began: None,
         }
     }

@@ -190,6 +190,23 @@ pub struct Settings {
     pub warnings: Vec<String>,
 }
 
+impl Settings {
+    /// What the OpenAPI base points at, for labels: `"emulator"` (the embedded one of
+    /// `--emulator`), `"production"` or `"sandbox"` (the platform's own bases), or `"custom"`
+    /// (any other base: a `qqbot emulate`, a proxy, a recording served by `qqbot replay --serve`).
+    pub fn environment(&self) -> &'static str {
+        if self.api_base.source == Source::Flag("--emulator") {
+            "emulator"
+        } else if self.api_base.value == API_BASE {
+            "production"
+        } else if self.api_base.value == SANDBOX_API_BASE {
+            "sandbox"
+        } else {
+            "custom"
+        }
+    }
+}
+
 /// Why settings could not be resolved.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -497,6 +514,7 @@ mod tests {
         assert!(s.app_id.is_none() && s.secret.is_none());
         assert!(!s.sandbox.value);
         assert!(!s.config_exists);
+        assert_eq!(s.environment(), "production");
     }
 
     #[test]
@@ -514,6 +532,7 @@ mod tests {
         assert_eq!(s.app_id.as_ref().unwrap().source, Source::File);
         assert!(s.sandbox.value);
         assert_eq!(s.api_base.value, SANDBOX_API_BASE);
+        assert_eq!(s.environment(), "sandbox");
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 
         let s = resolve(
@@ -537,6 +556,8 @@ mod tests {
         assert_eq!(s.app_id.as_ref().unwrap().value, "222");
         assert_eq!(s.api_base.value, "http://127.0.0.1:9");
         assert_eq!(s.api_base.source, Source::Flag("--api-base"));
+        // Another base is not "production", whatever the sandbox flag says.
+        assert_eq!(s.environment(), "custom");
 
         let missing = Overrides {
             profile: Some("nope".into()),

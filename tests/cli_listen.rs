@@ -432,10 +432,18 @@ fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     };
-    let first = run("2");
+    let (first, banner) = run("2");
     assert!(first.contains(r#""kind":"ready""#));
+    // Another API base is not called "production".
+    assert!(
+        banner.contains(&format!("listening to custom ({})", emulator.api_base())),
+        "{banner}"
+    );
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     let session_id = saved[0]["session_id"].as_str().unwrap().to_owned();
@@ -443,7 +451,7 @@ fn state_file_lets_a_restarted_listen_resume_instead_of_identifying() {
 
     // The emulator replays what it buffered since the first run before RESUMED (at 20 events/s,
     // a few): ask for more than that, so RESUMED is inside the run.
-    let second = run("40");
+    let (second, _) = run("40");
     assert!(second.contains(r#""kind":"resume""#), "{second}");
     assert!(second.contains(r#""kind":"resumed""#), "{second}");
     assert!(

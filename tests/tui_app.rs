@@ -467,11 +467,11 @@ fn per_type_table_counts_rates_and_last_seen() {
     assert_eq!(rows[1].last_seen, at(12.0));
     // 10 s window ending at 13 s: 3..=12 → group 2 events (3 s, 4 s), c2c 1 event.
     assert!(
-        (rows[0].rate(at(13.0)) - 0.2).abs() < 1e-9,
+        (rows[0].rate(at(13.0), at(1.0)) - 0.2).abs() < 1e-9,
         "{}",
-        rows[0].rate(at(13.0))
+        rows[0].rate(at(13.0), at(1.0))
     );
-    assert!((rows[1].rate(at(13.0)) - 0.1).abs() < 1e-9);
+    assert!((rows[1].rate(at(13.0), at(1.0)) - 0.1).abs() < 1e-9);
     assert_eq!(app.stats().by_type.get("C2C_MESSAGE_CREATE"), Some(&2));
     let filtered = app.view().types_sorted(Some("c2c"));
     assert_eq!(filtered.len(), 1);
@@ -740,9 +740,43 @@ fn rates_average_over_the_time_actually_observed() {
     );
     let row = app.view().types_sorted(None)[0];
     assert!(
-        (row.rate(at(102.5)) - 10.0).abs() < 1e-9,
+        (row.rate(at(102.5), at(100.0)) - 10.0).abs() < 1e-9,
         "{}",
-        row.rate(at(102.5))
+        row.rate(at(102.5), at(100.0))
+    );
+}
+
+#[test]
+fn a_type_seen_once_is_rated_over_the_time_watched_not_since_it_appeared() {
+    let mut app = one_shard();
+    for (n, secs) in [100.0, 101.0, 102.0, 103.0].into_iter().enumerate() {
+        app.apply(
+            &dispatch(0, secs, n as u64, "C2C_MESSAGE_CREATE", "{}"),
+            at(secs),
+        );
+    }
+    app.apply(&dispatch(0, 104.0, 4, "GUILD_MEMBER_ADD", "{}"), at(104.0));
+    app.tick(at(105.5));
+    let view = app.view();
+    let rows = view.types_sorted(None);
+    let member = rows
+        .iter()
+        .find(|r| &*r.name == "GUILD_MEMBER_ADD")
+        .unwrap();
+    // One event in the 5 s watched: 0.2/s, not the 1/s its own first second would give.
+    assert!(
+        (view.type_rate(member) - 0.2).abs() < 1e-9,
+        "{}",
+        view.type_rate(member)
+    );
+    let c2c = rows
+        .iter()
+        .find(|r| &*r.name == "C2C_MESSAGE_CREATE")
+        .unwrap();
+    assert!(
+        (view.type_rate(c2c) - 0.8).abs() < 1e-9,
+        "{}",
+        view.type_rate(c2c)
     );
 }
 

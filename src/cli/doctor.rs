@@ -247,13 +247,7 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
             "{}",
             json!({
                 "ok": exit == Exit::Ok, "exit": exit as u8, "profile": settings.profile.value,
-                "environment": if super::listen::is_embedded(&settings) {
-                    "emulator"
-                } else if settings.sandbox.value {
-                    "sandbox"
-                } else {
-                    "production"
-                },
+                "environment": settings.environment(),
                 "api_base": settings.api_base.value, "checks": checks,
             })
         )?;
@@ -275,12 +269,9 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
 async fn diagnose(settings: &Settings, args: &DoctorArgs, intents: Intents, report: &mut Report) {
     let env_label = format!(
         "{} ({})",
-        if super::listen::is_embedded(settings) {
-            "embedded emulator"
-        } else if settings.sandbox.value {
-            "sandbox"
-        } else {
-            "production"
+        match settings.environment() {
+            "emulator" => "embedded emulator",
+            other => other,
         },
         settings.api_base.value
     );

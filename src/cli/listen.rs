@@ -637,15 +637,7 @@ pub(crate) fn target(args: &SourceArgs, settings: &Settings) -> Result<Target, C
         secret: secret.value.clone(),
         api_base: settings.api_base.value.clone(),
         token_url: settings.token_url.value.clone(),
-        label: format!(
-            "{} ({})",
-            if settings.sandbox.value {
-                "sandbox"
-            } else {
-                "production"
-            },
-            settings.api_base.value
-        ),
+        label: format!("{} ({})", settings.environment(), settings.api_base.value),
         sandbox: settings.sandbox.value,
         emulator: None,
         origin: Some(credential_origin(settings)),
@@ -726,10 +718,6 @@ pub(crate) async fn embedded_emulator(settings: &mut Settings) -> Result<Emulato
 }
 
 /// Whether `settings` point at an embedded emulator ([`embedded_emulator`]).
-pub(crate) fn is_embedded(settings: &Settings) -> bool {
-    settings.api_base.source == qqbot::config::Source::Flag("--emulator")
-}
-
 async fn start_emulator(config: EmulatorConfig) -> Result<Emulator, CliError> {
     Emulator::start(config)
         .await

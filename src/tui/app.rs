@@ -152,10 +152,12 @@ pub struct TypeRow {
 
 impl TypeRow {
     /// Events per second over the last [`TYPE_RATE_SECS`] full seconds before `now` (fewer when
-    /// the type was first seen more recently).
-    pub fn rate(&self, now: DateTime<Utc>) -> f64 {
+    /// the stream was first observed, `since`, more recently). The window is the time watched,
+    /// not the time since this type first appeared: one event in a stream watched for 5 s is
+    /// 0.2/s, not 1/s.
+    pub fn rate(&self, now: DateTime<Utc>, since: DateTime<Utc>) -> f64 {
         let cur = now.timestamp();
-        let window = (cur - self.first_seen.timestamp()).clamp(1, TYPE_RATE_SECS as i64);
+        let window = (cur - since.timestamp()).clamp(1, TYPE_RATE_SECS as i64);
         let lo = cur - window;
         let n: u64 = self
             .buckets
@@ -286,6 +288,11 @@ impl View {
             let (tag, n) = self.rate[sec.rem_euclid(RATE_WINDOW_SECS as i64) as usize];
             if tag == sec { u64::from(n) } else { 0 }
         })
+    }
+
+    /// [`TypeRow::rate`] at this view's time, over the time this stream has been watched.
+    pub fn type_rate(&self, row: &TypeRow) -> f64 {
+        row.rate(self.now, self.started.unwrap_or(row.first_seen))
     }
 
     /// Dispatches per second over the last `secs` full seconds before `now` (fewer when the

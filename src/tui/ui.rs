@@ -994,7 +994,7 @@ fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
             Row::new(vec![
                 Cell::from(r.name.to_string()).style(Style::default().fg(event_color(&r.name))),
                 Cell::from(r.count.to_string()),
-                Cell::from(format!("{:.1}", r.rate(now))),
+                Cell::from(format!("{:.1}", view.type_rate(r))),
                 Cell::from(age(r.last_seen, now)),
             ])
         })

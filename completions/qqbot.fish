@@ -336,7 +336,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l sandbox -d 'Use t
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l max-speed -d 'No pacing: as fast as possible'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l include-control -d 'Also replay lifecycle lines (connected, closes, resumes, heartbeats)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l short-ids -d 'In human lines, shorten ids and openids to 12 characters (default: in full)'
-complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l stats -d 'Print a summary instead of the events'
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l stats -d 'Print a summary instead of the events (also `--summary`)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l loop -d 'With --serve: start the recording again for each session when it ends'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'

@@ -171,6 +171,14 @@ fn record_command_is_silent_and_zstd_round_trips() {
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
     assert_eq!(stats["events"], 10);
     assert_eq!(stats["header"]["redaction"]["ids"], true);
+    // `--summary`, the word `listen` prints, is the same flag.
+    let summary = qqbot()
+        .args(["--json", "replay", file.to_str().unwrap(), "--summary"])
+        .output()
+        .unwrap();
+    assert!(summary.status.success());
+    let summary: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+    assert_eq!(summary, stats);
 }
 
 #[test]

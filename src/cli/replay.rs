@@ -70,8 +70,13 @@ pub struct ReplayArgs {
     /// In human lines, shorten ids and openids to 12 characters (default: in full).
     #[arg(long, help_heading = "Output")]
     pub short_ids: bool,
-    /// Print a summary instead of the events.
-    #[arg(long, conflicts_with = "serve", help_heading = "Output")]
+    /// Print a summary instead of the events (also `--summary`).
+    #[arg(
+        long,
+        alias = "summary",
+        conflicts_with = "serve",
+        help_heading = "Output"
+    )]
     pub stats: bool,
     /// Forwarding to local handlers (needs the bot secret: QQBOT_SECRET, --secret-file or a
     /// profile).

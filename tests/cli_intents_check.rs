@@ -182,6 +182,20 @@ fn static_check_names_problems() {
         "{stdout}"
     );
     assert!(stdout.contains("overlap"), "{stdout}");
+    // The intents may also be given positionally, as `intents explain` takes them.
+    let (positional, _, code) = run(h.bare().args([
+        "intents",
+        "check",
+        "guild_messages,public_guild_messages",
+        "--public",
+    ]));
+    assert_eq!(code, 1);
+    assert_eq!(positional, stdout);
+    let (_, stderr, code) =
+        run(h
+            .bare()
+            .args(["intents", "check", "guilds", "--intents", "guilds"]));
+    assert_eq!(code, 2, "both forms at once is a usage error: {stderr}");
 
     let (stdout, _, code) = run(h.bare().args([
         "intents",

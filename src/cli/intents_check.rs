@@ -31,6 +31,10 @@ pub struct CheckArgs {
     /// intents; with --live and no profile intents, `all`.
     #[arg(long, short = 'i', value_name = "INTENTS")]
     pub intents: Option<String>,
+    /// The intents to check, as a positional argument (`qqbot intents check guilds,guild_messages`):
+    /// the same as --intents.
+    #[arg(value_name = "INTENTS", conflicts_with = "intents")]
+    pub intents_arg: Option<String>,
     /// Print the minimal intents for these events (comma-separated `t` values).
     #[arg(
         long,
@@ -199,13 +203,14 @@ pub async fn run(global: &GlobalArgs, args: CheckArgs) -> CliResult {
     let spec = args
         .intents
         .clone()
+        .or_else(|| args.intents_arg.clone())
         .or_else(|| settings.intents.as_ref().map(|i| i.value.clone()));
     if args.live {
         let requested = parse_intents(spec.as_deref().unwrap_or("all"))?;
         return live(global, &args, requested, public, &settings).await;
     }
     let Some(spec) = spec else {
-        return Err(CliError::usage("nothing to check: give --intents, --for-events or --live")
+        return Err(CliError::usage("nothing to check: give the intents (as an argument or --intents), --for-events or --live")
             .hint("e.g. qqbot intents check --intents guilds,public_guild_messages,group_and_c2c_event --public"));
     };
     let intents = parse_intents(&spec)?;

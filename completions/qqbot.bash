@@ -907,7 +907,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__explain)
-            opts="-q -v -h --quiet --verbose --color --json --format --help"
+            opts="-q -v -h --list --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

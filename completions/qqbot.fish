@@ -347,6 +347,7 @@ always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l format -d 'Force the output format (default: human on a terminal, NDJSON into a pipe)' -r -f -a "human\t'Human lines, even into a pipe (`--format human --color always | less -R`)'
 json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
+complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l list -d 'List every code qqbot knows: the gateway close codes, then the OpenAPI error codes (`--json`: an array of the objects `explain CODE --json` prints)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand explain" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'

@@ -74,6 +74,41 @@ fn explain_unknown_and_bad_codes() {
 }
 
 #[test]
+fn explain_list_shows_every_known_code_and_each_explains() {
+    let out = qqbot().args(["explain", "--list"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("4900–4913"), "{text}");
+    assert!(text.contains("40054005"), "{text}");
+    let out = qqbot()
+        .args(["--json", "explain", "--list"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let closes = rows.iter().filter(|r| r["kind"] == "close_code").count();
+    let apis = rows.iter().filter(|r| r["kind"] == "api_error").count();
+    assert_eq!(closes, qqbot::protocol::close::CLOSE_CODES.len());
+    assert_eq!(apis, qqbot::protocol::api_errors::API_ERRORS.len());
+    // Every listed code is one `explain CODE` knows, with the same object.
+    for row in rows.iter().filter(|r| r["kind"] == "api_error").take(5) {
+        let code = row["code"].to_string();
+        let one = qqbot().args(["--json", "explain", &code]).output().unwrap();
+        let one: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+        assert_eq!(&one, row);
+    }
+    // The unknown-code hint points at the list, not at a file users do not have.
+    qqbot()
+        .args(["explain", "123"])
+        .assert()
+        .stderr(predicate::str::contains("qqbot explain --list"));
+    qqbot()
+        .args(["explain"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("<CODE>"));
+}
+
+#[test]
 fn intents_list_shows_every_bit_and_aliases() {
     qqbot()
         .args(["intents", "list"])

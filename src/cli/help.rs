@@ -174,6 +174,7 @@ pub fn explain() -> String {
             ("qqbot explain 4009", "a gateway close code"),
             ("qqbot explain 40054005", "an OpenAPI error code"),
             ("qqbot explain 4914 --json", "as JSON"),
+            ("qqbot explain --list", "every code qqbot knows"),
         ],
         "",
     )

@@ -21,7 +21,7 @@ pub enum IntentsCommand {
     /// Check an intents choice (private-only bits, overlaps, undocumented bits), print the minimal
     /// intents for some events, or (--live) find which intents the app is granted.
     #[command(after_help = super::help::intents_check())]
-    Check(super::intents_check::CheckArgs),
+    Check(Box<super::intents_check::CheckArgs>),
 }
 
 /// Arguments of `qqbot intents explain`.
@@ -48,7 +48,7 @@ pub async fn run(global: &GlobalArgs, cmd: IntentsCommand) -> CliResult {
             Ok(Exit::Ok)
         }
         IntentsCommand::Explain(args) => explain(global.json, &args.spec),
-        IntentsCommand::Check(args) => super::intents_check::run(global, args).await,
+        IntentsCommand::Check(args) => super::intents_check::run(global, *args).await,
     }
 }
 

@@ -153,6 +153,22 @@ fn show_never_prints_a_secret_and_says_where_values_came_from() {
         "{stdout}"
     );
     assert!(stdout.contains("env QQBOT_APP_ID"), "{stdout}");
+    let environment = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("environment"))
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(environment(&stdout), "production default");
+    // Another API base is `custom`, from where that base came.
+    let (stdout, _, _) = run(h
+        .bare()
+        .env("QQBOT_API_BASE", "http://127.0.0.1:9")
+        .args(["config", "show"]));
+    assert_eq!(environment(&stdout), "custom env QQBOT_API_BASE");
 
     let (stdout, stderr, code) = run(h
         .bare()

@@ -562,14 +562,17 @@ fn show(global: &GlobalArgs) -> CliResult {
     let (v, src) = row(&s.app_id, &s.profile.value);
     line("app_id", &v, &src)?;
     line("secret", &secret_text, "")?;
+    // The sandbox flag picks between the platform's two bases; another base overrides it.
+    let environment = s.environment();
+    let environment_source = if environment == "custom" {
+        &s.api_base.source
+    } else {
+        &s.sandbox.source
+    };
     line(
         "environment",
-        if s.sandbox.value {
-            "sandbox"
-        } else {
-            "production"
-        },
-        &s.sandbox.source.label_in(&s.profile.value),
+        environment,
+        &environment_source.label_in(&s.profile.value),
     )?;
     let public = match &s.public {
         Some(p) => (

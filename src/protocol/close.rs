@@ -131,7 +131,7 @@ pub static CLOSE_CODES: &[CloseInfo] = &[
         last: 4000,
         name: "closed by qqbot to resume",
         meaning: "qqbot's own close before reconnecting with the session kept (op 7, a zombie connection, no Hello, an invalid but resumable session, or shutdown); the platform does not send it",
-        docs: "qqbot's choice: any code other than 1000/1001 keeps the session resumable (PROTOCOL.md §5)",
+        docs: "qqbot's choice: any code other than 1000/1001 keeps the session resumable on the platform",
         action: CloseAction::Resume,
         denies_intents: false,
         hint: None,

@@ -1,5 +1,5 @@
 //! HTTP conformance tests: token endpoint, headers, auth, `/gateway*`, `/users/@me*`, the send
-//! routes with their passive-reply rules, and the control API.
+//! routes with their passive-reply rules, the recall routes, and the control API.
 
 #[path = "emulator_support/mod.rs"]
 mod support;
@@ -176,6 +176,12 @@ async fn every_response_has_exact_json_content_type_and_a_trace_id() {
             StatusCode::METHOD_NOT_ALLOWED,
         ),
         (get.clone(), "/websocket", None, StatusCode::BAD_REQUEST),
+        (
+            reqwest::Method::DELETE,
+            "/v2/groups/G/messages/never-sent",
+            Some(auth.as_str()),
+            StatusCode::BAD_REQUEST,
+        ),
         (get, "/_emulator/state", None, StatusCode::OK),
     ];
     for (method, path, auth, expected) in requests {
@@ -722,4 +728,258 @@ async fn control_api_dispatches_injects_faults_and_reports_state() {
     assert_eq!(state["messages"][0]["code"], 0);
     assert_eq!(state["tokens"]["live"], 1);
     assert!(!state.to_string().contains(&tok), "no token in state");
+}
+
+/// `DELETE path` with `QQBot tok` (or no Authorization header): status, headers, JSON body.
+async fn delete(
+    emu: &Emulator,
+    path: &str,
+    tok: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let auth = tok.map(|t| format!("QQBot {t}"));
+    let (status, headers, text) =
+        call(emu, reqwest::Method::DELETE, path, auth.as_deref(), None).await;
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}"));
+    (status, headers, body)
+}
+
+/// The state's entry for the accepted send that returned `id`.
+async fn sent_entry(emu: &Emulator, id: &str) -> Value {
+    let state: Value = http()
+        .get(format!("{}/_emulator/state", emu.api_base()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no sent message {id} in {state}"))
+        .clone()
+}
+
+/// A passive reply to `msg_id` in GROUP1; returns the new message's id.
+async fn group_reply(emu: &Emulator, tok: &str, msg_id: &str, seq: u64) -> String {
+    let (status, reply) = post(
+        emu,
+        "/v2/groups/GROUP1/messages",
+        tok,
+        json!({"msg_type": 0, "content": "pong", "msg_id": msg_id, "msg_seq": seq}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    reply["id"].as_str().unwrap().to_owned()
+}
+
+fn assert_refused(
+    status: StatusCode,
+    body: &Value,
+    headers: &reqwest::header::HeaderMap,
+    code: u64,
+) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["err_code"], code, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    assert_eq!(
+        body["trace_id"].as_str(),
+        headers.get("X-Tps-trace-ID").and_then(|v| v.to_str().ok()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_group_reply_can_be_recalled_once_within_two_minutes() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    emu.inject("GROUP_AT_MESSAGE_CREATE", group_event("ROBOT1.0_r!"));
+    let id = group_reply(&emu, &tok, "ROBOT1.0_r!", 1).await;
+    assert_eq!(sent_entry(&emu, &id).await["recalled"], false);
+
+    let path = format!("/v2/groups/GROUP1/messages/{id}");
+    let (status, headers, body) = delete(&emu, &path, Some(&tok)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({}));
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["X-Tps-trace-ID"].len(), 32);
+    assert_eq!(sent_entry(&emu, &id).await["recalled"], true);
+
+    // Recalled already: refused, and the call is in the log as a refused recall.
+    let (status, headers, again) = delete(&emu, &path, Some(&tok)).await;
+    assert_refused(status, &again, &headers, 40034024);
+    assert_eq!(again["message"], "请求参数msg_id无效或越权");
+    let recalls: Vec<_> = emu
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.route == "group_recall")
+        .map(|m| (m.target, m.msg_id, m.status, m.code))
+        .collect();
+    assert_eq!(
+        recalls,
+        [
+            ("GROUP1".to_owned(), Some(id.clone()), 200, 0),
+            ("GROUP1".to_owned(), Some(id.clone()), 400, 40034024),
+        ]
+    );
+
+    // Never sent; and an inbound message's id (not the bot's own).
+    for unknown in ["ROBOT1.0_never!!", "ROBOT1.0_r!"] {
+        let (status, headers, body) = delete(
+            &emu,
+            &format!("/v2/groups/GROUP1/messages/{unknown}"),
+            Some(&tok),
+        )
+        .await;
+        assert_refused(status, &body, &headers, 40034024);
+    }
+
+    // Sent to GROUP1: not recallable through another group or the C2C route.
+    let other = group_reply(&emu, &tok, "ROBOT1.0_r!", 2).await;
+    for path in [
+        format!("/v2/groups/GROUP2/messages/{other}"),
+        format!("/v2/users/GROUP1/messages/{other}"),
+    ] {
+        let (status, headers, body) = delete(&emu, &path, Some(&tok)).await;
+        assert_refused(status, &body, &headers, 40034024);
+    }
+    assert_eq!(sent_entry(&emu, &other).await["recalled"], false);
+
+    // The window, on the clock of the reply windows: 119 s after sending is in time, 121 s
+    // is not.
+    let late = group_reply(&emu, &tok, "ROBOT1.0_r!", 3).await;
+    skip(Duration::from_secs(119)).await;
+    let (status, _, body) = delete(
+        &emu,
+        &format!("/v2/groups/GROUP1/messages/{other}"),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "119 s after sending: {body}");
+    skip(Duration::from_secs(2)).await;
+    let (status, headers, body) = delete(
+        &emu,
+        &format!("/v2/groups/GROUP1/messages/{late}"),
+        Some(&tok),
+    )
+    .await;
+    assert_refused(status, &body, &headers, 304027);
+    assert_eq!(sent_entry(&emu, &late).await["recalled"], false);
+}
+
+#[tokio::test]
+async fn c2c_guild_and_dm_messages_are_recalled_on_their_own_routes() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    emu.inject(
+        "C2C_MESSAGE_CREATE",
+        json!({"id": "ROBOT1.0_c!", "author": {"user_openid": "USER1"}, "content": "hi"}),
+    );
+    let (_, c2c) = post(
+        &emu,
+        "/v2/users/USER1/messages",
+        &tok,
+        json!({"msg_type": 0, "content": "x", "msg_id": "ROBOT1.0_c!"}),
+    )
+    .await;
+    let c2c = c2c["id"].as_str().unwrap().to_owned();
+    let (status, _, body) =
+        delete(&emu, &format!("/v2/users/USER1/messages/{c2c}"), Some(&tok)).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+
+    let mut c = Client::connect(&emu).await;
+    c.identify(&tok, ALL_INTENTS, None).await;
+    let (status, msg) = post(
+        &emu,
+        "/channels/100/messages",
+        &tok,
+        json!({"content": "hello"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{msg}");
+    let guild = msg["id"].as_str().unwrap().to_owned();
+    // A guild message is not a DM: the DM route refuses it.
+    let (status, headers, body) =
+        delete(&emu, &format!("/dms/100/messages/{guild}"), Some(&tok)).await;
+    assert_refused(status, &body, &headers, 40034024);
+    let (status, _, body) = delete(
+        &emu,
+        &format!("/channels/100/messages/{guild}?hidetip=true"),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+    assert_eq!(sent_entry(&emu, &guild).await["recalled"], true);
+
+    emu.inject("DIRECT_MESSAGE_CREATE", json!({"id": "dm1", "guild_id": "777", "channel_id": "5", "content": "hi", "direct_message": true}));
+    let (_, dm) = post(
+        &emu,
+        "/dms/777/messages",
+        &tok,
+        json!({"content": "re", "msg_id": "dm1"}),
+    )
+    .await;
+    let dm = dm["id"].as_str().unwrap().to_owned();
+    let (status, _, body) = delete(
+        &emu,
+        &format!("/dms/777/messages/{dm}?hidetip=whatever"),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
+    let routes: Vec<_> = emu
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.route.ends_with("_recall"))
+        .map(|m| (m.route, m.code))
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("c2c_recall".to_owned(), 0),
+            ("dm_recall".to_owned(), 40034024),
+            ("channel_recall".to_owned(), 0),
+            ("dm_recall".to_owned(), 0),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn recall_needs_a_token_like_the_send_routes() {
+    let emu = start(quiet()).await;
+    let tok = token(&emu).await;
+    emu.inject("GROUP_AT_MESSAGE_CREATE", group_event("ROBOT1.0_t!"));
+    let id = group_reply(&emu, &tok, "ROBOT1.0_t!", 1).await;
+    let path = format!("/v2/groups/GROUP1/messages/{id}");
+    for auth in [None, Some("QQBot not-a-token"), Some("Bot 1020304050.x")] {
+        let (status, headers, text) = call(&emu, reqwest::Method::DELETE, &path, auth, None).await;
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let (send_status, _, send_text) = call(
+            &emu,
+            reqwest::Method::POST,
+            "/v2/groups/GROUP1/messages",
+            auth,
+            Some(json!({"msg_type": 0, "content": "x", "msg_id": "ROBOT1.0_t!", "msg_seq": 9})),
+        )
+        .await;
+        let send_body: Value = serde_json::from_str(&send_text).unwrap();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{auth:?}: {body}");
+        assert_eq!(
+            (status, &body["code"], &body["message"]),
+            (send_status, &send_body["code"], &send_body["message"]),
+            "{auth:?}: the same refusal as a send"
+        );
+        assert_eq!(body["code"], body["err_code"]);
+        assert_eq!(
+            body["trace_id"].as_str(),
+            headers.get("X-Tps-trace-ID").and_then(|v| v.to_str().ok())
+        );
+    }
+    // A refused recall withdrew nothing.
+    assert_eq!(sent_entry(&emu, &id).await["recalled"], false);
+    let (status, _, _) = delete(&emu, &path, Some(&tok)).await;
+    assert_eq!(status, StatusCode::OK);
 }

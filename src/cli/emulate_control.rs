@@ -229,15 +229,30 @@ async fn state(global: &GlobalArgs, args: StateArgs) -> CliResult {
     let messages = state["messages"].as_array().unwrap_or(&empty);
     println!("\n{} message(s) sent by the bot", messages.len());
     for m in messages {
-        println!(
-            "  {} {} {} {}",
-            m["route"].as_str().unwrap_or("?"),
-            m["target"].as_str().unwrap_or("?"),
-            m["status"],
-            m["content"].as_str().unwrap_or("")
-        );
+        println!("{}", message_line(m));
     }
     Ok(Exit::Ok)
+}
+
+/// One line of the `state` listing: route, target, status, then the content (for a recall, the
+/// id of the message it withdraws); a send that was recalled later ends with `[recalled]`.
+fn message_line(m: &Value) -> String {
+    let route = m["route"].as_str().unwrap_or("?");
+    let what = if route.ends_with("_recall") {
+        m["msg_id"].as_str()
+    } else {
+        m["content"].as_str()
+    };
+    let mut line = format!(
+        "  {route} {} {} {}",
+        m["target"].as_str().unwrap_or("?"),
+        m["status"],
+        what.unwrap_or("")
+    );
+    if m["recalled"].as_bool() == Some(true) {
+        line.push_str(" [recalled]");
+    }
+    line
 }
 
 /// Call `/_emulator/<route>` (POST with a body, else GET) and return the JSON answer.
@@ -273,4 +288,23 @@ async fn call(target: &Target, route: &str, body: Option<&Value>) -> Result<Valu
         );
     }
     Ok(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_line;
+    use serde_json::json;
+
+    #[test]
+    fn state_lines_mark_recalled_sends_and_name_what_a_recall_withdrew() {
+        let sent = json!({"route": "group", "target": "G1", "status": 200, "content": "hi",
+            "msg_id": "IN1", "id": "OUT1", "recalled": true});
+        assert_eq!(message_line(&sent), "  group G1 200 hi [recalled]");
+        let kept = json!({"route": "group", "target": "G1", "status": 200, "content": "hi",
+            "recalled": false});
+        assert_eq!(message_line(&kept), "  group G1 200 hi");
+        let recall = json!({"route": "group_recall", "target": "G1", "status": 400,
+            "msg_id": "OUT1", "content": null, "recalled": false});
+        assert_eq!(message_line(&recall), "  group_recall G1 400 OUT1");
+    }
 }

@@ -1,5 +1,5 @@
 //! The HTTP side: router, response headers, error bodies, auth, token endpoint, `/gateway`,
-//! `/gateway/bot` and the `/users/@me` routes.
+//! `/gateway/bot` and the `/users/@me` routes. The send and recall routes are in `openapi.rs`.
 //!
 //! Every response carries `Content-Type: application/json` exactly (botpy compares it with `==`)
 //! and a fresh `X-Tps-trace-ID`. Bodies are parsed by hand, never by axum's `Json` extractor, so
@@ -16,11 +16,12 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::generate::{AVATAR, BOT_USER_ID, BOT_USERNAME};
+use super::passive::Refusal;
 use super::state::{Shared, lock};
 use super::{control, gateway, openapi};
 
@@ -51,6 +52,22 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(openapi::send_group),
         )
         .route("/v2/users/{openid}/messages", post(openapi::send_c2c))
+        .route(
+            "/channels/{channel_id}/messages/{message_id}",
+            delete(openapi::recall_channel),
+        )
+        .route(
+            "/dms/{guild_id}/messages/{message_id}",
+            delete(openapi::recall_dm),
+        )
+        .route(
+            "/v2/groups/{group_openid}/messages/{message_id}",
+            delete(openapi::recall_group),
+        )
+        .route(
+            "/v2/users/{openid}/messages/{message_id}",
+            delete(openapi::recall_c2c),
+        )
         .route(
             "/v2/groups/{group_openid}/files",
             post(openapi::upload_group_file),
@@ -126,6 +143,12 @@ impl ApiFailure {
 
     pub fn respond(&self, trace: &Trace) -> Response {
         api_error(self.status, self.code, &self.message, trace)
+    }
+}
+
+impl From<Refusal> for ApiFailure {
+    fn from(r: Refusal) -> ApiFailure {
+        ApiFailure::new(r.status, r.code, r.message)
     }
 }
 

@@ -21,6 +21,7 @@ mod http;
 mod json;
 mod openapi;
 pub mod passive;
+pub mod recall;
 pub mod records;
 pub mod routing;
 mod scenario;
@@ -212,7 +213,8 @@ impl Emulator {
         self.shared().received_frames()
     }
 
-    /// Every call to a send route, accepted or refused, oldest first.
+    /// Every call to a send route (and to a recall route), accepted or refused, oldest first.
+    /// An accepted send that was later recalled has [`SentMessage::recalled`] set.
     pub fn sent_messages(&self) -> Vec<SentMessage> {
         self.shared().sent_messages()
     }

@@ -1,4 +1,5 @@
-//! OpenAPI send routes (PROTOCOL.md §8.2–8.4) with the passive-reply rules of `passive.rs`.
+//! OpenAPI send routes (PROTOCOL.md §8.2–8.4) with the passive-reply rules of `passive.rs`, and
+//! the recall routes (§8.6) with the rules of `recall.rs`.
 //!
 //! Bodies are read leniently: unknown keys and `null` values are ignored (botpy sends every
 //! optional parameter as null, and the path parameter too). Every attempt, accepted or refused,
@@ -75,6 +76,7 @@ impl Attempt {
             status,
             code,
             id,
+            recalled: false,
             offset: shared.offset(),
         });
         response
@@ -147,7 +149,7 @@ fn check_passive(shared: &Shared, scene: Scene, attempt: &Attempt) -> Result<(),
             attempt.msg_seq,
             Instant::now(),
         )
-        .map_err(|r| ApiFailure::new(r.status, r.code, r.message))
+        .map_err(ApiFailure::from)
 }
 
 /// Group/C2C body rules by `msg_type`.
@@ -299,6 +301,61 @@ send_route! {
     send_dm => "dm", guild_send(Scene::Dm);
 }
 
+/// Run a recall: auth (as the send routes), then withdraw `message_id` if the bot sent it with
+/// `send_route` to `target` (see `recall.rs` for the rules and the emulator's codes); record the
+/// call as `route` and answer 200 `{}` (botrs needs a JSON body; botpy takes 200 or 204).
+fn recall(
+    shared: &Shared,
+    trace: &Trace,
+    headers: &HeaderMap,
+    route: &'static str,
+    send_route: &str,
+    target: String,
+    message_id: String,
+) -> Response {
+    let outcome = authorize(shared, headers).and_then(|()| {
+        shared
+            .recall_sent(send_route, &target, &message_id)
+            .map(|()| json!({}))
+            .map_err(ApiFailure::from)
+    });
+    let attempt = Attempt {
+        route,
+        target,
+        msg_id: Some(message_id),
+        ..Attempt::default()
+    };
+    attempt.finish(shared, trace, outcome)
+}
+
+/// One axum handler per recall route: the path's target and message id, then [`recall`] with
+/// the route's label and the label of the send route whose messages it withdraws. Query
+/// parameters (`hidetip=true|false`) are accepted and ignored; so is a body.
+macro_rules! recall_route {
+    ($($(#[$doc:meta])* $name:ident => $label:literal, recalls $send:literal;)*) => {$(
+        $(#[$doc])*
+        pub(crate) async fn $name(
+            State(shared): State<Arc<Shared>>,
+            Extension(trace): Extension<Trace>,
+            Path((target, message_id)): Path<(String, String)>,
+            headers: HeaderMap,
+        ) -> Response {
+            recall(&shared, &trace, &headers, $label, $send, target, message_id)
+        }
+    )*};
+}
+
+recall_route! {
+    /// `DELETE /channels/{channel_id}/messages/{message_id}?hidetip=…` (botpy `recall_message`).
+    recall_channel => "channel_recall", recalls "channel";
+    /// `DELETE /dms/{guild_id}/messages/{message_id}?hidetip=…`.
+    recall_dm => "dm_recall", recalls "dm";
+    /// `DELETE /v2/groups/{group_openid}/messages/{message_id}`.
+    recall_group => "group_recall", recalls "group";
+    /// `DELETE /v2/users/{openid}/messages/{message_id}`.
+    recall_c2c => "c2c_recall", recalls "c2c";
+}
+
 fn upload(body: &Map<String, Value>) -> Result<Value, ApiFailure> {
     let file_type = u64_field(body, "file_type");
     match file_type {
@@ -334,8 +391,7 @@ fn upload(body: &Map<String, Value>) -> Result<Value, ApiFailure> {
     }
     if body.get("srv_send_msg").and_then(Value::as_bool) == Some(true) {
         // srv_send_msg sends a proactive message, discontinued since 2025-04-21.
-        let r = super::passive::PROACTIVE_REFUSED;
-        return Err(ApiFailure::new(r.status, r.code, r.message));
+        return Err(super::passive::PROACTIVE_REFUSED.into());
     }
     Ok(json!({
         "file_uuid": uuid::Uuid::new_v4().simple().to_string(),

@@ -127,14 +127,16 @@ pub struct EmulatorWarning {
     pub offset: Duration,
 }
 
-/// One call to an OpenAPI send route, accepted or refused.
+/// One call to an OpenAPI send route (or a recall route), accepted or refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SentMessage {
-    /// `channel`, `dm`, `group`, `c2c`, `group_file`, `c2c_file`, `dm_create` or `interaction`.
+    /// `channel`, `dm`, `group`, `c2c`, `group_file`, `c2c_file`, `dm_create` or `interaction`;
+    /// the recall routes (`DELETE …/messages/{message_id}`) are `channel_recall`, `dm_recall`,
+    /// `group_recall` and `c2c_recall`.
     pub route: String,
     /// Channel id, DM guild id, group openid, user openid or interaction id.
     pub target: String,
-    /// `msg_id` from the body.
+    /// `msg_id` from the body; for a recall route, the `message_id` of the path.
     pub msg_id: Option<String>,
     /// `event_id` from the body.
     pub event_id: Option<String>,
@@ -150,6 +152,8 @@ pub struct SentMessage {
     pub code: u64,
     /// The message id returned when accepted.
     pub id: Option<String>,
+    /// Whether a later recall route call withdrew this (accepted) message.
+    pub recalled: bool,
     /// Time since emulator start.
     #[serde(rename = "offset_ms", serialize_with = "ser_ms")]
     pub offset: Duration,
@@ -207,7 +211,7 @@ pub enum EmulatorEvent {
         /// The client's close code, if it sent one.
         code: Option<u16>,
     },
-    /// An OpenAPI send route answered.
+    /// An OpenAPI send route (or a recall route) answered.
     MessageSent {
         /// Route name (see [`SentMessage::route`]).
         route: String,

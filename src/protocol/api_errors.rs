@@ -66,7 +66,7 @@ api_errors! {
     304023 => "proactive message waiting for audit", "queued: the result arrives as MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT";
     304024 => "reply waiting for audit", "queued: the result arrives as MESSAGE_AUDIT_PASS / MESSAGE_AUDIT_REJECT";
     304026 => "msg_id invalid", "reply to a message id from a received event";
-    304027 => "msg_id expired", "passive replies must be sent within 5 min (60 min for C2C)";
+    304027 => "msg_id expired", "passive replies must be sent within 5 min (60 min for C2C); a message can be recalled only within 2 min of sending";
     304028 => "reply not allowed for this msg_id", "check the msg_id belongs to this channel";
     304045 [quota] => "guild proactive message quota exceeded (per channel per day)", "reply to a message instead (passive reply)";
     304046 [quota] => "guild proactive message quota exceeded (per guild per day)", "reply to a message instead (passive reply)";

@@ -1,6 +1,8 @@
 //! What the emulator saw and did, for tests and the control API: received frames (secrets
-//! redacted, capped at [`FRAME_LOG_CAP`]), the bot's sends, and warnings.
+//! redacted, capped at [`FRAME_LOG_CAP`]), the bot's sends (and which were recalled), and warnings.
 
+use super::super::passive::Refusal;
+use super::super::recall;
 use super::super::records::{EmulatorEvent, EmulatorWarning, ReceivedFrame, SentMessage};
 use super::{FRAME_LOG_CAP, Shared, lock};
 
@@ -52,6 +54,17 @@ impl Shared {
             code: message.code,
         });
         lock(&self.sent).push(message);
+    }
+
+    /// Mark an accepted send recalled, now, under the rules of [`recall::recall`].
+    pub fn recall_sent(
+        &self,
+        send_route: &str,
+        target: &str,
+        message_id: &str,
+    ) -> Result<(), Refusal> {
+        let now = self.offset();
+        recall::recall(&mut lock(&self.sent), send_route, target, message_id, now)
     }
 
     pub fn sent_messages(&self) -> Vec<SentMessage> {

@@ -2029,7 +2029,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__send)
-            opts="-q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --channel --dm --group --user --markdown --image --file --keyboard --reply-to --event-id --msg-seq --reply-time --from-recording --force --quiet --verbose --color --json --format --help"
+            opts="-q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --channel --dm --group --user --markdown --image --file --keyboard --reply-to --event-id --msg-seq --reply-time --from-recording --force --recall --hidetip --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2104,6 +2104,10 @@ _qqbot() {
                     return 0
                     ;;
                 --from-recording)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recall)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

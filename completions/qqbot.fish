@@ -437,6 +437,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l event-id -d 'Reply 
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l msg-seq -d 'Use this msg_seq instead of allocating one' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l reply-time -d 'When the original message was sent (RFC 3339), for the reply-window check' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l from-recording -d 'Look the original message\'s time up in a `qqbot record` file' -r -F
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l recall -d 'Recall (撤回) this message the bot sent to the target instead of sending one (the id `qqbot send` printed). Group and C2C messages: within 2 min of sending' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'
 never\t'Never colour'"
@@ -445,6 +446,7 @@ json\t'NDJSON or JSON, even on a terminal (same as `--json`)'"
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l sandbox -d 'Use the sandbox environment (sandbox.api.sgroup.qq.com; env QQBOT_SANDBOX)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l markdown -d 'Send the text as markdown (msg_type 2)'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l force -d 'Send even when qqbot knows the platform will refuse (proactive group/C2C sends)'
+complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l hidetip -d 'With --recall in a guild channel or DM: hide the "message recalled" notice'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s q -l quiet -d 'Print less: errors only'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -s v -l verbose -d 'Print more (-v debug, -vv trace). RUST_LOG overrides'
 complete -c qqbot -n "__fish_qqbot_using_subcommand send" -l json -d 'Machine-readable output (NDJSON or JSON) even on a terminal (= --format json)'

@@ -506,3 +506,87 @@ fn missing_credentials_say_where_qqbot_looked_and_json_errors_go_to_stdout() {
     assert_eq!(v["exit"], 2);
     assert!(v["code"].is_null());
 }
+
+/// `send --recall` withdraws a message the bot sent (the id `send` printed) and explains a
+/// refusal; `--hidetip` is for guild scenes only.
+#[test]
+fn a_sent_group_reply_is_recalled_and_a_second_recall_is_refused() {
+    let h = Harness::start(quiet());
+    group_message(&h, "ROBOT1.0_mr!", "GR");
+    let (stdout, stderr, code) = run(h.qqbot().args([
+        "send",
+        "--group",
+        "GR",
+        "--reply-to",
+        "ROBOT1.0_mr!",
+        "oops",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let sent_id = stdout.trim().to_owned();
+
+    let (stdout, stderr, code) = run(h
+        .qqbot()
+        .args(["send", "--group", "GR", "--recall", &sent_id]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains(&format!("recalled {sent_id} from group GR")),
+        "{stderr}"
+    );
+    let sent = sends_to(&h, "group");
+    assert!(
+        sent.iter()
+            .any(|m| m.id.as_deref() == Some(sent_id.as_str()) && m.recalled),
+        "{sent:?}"
+    );
+
+    // Again: the platform refuses, and the hint is about recalls, not replies.
+    let (stdout, stderr, code) = run(h
+        .qqbot()
+        .args(["--json", "send", "--group", "GR", "--recall", &sent_id]));
+    assert_eq!(code, 1, "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["code"], 40034024);
+    assert!(v["hint"].as_str().unwrap().contains("within 2 min"), "{v}");
+    assert!(
+        stderr.contains("the platform refused the recall"),
+        "{stderr}"
+    );
+
+    // --hidetip is a guild option; --recall sends nothing else.
+    let (_, stderr, code) =
+        run(h
+            .qqbot()
+            .args(["send", "--group", "GR", "--recall", &sent_id, "--hidetip"]));
+    assert_eq!(code, 2, "{stderr}");
+    let (_, _, code) = run(h
+        .qqbot()
+        .args(["send", "--group", "GR", "--recall", &sent_id, "text"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_guild_message_is_recalled_with_hidetip_and_json_output() {
+    let mut h = Harness::start(quiet());
+    h.connect_bot();
+    let (stdout, stderr, code) = run(h.qqbot().args(["send", "--channel", "C1", "hello"]));
+    assert_eq!(code, 0, "{stderr}");
+    let sent_id = stdout.trim().to_owned();
+    let (stdout, stderr, code) = run(h.qqbot().args([
+        "--json",
+        "send",
+        "--channel",
+        "C1",
+        "--recall",
+        &sent_id,
+        "--hidetip",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        v,
+        json!({"status": "recalled", "scene": "channel", "target": "C1", "id": sent_id})
+    );
+    assert!(sends_to(&h, "channel").iter().any(|m| m.recalled));
+}

@@ -276,6 +276,10 @@ pub fn send() -> String {
                 "qqbot send --json --group G --reply-to M hi",
                 "JSON on stdout, also on failure",
             ),
+            (
+                "qqbot send --group GROUP_OPENID --recall SENT_ID",
+                "recall (撤回) a message the bot sent (within 2 min)",
+            ),
         ],
         "The ids are the ones `qqbot listen` prints (group:, from:, msg:, event:, channel:).\n\n\
          Passive replies: --reply-to MSG_ID (or --event-id ID) makes the send a reply; msg_seq is \

@@ -407,6 +407,36 @@ impl Api {
         }
     }
 
+    /// Recall (撤回) a message the bot sent: `DELETE /channels/{channel_id}/messages/{id}`,
+    /// `/dms/{guild_id}/messages/{id}` (with `hidetip`: hide the "message recalled" notice),
+    /// `/v2/groups/{group_openid}/messages/{id}` or `/v2/users/{openid}/messages/{id}`
+    /// (`hidetip` does not apply). `target` is the channel id, DM guild id, group openid or user
+    /// openid the message was sent to. Group and C2C messages can be recalled only within 2 min
+    /// of sending.
+    pub async fn recall_message(
+        &self,
+        scene: super::reply::Scene,
+        target: &str,
+        message_id: &str,
+        hidetip: bool,
+    ) -> Result<(), ApiError> {
+        use super::reply::Scene;
+        let (target, id) = (segment(target), segment(message_id));
+        let path = match scene {
+            Scene::Channel => format!("/channels/{target}/messages/{id}?hidetip={hidetip}"),
+            Scene::Dm => format!("/dms/{target}/messages/{id}?hidetip={hidetip}"),
+            Scene::Group => format!("/v2/groups/{target}/messages/{id}"),
+            Scene::C2c => format!("/v2/users/{target}/messages/{id}"),
+        };
+        match self
+            .exchange::<()>(Method::DELETE, &path, None)
+            .await?
+            .check()?
+        {
+            Checked::Ok(_) | Checked::Audit(_) => Ok(()),
+        }
+    }
+
     /// `GET /users/@me`: the bot's own user.
     pub async fn me(&self) -> Result<User, ApiError> {
         self.json::<_, ()>(Method::GET, "/users/@me", None).await

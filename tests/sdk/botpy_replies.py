@@ -3,7 +3,7 @@ reconnects.
 
 Usage: python3 botpy_replies.py API_BASE TOKEN_URL APP_ID SECRET REPLIES
 
-Base URLs are redirected as in botpy_smoke.py. Each guild @-message, DM, group @-message and C2C
+Base URLs are redirected by smoke.point_botpy_at, as in botpy_smoke.py. Each guild @-message, DM, group @-message and C2C
 message is answered with a passive reply through botpy's own API (`Message.reply` for guild
 messages and DMs, `post_group_message` / `post_c2c_message` with `msg_id` for group and C2C), and
 the first guild reply is recalled with botpy's `recall_message`.
@@ -15,31 +15,13 @@ exception from a send) and exits 0 after REPLIES replies, or 3 after a 60 s watc
 
 import os
 import sys
-from urllib.parse import urlparse
 
-import aiohttp
 import botpy
-from botpy import http as botpy_http
-from smoke import say, watchdog
+from smoke import point_botpy_at, say, watchdog
 
 api_base, token_url, app_id, secret, wanted = sys.argv[1:6]
 wanted = int(wanted)
-parsed = urlparse(api_base)
-
-botpy_http.Route.SCHEME = parsed.scheme
-botpy_http.Route.DOMAIN = parsed.netloc
-botpy_http.Route.SANDBOX_DOMAIN = parsed.netloc
-
-_original_request = aiohttp.ClientSession._request
-
-
-async def _request(self, method, url, *args, **kwargs):
-    if str(url) == "https://bots.qq.com/app/getAppAccessToken":
-        url = token_url
-    return await _original_request(self, method, url, *args, **kwargs)
-
-
-aiohttp.ClientSession._request = _request
+point_botpy_at(api_base, token_url)
 
 replies = 0
 recalled = False

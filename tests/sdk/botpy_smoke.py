@@ -13,34 +13,14 @@ a 60 s watchdog.
 import asyncio
 import os
 import sys
-from urllib.parse import urlparse
 
-import aiohttp
 import botpy
-from botpy import http as botpy_http
 from botpy.message import Message
-from smoke import say, watchdog
+from smoke import point_botpy_at, say, watchdog
 
 api_base, token_url, app_id, secret, wanted = sys.argv[1:6]
 wanted = int(wanted)
-parsed = urlparse(api_base)
-
-# 1. OpenAPI base URL.
-botpy_http.Route.SCHEME = parsed.scheme
-botpy_http.Route.DOMAIN = parsed.netloc
-botpy_http.Route.SANDBOX_DOMAIN = parsed.netloc
-
-# 2. Token URL (botpy hard-codes https://bots.qq.com/app/getAppAccessToken in Token).
-_original_request = aiohttp.ClientSession._request
-
-
-async def _request(self, method, url, *args, **kwargs):
-    if str(url) == "https://bots.qq.com/app/getAppAccessToken":
-        url = token_url
-    return await _original_request(self, method, url, *args, **kwargs)
-
-
-aiohttp.ClientSession._request = _request
+point_botpy_at(api_base, token_url)
 
 seen = 0
 

@@ -1459,7 +1459,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
+            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1617,6 +1617,10 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --until-event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --record)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1673,7 +1677,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
+            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1836,6 +1840,10 @@ _qqbot() {
                     return 0
                     ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until-event)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -89,6 +89,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l group -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l user -d 'Only events from this user id or openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s n -l count -d 'Stop after N events' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l until-event -d 'Stop after the first event of one of these types (comma-separated `t` values), exit 0; ending any other way first (--duration, --count, the source) exits 1. For scripts: wait for a message, with --duration as the timeout' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
@@ -271,6 +272,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l group -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l user -d 'Only events from this user id or openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s n -l count -d 'Stop after N events' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l until-event -d 'Stop after the first event of one of these types (comma-separated `t` values), exit 0; ending any other way first (--duration, --count, the source) exits 1. For scripts: wait for a message, with --duration as the timeout' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l record -d 'Also record the session to this file (NDJSON; zstd when it ends in .zst)' -r -F
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r

@@ -688,3 +688,72 @@ fn a_low_session_start_budget_is_warned_about() {
         );
     }
 }
+
+/// `--until-event` ends the run after the first event of a type, written like the rest (exit 0),
+/// and a run that ends any other way first fails (exit 1), saying what did not arrive.
+#[test]
+fn until_event_waits_for_a_type_and_fails_when_it_does_not_come() {
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--rate",
+            "50",
+            "--until-event",
+            "GROUP_AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let awaited = |v: &serde_json::Value| {
+        matches!(
+            v["t"].as_str(),
+            Some("GROUP_AT_MESSAGE_CREATE" | "C2C_MESSAGE_CREATE")
+        )
+    };
+    assert!(awaited(lines.last().unwrap()), "{lines:?}");
+    assert_eq!(lines.iter().filter(|v| awaited(v)).count(), 1, "{lines:?}");
+
+    // READY is a lifecycle line in qqbot, and can be waited for too.
+    qqbot()
+        .args(["listen", "--emulator", "--until-event", "READY", "--json"])
+        .assert()
+        .success()
+        .stdout("");
+
+    qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--scenario",
+            "quiet",
+            "--until-event",
+            "GUILD_DELETE",
+            "--duration",
+            "1s",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error: no GUILD_DELETE arrived within 1.0s",
+        ))
+        .stderr(predicate::str::contains("--for-events GUILD_DELETE"));
+    qqbot()
+        .args(["listen", "--emulator", "--until-event", "GUILD_DELET"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--until-event: unknown event type `GUILD_DELET`",
+        ));
+}

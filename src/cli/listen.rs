@@ -132,6 +132,16 @@ pub struct ListenArgs {
     /// Stop after this long (e.g. 30s, 5m, 1h).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Output")]
     pub duration: Option<Duration>,
+    /// Stop after the first event of one of these types (comma-separated `t` values), exit 0;
+    /// ending any other way first (--duration, --count, the source) exits 1. For scripts: wait
+    /// for a message, with --duration as the timeout.
+    #[arg(
+        long,
+        value_name = "TYPES",
+        value_delimiter = ',',
+        help_heading = "Output"
+    )]
+    pub until_event: Vec<String>,
     /// Also print lifecycle lines: hello, ready, heartbeats and acks, reconnects, closes.
     #[arg(long, help_heading = "Output")]
     pub include_control: bool,
@@ -441,7 +451,12 @@ fn listen_intents(
     quiet: bool,
 ) -> Result<Intents, CliError> {
     use qqbot::protocol::events::EventIntent;
-    let events = args.filter.checked_types()?;
+    // What the intents must deliver: the -e types and the --until-event types.
+    let mut events = args.filter.checked_types()?;
+    events.extend(pipeline::checked_event_types(
+        "--until-event",
+        &args.until_event,
+    )?);
     let auto = args
         .source
         .intents
@@ -449,7 +464,7 @@ fn listen_intents(
         .is_some_and(|i| i.trim().eq_ignore_ascii_case("auto"));
     let intents = if auto {
         if events.is_empty() {
-            return Err(CliError::usage("--intents auto needs -e/--events: it picks the minimal intents for those event types")
+            return Err(CliError::usage("--intents auto needs -e/--events (or --until-event): it picks the minimal intents for those event types")
                 .hint("e.g. qqbot listen --intents auto -e AT_MESSAGE_CREATE,C2C_MESSAGE_CREATE"));
         }
         Intents::minimal_for(&events).0
@@ -895,6 +910,7 @@ pub async fn run(global: &GlobalArgs, args: ListenArgs) -> CliResult {
 pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> CliResult {
     let settings = settings(global)?;
     let intents = listen_intents(&args, &settings, global.quiet)?;
+    let until = pipeline::checked_event_types("--until-event", &args.until_event)?;
     let mut target = target(&args.source, &settings)?;
     let mut recorder = match &args.record {
         Some(path) => Some(Recorder::prepare(path)?),
@@ -914,6 +930,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         filter: args.filter.filter(args.include_control, true),
         dedup: args.dedup,
         count: args.count,
+        until: (!until.is_empty()).then(|| until.iter().map(|t| t.as_str().to_owned()).collect()),
         format,
         notices: !global.quiet,
         stderr_painter: Painter::new(style::stderr_color(global.color)),
@@ -1218,10 +1235,33 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         }
         return Err(err);
     }
-    Ok(match end {
-        End::Stopped(stop) => stop.exit(),
-        End::Deadline | End::Consumer => Exit::Ok,
-    })
+    if let End::Stopped(stop) = end {
+        return Ok(stop.exit());
+    }
+    if !until.is_empty() && outcome.stop != Stop::UntilReached {
+        let names = args.until_event.join(", ");
+        let (how, more) = match (&end, &outcome.stop) {
+            (End::Deadline, _) => (
+                format!(
+                    "within {}",
+                    qqbot::output::stats::human_duration(args.duration.unwrap_or_default())
+                ),
+                ", or give it more time (--duration)",
+            ),
+            (_, Stop::CountReached) => (
+                format!("in the first {} event(s)", outcome.stats.shown),
+                ", or raise --count",
+            ),
+            _ => ("before the event stream ended".to_owned(), ""),
+        };
+        return Err(
+            CliError::failure(format!("no {names} arrived {how}")).hint(format!(
+                "check the intents deliver it (`qqbot intents check --for-events {}`){more}",
+                args.until_event.join(",")
+            )),
+        );
+    }
+    Ok(Exit::Ok)
 }
 
 #[cfg(test)]

@@ -53,22 +53,7 @@ impl FilterArgs {
     /// The `-e` types, each checked against the known event table: an unknown name is a usage
     /// error with a did-you-mean suggestion (`listen -e AT_MESSAGE_CREAT`).
     pub fn checked_types(&self) -> Result<Vec<EventType>, CliError> {
-        let mut types = Vec::new();
-        for name in self.types() {
-            match EventType::from_name(&name) {
-                EventType::Unknown(_) => {
-                    let err = CliError::usage(format!("-e/--events: unknown event type `{name}`"));
-                    return Err(match suggest_event(&name) {
-                        Some(close) => err.hint(format!(
-                            "did you mean {close}? `qqbot intents list` shows every event type"
-                        )),
-                        None => err.hint("`qqbot intents list` shows every event type"),
-                    });
-                }
-                known => types.push(known),
-            }
-        }
-        Ok(types)
+        checked_event_types("-e/--events", &self.types())
     }
 
     /// The output filter; `with_types` false when the types are applied elsewhere (replay).
@@ -83,6 +68,28 @@ impl FilterArgs {
             include_control,
         }
     }
+}
+
+/// Event type names (`-e`, `--until-event`), each checked against the known event table: an
+/// unknown name is a usage error naming `flag`, with a did-you-mean suggestion.
+pub fn checked_event_types(flag: &str, names: &[String]) -> Result<Vec<EventType>, CliError> {
+    let mut types = Vec::new();
+    for name in names {
+        let name = name.trim();
+        match EventType::from_name(name) {
+            EventType::Unknown(_) => {
+                let err = CliError::usage(format!("{flag}: unknown event type `{name}`"));
+                return Err(match suggest_event(name) {
+                    Some(close) => err.hint(format!(
+                        "did you mean {close}? `qqbot intents list` shows every event type"
+                    )),
+                    None => err.hint("`qqbot intents list` shows every event type"),
+                });
+            }
+            known => types.push(known),
+        }
+    }
+    Ok(types)
 }
 
 /// Output format.
@@ -108,6 +115,8 @@ pub struct PipelineOptions {
     pub dedup: bool,
     /// Stop after this many printed events.
     pub count: Option<u64>,
+    /// Stop after the first dispatch of one of these types (`--until-event`), shown or not.
+    pub until: Option<std::collections::HashSet<String>>,
     /// Output format.
     pub format: Format,
     /// Print notable lifecycle items (closes, resumes, fatal) on stderr when they are not on stdout.
@@ -123,6 +132,8 @@ pub enum Stop {
     SourceEnded,
     /// `--count` reached.
     CountReached,
+    /// A dispatch of an `--until-event` type was handled.
+    UntilReached,
     /// stdout was closed by the reader (e.g. `| head`).
     BrokenPipe,
     /// Writing failed otherwise.
@@ -357,11 +368,15 @@ impl<W: Write> Pipeline<W> {
             metrics.handed_on(item);
         }
         if !accepted {
+            self.advance(item); // filtered out on purpose: handled
             if is_dispatch {
                 self.stats.filtered += 1;
+                return self.until_reached(item);
             }
-            self.advance(item); // filtered out on purpose: handled
-            if !is_dispatch && self.options.notices {
+            if let Some(stop) = self.until_reached(item) {
+                return Some(stop);
+            }
+            if self.options.notices {
                 return self.notice(item);
             }
             return None;
@@ -379,11 +394,27 @@ impl<W: Write> Pipeline<W> {
         self.advance(item);
         if is_dispatch {
             self.printed += 1;
-            if self.options.count.is_some_and(|n| self.printed >= n) {
-                return Some(Stop::CountReached);
-            }
+        }
+        if let Some(stop) = self.until_reached(item) {
+            return Some(stop);
+        }
+        if is_dispatch && self.options.count.is_some_and(|n| self.printed >= n) {
+            return Some(Stop::CountReached);
         }
         None
+    }
+
+    /// [`Stop::UntilReached`] when `item` is a dispatch of an `--until-event` type, or the
+    /// READY / RESUMED that qqbot shows as lifecycle items.
+    fn until_reached(&self, item: &GatewayItem) -> Option<Stop> {
+        let until = self.options.until.as_ref()?;
+        let t = match &item.kind {
+            ItemKind::Dispatch(d) => &*d.t,
+            ItemKind::Ready { .. } => "READY",
+            ItemKind::Resumed { .. } => "RESUMED",
+            _ => return None,
+        };
+        until.contains(t).then_some(Stop::UntilReached)
     }
 
     /// Whether [`Pipeline::push_lines`] may stand in for [`Pipeline::handle`] on dispatches:
@@ -393,6 +424,7 @@ impl<W: Write> Pipeline<W> {
         matches!(self.options.format, Format::Ndjson)
             && self.options.filter.passes_every_dispatch()
             && self.options.count.is_none()
+            && self.options.until.is_none()
             && self.dedup.is_none()
             && self.recorder.is_none()
             && self.forwarder.is_none()
@@ -614,6 +646,7 @@ mod tests {
             filter: Filter::default(),
             dedup: false,
             count: None,
+            until: None,
             format: Format::Ndjson,
             notices: false,
             stderr_painter: Painter::new(false),
@@ -634,6 +667,56 @@ mod tests {
                 start..frame.len() - 1,
             )),
         }
+    }
+
+    fn typed(seq: u64, t: &str) -> GatewayItem {
+        let mut it = item(seq);
+        if let ItemKind::Dispatch(d) = &mut it.kind {
+            d.t = t.into();
+        }
+        it
+    }
+
+    #[test]
+    fn until_event_stops_after_that_type_shown_or_filtered_and_wins_over_count() {
+        let until = |names: &[&str]| PipelineOptions {
+            until: Some(names.iter().map(|n| n.to_string()).collect()),
+            ..options()
+        };
+        let sink = Sink::default();
+        let mut pipeline = Pipeline::new(until(&["B"]), sink.clone());
+        assert!(!pipeline.takes_lines(), "each dispatch must be looked at");
+        assert_eq!(pipeline.handle(&typed(1, "A")), None);
+        assert_eq!(pipeline.handle(&typed(2, "B")), Some(Stop::UntilReached));
+        let outcome = pipeline.finish(Stop::UntilReached);
+        assert_eq!(outcome.stats.shown, 2, "the matching event is written too");
+        let text = String::from_utf8(sink.bytes.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+
+        // Filtered out by -e, it still ends the run.
+        let mut pipeline = Pipeline::new(
+            PipelineOptions {
+                filter: Filter {
+                    events: Some(["A".to_owned()].into_iter().collect()),
+                    ..Filter::default()
+                },
+                ..until(&["B"])
+            },
+            Sink::default(),
+        );
+        assert_eq!(pipeline.handle(&typed(1, "A")), None);
+        assert_eq!(pipeline.handle(&typed(2, "B")), Some(Stop::UntilReached));
+
+        // The count's last event being the awaited one is a success, not "count reached".
+        let mut pipeline = Pipeline::new(
+            PipelineOptions {
+                count: Some(2),
+                ..until(&["B"])
+            },
+            Sink::default(),
+        );
+        assert_eq!(pipeline.handle(&typed(1, "A")), None);
+        assert_eq!(pipeline.handle(&typed(2, "B")), Some(Stop::UntilReached));
     }
 
     #[test]

@@ -370,6 +370,7 @@ fn print_with(
         filter: args.filter.filter(args.include_control, false),
         dedup: false,
         count: None,
+        until: None,
         format,
         notices: false,
         stderr_painter: Painter::new(style::stderr_color(global.color)),

@@ -955,3 +955,37 @@ fn fleet_reads_say_who_holds_each_shard() {
     assert!(app.view().fleet.as_ref().unwrap().held_here(0), "frozen");
     assert!(!app.live().fleet.as_ref().unwrap().held_here(0), "live");
 }
+
+#[test]
+fn open_reply_windows_close_after_5_min_and_c2c_after_an_hour() {
+    let mut app = one_shard();
+    app.apply(
+        &dispatch(0, 100.0, 1, "GROUP_AT_MESSAGE_CREATE", "{}"),
+        at(100.0),
+    );
+    app.apply(
+        &dispatch(0, 100.5, 2, "C2C_MESSAGE_CREATE", "{}"),
+        at(100.5),
+    );
+    app.apply(&dispatch(0, 101.0, 3, "AT_MESSAGE_CREATE", "{}"), at(101.0));
+    app.apply(&dispatch(0, 101.0, 4, "GUILD_MEMBER_ADD", "{}"), at(101.0));
+    let open = |app: &mut qqbot::tui::App, secs: f64| {
+        app.tick(at(secs));
+        let o = app.view().open_replies();
+        (o.total, o.c2c)
+    };
+    assert_eq!(
+        open(&mut app, 101.0),
+        (3, 1),
+        "a member event takes no reply"
+    );
+    assert_eq!(open(&mut app, 399.9), (3, 1), "inside 5 min");
+    assert_eq!(
+        open(&mut app, 400.0),
+        (2, 1),
+        "the group message's window closed"
+    );
+    assert_eq!(open(&mut app, 401.0), (1, 1), "so did the guild message's");
+    assert_eq!(open(&mut app, 3699.0), (1, 1), "C2C: an hour");
+    assert_eq!(open(&mut app, 3700.0), (0, 0));
+}

@@ -59,6 +59,19 @@ impl Scene {
         }
     }
 
+    /// The scene a received message event is answered in, for the message events that take
+    /// a passive reply (`msg_id`): guild channel (`AT_MESSAGE_CREATE`, `MESSAGE_CREATE`), guild
+    /// DM, group (`GROUP_AT_MESSAGE_CREATE`, `GROUP_MESSAGE_CREATE`) and C2C.
+    pub fn of_message_event(t: &str) -> Option<Scene> {
+        match t {
+            "AT_MESSAGE_CREATE" | "MESSAGE_CREATE" => Some(Scene::Channel),
+            "DIRECT_MESSAGE_CREATE" => Some(Scene::Dm),
+            "GROUP_AT_MESSAGE_CREATE" | "GROUP_MESSAGE_CREATE" => Some(Scene::Group),
+            "C2C_MESSAGE_CREATE" => Some(Scene::C2c),
+            _ => None,
+        }
+    }
+
     /// `channel`, `dm`, `group` or `c2c`.
     pub const fn label(self) -> &'static str {
         match self {

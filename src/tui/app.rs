@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::gateway::{GatewayItem, ItemKind, ShardId, ShardState};
+use crate::http::reply::Scene;
 use crate::output::Stats;
 use crate::output::human::describe;
 
@@ -256,6 +257,68 @@ pub struct View {
     max_count: u32,
     /// Events only, from a stream ([`Header::stream`]).
     pub stream: bool,
+    /// Received messages by second, for the passive-reply windows still open.
+    replies: ReplyWindows,
+}
+
+/// Received messages per second and scene over the longest passive-reply window (C2C's hour),
+/// so the dashboard can say how many could still be answered.
+#[derive(Debug, Clone)]
+struct ReplyWindows {
+    /// `(unix second, count per scene)`, indexed by `second % len`.
+    ring: Vec<(i64, [u32; 4])>,
+}
+
+/// Replies that can still be sent: messages received inside their scene's passive-reply window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenReplies {
+    /// Every scene.
+    pub total: u64,
+    /// Of those, C2C messages (whose window is an hour, not 5 min).
+    pub c2c: u64,
+}
+
+const SCENES: [Scene; 4] = [Scene::Channel, Scene::Dm, Scene::Group, Scene::C2c];
+
+impl ReplyWindows {
+    fn new() -> ReplyWindows {
+        let longest = SCENES.iter().map(|s| s.reply_window().as_secs()).max();
+        ReplyWindows {
+            ring: vec![(i64::MIN, [0; 4]); longest.unwrap_or(1) as usize],
+        }
+    }
+
+    fn record(&mut self, t: &str, at: DateTime<Utc>) {
+        let Some(scene) = Scene::of_message_event(t) else {
+            return;
+        };
+        let sec = at.timestamp();
+        let len = self.ring.len() as i64;
+        let slot = &mut self.ring[sec.rem_euclid(len) as usize];
+        if slot.0 < sec {
+            *slot = (sec, [0; 4]);
+        }
+        if slot.0 == sec {
+            slot.1[SCENES.iter().position(|s| *s == scene).unwrap_or(0)] += 1;
+        }
+    }
+
+    fn open(&self, now: DateTime<Utc>) -> OpenReplies {
+        let cur = now.timestamp();
+        let mut open = OpenReplies::default();
+        for (sec, counts) in &self.ring {
+            for (scene, n) in SCENES.iter().zip(counts) {
+                // Open while younger than the window (a message of this very second counts).
+                if *sec <= cur && *sec > cur - scene.reply_window().as_secs() as i64 {
+                    open.total += u64::from(*n);
+                    if *scene == Scene::C2c {
+                        open.c2c += u64::from(*n);
+                    }
+                }
+            }
+        }
+        open
+    }
 }
 
 impl View {
@@ -276,7 +339,15 @@ impl View {
             fleet: None,
             max_count: count,
             stream,
+            replies: ReplyWindows::new(),
         }
+    }
+
+    /// Messages received whose passive-reply window is still open at this view's time (5 min
+    /// for guild, DM and group messages, 60 min for C2C; counted from arrival). Each takes up
+    /// to 5 replies: the count says how many conversations could still be answered.
+    pub fn open_replies(&self) -> OpenReplies {
+        self.replies.open(self.now)
     }
 
     /// Dispatches per second for each of the last `secs` whole seconds up to and including `now`'s
@@ -392,6 +463,7 @@ impl View {
                 } else if slot.0 < sec {
                     *slot = (sec, 1);
                 }
+                self.replies.record(&d.t, now);
                 let t = row.name.clone();
                 self.push_log(
                     item.shard,

@@ -804,6 +804,16 @@ fn draw_diagnostics(app: &App, view: &View, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// Messages whose passive-reply window is still open, for the events panel's title:
+/// ` · 12 replyable (3 C2C)`, nothing when there are none.
+fn open_replies(view: &View) -> String {
+    match view.open_replies() {
+        open if open.total == 0 => String::new(),
+        open if open.c2c == 0 => format!(" · {} replyable", open.total),
+        open => format!(" · {} replyable ({} C2C)", open.total, open.c2c),
+    }
+}
+
 /// Reconnects by close code, most frequent first: `4009×2 1006×1`.
 fn closes(view: &View) -> String {
     let mut codes: Vec<(Option<u16>, u64)> = view
@@ -935,9 +945,10 @@ fn draw_events(app: &App, view: &View, frame: &mut Frame, area: Rect, compact: b
     };
     let empty = rows.is_empty();
     let hint = if compact { " · Tab: types" } else { "" };
+    let replies = open_replies(view);
     let title = match filter {
-        Some(f) => format!(" Recent events (filter: {f}){hint} "),
-        None => format!(" Recent events, newest first{hint} "),
+        Some(f) => format!(" Recent events (filter: {f}){replies}{hint} "),
+        None => format!(" Recent events, newest first{replies}{hint} "),
     };
     let table = Table::new(rows, widths)
         .header(
@@ -1140,11 +1151,14 @@ fn draw_help(frame: &mut Frame, area: Rect) {
     lines.push(Line::from(
         "Zombie? = a heartbeat unacknowledged for longer than the interval, or no frame for two intervals.",
     ));
-    let popup = centered(
-        area,
-        64.min(area.width),
-        (lines.len() as u16 + 3).min(area.height),
-    );
+    lines.push(Line::from(
+        "N replyable = messages still inside their passive-reply window (5 min; C2C 60 min).",
+    ));
+    let width = 64.min(area.width);
+    // Lines wrap inside the borders: count the rows they take, so the last one is not cut.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let popup = centered(area, width, (rows as u16 + 2).min(area.height));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(

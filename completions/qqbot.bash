@@ -719,7 +719,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__emulate__subcmd__dispatch)
-            opts="-q -v -h --content --group --user --guild --channel --data --session --emulator-url --quiet --verbose --color --json --format --help"
+            opts="-q -v -h --content --group --user --guild --channel --data --session --wait-reply --emulator-url --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -750,6 +750,10 @@ _qqbot() {
                     return 0
                     ;;
                 --session)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait-reply)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

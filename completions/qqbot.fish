@@ -155,6 +155,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_sub
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l channel -d 'channel_id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l data -d 'The event\'s `d`, verbatim (JSON object); the other overrides still apply' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l session -d 'Deliver to this session only' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l wait-reply -d 'Then wait up to this long (e.g. 5s) for the bot\'s reply to the event and print it: exit 0 when the emulator accepted it, 1 when it refused it or none came' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l emulator-url -d 'Base URL of the running emulator (`qqbot emulate`, `listen --emulator`, `tui --emulator`)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand emulate; and __fish_seen_subcommand_from dispatch" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour (human output only; JSON is never coloured)'

@@ -22,7 +22,9 @@
 //! QQBOT_TOKEN_URL=http://127.0.0.1:8080/app/getAppAccessToken \
 //!     cargo run --example ping_bot
 //!
-//! # terminal 3: a user says /ping in a guild channel, then look at what the bot sent
+//! # terminal 3: a user says /ping in a group, and the bot's reply is printed
+//! qqbot emulate dispatch GROUP_AT_MESSAGE_CREATE --content /ping --wait-reply 5s
+//! # the same with curl: deliver, then look at what the bot sent
 //! curl -s -XPOST http://127.0.0.1:8080/_emulator/dispatch -H 'content-type: application/json' \
 //!   -d '{"t":"AT_MESSAGE_CREATE","d":{"id":"m1","channel_id":"100010","guild_id":"18700000000001",
 //!        "content":"<@!1> /ping","author":{"id":"1234","username":"abc"}}}'

@@ -183,3 +183,121 @@ fn control_commands_fail_clearly() {
     ]));
     assert_eq!(code, 2, "--data must be an object");
 }
+
+#[allow(dead_code)]
+#[path = "../examples/ping_bot.rs"]
+mod ping_bot;
+
+/// `dispatch --wait-reply`: the debugging loop in one command. The example bot, connected
+/// through the library's `Client`, answers `/ping`; the command prints its reply, and fails
+/// (exit 1) when no reply comes or no session took the event.
+#[test]
+fn dispatch_waits_for_the_bots_reply_and_prints_it() {
+    use qqbot::client::{Client, Environment, Token};
+    let h = Harness::start(quiet());
+    let url = h.emu.api_base();
+    let mut signals = h.emu.subscribe();
+    let token = Token::new(h.emu.config().app_id.clone(), h.emu.config().secret.clone());
+    let intents = Intents::parse("public_guild_messages,group_and_c2c_event").unwrap();
+    let client = std::sync::Arc::new(
+        Client::new(token, intents, ping_bot::PingBot, Environment::Production)
+            .with_api_base(h.emu.api_base())
+            .with_token_url(h.emu.token_url()),
+    );
+    let running = h.rt.spawn({
+        let client = std::sync::Arc::clone(&client);
+        async move { client.start().await }
+    });
+    h.rt.block_on(async {
+        tokio::time::timeout(WAIT, async {
+            loop {
+                match signals.recv().await {
+                    Ok(qqbot::emulator::EmulatorEvent::Identified { .. }) => return,
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        })
+        .await
+        .expect("the bot identifies")
+    });
+
+    let (out, err, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "GROUP_AT_MESSAGE_CREATE",
+        "--content",
+        "/ping",
+        "--group",
+        "G1",
+        "--wait-reply",
+        "10s",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("GROUP_AT_MESSAGE_CREATE ROBOT1.0_"),
+        "{out}"
+    );
+    assert!(lines[0].ends_with("delivered to 1 session(s)"), "{out}");
+    assert!(lines[1].starts_with("reply after "), "{out}");
+    assert!(lines[1].ends_with("group G1 200 pong"), "{out}");
+
+    // JSON: the reply object as the state lists it.
+    let (out, err, code) = run(h.bare().args([
+        "--json",
+        "emulate",
+        "dispatch",
+        "C2C_MESSAGE_CREATE",
+        "--content",
+        "/ping",
+        "--user",
+        "U1",
+        "--wait-reply",
+        "10s",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let reply: serde_json::Value = serde_json::from_str(out.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(reply["reply"]["route"], "c2c", "{reply}");
+    assert_eq!(reply["reply"]["target"], "U1", "{reply}");
+    assert_eq!(reply["reply"]["content"], "pong", "{reply}");
+
+    // A message the bot ignores: no reply within the wait.
+    let (_, err, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "GROUP_AT_MESSAGE_CREATE",
+        "--content",
+        "hello",
+        "--wait-reply",
+        "300ms",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("the bot did not reply to the GROUP_AT_MESSAGE_CREATE within 300ms"),
+        "{err}"
+    );
+    // An event the bot's intents do not cover reaches no session: said at once.
+    let (_, err, code) = run(h.bare().args([
+        "emulate",
+        "dispatch",
+        "GUILD_MEMBER_ADD",
+        "--wait-reply",
+        "10s",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no session took the GUILD_MEMBER_ADD"),
+        "{err}"
+    );
+
+    running.abort();
+}

@@ -62,6 +62,10 @@ pub struct DispatchArgs {
     /// Deliver to this session only.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+    /// Then wait up to this long (e.g. 5s) for the bot's reply to the event and print it: exit 0
+    /// when the emulator accepted it, 1 when it refused it or none came.
+    #[arg(long, value_name = "DURATION", value_parser = super::listen::parse_positive_duration)]
+    pub wait_reply: Option<Duration>,
     #[command(flatten)]
     pub target: Target,
 }
@@ -157,6 +161,12 @@ pub fn build_d(args: &DispatchArgs) -> Result<Value, CliError> {
 
 async fn dispatch(global: &GlobalArgs, args: DispatchArgs) -> CliResult {
     let d = build_d(&args)?;
+    // What the bot has sent so far: a reply is a later send that refers to this event.
+    let before = match args.wait_reply {
+        Some(_) => sends(&call(&args.target, "state", None).await?).len(),
+        None => 0,
+    };
+    let message_id = d.get("id").and_then(Value::as_str).map(str::to_owned);
     let mut body = json!({"t": args.event_type, "d": d});
     if let Some(session) = &args.session {
         body["session"] = json!(session);
@@ -166,9 +176,97 @@ async fn dispatch(global: &GlobalArgs, args: DispatchArgs) -> CliResult {
     if global.json {
         println!("{answer}");
     } else if !global.quiet {
-        println!("{} delivered to {n} session(s)", args.event_type);
+        match &message_id {
+            Some(id) => println!("{} {id} delivered to {n} session(s)", args.event_type),
+            None => println!("{} delivered to {n} session(s)", args.event_type),
+        }
     }
-    Ok(Exit::Ok)
+    let Some(wait) = args.wait_reply else {
+        return Ok(Exit::Ok);
+    };
+    if n == 0 {
+        return Err(CliError::failure(format!(
+            "no session took the {}, so no reply can come",
+            args.event_type
+        ))
+        .hint(
+            "is the bot connected, with intents that cover this event? (`qqbot emulate state`)",
+        ));
+    }
+    let started = tokio::time::Instant::now();
+    let deadline = started + wait;
+    let reply = loop {
+        let state = call(&args.target, "state", None).await?;
+        let replies: Vec<Value> = sends(&state)
+            .iter()
+            .skip(before)
+            .filter(|m| answers(m, &args.event_type, message_id.as_deref()))
+            .cloned()
+            .collect();
+        if let Some(first) = replies.into_iter().next() {
+            break first;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(CliError::failure(format!(
+                "the bot did not reply to the {} within {}",
+                args.event_type,
+                qqbot::output::stats::human_duration(wait)
+            ))
+            .hint("its log should say why; replies name the message with msg_id (or the event with event_id)"));
+        }
+        tokio::time::sleep(REPLY_POLL).await;
+    };
+    let accepted = reply["status"]
+        .as_u64()
+        .is_some_and(|s| (200..300).contains(&s));
+    if global.json {
+        println!(
+            "{}",
+            json!({"reply": reply, "after_ms": started.elapsed().as_millis() as u64})
+        );
+    } else if !global.quiet {
+        println!(
+            "reply after {}: {}",
+            qqbot::output::stats::human_duration(started.elapsed()),
+            message_line(&reply).trim_start()
+        );
+    }
+    if accepted {
+        return Ok(Exit::Ok);
+    }
+    let code = reply["code"].as_u64().unwrap_or(0);
+    let mut err = CliError::failure(format!(
+        "the emulator refused the bot's reply (HTTP {}, code {code})",
+        reply["status"]
+    ));
+    if let Some(info) = qqbot::protocol::api_errors::api_error_info(code) {
+        err = err.cause(info.meaning).hint(info.hint);
+    }
+    Err(err)
+}
+
+/// How often `dispatch --wait-reply` looks at the emulator's state.
+const REPLY_POLL: Duration = Duration::from_millis(50);
+
+/// The send-route calls in an emulator state.
+fn sends(state: &Value) -> &[Value] {
+    state["messages"].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// Whether a send answers the event: a passive reply naming its message (`msg_id`), a reply to
+/// its event (`event_id`, which the emulator prefixes with the event type), or the
+/// acknowledgement of an interaction (`PUT /interactions/{id}`).
+fn answers(send: &Value, event_type: &str, message_id: Option<&str>) -> bool {
+    let route = send["route"].as_str().unwrap_or("");
+    if route.ends_with("_recall") {
+        return false;
+    }
+    let msg_id = send["msg_id"].as_str();
+    let event_id = send["event_id"].as_str();
+    let target = send["target"].as_str();
+    (message_id.is_some() && msg_id == message_id)
+        || event_id.is_some_and(|e| e.starts_with(&format!("{event_type}:")))
+        || (route == "interaction" && message_id.is_some() && target == message_id)
 }
 
 async fn fault(global: &GlobalArgs, args: FaultArgs) -> CliResult {
@@ -292,8 +390,26 @@ async fn call(target: &Target, route: &str, body: Option<&Value>) -> Result<Valu
 
 #[cfg(test)]
 mod tests {
-    use super::message_line;
+    use super::{answers, message_line};
     use serde_json::json;
+
+    #[test]
+    fn a_reply_names_the_message_the_event_or_the_interaction() {
+        let by_msg = json!({"route": "group", "msg_id": "M1", "target": "G1"});
+        assert!(answers(&by_msg, "GROUP_AT_MESSAGE_CREATE", Some("M1")));
+        assert!(!answers(&by_msg, "GROUP_AT_MESSAGE_CREATE", Some("M2")));
+        let by_event = json!({"route": "c2c", "event_id": "FRIEND_ADD:abc", "target": "U1"});
+        assert!(answers(&by_event, "FRIEND_ADD", None));
+        assert!(!answers(&by_event, "GROUP_ADD_ROBOT", None));
+        let ack = json!({"route": "interaction", "target": "I1"});
+        assert!(answers(&ack, "INTERACTION_CREATE", Some("I1")));
+        assert!(!answers(&ack, "INTERACTION_CREATE", None));
+        let recall = json!({"route": "group_recall", "msg_id": "M1", "target": "G1"});
+        assert!(
+            !answers(&recall, "GROUP_AT_MESSAGE_CREATE", Some("M1")),
+            "a recall is no reply"
+        );
+    }
 
     #[test]
     fn state_lines_mark_recalled_sends_and_name_what_a_recall_withdrew() {

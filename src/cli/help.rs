@@ -160,6 +160,10 @@ pub fn emulate() -> String {
                 "deliver an event to a running emulator",
             ),
             (
+                "qqbot emulate dispatch C2C_MESSAGE_CREATE --content /ping --wait-reply 5s",
+                "… and print your bot's reply",
+            ),
+            (
                 "qqbot emulate fault stop_acks",
                 "inject a fault into live sessions (acks stop: a zombie)",
             ),

@@ -291,7 +291,7 @@ async fn fault(global: &GlobalArgs, args: FaultArgs) -> CliResult {
     if global.json {
         println!("{answer}");
     } else if !global.quiet {
-        println!("{} delivered to {n} session(s)", args.kind);
+        println!("{} applied to {n} session(s)", args.kind);
     }
     Ok(Exit::Ok)
 }

@@ -121,7 +121,10 @@ fn dispatch_fault_and_state_drive_a_running_emulator() {
         &url,
     ]));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("session_timeout applied to 1 session(s)"), "{out}");
+    assert!(
+        out.contains("session_timeout applied to 1 session(s)"),
+        "{out}"
+    );
     next_matching(&h, &mut rx, |i| matches!(i.kind, ItemKind::Resumed { .. }));
 
     let (out, err, code) =

@@ -30,6 +30,29 @@ pub fn rfc3339(t: DateTime<FixedOffset>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// A channel (子频道) of a guild of the emulated world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// Numeric string id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Channel type: [`TEXT_CHANNEL`] or [`CATEGORY_CHANNEL`].
+    pub kind: u32,
+    /// Sort position (from 1 for text channels, from 2 for categories, as documented).
+    pub position: u32,
+    /// The category a text channel is in; `"0"` for the category itself.
+    pub parent_id: String,
+}
+
+/// `type` of a text channel (文字子频道).
+pub const TEXT_CHANNEL: u32 = 0;
+/// `type` of a channel category (子频道分组).
+pub const CATEGORY_CHANNEL: u32 = 4;
+
+/// Names of a guild's text channels, in order (a guild has 2 or 3).
+const CHANNEL_NAMES: &[&str] = &["闲聊", "机器人测试", "公告"];
+
 /// A guild of the emulated world.
 #[derive(Debug, Clone)]
 pub struct Guild {
@@ -39,11 +62,41 @@ pub struct Guild {
     pub name: String,
     /// Owner user id.
     pub owner_id: String,
-    /// Text channel ids.
-    pub channels: Vec<String>,
+    /// Text channels: the ones generated guild events (messages, reactions, guild
+    /// interactions) happen in.
+    pub channels: Vec<Channel>,
+    /// The category the text channels are in (no event happens in it).
+    pub category: Channel,
     /// Member count.
     pub member_count: u32,
     /// When the bot joined (RFC 3339).
+    pub joined_at: String,
+}
+
+impl Guild {
+    /// The category, then the text channels: what `GET /guilds/{guild_id}/channels` lists.
+    pub fn all_channels(&self) -> impl Iterator<Item = &Channel> {
+        std::iter::once(&self.category).chain(&self.channels)
+    }
+
+    /// The channel (text channel or category) with this id.
+    pub fn channel(&self, id: &str) -> Option<&Channel> {
+        self.all_channels().find(|c| c.id == id)
+    }
+}
+
+/// A guild member of the emulated world, as `GET /guilds/{guild_id}/members/{user_id}` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// User id.
+    pub id: String,
+    /// User name.
+    pub username: String,
+    /// Whether the user is a bot.
+    pub bot: bool,
+    /// Role ids (`1` everyone, `4` owner: the documented default roles).
+    pub roles: Vec<String>,
+    /// When the user joined the guild (RFC 3339, `+08:00`).
     pub joined_at: String,
 }
 
@@ -61,6 +114,9 @@ pub struct User {
 }
 
 /// The people and places generated events are about.
+///
+/// Every guild user is a member of every guild (generated guild events pick any user in any
+/// guild); so are the bot and the guild's owner.
 #[derive(Debug, Clone)]
 pub struct World {
     /// Guilds the bot is in.
@@ -118,6 +174,8 @@ pub struct Generator {
     world: World,
     app_id: String,
     channel_seq: u64,
+    /// The last generated message per channel: what a generated reaction there targets.
+    last_message: std::collections::HashMap<String, String>,
 }
 
 fn numeric_id(rng: &mut StdRng) -> String {
@@ -164,20 +222,45 @@ fn uuid(rng: &mut StdRng) -> String {
 
 impl World {
     fn generate(rng: &mut StdRng) -> World {
-        let base = beijing()
-            .with_ymd_and_hms(2021, 4, 12, 16, 34, 42)
-            .single()
-            .expect("valid date");
+        let base = world_start();
         let mut guilds = Vec::new();
         for (i, name) in ["QQ 机器人测试频道", "Rust 交流"].iter().enumerate() {
             let joined = base + chrono::Duration::days(rng.random_range(0..900));
+            let id = numeric_id(rng);
+            let owner_id = numeric_id(rng);
+            let channel_ids: Vec<String> = (0..2 + i)
+                .map(|_| rng.random_range(100_000u64..999_999_999).to_string())
+                .collect();
+            // Names, positions and the category id are derived, not drawn, so the random
+            // sequence (and so every generated event for a seed) is what it was before channels
+            // had names.
+            let category_id = (100_000
+                + super::routing::fnv1a(format!("category:{id}").as_bytes()) % 999_899_999)
+                .to_string();
+            let channels = channel_ids
+                .into_iter()
+                .zip(CHANNEL_NAMES)
+                .zip(1u32..)
+                .map(|((id, name), position)| Channel {
+                    id,
+                    name: (*name).to_owned(),
+                    kind: TEXT_CHANNEL,
+                    position,
+                    parent_id: category_id.clone(),
+                })
+                .collect();
             guilds.push(Guild {
-                id: numeric_id(rng),
+                category: Channel {
+                    id: category_id,
+                    name: "讨论组".to_owned(),
+                    kind: CATEGORY_CHANNEL,
+                    position: 2,
+                    parent_id: "0".to_owned(),
+                },
+                id,
                 name: (*name).to_owned(),
-                owner_id: numeric_id(rng),
-                channels: (0..2 + i)
-                    .map(|_| rng.random_range(100_000u64..999_999_999).to_string())
-                    .collect(),
+                owner_id,
+                channels,
                 member_count: rng.random_range(3..5000),
                 joined_at: rfc3339(joined),
             });
@@ -201,6 +284,65 @@ impl World {
     }
 }
 
+impl World {
+    /// The guild with this id.
+    pub fn guild(&self, id: &str) -> Option<&Guild> {
+        self.guilds.iter().find(|g| g.id == id)
+    }
+
+    /// The guild a channel (text channel or category) belongs to, and the channel.
+    pub fn channel(&self, id: &str) -> Option<(&Guild, &Channel)> {
+        self.guilds
+            .iter()
+            .find_map(|g| g.channel(id).map(|c| (g, c)))
+    }
+
+    /// When `user_id` joined `guild`: the bot when the guild says it did, the owner at the
+    /// world's start, everyone else at a time derived from the two ids (stable for a seed).
+    pub fn member_joined_at(guild: &Guild, user_id: &str) -> String {
+        if user_id == BOT_USER_ID {
+            return guild.joined_at.clone();
+        }
+        let start = world_start();
+        if user_id == guild.owner_id {
+            return rfc3339(start);
+        }
+        let h = super::routing::fnv1a(format!("{}:{user_id}", guild.id).as_bytes());
+        let secs = i64::try_from(h % (900 * 24 * 3600)).unwrap_or(0);
+        rfc3339(start + chrono::Duration::seconds(secs))
+    }
+
+    /// A member of a guild of the world: the bot, the owner or a guild user.
+    pub fn member(&self, guild: &Guild, user_id: &str) -> Option<Member> {
+        let joined_at = World::member_joined_at(guild, user_id);
+        let member = |username: &str, bot: bool, role: &str| Member {
+            id: user_id.to_owned(),
+            username: username.to_owned(),
+            bot,
+            roles: vec![role.to_owned()],
+            joined_at: joined_at.clone(),
+        };
+        if user_id == BOT_USER_ID {
+            return Some(member(BOT_USERNAME, true, "1"));
+        }
+        if user_id == guild.owner_id {
+            return Some(member("频道主", false, "4"));
+        }
+        self.users
+            .iter()
+            .find(|u| u.id == user_id)
+            .map(|u| member(&u.username, false, "1"))
+    }
+}
+
+/// When the world begins: the earliest `joined_at`.
+fn world_start() -> DateTime<FixedOffset> {
+    beijing()
+        .with_ymd_and_hms(2021, 4, 12, 16, 34, 42)
+        .single()
+        .expect("valid date")
+}
+
 impl Generator {
     /// A generator for `seed`; `app_id` goes into interaction events.
     pub fn new(seed: u64, app_id: &str) -> Generator {
@@ -211,6 +353,7 @@ impl Generator {
             world,
             app_id: app_id.to_owned(),
             channel_seq: 100,
+            last_message: std::collections::HashMap::new(),
         }
     }
 
@@ -273,7 +416,7 @@ impl Generator {
 
     fn guild_message(&mut self, now: DateTime<FixedOffset>, at: bool) -> Value {
         let guild = Self::pick(&mut self.rng, &self.world.guilds).clone();
-        let channel = Self::pick(&mut self.rng, &guild.channels).clone();
+        let channel = Self::pick(&mut self.rng, &guild.channels).id.clone();
         let user = Self::pick(&mut self.rng, &self.world.users).clone();
         let text = self.text();
         let mention_bot = at || self.rng.random_bool(0.3);
@@ -283,13 +426,15 @@ impl Generator {
             text.to_owned()
         };
         let seq = self.next_channel_seq();
+        let id = hex(&mut self.rng, 48, false);
+        self.last_message.insert(channel.clone(), id.clone());
         let mut d = json!({
             "author": {"avatar": AVATAR, "bot": false, "id": user.id, "username": user.username},
             "channel_id": channel,
             "content": content,
             "guild_id": guild.id,
-            "id": hex(&mut self.rng, 48, false),
-            "member": {"joined_at": guild.joined_at, "roles": ["1"]},
+            "id": id,
+            "member": {"joined_at": World::member_joined_at(&guild, &user.id), "roles": ["1"]},
             "seq": seq,
             "seq_in_channel": seq.to_string(),
             "timestamp": rfc3339(now),
@@ -314,7 +459,7 @@ impl Generator {
             "direct_message": true,
             "guild_id": user.dm_guild_id,
             "id": hex(&mut self.rng, 48, false),
-            "member": {"joined_at": src.joined_at, "roles": ["1"]},
+            "member": {"joined_at": World::member_joined_at(&src, &user.id), "roles": ["1"]},
             "seq": seq,
             "seq_in_channel": seq.to_string(),
             "src_guild_id": src.id,
@@ -361,18 +506,21 @@ impl Generator {
 
     fn reaction(&mut self) -> Value {
         let guild = Self::pick(&mut self.rng, &self.world.guilds).clone();
-        let channel = Self::pick(&mut self.rng, &guild.channels).clone();
+        let channel = Self::pick(&mut self.rng, &guild.channels).id.clone();
         let user = Self::pick(&mut self.rng, &self.world.users).clone();
         let emoji = if self.rng.random_bool(0.7) {
             json!({"id": self.rng.random_range(1..300).to_string(), "type": 1})
         } else {
             json!({"id": "👍", "type": 2})
         };
+        // The id is drawn either way, so the random sequence does not depend on the history.
+        let drawn = hex(&mut self.rng, 48, false);
+        let target = self.last_message.get(&channel).cloned().unwrap_or(drawn);
         json!({
             "channel_id": channel,
             "emoji": emoji,
             "guild_id": guild.id,
-            "target": {"id": hex(&mut self.rng, 48, false), "type": "ReactionTargetType_MSG"},
+            "target": {"id": target, "type": "ReactionTargetType_MSG"},
             "user_id": user.id,
         })
     }
@@ -420,7 +568,7 @@ impl Generator {
             }
             _ => {
                 let guild = Self::pick(&mut self.rng, &self.world.guilds).clone();
-                let channel = Self::pick(&mut self.rng, &guild.channels).clone();
+                let channel = Self::pick(&mut self.rng, &guild.channels).id.clone();
                 let user = Self::pick(&mut self.rng, &self.world.users).clone();
                 d["scene"] = json!("guild");
                 d["chat_type"] = json!(0);
@@ -511,5 +659,91 @@ mod tests {
         for (t, _) in DEMO_MIX {
             assert!(g.event(t, at()).is_some(), "{t}");
         }
+    }
+
+    #[test]
+    fn channels_are_named_and_stable_for_a_seed() {
+        let a = Generator::new(7, "1").world().clone();
+        let b = Generator::new(7, "1").world().clone();
+        let c = Generator::new(8, "1").world().clone();
+        let ids = |w: &World| -> Vec<Vec<String>> {
+            w.guilds
+                .iter()
+                .map(|g| g.all_channels().map(|c| c.id.clone()).collect())
+                .collect()
+        };
+        assert_eq!(ids(&a), ids(&b));
+        assert_ne!(ids(&a), ids(&c));
+        for g in &a.guilds {
+            assert!((2..=3).contains(&g.channels.len()), "{g:?}");
+            assert_eq!(g.category.kind, CATEGORY_CHANNEL);
+            let mut names = Vec::new();
+            for (i, ch) in g.channels.iter().enumerate() {
+                assert_eq!(ch.kind, TEXT_CHANNEL);
+                assert!(!ch.name.is_empty());
+                assert_eq!(ch.parent_id, g.category.id);
+                assert_eq!(ch.position as usize, i + 1);
+                assert!(ch.id.parse::<u64>().is_ok());
+                names.push(ch.name.clone());
+                assert_eq!(a.channel(&ch.id).map(|(g2, _)| &g2.id), Some(&g.id));
+            }
+            names.dedup();
+            assert_eq!(names.len(), g.channels.len(), "distinct names");
+        }
+    }
+
+    #[test]
+    fn guild_events_use_the_guilds_channels_and_members() {
+        let mut g = Generator::new(5, "1020304050");
+        let world = g.world().clone();
+        let mut reacted_to_known = 0;
+        let mut last_in: std::collections::HashMap<String, String> = Default::default();
+        for _ in 0..400 {
+            let e = g.next_event(at());
+            let guild_of = |d: &Value| world.guild(d["guild_id"].as_str().unwrap()).unwrap();
+            match e.t {
+                "AT_MESSAGE_CREATE" | "MESSAGE_CREATE" => {
+                    let guild = guild_of(&e.d);
+                    let channel = e.d["channel_id"].as_str().unwrap();
+                    assert!(guild.channels.iter().any(|c| c.id == channel), "{}", e.d);
+                    let author = e.d["author"]["id"].as_str().unwrap();
+                    let member = world.member(guild, author).expect("author is a member");
+                    assert_eq!(e.d["member"]["joined_at"], member.joined_at.as_str());
+                    assert_eq!(e.d["author"]["username"], member.username.as_str());
+                    last_in.insert(channel.to_owned(), e.d["id"].as_str().unwrap().to_owned());
+                }
+                "MESSAGE_REACTION_ADD" => {
+                    let guild = guild_of(&e.d);
+                    let channel = e.d["channel_id"].as_str().unwrap();
+                    assert!(guild.channels.iter().any(|c| c.id == channel));
+                    assert!(
+                        world
+                            .member(guild, e.d["user_id"].as_str().unwrap())
+                            .is_some()
+                    );
+                    if let Some(last) = last_in.get(channel) {
+                        assert_eq!(e.d["target"]["id"], last.as_str(), "the last message there");
+                        reacted_to_known += 1;
+                    }
+                }
+                "INTERACTION_CREATE" if e.d["scene"] == "guild" => {
+                    let guild = guild_of(&e.d);
+                    let channel = e.d["channel_id"].as_str().unwrap();
+                    assert!(guild.channels.iter().any(|c| c.id == channel));
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            reacted_to_known > 0,
+            "some reactions target generated messages"
+        );
+        // The bot and the owner are members too.
+        let guild = &world.guilds[0];
+        let bot = world.member(guild, BOT_USER_ID).unwrap();
+        assert!(bot.bot);
+        assert_eq!(bot.joined_at, guild.joined_at);
+        assert_eq!(world.member(guild, &guild.owner_id).unwrap().roles, ["4"]);
+        assert!(world.member(guild, "1").is_none());
     }
 }

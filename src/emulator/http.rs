@@ -1,5 +1,6 @@
 //! The HTTP side: router, response headers, error bodies, auth, token endpoint, `/gateway`,
-//! `/gateway/bot` and the `/users/@me` routes. The send and recall routes are in `openapi.rs`.
+//! `/gateway/bot` and the `/users/@me` routes. The send and recall routes are in `openapi.rs`,
+//! the guild read routes (guild, channels, member, message by id) in `guilds.rs`.
 //!
 //! Every response carries `Content-Type: application/json` exactly (botpy compares it with `==`)
 //! and a fresh `X-Tps-trace-ID`. Bodies are parsed by hand, never by axum's `Json` extractor, so
@@ -23,7 +24,7 @@ use tokio::time::Instant;
 use super::generate::{AVATAR, BOT_USER_ID, BOT_USERNAME};
 use super::passive::Refusal;
 use super::state::{Shared, lock};
-use super::{control, gateway, openapi};
+use super::{control, gateway, guilds, openapi};
 
 /// The trace id of the current request (also sent as `X-Tps-trace-ID`).
 #[derive(Debug, Clone)]
@@ -54,7 +55,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v2/users/{openid}/messages", post(openapi::send_c2c))
         .route(
             "/channels/{channel_id}/messages/{message_id}",
-            delete(openapi::recall_channel),
+            delete(openapi::recall_channel).get(guilds::get_message),
+        )
+        .route("/channels/{channel_id}", get(guilds::get_channel))
+        .route("/guilds/{guild_id}", get(guilds::get_guild))
+        .route(
+            "/guilds/{guild_id}/channels",
+            get(guilds::get_guild_channels),
+        )
+        .route(
+            "/guilds/{guild_id}/members/{user_id}",
+            get(guilds::get_guild_member),
         )
         .route(
             "/dms/{guild_id}/messages/{message_id}",
@@ -348,22 +359,7 @@ async fn users_me_guilds(
     } else {
         guilds.into_iter().take(limit).collect()
     };
-    let body: Vec<Value> = selected
-        .into_iter()
-        .map(|g| {
-            json!({
-                "id": g.id,
-                "name": g.name,
-                "icon": AVATAR,
-                "owner_id": g.owner_id,
-                "owner": false,
-                "member_count": g.member_count,
-                "max_members": 10_000,
-                "description": format!("{} (emulated)", g.name),
-                "joined_at": g.joined_at,
-            })
-        })
-        .collect();
+    let body: Vec<Value> = selected.into_iter().map(guilds::guild_json).collect();
     json_response(StatusCode::OK, &Value::Array(body))
 }
 

@@ -17,6 +17,7 @@ pub mod config;
 mod control;
 mod gateway;
 pub mod generate;
+mod guilds;
 mod http;
 mod json;
 mod openapi;

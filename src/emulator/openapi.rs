@@ -239,7 +239,7 @@ fn guild_send(
                 .world
                 .guilds
                 .iter()
-                .find(|g| g.channels.contains(&attempt.target))
+                .find(|g| g.channels.iter().any(|c| c.id == attempt.target))
                 .map(|g| g.id.clone())
                 // A channel from an injected event: the guild that event named.
                 .or_else(|| lock(&shared.passive).guild_of_channel(&attempt.target))
@@ -267,6 +267,11 @@ fn guild_send(
     }
     if let Some(reference) = body.get("message_reference") {
         message["message_reference"] = reference.clone();
+    }
+    if scene == Scene::Guild {
+        // Readable with GET /channels/{channel_id}/messages/{message_id} (guilds.rs).
+        let stored = super::guilds::bot_message_record(shared, &message);
+        lock(&shared.guild_records).record_message(&channel_id, stored);
     }
     Ok(message)
 }
@@ -319,6 +324,10 @@ fn recall(
             .map(|()| json!({}))
             .map_err(ApiFailure::from)
     });
+    if outcome.is_ok() && send_route == "channel" {
+        // A recalled channel message is no longer readable by id.
+        lock(&shared.guild_records).forget_message(&target, &message_id);
+    }
     let attempt = Attempt {
         route,
         target,

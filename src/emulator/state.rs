@@ -35,6 +35,7 @@ use tokio::time::Instant;
 
 use super::config::{EmulatorConfig, Scenario};
 use super::generate::{Generator, World, beijing};
+use super::guilds::GuildRecords;
 use super::passive::PassiveRegistry;
 use super::records::{EmulatorEvent, EmulatorWarning, Fault, ReceivedFrame, SentMessage};
 use super::token::TokenStore;
@@ -110,6 +111,8 @@ pub(crate) struct Shared {
     pub tokens: Mutex<TokenStore>,
     gateway: Mutex<GatewayState>,
     pub passive: Mutex<PassiveRegistry>,
+    /// Members and messages the guild read routes answer with, learned from deliveries and sends.
+    pub guild_records: Mutex<GuildRecords>,
     generator: Mutex<Generator>,
     pub world: World,
     /// Pre-rendered events for the flood scenario.
@@ -170,6 +173,7 @@ impl Shared {
                     }),
             )),
             passive: Mutex::new(PassiveRegistry::default()),
+            guild_records: Mutex::new(GuildRecords::default()),
             generator: Mutex::new(generator),
             world,
             flood_pool,

@@ -388,6 +388,7 @@ impl Shared {
         let now = Instant::now();
         let id = event_id.unwrap_or_else(|| format!("{t}:{}", uuid::Uuid::new_v4()));
         lock(&self.passive).remember_event(t, &id, d, now);
+        lock(&self.guild_records).observe(t, d, &self.world);
         let event = EventType::from_name(t);
         let t: Arc<str> = Arc::from(t);
         // Webhook mode has no intents or shards: every event goes to the callback URL.

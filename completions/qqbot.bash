@@ -1463,7 +1463,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__listen)
-            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
+            opts="-i -e -n -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --filter --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1609,6 +1609,10 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1681,7 +1685,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__record)
-            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
+            opts="-o -i -e -n -q -v -h --output --profile --config --app-id --secret-file --sandbox --api-base --token-url --intents --shards --shard --state-file --emulator --scenario --heartbeat-interval --rate --session-timeout --dev-credentials --webhook --webhook-path --tls-cert --tls-key --timestamp-window --max-reconnects --event-buffer-size --from --consumer --nats-new --nats-stream --nats-prefix --cluster --cluster-bucket --lease-ttl --events --guild --channel --group --user --filter --count --duration --until-event --include-control --dedup --short-ids --record --redact-ids --redact-names --redact-content --forward-to --forward-header --metrics --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1835,6 +1839,10 @@ _qqbot() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1907,7 +1915,7 @@ _qqbot() {
             return 0
             ;;
         qqbot__subcmd__replay)
-            opts="-e -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --include-control --short-ids --stats --forward-to --forward-header --serve --loop --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --nats-stream --nats-prefix --quiet --verbose --color --json --format --help"
+            opts="-e -q -v -h --profile --config --app-id --secret-file --sandbox --api-base --token-url --speed --max-speed --from-seq --to-seq --since --until --events --guild --channel --group --user --filter --include-control --short-ids --stats --forward-to --forward-header --serve --loop --publish --nats-retention --nats-max-age --publish-in-flight --publish-queue --publish-ack-timeout --nats-stream --nats-prefix --quiet --verbose --color --json --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1978,6 +1986,10 @@ _qqbot() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -87,6 +87,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l guild -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l channel -d 'Only events of this channel id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l group -d 'Only events of this group openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l filter -d 'Only events for which this jq expression is true, over the event as its NDJSON line shows it: `--filter \'.d.author.id == "123"\'`, `--filter \'.d.content | test("ping")\'`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -s n -l count -d 'Stop after N events' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand listen" -l until-event -d 'Stop after the first event of one of these types (comma-separated `t` values), exit 0; ending any other way first (--duration, --count, the source) exits 1. For scripts: wait for a message, with --duration as the timeout' -r
@@ -271,6 +272,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l guild -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l channel -d 'Only events of this channel id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l group -d 'Only events of this group openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l filter -d 'Only events for which this jq expression is true, over the event as its NDJSON line shows it: `--filter \'.d.author.id == "123"\'`, `--filter \'.d.content | test("ping")\'`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -s n -l count -d 'Stop after N events' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l duration -d 'Stop after this long (e.g. 30s, 5m, 1h)' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand record" -l until-event -d 'Stop after the first event of one of these types (comma-separated `t` values), exit 0; ending any other way first (--duration, --count, the source) exits 1. For scripts: wait for a message, with --duration as the timeout' -r
@@ -319,6 +321,7 @@ complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l guild -d 'Only ev
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l channel -d 'Only events of this channel id' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l group -d 'Only events of this group openid' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l user -d 'Only events from this user id or openid' -r
+complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l filter -d 'Only events for which this jq expression is true, over the event as its NDJSON line shows it: `--filter \'.d.author.id == "123"\'`, `--filter \'.d.content | test("ping")\'`' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-to -d 'POST every event to this handler as QQ\'s webhook would (same body and headers, signed with the key derived from the bot secret). Repeat for several handlers' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l forward-header -d 'Add a header to forwarded requests (K:V). Repeatable' -r
 complete -c qqbot -n "__fish_qqbot_using_subcommand replay" -l serve -d 'Act as a QQ platform on ADDR and deliver the recording\'s dispatches to whatever bot connects (any SDK; point its API base and token URL at the printed URLs)' -r

@@ -757,3 +757,93 @@ fn until_event_waits_for_a_type_and_fails_when_it_does_not_come() {
             "--until-event: unknown event type `GUILD_DELET`",
         ));
 }
+
+/// `--filter JQ`: only events the jq expression holds for, on `listen` and on `replay` of what
+/// was recorded; an event the expression fails on is left out, with one warning; a mistake in
+/// the expression is a usage error before anything connects.
+#[test]
+fn a_jq_filter_selects_events_live_and_in_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.ndjson");
+    let out = qqbot()
+        .args([
+            "listen",
+            "--emulator",
+            "--rate",
+            "50",
+            "-n",
+            "3",
+            "--json",
+            "--filter",
+            r#".d.content | test("hello")"#,
+            "--record",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        assert!(
+            line["d"]["content"].as_str().unwrap().contains("hello"),
+            "{line}"
+        );
+    }
+    // Events without content (reactions, friend adds) make `test` fail: said once.
+    assert_eq!(stderr.matches("warning: --filter: ").count(), 1, "{stderr}");
+    assert!(stderr.contains("filtered out by"), "{stderr}");
+
+    // The recording keeps what passed; replay filters it again.
+    let out = qqbot()
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--max-speed",
+            "--json",
+            "--filter",
+            r#".t == "GROUP_AT_MESSAGE_CREATE""#,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let replayed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = lines
+        .iter()
+        .filter(|l| l["t"] == "GROUP_AT_MESSAGE_CREATE")
+        .count();
+    assert_eq!(replayed.len(), expected, "{replayed:?}");
+    assert!(replayed.iter().all(|l| l["t"] == "GROUP_AT_MESSAGE_CREATE"));
+
+    // A bot served the recording gets it as it was: the two do not combine.
+    qqbot()
+        .args([
+            "replay",
+            file.to_str().unwrap(),
+            "--serve",
+            "127.0.0.1:0",
+            "--filter",
+            ".t",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--filter and --serve cannot be used together",
+        ));
+    qqbot()
+        .args(["listen", "--emulator", "--filter", ".d.author.id =="])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--filter: `.d.author.id ==` is not a jq expression",
+        ));
+}

@@ -931,6 +931,7 @@ pub async fn run_with(global: &GlobalArgs, args: ListenArgs, silent: bool) -> Cl
         dedup: args.dedup,
         count: args.count,
         until: (!until.is_empty()).then(|| until.iter().map(|t| t.as_str().to_owned()).collect()),
+        jq: args.filter.checked_jq()?,
         format,
         notices: !global.quiet,
         stderr_painter: Painter::new(style::stderr_color(global.color)),

@@ -29,6 +29,7 @@ pub mod forward;
 pub mod help;
 pub mod intents;
 pub mod intents_check;
+pub mod jq;
 pub mod listen;
 mod metrics;
 pub mod nats;

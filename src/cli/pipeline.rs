@@ -42,12 +42,24 @@ pub struct FilterArgs {
     /// Only events from this user id or openid.
     #[arg(long, value_name = "ID")]
     pub user: Option<String>,
+    /// Only events for which this jq expression is true, over the event as its NDJSON line
+    /// shows it: `--filter '.d.author.id == "123"'`, `--filter '.d.content | test("ping")'`.
+    #[arg(long = "filter", value_name = "JQ")]
+    pub jq: Option<String>,
 }
 
 impl FilterArgs {
     /// The event types asked for, trimmed (empty: all).
     pub fn types(&self) -> Vec<String> {
         self.events.iter().map(|e| e.trim().to_owned()).collect()
+    }
+
+    /// The `--filter` expression, compiled once to refuse a mistake before anything starts.
+    pub fn checked_jq(&self) -> Result<Option<String>, CliError> {
+        match &self.jq {
+            Some(code) => super::jq::JqFilter::compile(code).map(|_| Some(code.clone())),
+            None => Ok(None),
+        }
     }
 
     /// The `-e` types, each checked against the known event table: an unknown name is a usage
@@ -117,6 +129,8 @@ pub struct PipelineOptions {
     pub count: Option<u64>,
     /// Stop after the first dispatch of one of these types (`--until-event`), shown or not.
     pub until: Option<std::collections::HashSet<String>>,
+    /// `--filter`: a jq expression dispatches must satisfy (checked by [`FilterArgs::checked_jq`]).
+    pub jq: Option<String>,
     /// Output format.
     pub format: Format,
     /// Print notable lifecycle items (closes, resumes, fatal) on stderr when they are not on stdout.
@@ -194,12 +208,20 @@ pub struct Pipeline<W: Write> {
     handled: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     progress: Option<(ProgressBar, Instant)>,
     metrics: Option<qqbot::output::prometheus::Exporter>,
+    /// `--filter`, compiled on the thread that runs the pipeline (jaq's values are not `Send`),
+    /// with the line it reads each dispatch from.
+    jq: Option<(super::jq::JqFilter, String)>,
 }
 
 impl<W: Write> Pipeline<W> {
     /// A pipeline writing to `out`.
     pub fn new(options: PipelineOptions, out: W) -> Pipeline<W> {
         Pipeline {
+            jq: options
+                .jq
+                .as_deref()
+                .and_then(|code| super::jq::JqFilter::compile(code).ok())
+                .map(|filter| (filter, String::new())),
             dedup: options.dedup.then(Dedup::default),
             options,
             out,
@@ -327,7 +349,7 @@ impl<W: Write> Pipeline<W> {
             return None;
         }
         let is_dispatch = matches!(item.kind, ItemKind::Dispatch(_));
-        let accepted = self.options.filter.accepts(item);
+        let accepted = self.options.filter.accepts(item) && (!is_dispatch || self.jq_accepts(item));
         if let Some(recorder) = &self.recorder
             && (accepted || !is_dispatch)
         {
@@ -404,6 +426,21 @@ impl<W: Write> Pipeline<W> {
         None
     }
 
+    /// Whether `--filter` (if any) lets this dispatch through. The first error the expression
+    /// raises is reported once on stderr; the events it is raised on do not pass.
+    fn jq_accepts(&mut self, item: &GatewayItem) -> bool {
+        let Some((filter, line)) = self.jq.as_mut() else {
+            return true;
+        };
+        line.clear();
+        ndjson::write_line(line, item);
+        let accepted = filter.accepts(line.trim_end());
+        if let Some(error) = filter.take_failure() {
+            eprintln!("qqbot: warning: --filter: {error} (events it fails on are left out)");
+        }
+        accepted
+    }
+
     /// [`Stop::UntilReached`] when `item` is a dispatch of an `--until-event` type, or the
     /// READY / RESUMED that qqbot shows as lifecycle items.
     fn until_reached(&self, item: &GatewayItem) -> Option<Stop> {
@@ -425,6 +462,7 @@ impl<W: Write> Pipeline<W> {
             && self.options.filter.passes_every_dispatch()
             && self.options.count.is_none()
             && self.options.until.is_none()
+            && self.jq.is_none()
             && self.dedup.is_none()
             && self.recorder.is_none()
             && self.forwarder.is_none()
@@ -647,6 +685,7 @@ mod tests {
             dedup: false,
             count: None,
             until: None,
+            jq: None,
             format: Format::Ndjson,
             notices: false,
             stderr_painter: Painter::new(false),

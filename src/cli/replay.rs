@@ -206,6 +206,10 @@ pub async fn run(global: &GlobalArgs, args: ReplayArgs) -> CliResult {
                 .hint("--publish puts the replayed events into NATS; --serve plays them to a bot"),
         );
     }
+    if args.serve.is_some() && args.filter.jq.is_some() {
+        return Err(CliError::usage("--filter and --serve cannot be used together")
+            .hint("--serve plays the recording to a bot as it was (select with --events, --from-seq/--to-seq or --since/--until); --filter selects what replay prints"));
+    }
     if let Some(addr) = args.serve {
         return serve(global, &args, addr, speed).await;
     }
@@ -371,6 +375,7 @@ fn print_with(
         dedup: false,
         count: None,
         until: None,
+        jq: args.filter.checked_jq()?,
         format,
         notices: false,
         stderr_painter: Painter::new(style::stderr_color(global.color)),

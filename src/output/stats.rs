@@ -131,7 +131,7 @@ impl Stats {
         if self.filtered > 0 {
             let _ = writeln!(
                 out,
-                "  {} shown, {} filtered out by -e/--guild/--channel/--group/--user",
+                "  {} shown, {} filtered out by -e/--guild/--channel/--group/--user/--filter",
                 self.shown, self.filtered
             );
         }

@@ -304,3 +304,67 @@ fn dispatch_waits_for_the_bots_reply_and_prints_it() {
 
     running.abort();
 }
+
+/// Without `--guild`/`--channel`, `dispatch` writes about the running emulator's own world, so
+/// the guild, channel and message of what it delivered can be read back through the OpenAPI;
+/// `--json` says what was delivered.
+#[test]
+fn dispatched_events_name_the_emulators_own_guilds_and_channels() {
+    let mut h = Harness::start(quiet());
+    h.connect_bot();
+    let url = h.emu.api_base();
+    let (out, err, code) = run(h.bare().args([
+        "--json",
+        "emulate",
+        "dispatch",
+        "AT_MESSAGE_CREATE",
+        "--content",
+        "hi",
+        "--emulator-url",
+        &url,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let answer: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["delivered"], 1, "{answer}");
+    assert_eq!(answer["t"], "AT_MESSAGE_CREATE");
+    let d = &answer["d"];
+    let (guild, channel, id) = (
+        d["guild_id"].as_str().unwrap(),
+        d["channel_id"].as_str().unwrap(),
+        d["id"].as_str().unwrap(),
+    );
+    let config = h.emu.config().clone();
+    let statuses = h.rt.block_on(async {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(h.emu.token_url())
+            .json(&serde_json::json!({"appId": config.app_id, "clientSecret": config.secret.expose()}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let auth = format!("QQBot {}", token["access_token"].as_str().unwrap());
+        let mut statuses = Vec::new();
+        for path in [
+            format!("/guilds/{guild}"),
+            format!("/channels/{channel}"),
+            format!("/channels/{channel}/messages/{id}"),
+        ] {
+            let status = http
+                .get(format!("{url}{path}"))
+                .header("Authorization", &auth)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            statuses.push((path, status));
+        }
+        statuses
+    });
+    for (path, status) in statuses {
+        assert_eq!(status, 200, "GET {path}");
+    }
+}

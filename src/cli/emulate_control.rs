@@ -106,7 +106,9 @@ pub async fn run(global: &GlobalArgs, control: Control) -> CliResult {
 }
 
 /// Build the `d` of an event: the generator's payload (or `--data`) with the overrides applied.
-pub fn build_d(args: &DispatchArgs) -> Result<Value, CliError> {
+/// `world_seed` is the running emulator's seed: the payload then names its guilds, channels,
+/// users and groups (so `GET /guilds/{id}` and the like resolve), with ids of its own.
+pub fn build_d(args: &DispatchArgs, world_seed: Option<u64>) -> Result<Value, CliError> {
     let mut d = match &args.data {
         Some(raw) => {
             let d: Value = serde_json::from_str(raw).map_err(|e| {
@@ -120,11 +122,15 @@ pub fn build_d(args: &DispatchArgs) -> Result<Value, CliError> {
         }
         None => {
             let now = chrono::Utc::now().with_timezone(&beijing());
-            let seed = rand::random::<u64>();
-            Generator::new(seed, qqbot::emulator::DEFAULT_APP_ID)
-                .event(&args.event_type, now)
-                .map(|e| e.d)
-                .unwrap_or_else(|| json!({}))
+            let events = rand::random::<u64>();
+            let app_id = qqbot::emulator::DEFAULT_APP_ID;
+            match world_seed {
+                Some(seed) => Generator::for_world(seed, events, app_id),
+                None => Generator::new(events, app_id),
+            }
+            .event(&args.event_type, now)
+            .map(|e| e.d)
+            .unwrap_or_else(|| json!({}))
         }
     };
     let obj = d.as_object_mut().expect("d is an object");
@@ -160,21 +166,24 @@ pub fn build_d(args: &DispatchArgs) -> Result<Value, CliError> {
 }
 
 async fn dispatch(global: &GlobalArgs, args: DispatchArgs) -> CliResult {
-    let d = build_d(&args)?;
-    // What the bot has sent so far: a reply is a later send that refers to this event.
-    let before = match args.wait_reply {
-        Some(_) => sends(&call(&args.target, "state", None).await?).len(),
-        None => 0,
-    };
+    // The emulator's world (for a payload about its guilds and users) and what the bot has
+    // sent so far (a reply is a later send that refers to this event).
+    if args.data.is_some() {
+        build_d(&args, None)?; // a bad --data is a usage error before anything is asked
+    }
+    let state = call(&args.target, "state", None).await?;
+    let d = build_d(&args, state["seed"].as_u64())?;
+    let before = sends(&state).len();
     let message_id = d.get("id").and_then(Value::as_str).map(str::to_owned);
-    let mut body = json!({"t": args.event_type, "d": d});
+    let mut body = json!({"t": args.event_type, "d": &d});
     if let Some(session) = &args.session {
         body["session"] = json!(session);
     }
     let answer = call(&args.target, "dispatch", Some(&body)).await?;
     let n = answer["delivered"].as_u64().unwrap_or(0);
     if global.json {
-        println!("{answer}");
+        // What was delivered too: the ids a script replies to (`qqbot send --reply-to`).
+        println!("{}", json!({"delivered": n, "t": args.event_type, "d": d}));
     } else if !global.quiet {
         match &message_id {
             Some(id) => println!("{} {id} delivered to {n} session(s)", args.event_type),

@@ -78,6 +78,7 @@ pub(crate) async fn fault(
 pub(crate) async fn state(State(shared): State<Arc<Shared>>) -> Response {
     let body = json!({
         "scenario": shared.config.scenario.name(),
+        "seed": shared.config.seed,
         "app_id": shared.config.app_id,
         "sessions": shared.sessions(),
         "session_start_limit": shared.session_start_limit(),

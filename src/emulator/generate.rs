@@ -357,6 +357,15 @@ impl Generator {
         }
     }
 
+    /// Events about the world of `seed` (the guilds, channels, users, groups of an emulator
+    /// started with that seed), drawn from their own random stream `events`, so that they do
+    /// not repeat that emulator's own generated events (`qqbot emulate dispatch`).
+    pub fn for_world(seed: u64, events: u64, app_id: &str) -> Generator {
+        let mut generator = Generator::new(seed, app_id);
+        generator.rng = StdRng::seed_from_u64(events);
+        generator
+    }
+
     /// The world the events are about.
     pub fn world(&self) -> &World {
         &self.world

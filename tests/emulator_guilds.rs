@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use qqbot::emulator::{Emulator, EmulatorConfig, Scenario};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Client, Next, WAIT, http, identified, quiet, start, token};
+use support::{Client, Next, WAIT, call, identified, quiet, start, token};
 
 async fn request(
     emu: &Emulator,
@@ -22,19 +22,7 @@ async fn request(
     auth: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-    let mut req = http().request(method, format!("{}{path}", emu.api_base()));
-    if let Some(auth) = auth {
-        req = req.header("authorization", auth);
-    }
-    if let Some(body) = body {
-        req = req
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
+    let (status, headers, text) = call(emu, method, path, auth, body).await;
     let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text:?}"));
     (status, headers, body)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use qqbot::emulator::{Emulator, EmulatorConfig, EmulatorEvent};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{ALL_INTENTS, Client, http, quiet, skip, start, token, wait_for};
+use support::{ALL_INTENTS, Client, call, http, quiet, skip, start, token, wait_for};
 
 async fn post_token(emu: &Emulator, body: &str, content_type: &str) -> (StatusCode, Value) {
     let res = http()
@@ -25,28 +25,6 @@ async fn post_token(emu: &Emulator, body: &str, content_type: &str) -> (StatusCo
 
 fn creds(emu: &Emulator) -> String {
     json!({"appId": emu.config().app_id, "clientSecret": emu.config().secret.expose()}).to_string()
-}
-
-async fn call(
-    emu: &Emulator,
-    method: reqwest::Method,
-    path: &str,
-    auth: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, reqwest::header::HeaderMap, String) {
-    let mut req = http().request(method, format!("{}{path}", emu.api_base()));
-    if let Some(auth) = auth {
-        req = req.header("authorization", auth);
-    }
-    if let Some(body) = body {
-        req = req
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    (status, headers, res.text().await.unwrap())
 }
 
 async fn post(emu: &Emulator, path: &str, tok: &str, body: Value) -> (StatusCode, Value) {

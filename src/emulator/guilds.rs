@@ -233,15 +233,6 @@ impl GuildRecords {
     /// Learn from a delivered event (see the module docs for which). Members are recorded for
     /// world guilds only (the routes know no other guild); a missing `joined_at` is the world's.
     pub fn observe(&mut self, t: &str, d: &Value, world: &World) {
-        let joined = |guild: &str, user: &str, given: Option<&Value>| -> Value {
-            match given {
-                Some(v) if v.as_str().is_some_and(|s| !s.is_empty()) => v.clone(),
-                _ => world
-                    .guild(guild)
-                    .map(|g| json!(World::member_joined_at(g, user)))
-                    .unwrap_or_else(|| json!("")),
-            }
-        };
         match t {
             "AT_MESSAGE_CREATE" | "MESSAGE_CREATE" => {
                 let (Some(channel), Some(guild), Some(author)) = (
@@ -253,21 +244,7 @@ impl GuildRecords {
                 };
                 let (channel, guild, author) =
                     (channel.to_owned(), guild.to_owned(), author.to_owned());
-                let a = &d["author"];
-                let m = &d["member"];
-                let member = json!({
-                    "user": {
-                        "id": author,
-                        "username": a.get("username").cloned().unwrap_or_else(|| json!("")),
-                        "avatar": a.get("avatar").cloned().unwrap_or_else(|| json!(AVATAR)),
-                        "bot": a.get("bot").cloned().unwrap_or(json!(false)),
-                        "union_openid": "",
-                        "union_user_account": "",
-                    },
-                    "nick": m.get("nick").cloned().unwrap_or_else(|| json!("")),
-                    "roles": m.get("roles").cloned().unwrap_or_else(|| json!(["1"])),
-                    "joined_at": joined(&guild, &author, m.get("joined_at")),
-                });
+                let member = member_from(world, &guild, &author, &d["author"], &d["member"]);
                 if world.guild(&guild).is_some() {
                     self.set_member(&guild, &author, Some(member));
                 }
@@ -280,20 +257,7 @@ impl GuildRecords {
                     return;
                 };
                 let (guild, user) = (guild.to_owned(), user.to_owned());
-                let u = &d["user"];
-                let member = json!({
-                    "user": {
-                        "id": user,
-                        "username": u.get("username").cloned().unwrap_or_else(|| json!("")),
-                        "avatar": u.get("avatar").cloned().unwrap_or_else(|| json!(AVATAR)),
-                        "bot": u.get("bot").cloned().unwrap_or(json!(false)),
-                        "union_openid": "",
-                        "union_user_account": "",
-                    },
-                    "nick": d.get("nick").cloned().unwrap_or_else(|| json!("")),
-                    "roles": d.get("roles").cloned().unwrap_or_else(|| json!(["1"])),
-                    "joined_at": joined(&guild, &user, d.get("joined_at")),
-                });
+                let member = member_from(world, &guild, &user, &d["user"], d);
                 if world.guild(&guild).is_some() {
                     self.set_member(&guild, &user, Some(member));
                 }
@@ -484,6 +448,32 @@ pub(crate) fn bot_message_record(shared: &Shared, message: &Value) -> Value {
         stored["member"] = json!({"joined_at": joined_at, "roles": ["1"]});
     }
     stored
+}
+
+/// A Member object from an event: `user` is its user object (a message's `author`, a member
+/// event's `user`), `fields` where `nick`, `roles` and `joined_at` sit (a message's `member`, a
+/// member event's body). A missing `joined_at` is the world's.
+fn member_from(world: &World, guild: &str, user_id: &str, user: &Value, fields: &Value) -> Value {
+    let joined_at = match fields.get("joined_at") {
+        Some(v) if v.as_str().is_some_and(|s| !s.is_empty()) => v.clone(),
+        _ => world
+            .guild(guild)
+            .map(|g| json!(World::member_joined_at(g, user_id)))
+            .unwrap_or_else(|| json!("")),
+    };
+    json!({
+        "user": {
+            "id": user_id,
+            "username": user.get("username").cloned().unwrap_or_else(|| json!("")),
+            "avatar": user.get("avatar").cloned().unwrap_or_else(|| json!(AVATAR)),
+            "bot": user.get("bot").cloned().unwrap_or(json!(false)),
+            "union_openid": "",
+            "union_user_account": "",
+        },
+        "nick": fields.get("nick").cloned().unwrap_or_else(|| json!("")),
+        "roles": fields.get("roles").cloned().unwrap_or_else(|| json!(["1"])),
+        "joined_at": joined_at,
+    })
 }
 
 #[cfg(test)]

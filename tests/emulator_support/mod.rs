@@ -48,6 +48,29 @@ pub fn http() -> reqwest::Client {
         .expect("client")
 }
 
+/// One HTTP call to the emulator: `(status, headers, body text)`.
+pub async fn call(
+    emu: &Emulator,
+    method: reqwest::Method,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<Value>,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+    let mut req = http().request(method, format!("{}{path}", emu.api_base()));
+    if let Some(auth) = auth {
+        req = req.header("authorization", auth);
+    }
+    if let Some(body) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
 /// Fetch an access token with the default credentials.
 pub async fn token(emu: &Emulator) -> String {
     let body: Value = http()

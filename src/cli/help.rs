@@ -30,6 +30,14 @@ pub fn listen() -> String {
                 "only these events, minimal intents",
             ),
             (
+                "qqbot listen --filter '.d.content | test(\"ping\")'",
+                "only events a jq expression holds for",
+            ),
+            (
+                "qqbot listen --until-event GROUP_AT_MESSAGE_CREATE --duration 60s",
+                "wait for a message (exit 1 if none in 60 s)",
+            ),
+            (
                 "qqbot listen --json | jq -r .t",
                 "NDJSON (also whenever stdout is a pipe)",
             ),

@@ -1,7 +1,7 @@
 //! NoneBot 2 with its QQ adapter (nonebot-adapter-qq 1.7.3, unmodified) against the emulator:
 //! token, /gateway/bot, Identify, READY, every demo message type parsed into the adapter's
 //! models, and a passive reply to each, with only the base URLs changed (the adapter's own
-//! `qq_api_base` and `qq_auth_base` settings).
+//! `qq_api_base` and `qq_auth_base` settings); resumes through session timeouts.
 //!
 //! `.ci/run` installs NoneBot and sets `QQBOT_REQUIRE_SDK=1`, so CI fails if this cannot run.
 //! Without NoneBot and without that variable, the test says so on stderr and passes without
@@ -154,5 +154,50 @@ async fn nonebot_webhook_verifies_the_emulators_signatures() {
     assert!(
         emulator.sessions().is_empty(),
         "webhook mode opens no gateway session"
+    );
+}
+
+/// NoneBot's adapter through the platform's periodic op 7 + close 4009, here every second: it
+/// resumes (one Identify in all), and no event reaches its handlers twice across the resumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonebot_resumes_through_session_timeouts_without_duplicates() {
+    if !sdk_support::python_has("nonebot.adapters.qq", INSTALL) {
+        return;
+    }
+    let emulator = Emulator::start(EmulatorConfig {
+        scenario: Scenario::Demo,
+        rate: 20.0,
+        session_timeout: Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let (mut child, lines) = sdk_support::run_script("nonebot_smoke.py", &emulator, 50);
+    let seen = sdk_support::milestones("NoneBot", &mut child, lines).await;
+    assert!(
+        seen.connected && seen.done,
+        "NoneBot saw fewer than 50 events"
+    );
+    let ids: Vec<&str> = seen
+        .events
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "an event reached NoneBot twice: {ids:?}"
+    );
+    let sessions = emulator.sessions();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert!(
+        sessions[0].resumes >= 1,
+        "NoneBot never resumed: {sessions:?}"
+    );
+    assert_eq!(
+        emulator.session_start_remaining(),
+        999,
+        "one Identify in all"
     );
 }

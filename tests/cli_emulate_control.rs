@@ -140,6 +140,12 @@ fn dispatch_fault_and_state_drive_a_running_emulator() {
     assert_eq!(code, 0, "{err}");
     let id = state["sessions"][0]["id"].as_str().unwrap();
     assert!(out.contains(id), "{out}");
+    // Numbers are right-aligned under their headings.
+    let header = out.lines().next().unwrap();
+    let row = out.lines().find(|l| l.starts_with(id)).unwrap();
+    let seq = state["sessions"][0]["seq"].to_string();
+    let end = header.find("SEQ").unwrap() + 3;
+    assert_eq!(&row[end - seq.len()..end], seq, "{out}");
     assert!(out.contains("0 message(s) sent by the bot"), "{out}");
 
     h.rt.block_on(async { tokio::time::timeout(WAIT, cluster.shutdown()).await })

@@ -319,18 +319,19 @@ async fn state(global: &GlobalArgs, args: StateArgs) -> CliResult {
     );
     for s in sessions {
         let shard = format!("{}/{}", s["shard"][0], s["shard"][1]);
+        // Numbers as strings: a JSON value's Display ignores width and alignment.
         println!(
             "{:<36}  {:<7}  {:>10}  {:>6}  {:<9}  {:>7}",
             s["id"].as_str().unwrap_or("?"),
             shard,
-            s["intents"],
-            s["seq"],
+            s["intents"].to_string(),
+            s["seq"].to_string(),
             if s["connected"].as_bool() == Some(true) {
                 "yes"
             } else {
                 "no"
             },
-            s["resumes"],
+            s["resumes"].to_string(),
         );
     }
     let messages = state["messages"].as_array().unwrap_or(&empty);

@@ -989,3 +989,46 @@ fn open_reply_windows_close_after_5_min_and_c2c_after_an_hour() {
     assert_eq!(open(&mut app, 3699.0), (1, 1), "C2C: an hour");
     assert_eq!(open(&mut app, 3700.0), (0, 0));
 }
+
+#[test]
+fn sources_count_events_by_group_guild_and_user() {
+    let mut app = one_shard();
+    let feed = [
+        (
+            1.0,
+            "GROUP_AT_MESSAGE_CREATE",
+            r#"{"group_openid":"G1","author":{"member_openid":"M1"}}"#,
+        ),
+        (2.0, "GROUP_AT_MESSAGE_CREATE", r#"{"group_openid":"G1"}"#),
+        (
+            3.0,
+            "AT_MESSAGE_CREATE",
+            r#"{"guild_id":"100","channel_id":"7"}"#,
+        ),
+        (
+            4.0,
+            "C2C_MESSAGE_CREATE",
+            r#"{"author":{"user_openid":"U1"}}"#,
+        ),
+        (5.0, "FRIEND_ADD", r#"{"openid":"U1","timestamp":1}"#),
+        (6.0, "READY_LIKE", r#"{}"#),
+    ];
+    for (n, (secs, t, d)) in feed.into_iter().enumerate() {
+        app.apply(&dispatch(0, secs, n as u64, t, d), at(secs));
+    }
+    let rows: Vec<(String, u64)> = app
+        .view()
+        .sources_sorted(None)
+        .iter()
+        .map(|r| (r.name.to_string(), r.count))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("group:G1".to_owned(), 2),
+            ("user:U1".to_owned(), 2),
+            ("guild:100".to_owned(), 1)
+        ]
+    );
+    assert_eq!(app.view().sources_sorted(Some("guild")).len(), 1);
+}

@@ -46,6 +46,22 @@ fn types_panel_takes_the_bottom_at_80x24_when_focused() {
     insta::assert_snapshot!(text);
 }
 
+/// `g` turns the types table into a table of sources: the guilds, groups and users events
+/// came from, busiest first.
+#[test]
+fn sources_table_after_g() {
+    let mut app = tui_fixture::app();
+    press(&mut app, KeyCode::Char('g'));
+    let text = render(&app, 120, 40);
+    assert!(text.contains(" Sources ("), "{text}");
+    assert!(text.contains("group:C9F7D1E2"), "{text}");
+    assert!(text.contains("guild:200"), "{text}");
+    assert!(!text.contains("Event types"), "{text}");
+    insta::assert_snapshot!(text);
+    press(&mut app, KeyCode::Char('g'));
+    assert!(render(&app, 120, 40).contains("Event types"));
+}
+
 #[test]
 fn help_overlay() {
     let mut app = tui_fixture::app();

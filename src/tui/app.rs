@@ -152,6 +152,29 @@ pub struct TypeRow {
 }
 
 impl TypeRow {
+    fn new(name: Arc<str>, now: DateTime<Utc>) -> TypeRow {
+        TypeRow {
+            name,
+            count: 0,
+            last_seen: now,
+            first_seen: now,
+            buckets: [(i64::MIN, 0); TYPE_RATE_SECS + 1],
+        }
+    }
+
+    /// Count one event at `now`.
+    fn bump(&mut self, now: DateTime<Utc>) {
+        self.count += 1;
+        self.last_seen = now;
+        let sec = now.timestamp();
+        let slot = &mut self.buckets[sec.rem_euclid(TYPE_RATE_SECS as i64 + 1) as usize];
+        if slot.0 == sec {
+            slot.1 += 1;
+        } else if slot.0 < sec {
+            *slot = (sec, 1);
+        }
+    }
+
     /// Events per second over the last [`TYPE_RATE_SECS`] full seconds before `now` (fewer when
     /// the stream was first observed, `since`, more recently). The window is the time watched,
     /// not the time since this type first appeared: one event in a stream watched for 5 s is
@@ -244,6 +267,10 @@ pub struct View {
     rate: Vec<(i64, u32)>,
     /// Per-type rows.
     pub types: HashMap<Arc<str>, TypeRow>,
+    /// Per-source rows (`guild:ID`, `group:OPENID`, `user:OPENID`), the same shape as a type's.
+    pub sources: HashMap<Arc<str>, TypeRow>,
+    /// Where a dispatch's source key is built (no allocation per event).
+    source_key: String,
     /// Recent entries, oldest first, at most [`LOG_CAPACITY`].
     pub log: VecDeque<LogEntry>,
     next_no: u64,
@@ -332,6 +359,8 @@ impl View {
                 .collect(),
             rate: vec![(i64::MIN, 0); RATE_WINDOW_SECS],
             types: HashMap::new(),
+            sources: HashMap::new(),
+            source_key: String::new(),
             log: VecDeque::with_capacity(LOG_CAPACITY),
             next_no: 0,
             started: None,
@@ -446,23 +475,28 @@ impl View {
                     Some(row) => row,
                     None => {
                         let name = Arc::clone(&d.t);
-                        self.types.entry(name.clone()).or_insert(TypeRow {
-                            name,
-                            count: 0,
-                            last_seen: now,
-                            first_seen: now,
-                            buckets: [(i64::MIN, 0); TYPE_RATE_SECS + 1],
-                        })
+                        self.types
+                            .entry(name.clone())
+                            .or_insert_with(|| TypeRow::new(name, now))
                     }
                 };
-                row.count += 1;
-                row.last_seen = now;
-                let slot = &mut row.buckets[sec.rem_euclid(TYPE_RATE_SECS as i64 + 1) as usize];
-                if slot.0 == sec {
-                    slot.1 += 1;
-                } else if slot.0 < sec {
-                    *slot = (sec, 1);
+                row.bump(now);
+                if let Some((prefix, value)) = source_parts(d.d()) {
+                    let key = &mut self.source_key;
+                    key.clear();
+                    key.push_str(prefix);
+                    key.push_str(value);
+                    match self.sources.get_mut(key.as_str()) {
+                        Some(row) => row.bump(now),
+                        None => {
+                            let name: Arc<str> = key.as_str().into();
+                            let mut row = TypeRow::new(Arc::clone(&name), now);
+                            row.bump(now);
+                            self.sources.insert(name, row);
+                        }
+                    }
                 }
+                let row = &self.types[&*d.t];
                 self.replies.record(&d.t, now);
                 let t = row.name.clone();
                 self.push_log(
@@ -514,13 +548,12 @@ impl View {
 
     /// Type rows passing `filter`, most frequent first (ties by name).
     pub fn types_sorted(&self, filter: Option<&str>) -> Vec<&TypeRow> {
-        let mut rows: Vec<&TypeRow> = self
-            .types
-            .values()
-            .filter(|r| filter.is_none_or(|f| matches_filter(&r.name, f)))
-            .collect();
-        rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-        rows
+        sorted(&self.types, filter)
+    }
+
+    /// The per-source rows (guild, group, C2C user), most events first; `filter` as for types.
+    pub fn sources_sorted(&self, filter: Option<&str>) -> Vec<&TypeRow> {
+        sorted(&self.sources, filter)
     }
 
     fn entry(&self, no: u64) -> Option<&LogEntry> {
@@ -528,6 +561,46 @@ impl View {
         let idx = no.checked_sub(first)?;
         self.log.get(usize::try_from(idx).ok()?)
     }
+}
+
+/// Rows most events first, then by name; only those matching `filter`.
+fn sorted<'a>(rows: &'a HashMap<Arc<str>, TypeRow>, filter: Option<&str>) -> Vec<&'a TypeRow> {
+    let mut rows: Vec<&TypeRow> = rows
+        .values()
+        .filter(|r| filter.is_none_or(|f| matches_filter(&r.name, f)))
+        .collect();
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+/// Where an event comes from: `group:OPENID` (group events), `guild:ID` (guild events), or
+/// `user:OPENID` (C2C and friend events). Read straight from `d`'s text: these ids are plain
+/// strings, and a full parse per event would cost more than the whole reducer.
+pub fn source_of(d: &str) -> Option<String> {
+    source_parts(d).map(|(prefix, value)| format!("{prefix}{value}"))
+}
+
+/// [`source_of`] as its two parts (`"group:"`, the openid), without allocating.
+fn source_parts(d: &str) -> Option<(&'static str, &str)> {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    // `"key":"`, in the order they are tried; the value runs to the next quote.
+    static FINDERS: OnceLock<[(Finder<'static>, &'static str); 4]> = OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        [
+            (Finder::new(r#""group_openid":""#), "group:"),
+            (Finder::new(r#""guild_id":""#), "guild:"),
+            (Finder::new(r#""user_openid":""#), "user:"),
+            (Finder::new(r#""openid":""#), "user:"),
+        ]
+    });
+    let bytes = d.as_bytes();
+    finders.iter().find_map(|(finder, prefix)| {
+        let start = finder.find(bytes)? + finder.needle().len();
+        let len = memchr::memchr(b'"', &bytes[start..])?;
+        let value = &d[start..start + len];
+        (!value.is_empty() && !value.contains('\\')).then_some((*prefix, value))
+    })
 }
 
 /// Case-insensitive substring match of an event type against the `/` filter.
@@ -572,6 +645,8 @@ pub struct App {
     pub selected_shard: usize,
     /// First visible type row.
     pub types_offset: usize,
+    /// The table beside the log shows sources (guild, group, user) instead of event types.
+    pub show_sources: bool,
     /// Applied event-type filter.
     pub filter: Option<String>,
     /// Filter being typed after `/`.
@@ -600,6 +675,7 @@ impl App {
             selected_event: None,
             selected_shard: 0,
             types_offset: 0,
+            show_sources: false,
             filter: None,
             filter_input: None,
             help: false,
@@ -765,6 +841,10 @@ impl App {
             KeyCode::Tab => self.focus = self.focus.next(),
             KeyCode::BackTab => self.focus = self.focus.prev(),
             KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('g') => {
+                self.show_sources = !self.show_sources;
+                self.types_offset = 0;
+            }
             KeyCode::Char('/') => self.filter_input = Some(self.filter.clone().unwrap_or_default()),
             KeyCode::Esc if self.filter.is_some() => {
                 self.filter = None;
@@ -793,7 +873,13 @@ impl App {
                 self.selected_shard = self.selected_shard.saturating_add_signed(delta).min(max);
             }
             Focus::Types => {
-                let max = self.view().types.len().saturating_sub(1);
+                let view = self.view();
+                let rows = if self.show_sources {
+                    view.sources.len()
+                } else {
+                    view.types.len()
+                };
+                let max = rows.saturating_sub(1);
                 self.types_offset = self.types_offset.saturating_add_signed(delta).min(max);
             }
             Focus::Events => {

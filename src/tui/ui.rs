@@ -992,7 +992,19 @@ fn event_color(t: &str) -> Color {
 
 fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
     let focused = app.focus == Focus::Types;
-    let rows = view.types_sorted(app.filter.as_deref());
+    let (rows, what, column) = if app.show_sources {
+        (
+            view.sources_sorted(app.filter.as_deref()),
+            "Sources",
+            "Source",
+        )
+    } else {
+        (
+            view.types_sorted(app.filter.as_deref()),
+            "Event types",
+            "Type",
+        )
+    };
     let total = rows.len();
     let visible = area.height.saturating_sub(3) as usize;
     let offset = app.types_offset.min(total.saturating_sub(1));
@@ -1002,8 +1014,13 @@ fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         .skip(offset)
         .take(visible)
         .map(|r| {
+            let colour = if app.show_sources {
+                Color::Reset
+            } else {
+                event_color(&r.name)
+            };
             Row::new(vec![
-                Cell::from(r.name.to_string()).style(Style::default().fg(event_color(&r.name))),
+                Cell::from(r.name.to_string()).style(Style::default().fg(colour)),
                 Cell::from(r.count.to_string()),
                 Cell::from(format!("{:.1}", view.type_rate(r))),
                 Cell::from(age(r.last_seen, now)),
@@ -1012,12 +1029,12 @@ fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         .collect();
     let title = if total > visible && visible > 0 {
         format!(
-            " Event types {}-{} of {total} ",
+            " {what} {}-{} of {total} ",
             offset + 1,
             (offset + visible).min(total)
         )
     } else {
-        format!(" Event types ({total}) ")
+        format!(" {what} ({total}) ")
     };
     let table = Table::new(
         table_rows,
@@ -1029,7 +1046,7 @@ fn draw_types(app: &App, view: &View, frame: &mut Frame, area: Rect) {
         ],
     )
     .header(
-        Row::new(["Type", "Count", "/s", "Last"])
+        Row::new([column, "Count", "/s", "Last"])
             .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)),
     )
     .block(panel(title, focused));
@@ -1133,6 +1150,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter", "open the selected event's JSON"),
     ("Esc", "close a popup, clear the filter"),
     ("/", "filter by event type (substring)"),
+    ("g", "event types / sources (guild, group, user)"),
     ("?", "this help"),
 ];
 

@@ -164,14 +164,7 @@ async fn nonebot_resumes_through_session_timeouts_without_duplicates() {
     if !sdk_support::python_has("nonebot.adapters.qq", INSTALL) {
         return;
     }
-    let emulator = Emulator::start(EmulatorConfig {
-        scenario: Scenario::Demo,
-        rate: 20.0,
-        session_timeout: Duration::from_secs(1),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let emulator = sdk_support::timing_out_emulator().await;
     let (mut child, lines) = sdk_support::run_script("nonebot_smoke.py", &emulator, 50);
     let seen = sdk_support::milestones("NoneBot", &mut child, lines).await;
     assert!(
@@ -183,21 +176,5 @@ async fn nonebot_resumes_through_session_timeouts_without_duplicates() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    let unique: BTreeSet<&str> = ids.iter().copied().collect();
-    assert_eq!(
-        unique.len(),
-        ids.len(),
-        "an event reached NoneBot twice: {ids:?}"
-    );
-    let sessions = emulator.sessions();
-    assert_eq!(sessions.len(), 1, "{sessions:?}");
-    assert!(
-        sessions[0].resumes >= 1,
-        "NoneBot never resumed: {sessions:?}"
-    );
-    assert_eq!(
-        emulator.session_start_remaining(),
-        999,
-        "one Identify in all"
-    );
+    sdk_support::assert_resumed_without_duplicates(&emulator, &ids, "NoneBot");
 }

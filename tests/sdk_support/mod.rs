@@ -65,6 +65,41 @@ pub async fn demo_emulator() -> Emulator {
     .unwrap()
 }
 
+/// A demo emulator at 20 events per second that ends every session with op 7 + close 4009
+/// each second, as the platform does every ~30 min.
+pub async fn timing_out_emulator() -> Emulator {
+    Emulator::start(EmulatorConfig {
+        scenario: Scenario::Demo,
+        rate: 20.0,
+        session_timeout: std::time::Duration::from_secs(1),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// After a run through session timeouts: no id in `ids` reached the SDK twice, and it kept one
+/// session, resumed at least once and identified once (every reconnect was a resume).
+pub fn assert_resumed_without_duplicates(emulator: &Emulator, ids: &[&str], sdk: &str) {
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "an event reached {sdk} twice: {ids:?}"
+    );
+    let sessions = emulator.sessions();
+    assert_eq!(sessions.len(), 1, "{sdk} kept one session: {sessions:?}");
+    assert!(
+        sessions[0].resumes >= 1,
+        "{sdk} never resumed: {sessions:?}"
+    );
+    assert_eq!(
+        emulator.session_start_remaining(),
+        999,
+        "{sdk}: one Identify, every reconnect a resume"
+    );
+}
+
 /// Run `tests/sdk/<script>` (Python for `.py`, Node for `.cjs`) with the emulator's API base,
 /// token URL, app id and secret, and the number of events to wait for; its stdout comes back as
 /// lines.
